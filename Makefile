@@ -1,0 +1,51 @@
+# netwave: the README's commands. Everything installs into .venv; nothing by hand.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+NETWAVE := $(VENV)/bin/netwave
+STAMP := $(VENV)/.netwave-installed
+TEST_STAMP := $(VENV)/.netwave-test-installed
+
+.PHONY: demo test up lab bench lint typecheck clean install
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+install: $(STAMP)
+
+## make demo: start the embedded stack, run the main job end to end, print a summary
+demo: $(STAMP)
+	$(NETWAVE) demo
+
+## make test: install test dependencies and run the whole suite
+test: $(TEST_STAMP)
+	$(PY) -m pytest
+
+## make up: keep the embedded stack running (Ctrl-C stops it)
+up: $(STAMP)
+	$(NETWAVE) dev
+
+## make lab: serve the lab fleet of inventories/ on loopback
+lab: $(STAMP)
+	$(NETWAVE) lab
+
+## make bench: benchmarks that print numbers and ratios (not part of make test)
+bench: $(TEST_STAMP)
+	$(PY) -m tests.benchmarks.run
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check services workflows tests
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,112 @@
+"""Annotated dependencies: database session, settings, the caller's identity, tenant scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from services.api.state import AppState
+from services.core.settings import Settings
+from services.store.repos import tenants as tenant_repo
+from services.store.repos import tokens as token_repo
+from services.store.repos.tokens import Identity
+
+bearer = HTTPBearer(auto_error=False, description="netwave API token: `Bearer nw_...`")
+
+STAFF_ROLES = frozenset({"engineer", "approver", "admin"})
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.netwave
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_settings_dep(state: StateDep) -> Settings:
+    return state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    with state.sessions() as session:
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+UNAUTHORIZED = HTTPException(
+    status_code=status.HTTP_401_UNAUTHORIZED,
+    detail="missing, malformed, expired or revoked API token",
+    headers={"WWW-Authenticate": "Bearer"},
+)
+
+
+def current_identity(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Identity:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise UNAUTHORIZED
+    identity = token_repo.authenticate(
+        session,
+        token=credentials.credentials,
+        pepper=settings.token_pepper.get_secret_value(),
+        now=datetime.now(UTC),
+    )
+    if identity is None:
+        raise UNAUTHORIZED
+    return identity
+
+
+CurrentIdentity = Annotated[Identity, Depends(current_identity)]
+
+
+def require_roles(*roles: str) -> object:
+    """Dependency: the caller's role must be one of `roles`, else 403."""
+    allowed = frozenset(roles)
+
+    def check(identity: CurrentIdentity) -> Identity:
+        if identity.role not in allowed:
+            raise HTTPException(
+                status_code=status.HTTP_403_FORBIDDEN,
+                detail=f"role {identity.role!r} may not do this; needs one of {sorted(allowed)}",
+            )
+        return identity
+
+    return Depends(check)
+
+
+EngineerIdentity = Annotated[Identity, require_roles("engineer", "admin")]
+
+
+def tenant_not_found(tenant: str) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_404_NOT_FOUND, detail=f"tenant {tenant!r} not found"
+    )
+
+
+def scoped_tenant(tenant: str, identity: CurrentIdentity, session: SessionDep) -> str:
+    """The path's tenant, if the caller may see it; a foreign tenant answers 404, never 403."""
+    if identity.role == "tenant" and identity.tenant != tenant:
+        raise tenant_not_found(tenant)
+    if tenant_repo.get_tenant(session, name=tenant) is None:
+        raise tenant_not_found(tenant)
+    return tenant
+
+
+TenantDep = Annotated[str, Depends(scoped_tenant)]

@@ -1,0 +1,70 @@
+"""`netwave api`: the FastAPI application, wired from routers; no logic of its own."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from services.api.routes import backup_runs, backups, devices, health, tenants
+from services.api.state import AppState
+from services.core.errors import InventoryError, NetwaveError, NotFoundError
+from services.core.settings import Settings, get_settings
+from services.network.inventory import list_tenants
+from services.store.db import get_engine, make_session_factory
+from services.store.errors import InvalidInputError
+from services.store.migrate import upgrade
+from services.store.repos import tenants as tenant_repo
+
+log = logging.getLogger("netwave.api")
+
+
+def sync_tenants(state: AppState) -> None:
+    """Every inventory folder is a tenant row (tenants are never deleted here)."""
+    try:
+        names = list_tenants(state.settings.inventories_path)
+    except InventoryError as exc:
+        log.warning("no tenants loaded: %s", exc)
+        return
+    with state.sessions.begin() as session:
+        for name in names:
+            tenant_repo.ensure_tenant(session, name=name)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        upgrade(settings.database_url)
+        sync_tenants(app.state.netwave)
+        yield
+
+    app = FastAPI(
+        title="netwave",
+        version="0.1.0",
+        summary="Durable, reviewable, reversible fleet-wide network change for MSPs",
+        lifespan=lifespan,
+    )
+    app.state.netwave = AppState(
+        settings=settings, sessions=make_session_factory(get_engine(settings.database_url))
+    )
+    for module in (health, tenants, devices, backups, backup_runs):
+        app.include_router(module.router)
+
+    @app.exception_handler(NotFoundError)
+    async def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=404)
+
+    @app.exception_handler(InvalidInputError)
+    async def _invalid(_: Request, exc: InvalidInputError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=422)
+
+    @app.exception_handler(NetwaveError)
+    async def _netwave_error(_: Request, exc: NetwaveError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=409)
+
+    return app

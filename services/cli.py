@@ -1,0 +1,273 @@
+"""The `netwave` command: wires settings to the worker, API, lab, dev stack, tokens and runs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from services.core.errors import NetwaveError
+from services.core.logging import setup_logging
+from services.core.settings import get_settings
+
+app = typer.Typer(
+    help="netwave: durable, reviewable, reversible fleet-wide network change.", no_args_is_help=True
+)
+token_app = typer.Typer(help="API tokens (only their hash is stored).", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+backup_app = typer.Typer(help="Config backups through the API.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(db_app, name="db")
+app.add_typer(backup_app, name="backup")
+console = Console()
+err = Console(stderr=True)
+
+ROLES = ("tenant", "engineer", "approver", "admin")
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@app.command()
+def worker() -> None:
+    """Run a Temporal worker for every netwave workflow and activity."""
+    from services.worker.main import run_worker
+
+    setup_logging()
+    asyncio.run(run_worker(get_settings()))
+
+
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="bind port")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from services.api.main import create_app
+
+    setup_logging()
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_level="warning",
+    )
+
+
+@app.command()
+def lab(
+    inventory: Annotated[Path | None, typer.Option(help="inventories folder to serve")] = None,
+    generate: Annotated[int | None, typer.Option(help="serve N generated devices instead")] = None,
+    base_port: Annotated[int, typer.Option(help="first port for generated devices")] = 20000,
+    control_port: Annotated[int | None, typer.Option(help="lab control HTTP port")] = None,
+) -> None:
+    """Serve simulated devices over SSH on 127.0.0.1, one port per device."""
+    from services.lab.main import run_lab
+
+    setup_logging()
+    settings = get_settings()
+    try:
+        run_lab(
+            inventories=None if generate else (inventory or settings.inventories_path),
+            generate=generate,
+            base_port=base_port,
+            control_port=control_port or settings.lab_control_port,
+        )
+    except NetwaveError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def dev() -> None:
+    """Start Temporal, the lab, a worker and the API; stop them all on Ctrl-C."""
+    from services.bootstrap import prepare_local
+    from services.devstack import DevStack, StackError
+
+    settings = get_settings()
+    try:
+        prepare_local(settings)
+        stack = DevStack(settings)
+        stack.check_ports()
+        stack.start(on_ready=lambda name: console.print(f"[green]ready[/] {name}"))
+    except (StackError, NetwaveError) as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"API        {settings.api_url}  (OpenAPI: {settings.api_url}/docs)")
+    console.print(f"Temporal   {settings.temporal_address}  (Web UI: {settings.temporal_ui_url})")
+    console.print(f"Logs       {settings.var_dir / 'logs'}")
+    console.print("Token      netwave token create --role engineer   |   Ctrl-C stops everything")
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    code = 0
+    while not stopping:
+        dead = stack.failed_child()
+        if dead is not None:
+            err.print(f"[red]{dead.name} exited[/]; see {dead.log_path}")
+            code = 1
+            break
+        time.sleep(0.5)
+    console.print("stopping...")
+    stack.stop()
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo() -> None:
+    """Start the embedded stack, back up every lab tenant end to end, print a summary."""
+    from services.demo import run_demo
+    from services.devstack import StackError
+
+    try:
+        code = run_demo(get_settings(), console)
+    except (StackError, NetwaveError) as exc:
+        raise _fail(str(exc)) from None
+    raise typer.Exit(code)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations up to the newest."""
+    from services.store.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    console.print("database is up to date")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")],
+    tenant: Annotated[str | None, typer.Option(help="tenant (required for role tenant)")] = None,
+    name: Annotated[str | None, typer.Option(help="who or what uses the token")] = None,
+    expires_days: Annotated[int | None, typer.Option(help="expire after N days")] = None,
+) -> None:
+    """Create an API token and print it once; only its hash is stored."""
+    from services.bootstrap import prepare_local
+    from services.store.repos import tokens as token_repo
+
+    if role not in ROLES:
+        raise _fail(f"--role must be one of {', '.join(ROLES)}, not {role!r}", 2)
+    settings = get_settings()
+    try:
+        sessions = prepare_local(settings)
+        with sessions.begin() as session:
+            plaintext, token = token_repo.create_token(
+                session,
+                role=role,
+                tenant=tenant,
+                name=name or f"{role}-{os.environ.get('USER', 'cli')}",
+                pepper=settings.token_pepper.get_secret_value(),
+                expires_at=datetime.now(UTC) + timedelta(days=expires_days)
+                if expires_days
+                else None,
+            )
+    except (NetwaveError, ValueError) as exc:
+        raise _fail(str(exc), 2) from None
+    err.print(
+        f"token {token.prefix} ({role}{', tenant ' + tenant if tenant else ''}) created; "
+        "it is shown once:"
+    )
+    print(plaintext)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens (prefix, role, tenant, expiry); never the secret."""
+    from services.store.db import get_engine, make_session_factory
+    from services.store.repos import tokens as token_repo
+
+    settings = get_settings()
+    sessions = make_session_factory(get_engine(settings.database_url))
+    table = Table("prefix", "name", "role", "tenant", "expires", "revoked")
+    with sessions() as session:
+        for t in token_repo.list_tokens(session):
+            table.add_row(
+                t.prefix,
+                t.name,
+                t.role,
+                t.tenant or "-",
+                str(t.expires_at or "-"),
+                str(t.revoked_at or "-"),
+            )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    prefix: Annotated[str, typer.Argument(help="token prefix from `token list`")],
+) -> None:
+    """Revoke a token by its prefix."""
+    from services.store.db import get_engine, make_session_factory
+    from services.store.repos import tokens as token_repo
+
+    settings = get_settings()
+    sessions = make_session_factory(get_engine(settings.database_url))
+    with sessions.begin() as session:
+        found = [t for t in token_repo.list_tokens(session) if t.prefix == prefix]
+        if not found:
+            raise _fail(f"no token with prefix {prefix!r}")
+        token_repo.revoke_token(session, token_id=found[0].id)
+    console.print(f"token {prefix} revoked")
+
+
+@backup_app.command("run")
+def backup_run(
+    tenant: Annotated[str | None, typer.Option(help="one tenant; default every tenant")] = None,
+    token: Annotated[str, typer.Option(envvar="NETWAVE_TOKEN", help="API token")] = "",
+) -> None:
+    """Back up running configs through the API and follow the run to its end."""
+    from rich.progress import Progress
+
+    from services.client import ApiError, NetwaveClient
+
+    if not token:
+        raise _fail("set NETWAVE_TOKEN or pass --token (netwave token create --role engineer)", 2)
+    settings = get_settings()
+    try:
+        with NetwaveClient(settings.api_url, token) as client, Progress(console=console) as bar:
+            run = client.start_backup(tenant)
+            task = bar.add_task(f"backup {run['run_id']}", total=None)
+
+            def show(doc: dict[str, object]) -> None:
+                progress = doc.get("progress") or {}
+                if isinstance(progress, dict):
+                    bar.update(task, completed=progress.get("done", 0), total=progress.get("total"))
+
+            final = client.wait_backup(run["run_id"], on_progress=show)
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+    table = Table("tenant", "device", "outcome", "version", "error")
+    for d in (final.get("result") or {}).get("devices", []):
+        table.add_row(
+            d["tenant"],
+            d["device"],
+            d["outcome"],
+            str(d.get("version") or "-"),
+            d.get("error") or "",
+        )
+    console.print(table)
+    raise typer.Exit(0 if final["status"] == "COMPLETED" else 1)
+
+
+if __name__ == "__main__":
+    app()
+    sys.exit(0)

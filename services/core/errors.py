@@ -1,0 +1,42 @@
+"""netwave errors: each has a stable code, what went wrong and what to do."""
+
+from __future__ import annotations
+
+
+class NetwaveError(Exception):
+    """Base of every error netwave raises on purpose."""
+
+    code = "NW000"
+    hint = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}" + (f" ({self.hint})" if self.hint else "")
+
+
+class ConfigurationError(NetwaveError):
+    code = "NW001"
+    hint = "check netwave.toml and the NETWAVE_* environment variables"
+
+
+class InventoryError(NetwaveError):
+    code = "NW100"
+    hint = "fix the inventory file named in the message"
+
+
+class CredentialError(NetwaveError):
+    code = "NW200"
+    hint = "add the credential to the secrets provider (see README, Credentials)"
+
+
+class NotFoundError(NetwaveError):
+    code = "NW404"
+
+
+class DeviceError(NetwaveError):
+    code = "NW300"

@@ -1,0 +1,154 @@
+"""Credentials: inventories name a credential, a provider resolves it at run time.
+
+Resolved credentials live only in activity memory and the lab; they never enter workflow
+inputs or results, logs or the database. Providers register by name so Vault can plug in later.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets as _random
+import stat
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Protocol
+
+import yaml
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+
+from services.core.errors import CredentialError
+from services.core.settings import Settings
+
+CREDENTIAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class Credential(BaseModel):
+    """Login for a device; repr and dumps never show the secrets."""
+
+    model_config = ConfigDict(frozen=True)
+
+    username: str
+    password: SecretStr
+    enable: SecretStr | None = None
+
+
+class SecretsProvider(Protocol):
+    def resolve(self, name: str) -> Credential: ...
+
+    def names(self) -> set[str]: ...
+
+
+class EnvSecretsProvider:
+    """NETWAVE_CREDENTIAL_<NAME>_USERNAME / _PASSWORD / _ENABLE (NAME upper-cased, - and . as _)."""
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        self._environ = environ if environ is not None else dict(os.environ)
+
+    @staticmethod
+    def _prefix(name: str) -> str:
+        return "NETWAVE_CREDENTIAL_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
+
+    def resolve(self, name: str) -> Credential:
+        prefix = self._prefix(name)
+        username = self._environ.get(prefix + "USERNAME")
+        password = self._environ.get(prefix + "PASSWORD")
+        if not username or password is None:
+            raise CredentialError(
+                f"credential {name!r} is not set: define {prefix}USERNAME and {prefix}PASSWORD"
+            )
+        enable = self._environ.get(prefix + "ENABLE")
+        return Credential(
+            username=username,
+            password=SecretStr(password),
+            enable=SecretStr(enable) if enable else None,
+        )
+
+    def names(self) -> set[str]:
+        found = set()
+        for key in self._environ:
+            if key.startswith("NETWAVE_CREDENTIAL_") and key.endswith("_USERNAME"):
+                found.add(key[len("NETWAVE_CREDENTIAL_") : -len("_USERNAME")].lower())
+        return found
+
+
+class FileSecretsProvider:
+    """A YAML file `credentials: {name: {username, password, enable}}`, readable by owner only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._cache: dict[str, Credential] | None = None
+
+    def _load(self) -> dict[str, Credential]:
+        if self._cache is not None:
+            return self._cache
+        if not self.path.exists():
+            raise CredentialError(f"secrets file {self.path} does not exist")
+        mode = self.path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise CredentialError(
+                f"secrets file {self.path} is readable by group or others "
+                f"(mode {stat.filemode(mode)}); run: chmod 600 {self.path}"
+            )
+        try:
+            raw = yaml.safe_load(self.path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise CredentialError(f"secrets file {self.path} is not valid YAML: {exc}") from None
+        entries = raw.get("credentials") if isinstance(raw, dict) else None
+        if not isinstance(entries, dict):
+            raise CredentialError(f"secrets file {self.path} has no 'credentials' mapping")
+        loaded: dict[str, Credential] = {}
+        for name, value in entries.items():
+            try:
+                loaded[str(name)] = Credential.model_validate(value)
+            except ValidationError as exc:
+                fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
+                raise CredentialError(
+                    f"secrets file {self.path}: credential {name!r} is invalid ({fields})"
+                ) from None
+        self._cache = loaded
+        return loaded
+
+    def resolve(self, name: str) -> Credential:
+        creds = self._load()
+        if name not in creds:
+            raise CredentialError(f"credential {name!r} is not in secrets file {self.path}")
+        return creds[name]
+
+    def names(self) -> set[str]:
+        return set(self._load())
+
+
+PROVIDERS: dict[str, Callable[[Settings], SecretsProvider]] = {
+    "env": lambda _settings: EnvSecretsProvider(),
+    "file": lambda settings: FileSecretsProvider(settings.secrets_file),
+}
+
+
+def get_provider(settings: Settings) -> SecretsProvider:
+    """The configured provider (registry keyed by NETWAVE_SECRETS_PROVIDER)."""
+    return PROVIDERS[settings.secrets_provider](settings)
+
+
+def ensure_dev_secrets(path: Path, names: Iterable[str], username: str = "netwave") -> list[str]:
+    """Create or extend a development secrets file with random passwords; returns names added."""
+    existing: dict[str, dict[str, str]] = {}
+    if path.exists():
+        raw = yaml.safe_load(path.read_text()) or {}
+        existing = dict(raw.get("credentials") or {})
+    added = [n for n in sorted(set(names)) if n not in existing]
+    if not added and path.exists():
+        return []
+    for name in added:
+        existing[name] = {
+            "username": username,
+            "password": _random.token_urlsafe(18),
+            "enable": _random.token_urlsafe(12),
+        }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        yaml.safe_dump({"credentials": existing}, fh, sort_keys=True)
+    os.replace(path.with_suffix(".tmp"), path)
+    os.chmod(path, 0o600)
+    return added

@@ -1,0 +1,104 @@
+"""netwave settings: one class, NETWAVE_* environment variables over an optional netwave.toml."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_TOKEN_PEPPER = "netwave-dev-pepper-change-me"
+
+Environment = Literal["development", "test", "production"]
+SecretsProviderName = Literal["env", "file"]
+
+
+class Settings(BaseSettings):
+    """Everything a netwave process needs to know about where things are."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NETWAVE_",
+        toml_file="netwave.toml",
+        extra="ignore",
+    )
+
+    env: Environment = "development"
+    var_dir: Path = Path("var")
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means a SQLite file under var_dir"
+    )
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_ui_url: str = "http://127.0.0.1:8233"
+    task_queue: str = "netwave"
+    device_task_queue: str = "netwave-devices"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    inventories_path: Path = Path("inventories")
+    templates_path: Path = Path("templates")
+
+    secrets_provider: SecretsProviderName = "file"
+    secrets_file: Path = Field(
+        default=Path(""), description="YAML credentials file; empty means var_dir/secrets.yaml"
+    )
+    token_pepper: SecretStr = SecretStr(DEFAULT_TOKEN_PEPPER)
+
+    device_workers: int = Field(default=50, ge=1, le=1000, description="Nornir threads per chunk")
+    activity_threads: int = Field(default=8, ge=1, le=256, description="device activities at once")
+    backup_chunk_size: int = Field(default=100, ge=1, le=5000)
+    device_timeout: float = Field(default=20.0, gt=0)
+
+    lab_control_port: int = 8299
+
+    @model_validator(mode="after")
+    def _fill_paths(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.var_dir / 'netwave.db').as_posix()}"
+        if self.secrets_file == Path(""):
+            self.secrets_file = self.var_dir / "secrets.yaml"
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.env == "production":
+            if self.token_pepper.get_secret_value() == DEFAULT_TOKEN_PEPPER:
+                raise ValueError(
+                    "NETWAVE_TOKEN_PEPPER still has its development default; "
+                    "set a random value of at least 32 characters in production"
+                )
+            if len(self.token_pepper.get_secret_value()) < 32:
+                raise ValueError("NETWAVE_TOKEN_PEPPER must be at least 32 characters")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("NETWAVE_DATABASE_URL must point at PostgreSQL in production")
+        return self
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.api_host}:{self.api_port}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,246 @@
+"""One simulated device: configuration, OS version, flash, faults, records and reloads.
+
+Lab-only settings come from the inventory's `data.lab` mapping (all optional):
+
+| key                     | meaning                                                     | default        |
+|-------------------------|-------------------------------------------------------------|----------------|
+| `faults`                | faults in force at start (see `faults.py`)                  | none           |
+| `privilege`             | 15: login lands in privileged exec (`#`); 1: user exec (`>`)| 15             |
+| `reload_seconds`        | how long a reload keeps the device unreachable              | fleet timings  |
+| `copy_seconds`          | how long copying an image takes                             | fleet timings  |
+| `bgp_establish_seconds` | how long after boot BGP neighbours need to establish        | fleet timings  |
+| `flash_total_mb`        | flash size                                                  | 4096 (Junos 8192) |
+| `bgp_prefixes`          | prefixes received per neighbour: a number or `{ip: number}` | derived from ip |
+| `extra_config`          | lines appended to the initial config (drift for audits)     | none           |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from services.core.secrets import Credential
+from services.lab.config_tree import ConfigTree, SetConfig
+from services.lab.faults import Faults
+from services.lab.flash import Flash
+from services.lab.records import DeviceRecord, ReloadRecord, now
+
+Config = ConfigTree | SetConfig
+Status = Literal["up", "reloading"]
+
+
+class LabTimings(BaseModel):
+    """How long slow things take in the lab (seconds); inventories may override per device."""
+
+    reload_seconds: float = Field(default=8.0, ge=0)
+    copy_seconds: float = Field(default=3.0, ge=0)
+    bgp_establish_seconds: float = Field(default=5.0, ge=0)
+
+    def for_device(self, lab_data: dict[str, Any]) -> LabTimings:
+        keys = ("reload_seconds", "copy_seconds", "bgp_establish_seconds")
+        return self.model_copy(update={k: float(lab_data[k]) for k in keys if k in lab_data})
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    """What the lab needs to serve one inventory device."""
+
+    name: str
+    tenant: str
+    platform: str
+    host: str
+    port: int
+    credential: Credential
+    data: dict[str, Any]
+
+    @property
+    def lab(self) -> dict[str, Any]:
+        lab = self.data.get("lab") or {}
+        return lab if isinstance(lab, dict) else {}
+
+
+class Platform(Protocol):
+    """What a device needs from its platform's behaviour (see platforms/base.py)."""
+
+    name: str
+
+    def initial_config(self, spec: DeviceSpec) -> Config: ...
+
+    def initial_flash(self, spec: DeviceSpec, version: str) -> Flash: ...
+
+    def boot_version(self, device: LabDevice) -> str | None: ...
+
+
+@dataclass
+class DeviceState:
+    """Everything a reload or a reset may change."""
+
+    version: str
+    running: Config
+    startup: Config
+    flash: Flash
+    candidate: SetConfig | None = None
+    commits: list[tuple[datetime, SetConfig]] = field(default_factory=list)
+    boot_image: str | None = None
+    pending_version: str | None = None
+    booted_at: float = field(default_factory=time.monotonic)
+    booted_wall: datetime = field(default_factory=now)
+    link_down: set[str] = field(default_factory=set)
+    counters_cleared_at: float | None = None
+    changed_at: datetime = field(default_factory=now)
+    saved_at: datetime | None = None
+    neighbor_seen: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+    @property
+    def uptime(self) -> float:
+        return time.monotonic() - self.booted_at
+
+
+class LabDevice:
+    """A device the lab serves: state, faults, records, and the reload life cycle."""
+
+    def __init__(self, spec: DeviceSpec, platform: Platform, timings: LabTimings) -> None:
+        self.spec = spec
+        self.platform = platform
+        self.timings = timings.for_device(spec.lab)
+        self.faults = Faults.model_validate(spec.lab.get("faults") or {})
+        self.record = DeviceRecord(name=spec.name)
+        self.status: Status = "up"
+        self.state = self._initial_state()
+        self.sessions: set[Disconnectable] = set()
+        self.on_reachability: Callable[[LabDevice], Awaitable[None]] | None = None
+        self._reboot: asyncio.Task[None] | None = None
+        self._faults_changed = asyncio.Event()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def reachable(self) -> bool:
+        return self.status == "up" and not self.faults.unreachable
+
+    @property
+    def privilege(self) -> int:
+        return int(self.spec.lab.get("privilege", 15))
+
+    def _initial_state(self) -> DeviceState:
+        version = str(self.spec.data.get("version") or "")
+        running = self.platform.initial_config(self.spec)
+        return DeviceState(
+            version=version,
+            running=running,
+            startup=running.copy(),
+            flash=self.platform.initial_flash(self.spec, version),
+        )
+
+    # --- configuration ---------------------------------------------------------------------
+
+    def config_changed(self) -> None:
+        self.state.changed_at = now()
+
+    def save(self) -> None:
+        self.state.startup = self.state.running.copy()
+        self.state.saved_at = now()
+        self.record.saves.append(self.state.saved_at)
+
+    @property
+    def unsaved(self) -> bool:
+        return self.state.running != self.state.startup
+
+    # --- faults and reachability -----------------------------------------------------------
+
+    async def set_faults(self, faults: Faults) -> None:
+        was = self.reachable
+        self.faults = faults
+        self._faults_changed.set()
+        if not self.reachable:
+            self.drop_sessions()
+        if was != self.reachable:
+            await self._notify()
+
+    async def _notify(self) -> None:
+        if self.on_reachability is not None:
+            await self.on_reachability(self)
+
+    def drop_sessions(self) -> None:
+        for session in list(self.sessions):
+            session.drop()
+        self.sessions.clear()
+
+    # --- reload ----------------------------------------------------------------------------
+
+    async def reload(self, via: str = "cli") -> ReloadRecord:
+        """Drop every session, stay unreachable for reload_seconds, boot the selected image."""
+        entry = ReloadRecord(via=via, from_version=self.state.version)
+        self.record.reloads.append(entry)
+        self.status = "reloading"
+        self.drop_sessions()
+        await self._notify()
+        self._reboot = asyncio.get_running_loop().create_task(self._boot(entry))
+        return entry
+
+    async def _boot(self, entry: ReloadRecord) -> None:
+        await asyncio.sleep(self.timings.reload_seconds)
+        while self.faults.reload_hangs:
+            self._faults_changed.clear()
+            await self._faults_changed.wait()
+        previous = self.state.version
+        version = self.platform.boot_version(self) or previous
+        wrong = self.faults.wrong_version_after_reload
+        if wrong:
+            version = previous if wrong == "previous" else wrong
+        self._come_up(version)
+        entry.to_version = version
+        entry.up_at = now()
+        self.status = "up"
+        self._reboot = None
+        await self._notify()
+
+    def _come_up(self, version: str) -> None:
+        state = self.state
+        state.version = version
+        state.running = state.startup.copy()
+        state.candidate = None
+        state.pending_version = None
+        state.booted_at = time.monotonic()
+        state.booted_wall = now()
+        state.counters_cleared_at = None
+        state.neighbor_seen.clear()
+        state.link_down = set()
+        down = self.faults.interface_down_after_reload
+        if down:
+            wan = (self.spec.data.get("wan") or {}).get("interface")
+            state.link_down.add(str(wan) if down == "wan" and wan else down)
+
+    # --- reset -----------------------------------------------------------------------------
+
+    async def reset(self) -> None:
+        """Back to the inventory's initial state: config, version, flash, faults and records."""
+        if self._reboot is not None:
+            self._reboot.cancel()
+            self._reboot = None
+        was = self.reachable
+        self.drop_sessions()
+        self.state = self._initial_state()
+        self.faults = Faults.model_validate(self.spec.lab.get("faults") or {})
+        self.record = DeviceRecord(name=self.name)
+        self.status = "up"
+        if was != self.reachable or not was:
+            await self._notify()
+
+    async def close(self) -> None:
+        if self._reboot is not None:
+            self._reboot.cancel()
+            self._reboot = None
+        self.drop_sessions()
+
+
+class Disconnectable(Protocol):
+    def drop(self) -> None: ...

@@ -1,0 +1,148 @@
+"""Collect show-command output from devices with Netmiko through Nornir's threaded runner."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from netmiko.exceptions import (
+    NetmikoAuthenticationException,
+    NetmikoTimeoutException,
+    ReadTimeout,
+)
+from nornir.core.inventory import Host
+from nornir.core.processor import Processor
+from nornir.core.task import AggregatedResult, MultiResult, Result, Task
+from nornir_netmiko.connections import CONNECTION_NAME
+from paramiko.ssh_exception import NoValidConnectionsError, SSHException
+
+from services.core.errors import CredentialError
+from services.core.secrets import SecretsProvider
+from services.network.inventory import Device
+from services.network.nornir_fleet import build_nornir
+from services.network.platforms import get_platform
+
+
+class Reachability(StrEnum):
+    """Why a collection did or did not return output, in an operator's words."""
+
+    ok = "ok"
+    unreachable = "unreachable"
+    auth_failed = "auth_failed"
+    timeout = "timeout"
+    no_credential = "no_credential"
+    failed = "failed"
+
+
+@dataclass(frozen=True)
+class Collected:
+    device: str
+    status: Reachability
+    output: str | None = None
+    error: str | None = None
+
+
+def classify(exc: BaseException) -> Reachability:
+    """Map what Netmiko/paramiko raised to a fault an engineer recognises."""
+    if isinstance(exc, NetmikoAuthenticationException):
+        return Reachability.auth_failed
+    if isinstance(exc, ReadTimeout):
+        return Reachability.timeout
+    if isinstance(exc, NetmikoTimeoutException | NoValidConnectionsError | ConnectionError):
+        return Reachability.unreachable
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return Reachability.unreachable
+    if isinstance(exc, CredentialError):
+        return Reachability.no_credential
+    if isinstance(exc, SSHException | EOFError | OSError):
+        return Reachability.unreachable
+    return Reachability.failed
+
+
+def _short_error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(exc).__name__}: {first}"[:300]
+
+
+def _collect_task(task: Task, command_for: dict[str, str]) -> Result:
+    connection = task.host.get_connection(CONNECTION_NAME, task.nornir.config)
+    try:
+        output = connection.send_command(command_for[task.host.name])
+    finally:
+        task.host.close_connection(CONNECTION_NAME)
+    return Result(host=task.host, result=output)
+
+
+class _Progress(Processor):
+    """Calls back after each device so long runs can heartbeat and show progress."""
+
+    def __init__(self, on_done: Callable[[Collected], None]) -> None:
+        self.on_done = on_done
+
+    def task_started(self, task: Task) -> None:
+        return None
+
+    def task_completed(self, task: Task, result: AggregatedResult) -> None:
+        return None
+
+    def task_instance_started(self, task: Task, host: Host) -> None:
+        return None
+
+    def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
+        self.on_done(to_collected(host.name, result))
+
+    def subtask_instance_started(self, task: Task, host: Host) -> None:
+        return None
+
+    def subtask_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
+        return None
+
+
+def to_collected(name: str, result: MultiResult) -> Collected:
+    first = result[0]
+    if first.exception is not None:
+        return Collected(name, classify(first.exception), error=_short_error(first.exception))
+    if result.failed:
+        return Collected(name, Reachability.failed, error="task failed")
+    return Collected(name, Reachability.ok, output=str(first.result))
+
+
+def collect(
+    devices: Iterable[Device],
+    provider: SecretsProvider,
+    *,
+    command: str | None = None,
+    workers: int = 50,
+    timeout: float = 20.0,
+    on_done: Callable[[Collected], None] | None = None,
+) -> dict[str, Collected]:
+    """Run one show command per device (default: the platform's running-config command)."""
+    devices = list(devices)
+    results: dict[str, Collected] = {}
+    usable: list[Device] = []
+    for device in devices:
+        try:
+            provider.resolve(device.credential)
+            usable.append(device)
+        except CredentialError as exc:
+            results[device.name] = Collected(
+                device.name, Reachability.no_credential, error=str(exc)
+            )
+            if on_done:
+                on_done(results[device.name])
+    if not usable:
+        return results
+    command_for = {
+        d.name: command or get_platform(d.platform).running_config_command for d in usable
+    }
+    nr = build_nornir(usable, provider, workers=workers, timeout=timeout)
+    if on_done is not None:
+        nr = nr.with_processors([_Progress(on_done)])
+    aggregated = nr.run(task=_collect_task, command_for=command_for, on_failed=True)
+    for name, multi in aggregated.items():
+        results[name] = to_collected(name, multi)
+    nr.close_connections(on_good=True, on_failed=True)
+    return results

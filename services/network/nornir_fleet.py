@@ -1,0 +1,78 @@
+"""Build a Nornir object for a set of devices, with credentials resolved at run time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from nornir.core import Nornir
+from nornir.core.configuration import Config
+from nornir.core.inventory import (
+    ConnectionOptions,
+    Defaults,
+    Groups,
+    Host,
+    Hosts,
+    Inventory,
+)
+from nornir.core.plugins.connections import ConnectionPluginRegister
+from nornir.plugins.runners import ThreadedRunner
+from nornir_netmiko.connections import CONNECTION_NAME, Netmiko
+
+from services.core.secrets import SecretsProvider
+from services.network.inventory import Device
+from services.network.platforms import get_platform
+
+ConnectionPluginRegister.register(CONNECTION_NAME, Netmiko)
+
+
+def netmiko_extras(device: Device, enable_secret: str | None, timeout: float) -> dict[str, object]:
+    """Arguments for Netmiko's ConnectHandler beyond host/port/username/password."""
+    extras: dict[str, object] = {
+        "device_type": get_platform(device.platform).device_type,
+        "conn_timeout": timeout,
+        "auth_timeout": timeout,
+        "banner_timeout": timeout,
+        "read_timeout_override": None,
+        "allow_agent": False,
+        "use_keys": False,
+        "ssh_strict": False,
+        "system_host_keys": False,
+        "alt_host_keys": False,
+    }
+    if enable_secret:
+        extras["secret"] = enable_secret
+    return {k: v for k, v in extras.items() if v is not None}
+
+
+def build_nornir(
+    devices: Iterable[Device],
+    provider: SecretsProvider,
+    *,
+    workers: int,
+    timeout: float,
+) -> Nornir:
+    """A Nornir over `devices`; each host gets its credential from the provider, in memory only."""
+    hosts = Hosts()
+    for device in devices:
+        credential = provider.resolve(device.credential)
+        enable = credential.enable.get_secret_value() if credential.enable else None
+        hosts[device.name] = Host(
+            name=device.name,
+            hostname=device.hostname,
+            port=device.port,
+            username=credential.username,
+            password=credential.password.get_secret_value(),
+            platform=device.platform,
+            data={"tenant": device.tenant, "site": device.site, "role": device.role},
+            connection_options={
+                CONNECTION_NAME: ConnectionOptions(
+                    extras=netmiko_extras(device, enable, timeout),
+                )
+            },
+        )
+    config = Config.from_dict(logging={"enabled": False}, runner={"plugin": "threaded"})
+    return Nornir(
+        inventory=Inventory(hosts=hosts, groups=Groups(), defaults=Defaults()),
+        runner=ThreadedRunner(num_workers=workers),
+        config=config,
+    )

@@ -1,0 +1,1 @@
+"""The netwave database: models, migrations and repository functions."""

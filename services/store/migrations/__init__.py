@@ -1,0 +1,1 @@
+"""Alembic migrations for the netwave store (run through services.store.migrate)."""

@@ -1,0 +1,243 @@
+"""Config backups: versioned per tenant and device, content stored once per distinct text."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from datetime import datetime
+from typing import Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Insert, Select, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.core.errors import NotFoundError
+from services.store.errors import ConflictError
+from services.store.models import ConfigBackup, ConfigBlob, Tenant
+from services.store.repos._checks import aware, text_field
+from services.store.repos.tenants import tenant_id_of
+
+Outcome = Literal["backed_up", "unchanged"]
+# Each attempt loses only to a concurrent writer of the same device; a few always suffice.
+MAX_ATTEMPTS = 5
+
+
+class StoredBackup(BaseModel):
+    """What store_backup did: a new version, or the latest one when nothing changed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant: str
+    device: str
+    version: int
+    content_hash: str
+    outcome: Outcome
+
+
+class BackupSummary(BaseModel):
+    """One version of a device's configuration, without the text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant: str
+    device: str
+    version: int
+    content_hash: str
+    size: int
+    collected_at: datetime
+    run_id: str | None
+
+
+class BackupOut(BackupSummary):
+    """One version of a device's configuration, with the text."""
+
+    content: str
+
+
+def content_hash(content: str) -> str:
+    """SHA-256 of the UTF-8 text, hex encoded."""
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def _insert_blob(session: Session, digest: str, content: str) -> None:
+    """Store the text once; a concurrent insert of the same text is not an error."""
+    values = {"content_hash": digest, "content": content, "size": len(content.encode())}
+    dialect = session.get_bind().dialect.name
+    statement: Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(ConfigBlob).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(ConfigBlob).values(values).on_conflict_do_nothing()
+    else:
+        raise NotImplementedError(f"config blobs are not supported on {dialect}")
+    session.execute(statement)
+
+
+class _Version(NamedTuple):
+    version: int
+    content_hash: str
+
+
+class _DeviceState(NamedTuple):
+    by_run: _Version | None
+    latest: _Version | None
+
+
+def _device_state(
+    session: Session, tenant_id: int, device: str, run_id: str | None
+) -> _DeviceState:
+    """What this run stored for the device and its newest version, read in one statement.
+
+    One statement sees one snapshot, so a concurrent commit cannot fall between the two reads.
+    """
+    of_device = (ConfigBackup.tenant_id == tenant_id, ConfigBackup.device == device)
+    newest = select(func.max(ConfigBackup.version)).where(*of_device).scalar_subquery()
+    wanted = ConfigBackup.version == newest
+    if run_id is not None:
+        wanted = or_(wanted, ConfigBackup.run_id == run_id)
+    rows = session.execute(
+        select(ConfigBackup.version, ConfigBackup.content_hash, ConfigBackup.run_id)
+        .where(*of_device, wanted)
+        .order_by(ConfigBackup.version)
+    ).all()
+    by_run = next((_Version(v, h) for v, h, r in rows if run_id is not None and r == run_id), None)
+    latest = _Version(rows[-1].version, rows[-1].content_hash) if rows else None
+    return _DeviceState(by_run, latest)
+
+
+def store_backup(
+    session: Session,
+    *,
+    tenant: str,
+    device: str,
+    content: str,
+    run_id: str | None,
+    collected_at: datetime,
+) -> StoredBackup:
+    """Keep `content` as the device's next version unless it equals the latest one.
+
+    Idempotent per (tenant, device, run_id): a retried or concurrent call returns the first
+    call's result. Races are settled by the unique constraints, not by locks.
+    """
+    text_field("device", device, 255)
+    if run_id is not None:
+        text_field("run_id", run_id, 255)
+    aware("collected_at", collected_at)
+    tenant_id = tenant_id_of(session, name=tenant)
+    digest = content_hash(content)
+
+    def result(version: int, stored_hash: str, outcome: Outcome) -> StoredBackup:
+        return StoredBackup(
+            tenant=tenant, device=device, version=version, content_hash=stored_hash, outcome=outcome
+        )
+
+    for _ in range(MAX_ATTEMPTS):
+        done, latest = _device_state(session, tenant_id, device, run_id)
+        if done is not None:
+            return result(done.version, done.content_hash, "backed_up")
+        if latest is not None and latest.content_hash == digest:
+            return result(latest.version, digest, "unchanged")
+        version = 1 if latest is None else latest.version + 1
+        row = ConfigBackup(
+            tenant_id=tenant_id,
+            device=device,
+            version=version,
+            content_hash=digest,
+            collected_at=collected_at,
+            run_id=run_id,
+        )
+        try:
+            with session.begin_nested():
+                _insert_blob(session, digest, content)
+                session.add(row)
+        except IntegrityError:
+            continue  # a concurrent writer took this version or this run_id: look again
+        return result(version, digest, "backed_up")
+    raise ConflictError(
+        f"could not store a backup of {device} for tenant {tenant!r} "
+        f"after {MAX_ATTEMPTS} attempts against concurrent writers"
+    )
+
+
+def _backups(tenant: str) -> Select[ConfigBackup, ConfigBlob]:
+    """Backups of one tenant with their blob."""
+    return (
+        select(ConfigBackup, ConfigBlob)
+        .join(ConfigBlob, ConfigBackup.content_hash == ConfigBlob.content_hash)
+        .join(Tenant, ConfigBackup.tenant_id == Tenant.id)
+        .where(Tenant.name == tenant)
+    )
+
+
+def _summary(tenant: str, row: ConfigBackup, size: int) -> BackupSummary:
+    """The listing view of a backup row."""
+    return BackupSummary(
+        tenant=tenant,
+        device=row.device,
+        version=row.version,
+        content_hash=row.content_hash,
+        size=size,
+        collected_at=row.collected_at,
+        run_id=row.run_id,
+    )
+
+
+def _full(tenant: str, row: ConfigBackup, blob: ConfigBlob) -> BackupOut:
+    """The backup with its text."""
+    return BackupOut(**_summary(tenant, row, blob.size).model_dump(), content=blob.content)
+
+
+def list_backups(
+    session: Session, *, tenant: str, device: str | None = None
+) -> list[BackupSummary]:
+    """A tenant's backups (of one device when given), by device then version."""
+    query = select(ConfigBackup, ConfigBlob.size).join(
+        ConfigBlob, ConfigBackup.content_hash == ConfigBlob.content_hash
+    )
+    query = query.join(Tenant, ConfigBackup.tenant_id == Tenant.id).where(Tenant.name == tenant)
+    if device is not None:
+        query = query.where(ConfigBackup.device == device)
+    rows = session.execute(query.order_by(ConfigBackup.device, ConfigBackup.version))
+    return [_summary(tenant, row, size) for row, size in rows]
+
+
+def get_backup(session: Session, *, tenant: str, device: str, version: int) -> BackupOut | None:
+    """One version of a device's configuration in a tenant, or None."""
+    found = session.execute(
+        _backups(tenant).where(ConfigBackup.device == device, ConfigBackup.version == version)
+    ).first()
+    return None if found is None else _full(tenant, *found)
+
+
+def latest_backup(session: Session, *, tenant: str, device: str) -> BackupOut | None:
+    """The newest version of a device's configuration in a tenant, or None."""
+    found = session.execute(
+        _backups(tenant)
+        .where(ConfigBackup.device == device)
+        .order_by(ConfigBackup.version.desc())
+        .limit(1)
+    ).first()
+    return None if found is None else _full(tenant, *found)
+
+
+def diff_backups(
+    session: Session, *, tenant: str, device: str, from_version: int, to_version: int
+) -> str:
+    """Unified diff between two versions of a device's configuration ('' when equal)."""
+    texts = []
+    for version in (from_version, to_version):
+        backup = get_backup(session, tenant=tenant, device=device, version=version)
+        if backup is None:
+            raise NotFoundError(f"backup {device} v{version} not found in tenant {tenant!r}")
+        texts.append(backup.content)
+    lines = difflib.unified_diff(
+        texts[0].splitlines(),
+        texts[1].splitlines(),
+        fromfile=f"{device} v{from_version}",
+        tofile=f"{device} v{to_version}",
+        lineterm="",
+    )
+    diff = "\n".join(lines)
+    return diff + "\n" if diff else ""

@@ -1,0 +1,58 @@
+"""`netwave worker`: registers workflows and activities on their task queues, nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from services.core.secrets import get_provider
+from services.core.settings import Settings
+from services.core.temporal import connect
+from services.store.db import get_engine, make_session_factory
+from workflows.registry import WORKFLOWS, device_activities
+
+log = logging.getLogger("netwave.worker")
+
+
+def build_workers(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> list[Worker]:
+    """The workflow worker and the device-activity worker (sync activities on a thread pool)."""
+    sessions = make_session_factory(get_engine(settings.database_url))
+    provider = get_provider(settings)
+    return [
+        Worker(client, task_queue=settings.task_queue, workflows=WORKFLOWS),
+        Worker(
+            client,
+            task_queue=settings.device_task_queue,
+            activities=device_activities(settings, sessions, provider),
+            activity_executor=executor,
+            max_concurrent_activities=settings.activity_threads,
+        ),
+    ]
+
+
+async def run_worker(settings: Settings) -> None:
+    client = await connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    with ThreadPoolExecutor(
+        max_workers=settings.activity_threads, thread_name_prefix="device-activity"
+    ) as executor:
+        workers = build_workers(client, settings, executor)
+        tasks = [asyncio.create_task(w.run()) for w in workers]
+        log.info(
+            "worker ready on %s: queues %s, %s",
+            settings.temporal_address,
+            settings.task_queue,
+            settings.device_task_queue,
+        )
+        await stop.wait()
+        log.info("worker stopping")
+        await asyncio.gather(*(w.shutdown() for w in workers))
+        await asyncio.gather(*tasks, return_exceptions=True)
