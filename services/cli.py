@@ -162,6 +162,7 @@ def token_create(
 ) -> None:
     """Create an API token and print it once; only its hash is stored."""
     from services.bootstrap import prepare_local
+    from services.store.repos import audit as audit_repo
     from services.store.repos import tokens as token_repo
 
     if role not in ROLES:
@@ -179,6 +180,14 @@ def token_create(
                 expires_at=datetime.now(UTC) + timedelta(days=expires_days)
                 if expires_days
                 else None,
+            )
+            audit_repo.record(
+                session,
+                actor=f"cli:{os.environ.get('USER', 'unknown')}",
+                action="token.create",
+                tenant=tenant,
+                object=f"token:{token.prefix}",
+                detail={"role": role, "name": token.name},
             )
     except (NetwaveError, ValueError) as exc:
         raise _fail(str(exc), 2) from None
@@ -217,6 +226,7 @@ def token_revoke(
 ) -> None:
     """Revoke a token by its prefix."""
     from services.store.db import get_engine, make_session_factory
+    from services.store.repos import audit as audit_repo
     from services.store.repos import tokens as token_repo
 
     settings = get_settings()
@@ -226,6 +236,13 @@ def token_revoke(
         if not found:
             raise _fail(f"no token with prefix {prefix!r}")
         token_repo.revoke_token(session, token_id=found[0].id)
+        audit_repo.record(
+            session,
+            actor=f"cli:{os.environ.get('USER', 'unknown')}",
+            action="token.revoke",
+            tenant=found[0].tenant,
+            object=f"token:{prefix}",
+        )
     console.print(f"token {prefix} revoked")
 
 

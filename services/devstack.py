@@ -107,7 +107,7 @@ class DevStack:
                 Child(
                     "lab",
                     _netwave("lab", "--inventory", str(s.inventories_path)),
-                    _http_ok(f"http://127.0.0.1:{s.lab_control_port}/healthz"),
+                    _http_ok(f"http://127.0.0.1:{s.lab_control_port}/health"),
                     logs / "lab.log",
                 )
             )

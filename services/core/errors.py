@@ -40,3 +40,13 @@ class NotFoundError(NetwaveError):
 
 class DeviceError(NetwaveError):
     code = "NW300"
+
+
+class TemplateError(NetwaveError):
+    code = "NW400"
+    hint = "fix the template or the inventory variable named in the message"
+
+
+class RuleError(NetwaveError):
+    code = "NW500"
+    hint = "fix the compliance rule file named in the message"

@@ -139,6 +139,7 @@ class ConfigTree:
             node = ConfigNode(stripped, rank=rank)
             parent.children.append(node)
             stack.append((indent, node))
+        tree.root.children.sort(key=lambda n: n.rank)
         return tree
 
 
@@ -185,18 +186,23 @@ def render_tree(tree: ConfigTree, style: RenderStyle) -> list[str]:
     out: list[str] = []
     previous: ConfigNode | None = None
     for node in tree.root.children:
-        first_word = node.line.split(" ", 1)[0]
         if (
             previous is None
             or node.children
             or previous.children
-            or first_word != previous.line.split(" ", 1)[0]
+            or _group(node.line) != _group(previous.line)
         ):
             out.append("!")
         out.extend(_render_node(node, 0, style))
         previous = node
     out.append("!")
     return out
+
+
+def _group(line: str) -> str:
+    """Lines printed together without `!` share this: `no service pad` goes with `service`."""
+    line = line[3:] if line.startswith("no ") else line
+    return line.split(" ", 1)[0].split("-", 1)[0]
 
 
 def _render_node(node: ConfigNode, depth: int, style: RenderStyle) -> list[str]:

@@ -2,16 +2,13 @@
 
 Lab-only settings come from the inventory's `data.lab` mapping (all optional):
 
-| key                     | meaning                                                     | default        |
-|-------------------------|-------------------------------------------------------------|----------------|
-| `faults`                | faults in force at start (see `faults.py`)                  | none           |
-| `privilege`             | 15: login lands in privileged exec (`#`); 1: user exec (`>`)| 15             |
-| `reload_seconds`        | how long a reload keeps the device unreachable              | fleet timings  |
-| `copy_seconds`          | how long copying an image takes                             | fleet timings  |
-| `bgp_establish_seconds` | how long after boot BGP neighbours need to establish        | fleet timings  |
-| `flash_total_mb`        | flash size                                                  | 4096 (Junos 8192) |
-| `bgp_prefixes`          | prefixes received per neighbour: a number or `{ip: number}` | derived from ip |
-| `extra_config`          | lines appended to the initial config (drift for audits)     | none           |
+- `faults`: faults in force at start (see faults.py).
+- `privilege`: 15 (default) lands logins in privileged exec (`#`); 1 in user exec (`>`), so
+  `enable` with the credential's enable secret is needed.
+- `reload_seconds`, `copy_seconds`, `bgp_establish_seconds`: override the fleet's timings.
+- `flash_total_mb`: flash size (default 4096 MB, Junos /var/tmp 8192 MB).
+- `bgp_prefixes`: prefixes received per neighbour, a number or `{ip: number}`.
+- `extra_config`: lines appended to the initial config (drift for compliance audits).
 """
 
 from __future__ import annotations

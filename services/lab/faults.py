@@ -1,28 +1,41 @@
 """Fault injection: what can go wrong on a lab device, and what Netmiko sees when it does.
 
 Faults are set per device from inventory data (`data.lab.faults`) or at run time through the
-control API (`PUT /devices/{name}/faults`) or the Python API (`fleet.set_fault(name, ...)`).
+control API (`PUT/PATCH /devices/{name}/faults`) or the Python API (`fleet.set_fault(name, ...)`).
 They stay in force until cleared.
 
-| fault                           | lab behaviour                                        | Netmiko / Nornir sees                                |
-|---------------------------------|------------------------------------------------------|------------------------------------------------------|
-| `unreachable: true`             | the device's port is closed (connection refused);    | `NetmikoTimeoutException` ("TCP connection to device |
-|                                 | open sessions are dropped                            | failed")                                             |
-| `auth_failure: true`            | every password is rejected                           | `NetmikoAuthenticationException`                     |
-| `slow: <seconds>`               | every line typed waits that long before it is echoed | each command takes longer; a `read_timeout` shorter  |
-|                                 | and answered                                         | than the latency raises `ReadTimeout`                |
-| `drop_mid_config: <n>`          | after n config lines in one session the connection   | `send_config_set` raises `OSError`/`ReadException`  |
-|                                 | closes; line n+1 is never applied                    | (socket closed) or `ReadTimeout`                     |
-| `reload_hangs: true`            | a reload never finishes: the port stays closed until | reconnects raise `NetmikoTimeoutException`           |
-|                                 | the fault is cleared                                 |                                                      |
-| `wrong_version_after_reload: v` | the device comes back on version `v` (`previous`:    | `show version` shows the wrong version               |
-|                                 | the version it ran before the reload)                |                                                      |
-| `interface_down_after_reload: i`| after a reload interface `i` (`wan`: the WAN port)   | `show interfaces` shows it down; the BGP neighbour  |
-|                                 | has its link down                                    | on it is not Established                             |
-| `reject_line: <regex>`          | config lines matching the regex answer with the      | `send_config_set(..., error_pattern=...)` raises     |
-|                                 | platform's invalid-input error and are not applied   | `ConfigInvalidException`                             |
-| `corrupt_copy: true`            | copied images get a wrong checksum; booting them     | `verify /md5` prints a different checksum; after a   |
-|                                 | falls back to the previous version                   | reload `show version` shows the old version          |
+`unreachable: true`
+    The device's port is closed (connection refused) and open sessions are cut.
+    Netmiko: `NetmikoTimeoutException` ("TCP connection to device failed").
+`auth_failure: true`
+    Every password is rejected. Netmiko: `NetmikoAuthenticationException`.
+`slow: <seconds>`
+    Every line typed waits that long before it is echoed and answered. Netmiko: each command
+    takes longer; a `read_timeout` shorter than the latency raises `ReadTimeout`.
+`drop_mid_config: <n>`
+    After n accepted config lines in one session the TCP connection is cut when line n+1
+    arrives; it is never applied. Netmiko: `send_config_set` raises `ReadTimeout` after its
+    `read_timeout` (Netmiko does not notice a closed channel while reading), or `OSError`
+    ("Socket is closed") if it writes again first.
+`reload_hangs: true`
+    A reload never finishes: the port stays closed until the fault is cleared (the device then
+    boots at once). Netmiko: reconnects raise `NetmikoTimeoutException`.
+`wrong_version_after_reload: <version>`
+    The device comes back on that version (`previous`: the version it ran before the reload).
+    Netmiko: connects fine; `show version` shows the unexpected version.
+`interface_down_after_reload: <interface>`
+    After a reload that interface (`wan`: the inventory's WAN interface) has its link down.
+    Netmiko: connects fine; `show interfaces` shows it down and the BGP neighbour on it is not
+    Established.
+`reject_line: <regex>`
+    Config lines matching the regex answer with the platform's invalid-input error (IOS
+    `% Invalid input detected at '^' marker.`, EOS `% Invalid input`, Junos `syntax error.`) and
+    are not applied. Netmiko: `send_config_set(..., error_pattern=...)` raises
+    `ConfigInvalidException`.
+`corrupt_copy: true`
+    Copied images get a wrong checksum; installing or booting them falls back to the running
+    version. Netmiko: `verify /md5` prints an unexpected checksum; after the reload
+    `show version` still shows the old version.
 """
 
 from __future__ import annotations

@@ -164,9 +164,7 @@ def _neighbor_state(
     state = device.state
     if not cfg.admin_up:
         name = "Idle (Admin)"
-    elif not _carrier(cfg, interfaces, wan):
-        name = "Active"
-    elif state.uptime < device.timings.bgp_establish_seconds:
+    elif not _carrier(cfg, interfaces, wan) or state.uptime < device.timings.bgp_establish_seconds:
         name = "Active"
     else:
         name = "Established"

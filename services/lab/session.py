@@ -46,6 +46,7 @@ class Shell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self.frames: list[Frame] = []  # IOS-like config mode stack; empty in exec mode
         self.edit: list[str] | None = None  # Junos [edit ...] path; None outside config mode
         self.config_record: ConfigSessionRecord | None = None
+        self.display_set = False  # Junos: the current command was piped to `display set`
         self._conn = conn
         self._chan: asyncssh.SSHServerChannel[str] | None = None
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
@@ -109,12 +110,12 @@ class Shell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         try:
             if self._exec_command is not None:
                 await self.cli.handle(self, self._exec_command)
-                self._flush()
+                self.flush()
                 self.close()
                 return
             self.out(self.cli.banner(self))
             self.out(self.cli.prompt(self))
-            self._flush()
+            self.flush()
             while not self._closing:
                 line = await self._lines.get()
                 if line is None:
@@ -134,12 +135,12 @@ class Shell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         mark = len(self._out)
         await self.cli.handle(self, line)
         if self._closing:
-            self._flush()
+            self.flush()
             return
         if len(self._out) > mark and not self._out[-1].endswith("\n"):
             self.out("\n")
         self.out(self.cli.prompt(self))
-        self._flush()
+        self.flush()
 
     # --- primitives for handlers -----------------------------------------------------------
 
@@ -154,7 +155,7 @@ class Shell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         del self._out[mark:]
         return text
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         if self._out and self._chan is not None and not self._chan.is_closing():
             self._chan.write("".join(self._out).replace("\n", "\r\n"))
         self._out.clear()
@@ -162,7 +163,7 @@ class Shell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
     async def ask(self, prompt: str, *, echo: bool = True) -> str:
         """Print a question (no newline) and wait for the answer line."""
         self.out(prompt)
-        self._flush()
+        self.flush()
         line = await self._lines.get()
         if line is None:
             raise SessionClosed
@@ -171,7 +172,7 @@ class Shell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
 
     async def pause(self, seconds: float) -> None:
         """Send what is pending, then wait (copies, commits)."""
-        self._flush()
+        self.flush()
         await asyncio.sleep(seconds)
         if self._closing:
             raise SessionClosed
@@ -222,7 +223,7 @@ class Shell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
     def close(self) -> None:
         """Log out: flush and close the channel."""
         self._closing = True
-        self._flush()
+        self.flush()
         if self._chan is not None:
             with contextlib.suppress(Exception):
                 self._chan.exit(0)

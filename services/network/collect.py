@@ -92,7 +92,8 @@ class _Progress(Processor):
         return None
 
     def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
-        self.on_done(to_collected(host.name, result))
+        if task.task is _collect_task:  # not Nornir's own tasks such as close_connections
+            self.on_done(to_collected(host.name, result))
 
     def subtask_instance_started(self, task: Task, host: Host) -> None:
         return None
@@ -144,5 +145,4 @@ def collect(
     aggregated = nr.run(task=_collect_task, command_for=command_for, on_failed=True)
     for name, multi in aggregated.items():
         results[name] = to_collected(name, multi)
-    nr.close_connections(on_good=True, on_failed=True)
     return results

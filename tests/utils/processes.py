@@ -17,6 +17,7 @@ FIELDS = (
     "env", "var_dir", "database_url", "temporal_address", "temporal_namespace", "task_queue",
     "device_task_queue", "api_host", "api_port", "inventories_path", "templates_path",
     "secrets_provider", "secrets_file", "device_workers", "device_timeout", "lab_control_port",
+    "temporal_ui_url",
 )
 
 

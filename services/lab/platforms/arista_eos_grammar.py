@@ -168,7 +168,9 @@ LEAVES = {
         "set ...", ("police ...", 1), ("shape rate ...", 2), ("bandwidth ...", 1), "priority ..."
     ),
     "cmap": specs("match ...", ("description <rest>", 1)),
-    "acl": specs("permit|deny ...", "remark <rest>", "<int> permit|deny|remark ...", "statistics ..."),
+    "acl": specs(
+        "permit|deny ...", "remark <rest>", "<int> permit|deny|remark ...", "statistics ..."
+    ),
     "route-map": specs("match ...", "set ...", ("description <rest>", 1), "continue ..."),
     "vlan": specs(("name <word>", 1), ("state ...", 1)),
     "vrf": specs(("description <rest>", 1), ("rd <word>", 1)),

@@ -46,7 +46,8 @@ def plan_copy(device: LabDevice, source: str, dest: str) -> CopyPlan:
     flash = device.state.flash
     existing = flash.files.get(dest)
     if flash.free + (existing.size if existing else 0) < image.size:
-        return CopyPlan(image, source, dest, f"%Error copying {source} (Not enough space on device)")
+        error = f"%Error copying {source} (Not enough space on device)"
+        return CopyPlan(image, source, dest, error)
     return CopyPlan(image, source, dest)
 
 

@@ -113,6 +113,7 @@ class Grammar:
     protected: Callable[[str], str | None] = lambda header: None
 
     def rank(self, line: str) -> int:
+        line = line[3:] if line.startswith("no ") else line
         for prefix, rank in self.ranks:
             if line.startswith(prefix):
                 return rank

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import uuid
+from pathlib import Path
 
 from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer, Worker
 
 from workflows.backup.models import (
     BackupChunkInput,
@@ -64,3 +68,30 @@ async def test_chunks_and_counts(temporal_env: WorkflowEnvironment) -> None:
     assert {c.run_id for c in seen_chunks} == {result.run_id}
     assert result.counts == {"backed_up": 5, "unreachable": 1}
     assert len(result.devices) == 6
+
+
+HISTORY = Path(__file__).resolve().parents[2] / "data" / "histories" / "fleet_backup.json"
+
+
+async def test_saved_history_replays(temporal_env: WorkflowEnvironment) -> None:
+    """A history recorded with an earlier version still replays: no non-determinism."""
+    if os.environ.get("NETWAVE_RECORD_HISTORIES"):
+        queue = f"test-{uuid.uuid4()}"
+        async with Worker(
+            temporal_env.client,
+            task_queue=queue,
+            workflows=[FleetBackupWorkflow],
+            activities=[fake_targets, fake_backup],
+        ):
+            handle = await temporal_env.client.start_workflow(
+                FleetBackupWorkflow.run,
+                FleetBackupInput(chunk_size=2, device_task_queue=queue),
+                id=f"backup-{uuid.uuid4()}",
+                task_queue=queue,
+            )
+            await handle.result()
+        HISTORY.write_text((await handle.fetch_history()).to_json())
+    history = WorkflowHistory.from_json("fleet-backup", HISTORY.read_text())
+    await Replayer(
+        workflows=[FleetBackupWorkflow], data_converter=pydantic_data_converter
+    ).replay_workflow(history)

@@ -1,0 +1,198 @@
+"""Loopback HTTP control API of a running lab: devices, records, faults, reloads, resets."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
+
+from services.lab.device import LabDevice
+from services.lab.faults import Faults
+from services.lab.fleet import LabFleet
+from services.lab.platforms import get_cli
+from services.lab.records import DeviceRecord, ReloadRecord
+from services.lab.server import LabError
+
+
+class DeviceSummary(BaseModel):
+    name: str
+    tenant: str
+    platform: str
+    host: str
+    port: int
+    status: str
+    reachable: bool
+    version: str
+    faults: dict[str, Any]
+    records: dict[str, int]
+
+
+class FlashFilePublic(BaseModel):
+    name: str
+    size: int
+    md5: str
+    version: str | None
+
+
+class DeviceDetail(DeviceSummary):
+    unsaved_changes: bool
+    flash_total: int
+    flash_free: int
+    flash: list[FlashFilePublic]
+
+
+def _summary(device: LabDevice) -> dict[str, Any]:
+    spec = device.spec
+    return {
+        "name": spec.name,
+        "tenant": spec.tenant,
+        "platform": spec.platform,
+        "host": spec.host,
+        "port": spec.port,
+        "status": device.status,
+        "reachable": device.reachable,
+        "version": device.state.version,
+        "faults": device.faults.active(),
+        "records": device.record.summary(),
+    }
+
+
+def create_control_app(fleet: LabFleet) -> FastAPI:
+    app = FastAPI(title="netwave lab control", version="1")
+
+    def get(name: str) -> LabDevice:
+        try:
+            return fleet.device(name)
+        except LabError:
+            raise HTTPException(status_code=404, detail=f"no device {name!r}") from None
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        """Liveness and the number of devices served."""
+        return {"status": "ok", "devices": len(fleet.devices)}
+
+    @app.get("/devices")
+    async def list_devices() -> list[DeviceSummary]:
+        """Every device with status, version, faults and record counts."""
+        return [DeviceSummary(**_summary(d)) for d in fleet.devices.values()]
+
+    @app.get("/devices/{name}")
+    async def device_detail(name: str) -> DeviceDetail:
+        """One device in detail, flash included."""
+        device = get(name)
+        flash = device.state.flash
+        return DeviceDetail(
+            **_summary(device),
+            unsaved_changes=device.unsaved,
+            flash_total=flash.total,
+            flash_free=flash.free,
+            flash=[FlashFilePublic(name=f.name, size=f.size, md5=f.md5, version=f.version)
+                   for f in flash.files.values()],
+        )
+
+    @app.get("/devices/{name}/record")
+    async def device_record(name: str) -> DeviceRecord:
+        """Logins, commands, config sessions and lines, saves, commits, reloads."""
+        return get(name).record
+
+    @app.delete("/devices/{name}/record", status_code=204)
+    async def reset_device_record(name: str) -> None:
+        """Forget what one device recorded."""
+        fleet.reset_records(get(name).name)
+
+    @app.delete("/records", status_code=204)
+    async def reset_all_records() -> None:
+        """Forget what every device recorded."""
+        fleet.reset_records()
+
+    @app.get("/devices/{name}/faults")
+    async def get_faults(name: str) -> Faults:
+        """Faults in force on a device."""
+        return get(name).faults
+
+    @app.put("/devices/{name}/faults")
+    async def put_faults(name: str, faults: Faults) -> Faults:
+        """Replace a device's faults."""
+        return await fleet.set_faults(get(name).name, faults)
+
+    @app.patch("/devices/{name}/faults")
+    async def patch_faults(name: str, changes: dict[str, Any]) -> Faults:
+        """Add or change some faults, keeping the others."""
+        device = get(name)
+        try:
+            faults = device.faults.merged(**changes)
+        except ValueError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
+        return await fleet.set_faults(device.name, faults)
+
+    @app.delete("/devices/{name}/faults", status_code=204)
+    async def clear_faults(name: str) -> None:
+        """Clear every fault of a device."""
+        await fleet.clear_faults(get(name).name)
+
+    @app.post("/devices/{name}/reload")
+    async def reload(name: str) -> ReloadRecord:
+        """Reload a device as if someone typed `reload` (unsaved changes are lost)."""
+        return await fleet.reload(get(name).name)
+
+    @app.post("/devices/{name}/reset")
+    async def reset(name: str) -> DeviceSummary:
+        """Back to the inventory's initial state (config, version, flash, faults, records)."""
+        device = get(name)
+        await fleet.reset(device.name)
+        return DeviceSummary(**_summary(device))
+
+    @app.get("/devices/{name}/running-config", response_class=PlainTextResponse)
+    async def running_config(name: str) -> str:
+        """The running config as the device prints it."""
+        device = get(name)
+        return get_cli(device.spec.platform).running_config(device)
+
+    return app
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: the lab process owns SIGINT/SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class ControlServer:
+    """The control API served by uvicorn on the lab's event loop."""
+
+    def __init__(self, fleet: LabFleet, port: int, host: str = "127.0.0.1") -> None:
+        self.url = f"http://{host}:{port}"
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._sock.bind((host, port))
+        except OSError as exc:
+            self._sock.close()
+            raise LabError(f"control API port {port} on {host} is already in use ({exc.strerror})",
+                           hint="pass another --control-port or stop the other lab") from None
+        config = uvicorn.Config(create_control_app(fleet), log_level="warning", lifespan="off")
+        self._server = _Server(config)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._server.serve([self._sock]))
+        while not self._server.started and not self._task.done():
+            await asyncio.sleep(0.01)
+        if self._task.done():
+            self._task.result()
+
+    async def stop(self) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._sock.close()

@@ -1,0 +1,90 @@
+"""`netwave lab`: serve the inventories' devices (or N generated ones) until interrupted."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import signal
+import sys
+from pathlib import Path
+
+from services.core.errors import NetwaveError
+from services.core.secrets import ensure_dev_secrets, get_provider
+from services.core.settings import Settings, get_settings
+from services.lab.control import ControlServer
+from services.lab.device import LabTimings
+from services.lab.fleet import LabFleet
+from services.lab.generate import write_generated_inventory
+from services.network.inventory import load_all
+
+DEFAULT_GENERATED_BASE_PORT = 20001
+
+
+def prepare_inventories(
+    settings: Settings, inventories: Path | None, generate: int | None, base_port: int
+) -> Path:
+    """The inventories to serve: the given folder, or N devices generated under var/lab/."""
+    if generate:
+        out = settings.var_dir / "lab" / f"generated-{generate}-{base_port}"
+        if not (out / "gen-01" / "hosts.yaml").exists():
+            write_generated_inventory(out, generate, base_port)
+        return out
+    return inventories or settings.inventories_path
+
+
+def ensure_credentials(settings: Settings, inventories: Path) -> None:
+    """With the file provider, create missing lab credentials (random passwords, mode 0600)."""
+    if settings.secrets_provider != "file":
+        return
+    names = {d.credential for t in load_all(inventories).values() for d in t.devices.values()}
+    added = ensure_dev_secrets(settings.secrets_file, names)
+    if added:
+        print(f"netwave lab: added credentials {', '.join(added)} to {settings.secrets_file}")
+
+
+def describe(fleet: LabFleet) -> str:
+    ports = [d.spec.port for d in fleet.devices.values()]
+    mix = collections.Counter(d.spec.platform for d in fleet.devices.values())
+    kinds = ", ".join(f"{n} {p}" for p, n in sorted(mix.items()))
+    return f"{len(ports)} devices ({kinds}) on 127.0.0.1 ports {min(ports)}-{max(ports)}"
+
+
+async def serve(fleet: LabFleet, control_port: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    control = ControlServer(fleet, control_port)
+    async with fleet:
+        await control.start()
+        print(f"netwave lab: {describe(fleet)}; control API {control.url}")
+        print("netwave lab: ready", flush=True)
+        try:
+            await stop.wait()
+        finally:
+            await control.stop()
+    print("netwave lab: stopped", flush=True)
+
+
+def run_lab(
+    inventories: Path | None = None,
+    generate: int | None = None,
+    base_port: int = DEFAULT_GENERATED_BASE_PORT,
+    control_port: int | None = None,
+    timings: LabTimings | None = None,
+) -> None:
+    """Serve the lab until SIGINT/SIGTERM; exit with a clear message on bad input or busy ports."""
+    settings = get_settings()
+    try:
+        folder = prepare_inventories(settings, inventories, generate, base_port)
+        ensure_credentials(settings, folder)
+        fleet = LabFleet.from_inventories(
+            folder,
+            get_provider(settings),
+            timings=timings,
+            host_key_path=settings.var_dir / "lab" / "ssh_host_ed25519_key",
+        )
+        asyncio.run(serve(fleet, control_port or settings.lab_control_port))
+    except NetwaveError as exc:
+        print(f"netwave lab: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,196 @@
+"""Junos operational output and the curly-brace configuration format."""
+
+from __future__ import annotations
+
+from services.lab.config_tree import SetConfig, split_junos
+from services.lab.device import LabDevice
+from services.lab.flash import Flash
+from services.lab.opstate import InterfaceState, OpSnapshot, format_duration
+
+# Statements whose keyword and value print on one line, as in `unit 0 {` or `server 1.1.1.1;`
+PAIRED = {
+    "unit", "family", "group", "neighbor", "server", "host", "user", "route", "term",
+    "policy-statement", "prefix-list", "community", "interface", "class", "filter",
+    "instance", "vlan", "scheduler", "forwarding-class", "file", "address", "area",
+}
+
+
+def version(device: LabDevice, hostname: str) -> str:
+    v = device.state.version
+    return f"""Hostname: {hostname}
+Model: vmx
+Junos: {v}
+JUNOS OS Kernel 64-bit  [20230321.2f0b6e5_builder_stable_12_214]
+JUNOS OS libs [20230321.2f0b6e5_builder_stable_12_214]
+JUNOS OS runtime [20230321.2f0b6e5_builder_stable_12_214]
+JUNOS OS time zone information [20230321.2f0b6e5_builder_stable_12_214]
+JUNOS py extensions [{v}]
+JUNOS py base [{v}]
+JUNOS OS crypto [20230321.2f0b6e5_builder_stable_12_214]
+JUNOS Packet Forwarding Engine Simulation Package [{v}]
+JUNOS Routing Software Suite [{v}]
+JUNOS Crypto Software Suite [{v}]
+JUNOS Online Documentation [{v}]
+"""
+
+
+BraceTree = dict[str, "BraceTree"]
+
+
+def braces(config: SetConfig, version_text: str | None) -> str:
+    """Render set statements in the hierarchical `{ ... }` format."""
+    tree: BraceTree = {}
+    for statement in config.statements:
+        node = tree
+        for token in split_junos(statement):
+            node = node.setdefault(token, {})
+    lines = [f"version {version_text};"] if version_text else []
+    lines += _render(tree, 0)
+    return "\n".join(lines) + "\n"
+
+
+def _render(tree: BraceTree, depth: int) -> list[str]:
+    pad = "    " * depth
+    out: list[str] = []
+    for key, kids in tree.items():
+        if not kids:
+            out.append(f"{pad}{key};")
+        elif key in PAIRED:
+            for value, grand in kids.items():
+                if grand:
+                    out.append(f"{pad}{key} {value} {{")
+                    out += _render(grand, depth + 1)
+                    out.append(pad + "}")
+                else:
+                    out.append(f"{pad}{key} {value};")
+        elif len(kids) == 1 and not next(iter(kids.values())):
+            out.append(f"{pad}{key} {next(iter(kids))};")
+        else:
+            out.append(f"{pad}{key} {{")
+            out += _render(kids, depth + 1)
+            out.append(pad + "}")
+    return out
+
+
+def _admin_link(state: InterfaceState) -> tuple[str, str]:
+    if state.status == "administratively down":
+        return "down", "down"
+    return "up", "up" if state.up else "down"
+
+
+def interfaces_terse(snap: OpSnapshot) -> str:
+    lines = ["Interface               Admin Link Proto    Local                 Remote"]
+    for state in snap.interfaces:
+        admin, link = _admin_link(state)
+        name = state.config.name
+        lines.append(f"{name:<23} {admin:<5} {link:<4}")
+        address = state.config.address
+        if address is not None:
+            local = address.with_prefixlen if not state.config.loopback else str(address.ip)
+            lines.append(f"{name + '.0':<23} {admin:<5} {link:<4} inet     {local}")
+    return "\n".join(lines) + "\n"
+
+
+def interfaces(snap: OpSnapshot, mac: str, only: str | None) -> str:
+    blocks = []
+    for index, state in enumerate(snap.interfaces, start=148):
+        cfg = state.config
+        if only is not None and cfg.name != only.split(".")[0]:
+            continue
+        admin, link = _admin_link(state)
+        lines = [
+            f"Physical interface: {cfg.name}, "
+            f"{'Enabled' if admin == 'up' else 'Administratively down'}, "
+            f"Physical link is {link.capitalize()}",
+            f"  Interface index: {index}, SNMP ifIndex: {index + 378}",
+        ]
+        if cfg.description:
+            lines.append(f"  Description: {cfg.description.strip(chr(34))}")
+        lines += [
+            f"  Link-level type: Ethernet, MTU: {cfg.mtu + 14}, Speed: 1000mbps, "
+            "Duplex: Full-Duplex",
+            f"  Current address: {mac}, Hardware address: {mac}",
+            f"  Input rate     : {state.rate_bps} bps ({state.rate_bps // 4000} pps)",
+            f"  Output rate    : {state.rate_bps} bps ({state.rate_bps // 4000} pps)",
+            f"  Logical interface {cfg.name}.0 (Index {index + 185}) (SNMP ifIndex {index + 379})",
+            f"    Bandwidth: {cfg.bandwidth_kbps}kbps",
+            f"    Input packets : {state.in_packets}",
+            f"    Output packets: {state.out_packets}",
+        ]
+        if cfg.address is not None:
+            lines += [
+                f"    Protocol inet, MTU: {cfg.mtu}",
+                "      Addresses, Flags: Is-Preferred Is-Primary",
+                f"        Destination: {cfg.address.network}, Local: {cfg.address.ip}",
+            ]
+        blocks.append("\n".join(lines) + "\n\n")
+    return "".join(blocks)
+
+
+def bgp_summary(snap: OpSnapshot) -> str:
+    if snap.model.local_as is None:
+        return "BGP is not running\n"
+    down = sum(1 for n in snap.neighbors if not n.established)
+    total = sum(n.prefixes for n in snap.neighbors)
+    lines = [
+        "Threading mode: BGP I/O",
+        "Default eBGP mode: advertise - accept, receive - accept",
+        f"Groups: 1 Peers: {len(snap.neighbors)} Down peers: {down}",
+        "Table          Tot Paths  Act Paths Suppressed    History Damp State    Pending",
+        "inet.0",
+        f"{total:>24} {total:>10} {0:>10} {0:>10} {0:>10} {0:>10}",
+        "Peer                     AS      InPkt     OutPkt    OutQ   Flaps Last Up/Dwn "
+        "State|#Active/Received/Accepted/Damped...",
+    ]
+    for n in snap.neighbors:
+        state = "Establ" if n.established else n.state.split()[0]
+        lines.append(
+            f"{n.config.ip!s:<20} {n.config.remote_as:>9} {n.messages_received:>10} "
+            f"{n.messages_sent:>10} {0:>7} {0:>7} {format_duration(n.since_seconds):>11} {state}"
+        )
+        if n.established:
+            lines.append(f"  inet.0: {n.prefixes}/{n.prefixes}/{n.prefixes}/0")
+    return "\n".join(lines) + "\n"
+
+
+def route_summary(snap: OpSnapshot) -> str:
+    r = snap.routes
+    total = r.connected * 2 + r.static + r.bgp
+    lines = [
+        f"Autonomous system number: {snap.model.local_as or 'none'}",
+        f"Router ID: {snap.model.router_id or '0.0.0.0'}",
+        "",
+        f"inet.0: {total} destinations, {total} routes ({total} active, 0 holddown, 0 hidden)",
+        f"              Direct: {r.connected:>6} routes, {r.connected:>6} active",
+        f"               Local: {r.connected:>6} routes, {r.connected:>6} active",
+    ]
+    if r.bgp:
+        lines.append(f"                 BGP: {r.bgp:>6} routes, {r.bgp:>6} active")
+    if r.static:
+        lines.append(f"              Static: {r.static:>6} routes, {r.static:>6} active")
+    return "\n".join(lines) + "\n"
+
+
+def storage(flash: Flash) -> str:
+    gb = 1024**3
+    used, free, total = flash.used / gb, flash.free / gb, flash.total / gb
+    pct = int(100 * flash.used / flash.total) if flash.total else 0
+    return (
+        "Filesystem              Size       Used      Avail  Capacity  Mounted on\n"
+        "/dev/gpt/junos           20G       1.2G        17G        7%  /.mount\n"
+        f"/dev/gpt/var           {total:>5.1f}G     {used:>5.1f}G     {free:>5.1f}G"
+        f"       {pct:>2}%  /.mount/var\n"
+    )
+
+
+def file_list(flash: Flash, detail: bool) -> str:
+    lines = ["/var/tmp/:"]
+    for entry in sorted(flash.files.values(), key=lambda f: f.name):
+        if detail:
+            stamp = entry.mtime.strftime("%b %d %H:%M")
+            lines.append(f"-rw-r--r--  1 root  wheel  {entry.size:>12} {stamp} {entry.name}")
+        else:
+            lines.append(entry.name)
+    if detail:
+        lines.append(f"total files: {len(flash.files)}")
+    return "\n".join(lines) + "\n"

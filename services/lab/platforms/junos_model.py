@@ -1,0 +1,84 @@
+"""Interfaces, BGP and static routes of a Junos configuration (for operational state)."""
+
+from __future__ import annotations
+
+import contextlib
+from ipaddress import IPv4Address, IPv4Interface
+from typing import Any
+
+from services.lab.config_tree import SetConfig, split_junos
+from services.lab.opstate import InterfaceConfig, NeighborConfig, OpModel
+
+UNITS = {"k": 1, "m": 1000, "g": 1_000_000}
+
+
+def bandwidth_kbps(text: str) -> int | None:
+    text = text.lower()
+    if text[-1:] in UNITS and text[:-1].isdigit():
+        return int(text[:-1]) * UNITS[text[-1]]
+    return int(text) // 1000 if text.isdigit() else None
+
+
+def _interface_fields(fields: dict[str, Any], rest: list[str]) -> None:
+    if rest[0] == "description":
+        fields["description"] = " ".join(rest[1:]).strip('"')
+    elif rest == ["disable"]:
+        fields["admin_up"] = False
+    elif rest[0] == "mtu" and len(rest) > 1 and rest[1].isdigit():
+        fields["mtu"] = int(rest[1])
+    elif rest[0] == "unit" and len(rest) >= 3:
+        sub = rest[2:]
+        if sub[:3] == ["family", "inet", "address"] and len(sub) >= 4 and "address" not in fields:
+            with contextlib.suppress(ValueError):
+                fields["address"] = IPv4Interface(sub[3])
+        elif sub[0] == "bandwidth" and len(sub) > 1:
+            kbps = bandwidth_kbps(sub[1])
+            if kbps is not None:
+                fields["bandwidth_kbps"] = kbps
+        elif sub == ["disable"]:
+            fields["admin_up"] = False
+
+
+def junos_op_model(config: SetConfig) -> OpModel:
+    interfaces: dict[str, dict[str, Any]] = {}
+    groups: dict[str, dict[str, str]] = {}
+    neighbors: dict[str, dict[str, str]] = {}
+    local_as: int | None = None
+    router_id: str | None = None
+    static: set[str] = set()
+    for statement in config.statements:
+        w = split_junos(statement)
+        if w[0] == "interfaces" and len(w) >= 3 and w[1] != "interface-range":
+            _interface_fields(interfaces.setdefault(w[1], {}), w[2:])
+        elif w[:2] == ["routing-options", "router-id"] and len(w) > 2:
+            router_id = w[2]
+        elif w[:2] == ["routing-options", "autonomous-system"] and len(w) > 2 and w[2].isdigit():
+            local_as = int(w[2])
+        elif w[:3] == ["routing-options", "static", "route"] and len(w) > 3:
+            static.add(w[3])
+        elif w[:3] == ["protocols", "bgp", "group"] and len(w) >= 6:
+            group = groups.setdefault(w[3], {})
+            if w[4] == "neighbor":
+                attrs = neighbors.setdefault(w[5], {"group": w[3]})
+                if len(w) >= 8:
+                    attrs[w[6]] = " ".join(w[7:]).strip('"')
+            else:
+                group[w[4]] = w[5]
+        elif w[:3] == ["protocols", "bgp", "group"] and len(w) == 5:
+            groups.setdefault(w[3], {})[w[4]] = ""
+    bgp: list[NeighborConfig] = []
+    for ip, attrs in neighbors.items():
+        group = groups.get(attrs["group"], {})
+        peer_as = attrs.get("peer-as") or group.get("peer-as")
+        if not peer_as and group.get("type") == "internal" and local_as is not None:
+            peer_as = str(local_as)
+        with contextlib.suppress(ValueError):
+            if peer_as and peer_as.isdigit():
+                bgp.append(NeighborConfig(IPv4Address(ip), int(peer_as), attrs.get("description")))
+    return OpModel(
+        tuple(InterfaceConfig(name=name, **fields) for name, fields in interfaces.items()),
+        local_as,
+        router_id,
+        tuple(bgp),
+        len(static),
+    )

@@ -1,0 +1,132 @@
+"""pytest fixtures for the lab: loaded by tests/conftest.py (`pytest_plugins`).
+
+- `lab_secrets_file` (session): a 0600 secrets file with every lab credential (random).
+- `lab_provider` (session): a FileSecretsProvider over it.
+- `lab_fleet` (session): the repo's inventories served on free ports (fast timings), as a
+  `ThreadedLab`; `lab_fleet.inventories_path` is a copy of the inventories with those ports.
+- `lab` (function): `lab_fleet`, reset first (configs, versions, faults, records).
+- `lab_factory` (function): `lab_factory(devices=20)` or `lab_factory(inventories=path)` starts
+  another ThreadedLab, stopped after the test.
+- `lab_settings` (function): netwave Settings (and NETWAVE_* env) pointing at the lab's
+  inventories copy and secrets file and a temporary var dir.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from services.core.secrets import FileSecretsProvider, ensure_dev_secrets
+from services.core.settings import Settings, get_settings
+from services.lab.device import LabTimings
+from services.lab.fleet import LabFleet
+from services.lab.generate import GENERATED_CREDENTIAL, write_generated_inventory
+from services.lab.testing import ThreadedLab, free_ports, write_remapped_inventories
+from services.network.inventory import load_all
+
+FAST_TIMINGS = LabTimings(reload_seconds=1.0, copy_seconds=0.2, bgp_establish_seconds=0.3)
+LabFactory = Callable[..., ThreadedLab]
+
+
+def _credentials(inventories: Path) -> set[str]:
+    return {d.credential for t in load_all(inventories).values() for d in t.devices.values()}
+
+
+def start_lab(
+    source: Path,
+    workdir: Path,
+    provider: FileSecretsProvider,
+    timings: LabTimings = FAST_TIMINGS,
+) -> ThreadedLab:
+    """Serve `source` inventories on free ports; the remapped copy is written under workdir."""
+    names = [d.name for t in load_all(source).values() for d in t.devices.values()]
+    ports = dict(zip(names, free_ports(len(names)), strict=True))
+    remapped = write_remapped_inventories(source, workdir / "inventories", ports)
+    fleet = LabFleet.from_inventories(remapped, provider, timings=timings)
+    return ThreadedLab(fleet, inventories_path=remapped).start()
+
+
+@pytest.fixture(scope="session")
+def lab_secrets_file(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    path = tmp_path_factory.mktemp("lab-secrets") / "secrets.yaml"
+    inventories = request.config.rootpath / "inventories"
+    names = _credentials(inventories) if inventories.is_dir() else set()
+    ensure_dev_secrets(path, names | {GENERATED_CREDENTIAL})
+    return path
+
+
+@pytest.fixture(scope="session")
+def lab_provider(lab_secrets_file: Path) -> FileSecretsProvider:
+    return FileSecretsProvider(lab_secrets_file)
+
+
+@pytest.fixture(scope="session")
+def lab_fleet(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    lab_provider: FileSecretsProvider,
+) -> Iterator[ThreadedLab]:
+    workdir = tmp_path_factory.mktemp("lab-fleet")
+    lab = start_lab(request.config.rootpath / "inventories", workdir, lab_provider)
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
+@pytest.fixture
+def lab(lab_fleet: ThreadedLab) -> ThreadedLab:
+    lab_fleet.reset()
+    return lab_fleet
+
+
+@pytest.fixture
+def lab_factory(tmp_path: Path, lab_provider: FileSecretsProvider) -> Iterator[LabFactory]:
+    started: list[ThreadedLab] = []
+
+    def make(
+        *,
+        devices: int | None = None,
+        inventories: Path | None = None,
+        tenants: int = 2,
+        timings: LabTimings = FAST_TIMINGS,
+    ) -> ThreadedLab:
+        workdir = tmp_path / f"lab-{len(started)}"
+        source = inventories
+        if devices is not None:
+            source = workdir / "generated"
+            write_generated_inventory(source, devices, base_port=1, tenants=tenants)
+        if source is None:
+            raise ValueError("lab_factory needs devices=N or inventories=path")
+        lab = start_lab(source, workdir, lab_provider, timings)
+        started.append(lab)
+        return lab
+
+    try:
+        yield make
+    finally:
+        for lab in started:
+            lab.stop()
+
+
+@pytest.fixture
+def lab_settings(
+    lab_fleet: ThreadedLab,
+    lab_secrets_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Settings]:
+    assert lab_fleet.inventories_path is not None
+    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("NETWAVE_SECRETS_PROVIDER", "file")
+    monkeypatch.setenv("NETWAVE_SECRETS_FILE", str(lab_secrets_file))
+    monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(lab_fleet.inventories_path))
+    get_settings.cache_clear()
+    try:
+        yield get_settings()
+    finally:
+        get_settings.cache_clear()

@@ -1,0 +1,179 @@
+"""Run a lab fleet in a background thread, for synchronous callers (Netmiko, Nornir, tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import yaml
+
+from services.lab.device import LabDevice
+from services.lab.faults import Faults
+from services.lab.fleet import LabFleet
+from services.lab.opstate import OpSnapshot
+from services.lab.platforms import get_cli
+from services.lab.records import DeviceRecord, ReloadRecord
+
+T = TypeVar("T")
+
+
+class ThreadedLab:
+    """A LabFleet on its own event loop thread, driven through thread-safe sync methods."""
+
+    def __init__(self, fleet: LabFleet, inventories_path: Path | None = None) -> None:
+        self.fleet = fleet
+        self.inventories_path = inventories_path
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="netwave-lab",
+                                        daemon=True)
+
+    def start(self) -> ThreadedLab:
+        self._thread.start()
+        try:
+            self.run(self.fleet.start())
+        except BaseException:
+            self._shutdown()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            try:
+                self.run(self.fleet.stop())
+            finally:
+                self._shutdown()
+
+    def _shutdown(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    def __enter__(self) -> ThreadedLab:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
+        """Run a coroutine on the lab's loop and wait for its result."""
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        return future.result(timeout)
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run a plain function on the lab's loop (so it sees a consistent state)."""
+
+        async def wrapper() -> T:
+            return fn()
+
+        return self.run(wrapper())
+
+    # --- the LabFleet API, synchronously -----------------------------------------------------
+
+    @property
+    def names(self) -> list[str]:
+        return self.fleet.names
+
+    def device(self, name: str) -> LabDevice:
+        return self.fleet.device(name)
+
+    def netmiko_params(self, name: str, **extra: Any) -> dict[str, Any]:
+        return self.fleet.netmiko_params(name, **extra)
+
+    def address(self, name: str) -> tuple[str, int]:
+        return self.fleet.address(name)
+
+    def record(self, name: str) -> DeviceRecord:
+        """A snapshot copy of what the device recorded."""
+        return self.call(lambda: self.fleet.record(name).model_copy(deep=True))
+
+    def set_fault(self, name: str, **changes: Any) -> Faults:
+        return self.run(self.fleet.set_fault(name, **changes))
+
+    def clear_faults(self, name: str | None = None) -> None:
+        self.run(self.fleet.clear_faults(name))
+
+    def reset_records(self, name: str | None = None) -> None:
+        self.call(lambda: self.fleet.reset_records(name))
+
+    def reset(self, name: str | None = None) -> None:
+        self.run(self.fleet.reset(name))
+
+    def reload(self, name: str) -> ReloadRecord:
+        return self.run(self.fleet.reload(name))
+
+    def running_config(self, name: str) -> str:
+        device = self.fleet.device(name)
+        cli = get_cli(device.spec.platform)
+        return self.call(lambda: cli.running_config(device))
+
+    def snapshot(self, name: str) -> OpSnapshot:
+        """Interfaces, BGP neighbours and route counts as the device would show them now."""
+        device = self.fleet.device(name)
+        cli = get_cli(device.spec.platform)
+        return self.call(lambda: cli.snapshot(device))
+
+    def version(self, name: str) -> str:
+        return self.call(lambda: self.fleet.device(name).state.version)
+
+    def status(self, name: str) -> str:
+        return self.call(lambda: self.fleet.device(name).status)
+
+    def wait_until_up(self, name: str, timeout: float = 30.0) -> None:
+        """Block until a reloading device answers again."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.call(lambda: self.fleet.device(name).reachable):
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"lab device {name} did not come back within {timeout} s")
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_ports(count: int, start: int = 20000, stop: int = 30000) -> list[int]:
+    """`count` ports below the ephemeral range that nothing listens on right now."""
+    base = random.randrange(start, max(start + 1, stop - count * 2))
+    ports: list[int] = []
+    port = base
+    while len(ports) < count and port < 65000:
+        if port_is_free(port):
+            ports.append(port)
+        port += 1
+    if len(ports) < count:
+        raise RuntimeError(f"could not find {count} free ports from {base}")
+    return ports
+
+
+def write_remapped_inventories(src: Path, dst: Path, ports: dict[str, int]) -> Path:
+    """Copy inventories to `dst`, each host's port replaced from `ports` (by host name)."""
+    for tenant_dir in sorted(p for p in src.iterdir() if (p / "hosts.yaml").exists()):
+        out = dst / tenant_dir.name
+        out.mkdir(parents=True, exist_ok=True)
+        for file in tenant_dir.glob("*.yaml"):
+            data = yaml.safe_load(file.read_text()) or {}
+            if file.name == "hosts.yaml":
+                for name, host in data.items():
+                    if name in ports:
+                        host["port"] = ports[name]
+            (out / file.name).write_text(yaml.safe_dump(data, sort_keys=False))
+    return dst

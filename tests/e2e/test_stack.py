@@ -1,0 +1,97 @@
+"""`netwave demo` and `netwave dev` as a user runs them: real child processes, real ports."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from services.core.settings import Settings
+from services.devstack import port_taken
+from tests.utils.api import bearer, make_token
+from tests.utils.processes import settings_env
+
+pytestmark = pytest.mark.slow
+
+
+def netwave(*args: str) -> list[str]:
+    return [sys.executable, "-m", "services.cli", *args]
+
+
+def test_demo_backs_up_every_tenant_and_exits_zero(stack_settings: Settings) -> None:
+    result = subprocess.run(
+        netwave("demo"),
+        env={**settings_env(stack_settings), "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for tenant in ("acme", "globex", "initech"):
+        assert tenant in result.stdout
+    assert "Fleet backup" in result.stdout
+    for port in (stack_settings.api_port, stack_settings.lab_control_port):
+        assert not port_taken("127.0.0.1", port), "demo left a child running"
+
+
+def test_dev_is_healthy_runs_a_backup_and_stops_cleanly(stack_settings: Settings) -> None:
+    proc = subprocess.Popen(
+        netwave("dev"), env=settings_env(stack_settings), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("Token"):
+                break
+        assert "ready api" in "".join(lines), "".join(lines)
+        api = stack_settings.api_url
+        health = httpx.get(f"{api}/healthz", timeout=10)
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "database": "ok", "temporal": "ok"}
+
+        token = make_token(stack_settings, "engineer")
+        run = httpx.post(f"{api}/v1/tenants/globex/backup-runs", headers=bearer(token), timeout=30)
+        assert run.status_code == 202, run.text
+        body = run.json()
+        deadline = time.monotonic() + 90
+        while body["status"] in ("RUNNING", "UNKNOWN") and time.monotonic() < deadline:
+            time.sleep(0.5)
+            body = httpx.get(
+                f"{api}/v1/tenants/globex/backup-runs/{body['run_id']}", headers=bearer(token)
+            ).json()
+        assert body["status"] == "COMPLETED"
+        assert body["result"]["counts"] == {"backed_up": 4}
+
+        ui = httpx.get(
+            f"{stack_settings.temporal_ui_url}/api/v1/namespaces/default/workflows",
+            params={"query": f"WorkflowId='{body['workflow_id']}'"},
+            timeout=10,
+        )
+        assert ui.status_code == 200 and body["workflow_id"] in ui.text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(60)
+    assert code == 0
+    for port in (stack_settings.api_port, stack_settings.lab_control_port):
+        assert not port_taken("127.0.0.1", port), f"port {port} still open after stop"
+
+
+def test_dev_names_a_taken_port_and_exits_non_zero(stack_settings: Settings) -> None:
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", stack_settings.api_port))
+        blocker.listen()
+        result = subprocess.run(
+            netwave("dev"), env=settings_env(stack_settings), capture_output=True, text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"127.0.0.1:{stack_settings.api_port}" in result.stderr
+    assert "API" in result.stderr
