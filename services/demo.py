@@ -73,18 +73,17 @@ def _summary(devices: list[dict[str, Any]]) -> Table:
     for d in devices:
         per_tenant[d["tenant"]].append(d)
     table = Table(title="Fleet backup")
-    for column in ("tenant", "devices", "backed up", "unchanged", "failed", "detail"):
+    for column in ("tenant", "device", "outcome", "version", "config sha256 / error"):
         table.add_column(column)
     for tenant, items in sorted(per_tenant.items()):
-        counts = {k: sum(1 for d in items if d["outcome"] == k) for k in GOOD}
-        failed = [d for d in items if d["outcome"] not in GOOD]
-        detail = ", ".join(f"{d['device']}: {d['outcome']}" for d in failed) or "-"
-        table.add_row(
-            tenant,
-            str(len(items)),
-            str(counts["backed_up"]),
-            str(counts["unchanged"]),
-            str(len(failed)),
-            detail,
-        )
+        for n, d in enumerate(sorted(items, key=lambda d: d["device"])):
+            style = "green" if d["outcome"] in GOOD else "red"
+            table.add_row(
+                tenant if n == 0 else "",
+                d["device"],
+                f"[{style}]{d['outcome']}[/]",
+                str(d.get("version") or "-"),
+                (d.get("content_hash") or "")[:16] or (d.get("error") or "")[:60],
+                end_section=n == len(items) - 1,
+            )
     return table

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Literal
 
 from services.core.errors import InventoryError
@@ -19,6 +20,15 @@ class Platform:
     syntax: ConfigSyntax
     running_config_command: str
     version_command: str = "show version"
+    volatile: tuple[str, ...] = field(default=())
+
+    def strip_volatile(self, config: str) -> str:
+        """The config without lines that change when nothing was changed (timestamps, sizes)."""
+        patterns = [re.compile(p) for p in self.volatile]
+        kept = [line for line in config.splitlines() if not any(p.match(line) for p in patterns)]
+        while kept and not kept[0].strip():
+            kept.pop(0)
+        return "\n".join(kept).rstrip() + "\n"
 
 
 PLATFORMS: dict[str, Platform] = {}
@@ -29,9 +39,33 @@ def register(platform: Platform) -> Platform:
     return platform
 
 
-register(Platform("cisco_ios", "cisco_ios", "ios", "show running-config"))
-register(Platform("arista_eos", "arista_eos", "ios", "show running-config"))
-register(Platform("juniper_junos", "juniper_junos", "junos", "show configuration | display set"))
+IOS_VOLATILE = (
+    r"^Building configuration\.\.\.\s*$",
+    r"^Current configuration ?: \d+ bytes",
+    r"^! Last configuration change at ",
+    r"^! NVRAM config last updated at ",
+    r"^! No configuration change since last restart",
+    r"^ntp clock-period \d+",
+)
+register(Platform("cisco_ios", "cisco_ios", "ios", "show running-config", volatile=IOS_VOLATILE))
+register(
+    Platform(
+        "arista_eos",
+        "arista_eos",
+        "ios",
+        "show running-config",
+        volatile=(r"^! Command: show running-config", r"^! Time: "),
+    )
+)
+register(
+    Platform(
+        "juniper_junos",
+        "juniper_junos",
+        "junos",
+        "show configuration | display set",
+        volatile=(r"^## Last commit: ", r"^## Last changed: "),
+    )
+)
 
 
 def get_platform(name: str) -> Platform:

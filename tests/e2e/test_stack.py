@@ -13,8 +13,11 @@ import pytest
 
 from services.core.settings import Settings
 from services.devstack import port_taken
+from services.store.db import get_engine, make_session_factory
+from services.store.repos import audit as audit_repo
 from tests.utils.api import bearer, make_token
 from tests.utils.processes import settings_env
+from tests.utils.secrets import passwords
 
 pytestmark = pytest.mark.slow
 
@@ -41,8 +44,11 @@ def test_demo_backs_up_every_tenant_and_exits_zero(stack_settings: Settings) -> 
 
 def test_dev_is_healthy_runs_a_backup_and_stops_cleanly(stack_settings: Settings) -> None:
     proc = subprocess.Popen(
-        netwave("dev"), env=settings_env(stack_settings), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
+        netwave("dev"),
+        env=settings_env(stack_settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -83,13 +89,26 @@ def test_dev_is_healthy_runs_a_backup_and_stops_cleanly(stack_settings: Settings
     for port in (stack_settings.api_port, stack_settings.lab_control_port):
         assert not port_taken("127.0.0.1", port), f"port {port} still open after stop"
 
+    sessions = make_session_factory(get_engine(stack_settings.database_url))
+    with sessions() as session:
+        entries = audit_repo.list_entries(session, tenant="globex")
+    assert [e.action for e in entries] == ["backup.start"]
+    assert entries[0].object == body["workflow_id"]
+
+    logs = "".join(p.read_text() for p in (stack_settings.var_dir / "logs").glob("*.log"))
+    for secret in [*passwords(stack_settings.secrets_file), token]:
+        assert secret not in logs
+
 
 def test_dev_names_a_taken_port_and_exits_non_zero(stack_settings: Settings) -> None:
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", stack_settings.api_port))
         blocker.listen()
         result = subprocess.run(
-            netwave("dev"), env=settings_env(stack_settings), capture_output=True, text=True,
+            netwave("dev"),
+            env=settings_env(stack_settings),
+            capture_output=True,
+            text=True,
             timeout=60,
         )
     assert result.returncode == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from typing import Any
 
@@ -17,10 +18,8 @@ def history_text(history: WorkflowHistory) -> str:
         if isinstance(node, dict):
             for key, value in node.items():
                 if key in ("data", "details") and isinstance(value, str):
-                    try:
+                    with contextlib.suppress(ValueError):
                         decoded.append(base64.b64decode(value).decode("utf-8", "replace"))
-                    except ValueError:
-                        pass
                 walk(value)
         elif isinstance(node, list):
             for item in node:

@@ -14,9 +14,22 @@ from pathlib import Path
 from services.core.settings import Settings
 
 FIELDS = (
-    "env", "var_dir", "database_url", "temporal_address", "temporal_namespace", "task_queue",
-    "device_task_queue", "api_host", "api_port", "inventories_path", "templates_path",
-    "secrets_provider", "secrets_file", "device_workers", "device_timeout", "lab_control_port",
+    "env",
+    "var_dir",
+    "database_url",
+    "temporal_address",
+    "temporal_namespace",
+    "task_queue",
+    "device_task_queue",
+    "api_host",
+    "api_port",
+    "inventories_path",
+    "templates_path",
+    "secrets_provider",
+    "secrets_file",
+    "device_workers",
+    "device_timeout",
+    "lab_control_port",
     "temporal_ui_url",
 )
 

@@ -16,6 +16,7 @@ from services.core.secrets import SecretsProvider
 from services.core.settings import Settings
 from services.network.collect import Collected, Reachability, collect
 from services.network.inventory import list_tenants, load_tenant
+from services.network.platforms import get_platform
 from services.store.repos import backups as backup_repo
 from services.store.repos import tenants as tenant_repo
 from workflows.backup.models import (
@@ -65,7 +66,7 @@ class BackupActivities:
         lock = threading.Lock()
 
         def on_done(item: Collected) -> None:
-            outcome = self._store(request, item)
+            outcome = self._store(request, item, inventory.device(item.device).platform)
             with lock:
                 done[item.device] = outcome
 
@@ -96,7 +97,7 @@ class BackupActivities:
         previous = BackupChunkResult.model_validate(details[0])
         return {d.device: d for d in previous.devices if d.device in request.devices}
 
-    def _store(self, request: BackupChunkInput, item: Collected) -> DeviceBackup:
+    def _store(self, request: BackupChunkInput, item: Collected, platform: str) -> DeviceBackup:
         if item.status is not Reachability.ok or item.output is None:
             return DeviceBackup(
                 tenant=request.tenant,
@@ -109,7 +110,7 @@ class BackupActivities:
                 session,
                 tenant=request.tenant,
                 device=item.device,
-                content=item.output,
+                content=get_platform(platform).strip_volatile(item.output),
                 run_id=request.run_id,
                 collected_at=datetime.now(UTC),
             )

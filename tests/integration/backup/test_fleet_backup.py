@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import yaml
 from sqlalchemy import text
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -20,10 +19,11 @@ from services.core.settings import Settings
 from services.lab.testing import ThreadedLab
 from services.store.db import get_engine
 from services.worker.main import build_workers
-from workflows.backup.models import FleetBackupInput, FleetBackupResult
-from workflows.backup.workflow import FleetBackupWorkflow
 from tests.utils.history import history_text
 from tests.utils.processes import running_worker, stop
+from tests.utils.secrets import passwords
+from workflows.backup.models import FleetBackupInput, FleetBackupResult
+from workflows.backup.workflow import FleetBackupWorkflow
 
 
 def scoped(settings: Settings, env: WorkflowEnvironment) -> Settings:
@@ -48,11 +48,6 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[None]:
         finally:
             await asyncio.gather(*(w.shutdown() for w in running))
             await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def passwords(secrets_file: Path) -> list[str]:
-    creds = yaml.safe_load(secrets_file.read_text())["credentials"]
-    return [c[k] for c in creds.values() for k in ("password", "enable") if c.get(k)]
 
 
 async def run_backup(client: Client, settings: Settings, **kwargs: object) -> FleetBackupResult:

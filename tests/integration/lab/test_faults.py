@@ -36,9 +36,8 @@ def test_unreachable_refuses_connections_and_drops_sessions(lab: ThreadedLab) ->
 
 def test_auth_failure(lab: ThreadedLab) -> None:
     lab.set_fault(IOS, auth_failure=True)
-    with pytest.raises(NetmikoAuthenticationException):
-        with connect(lab, IOS):
-            pass
+    with pytest.raises(NetmikoAuthenticationException), connect(lab, IOS):
+        pass
     logins = lab.record(IOS).logins
     assert logins and not any(login.success for login in logins)
 
@@ -76,9 +75,8 @@ def test_reload_hangs_until_cleared(lab: ThreadedLab) -> None:
     lab.reload(IOS)
     time.sleep(lab.device(IOS).timings.reload_seconds + 0.3)
     assert lab.status(IOS) == "reloading"
-    with pytest.raises(NetmikoTimeoutException):
-        with connect(lab, IOS):
-            pass
+    with pytest.raises(NetmikoTimeoutException), connect(lab, IOS):
+        pass
     lab.clear_faults(IOS)
     lab.wait_until_up(IOS, timeout=5)
 
@@ -158,9 +156,8 @@ def test_faults_from_inventory_data(lab_factory, tmp_path: Path) -> None:  # typ
     }
     (folder / "hosts.yaml").write_text(yaml.safe_dump(hosts))
     lab = lab_factory(inventories=tmp_path / "inv")
-    with pytest.raises(NetmikoAuthenticationException):
-        with connect(lab, "faulty-r1"):
-            pass
+    with pytest.raises(NetmikoAuthenticationException), connect(lab, "faulty-r1"):
+        pass
     lab.clear_faults("faulty-r1")
     with connect(lab, "faulty-r1") as conn:
         assert "faulty-r1" in conn.base_prompt

@@ -139,9 +139,8 @@ def test_reload_drops_and_returns_on_booted_version(lab: ThreadedLab, platform: 
         assert lab.status(name) == "reloading"
         with pytest.raises(OSError):  # the session is gone
             conn.send_command("show version", read_timeout=2)
-    with pytest.raises(NetmikoTimeoutException):
-        with connect(lab, name, conn_timeout=2):
-            pass
+    with pytest.raises(NetmikoTimeoutException), connect(lab, name, conn_timeout=2):
+        pass
     lab.wait_until_up(name)
     with connect(lab, name) as conn:
         assert target in conn.send_command("show version")

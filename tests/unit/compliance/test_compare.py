@@ -1,4 +1,4 @@
-"""Comparison: compliant devices score 100 %, seeded drifts give exact lines, remediation converges."""
+"""Compliant devices score 100 %, seeded drifts give exact lines and remediation converges."""
 
 from __future__ import annotations
 
@@ -78,7 +78,9 @@ def test_seeded_drift_gives_exact_lines(
     name: str, intended: dict[str, str], rules: dict[str, RuleSet]
 ) -> None:
     device = FLEET[name]
-    report = compare_device(device, running_of(name, intended), intended[name], rules[device.tenant])
+    report = compare_device(
+        device, running_of(name, intended), intended[name], rules[device.tenant]
+    )
     drifted = {f.feature: (f.missing, f.extra) for f in report.features if f.status != "compliant"}
     assert drifted == SEEDED[name]
     assert report.status == "drift"

@@ -39,7 +39,9 @@ def test_shipped_rule_files_load(tenant: str) -> None:
     for platform in ("cisco_ios", "arista_eos", "juniper_junos"):
         checks = {c.feature: c for c in rules.checks(platform)}
         assert {"ntp", "banner", "users", "bgp", "qos", "interfaces"} <= set(checks)
-        assert all(c.match_intended is not None for c in checks.values() if c.feature != "hardening")
+        assert all(
+            c.match_intended is not None for c in checks.values() if c.feature != "hardening"
+        )
 
 
 def test_rules_apply_per_platform(tmp_path: Path) -> None:
@@ -50,19 +52,24 @@ def test_rules_apply_per_platform(tmp_path: Path) -> None:
     assert rules.checks("arista_eos") == []
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "where"),
-    [
-        ("lines: ['^ntp server ']", "lines: ['^ntp (server']", r":10: features\.ntp\.rules\[1\]\.lines\[0\]: invalid regular expression"),
-        ("ordered: true", "orderd: true", r":11: features\.ntp\.rules\[1\]\.orderd: unknown field"),
-        ("kind: required", "kind: mandatory", r":8: features\.ntp\.rules\[1\]: .*mandatory"),
-        ("      cisco_ios: ['^ntp", "      cisco_xr: ['^ntp", r":4: features\.ntp\.sections\.cisco_xr: .*unknown platform"),
-        ("        lines: ['^ntp server ']\n", "", r":8: features\.ntp\.rules\[1\]\.lines: Field required"),
-        ("platforms: [cisco_ios]", "platforms: [arista_eos]", r":9: features\.ntp\.rules\[1\]\.platforms: platform 'arista_eos' has no sections"),
-        ("  ntp:", "  NTP:", r":2: features\.NTP: .*pattern"),
-        ("      - kind: match_intended\n", "      - kind: match_intended\n      - kind: match_intended\n", r":8: features\.ntp\.rules\[1\]: second match_intended"),
-    ],
-)  # fmt: skip
+BAD_EDITS = [  # (text in GOOD, replacement, expected "line: field: problem")
+    ("'^ntp server ']\n        ordered", "'^ntp (server']\n        ordered",
+     r":10: features\.ntp\.rules\[1\]\.lines\[0\]: invalid regular expression"),
+    ("ordered: true", "orderd: true", r":11: features\.ntp\.rules\[1\]\.orderd: unknown field"),
+    ("kind: required", "kind: mandatory", r":8: features\.ntp\.rules\[1\]: .*mandatory"),
+    ("      cisco_ios: ['^ntp", "      cisco_xr: ['^ntp",
+     r":4: features\.ntp\.sections\.cisco_xr: unknown platform"),
+    ("        lines: ['^ntp server ']\n", "",
+     r":8: features\.ntp\.rules\[1\]\.lines: Field required"),
+    ("platforms: [cisco_ios]", "platforms: [arista_eos]",
+     r":9: features\.ntp\.rules\[1\]\.platforms: platform 'arista_eos' has no sections"),
+    ("  ntp:", "  NTP:", r":2: features\.NTP: .*pattern"),
+    ("      - kind: match_intended\n", "      - kind: match_intended\n" * 2,
+     r":8: features\.ntp\.rules\[1\]: second match_intended"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new", "where"), BAD_EDITS)
 def test_bad_rule_file_names_path_line_and_field(
     tmp_path: Path, old: str, new: str, where: str
 ) -> None:

@@ -7,9 +7,9 @@ import uuid
 from pathlib import Path
 
 from temporalio import activity
-from temporalio.testing import WorkflowEnvironment
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from workflows.backup.models import (
