@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -14,10 +11,9 @@ from temporalio.exceptions import ApplicationError
 from services.core.errors import InventoryError
 from services.core.secrets import SecretsProvider
 from services.core.settings import Settings
+from services.network.backup import store_running
 from services.network.collect import Collected, Reachability, collect
 from services.network.inventory import list_tenants, load_tenant
-from services.network.platforms import get_platform
-from services.store.repos import backups as backup_repo
 from services.store.repos import tenants as tenant_repo
 from workflows.backup.models import (
     BackupChunkInput,
@@ -27,8 +23,7 @@ from workflows.backup.models import (
     BackupTargetsInput,
     DeviceBackup,
 )
-
-HEARTBEAT_SECONDS = 1.0
+from workflows.common.heartbeat import last_heartbeat, run_heartbeating
 
 
 class BackupActivities:
@@ -62,7 +57,8 @@ class BackupActivities:
             inventory = load_tenant(self.settings.inventories_path, request.tenant)
         except InventoryError as exc:
             raise ApplicationError(str(exc), type="InventoryError", non_retryable=True) from None
-        done = self._resume(request)
+        previous = last_heartbeat(BackupChunkResult)
+        done = {d.device: d for d in previous.devices} if previous else {}
         lock = threading.Lock()
 
         def on_done(item: Collected) -> None:
@@ -70,32 +66,22 @@ class BackupActivities:
             with lock:
                 done[item.device] = outcome
 
+        def progress() -> BackupChunkResult:
+            with lock:
+                return BackupChunkResult(devices=list(done.values()))
+
         pending = [inventory.device(n) for n in request.devices if n not in done]
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="backup") as pool:
-            future = pool.submit(
-                collect,
+        run_heartbeating(
+            lambda: collect(
                 pending,
                 self.provider,
                 workers=self.settings.device_workers,
                 timeout=self.settings.device_timeout,
                 on_done=on_done,
-            )
-            while True:
-                try:
-                    future.result(timeout=HEARTBEAT_SECONDS)
-                    break
-                except FutureTimeout:
-                    with lock:
-                        activity.heartbeat(BackupChunkResult(devices=list(done.values())))
+            ),
+            progress,
+        )
         return BackupChunkResult(devices=[done[n] for n in request.devices])
-
-    def _resume(self, request: BackupChunkInput) -> dict[str, DeviceBackup]:
-        """Devices finished by an earlier attempt of this activity (from its last heartbeat)."""
-        details = activity.info().heartbeat_details
-        if not details:
-            return {}
-        previous = BackupChunkResult.model_validate(details[0])
-        return {d.device: d for d in previous.devices if d.device in request.devices}
 
     def _store(self, request: BackupChunkInput, item: Collected, platform: str) -> DeviceBackup:
         if item.status is not Reachability.ok or item.output is None:
@@ -106,13 +92,13 @@ class BackupActivities:
                 error=item.error,
             )
         with self.sessions.begin() as session:
-            stored = backup_repo.store_backup(
+            stored = store_running(
                 session,
                 tenant=request.tenant,
                 device=item.device,
-                content=get_platform(platform).strip_volatile(item.output),
+                platform=platform,
+                running=item.output,
                 run_id=request.run_id,
-                collected_at=datetime.now(UTC),
             )
         return DeviceBackup(
             tenant=request.tenant,
