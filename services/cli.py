@@ -9,7 +9,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,7 +17,10 @@ from rich.table import Table
 
 from services.core.errors import NetwaveError
 from services.core.logging import setup_logging
-from services.core.settings import get_settings
+from services.core.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from services.client import NetwaveClient
 
 app = typer.Typer(
     help="netwave: durable, reviewable, reversible fleet-wide network change.", no_args_is_help=True
@@ -25,6 +28,10 @@ app = typer.Typer(
 token_app = typer.Typer(help="API tokens (only their hash is stored).", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 backup_app = typer.Typer(help="Config backups through the API.", no_args_is_help=True)
+audit_app = typer.Typer(help="Compliance audits through the API.", no_args_is_help=True)
+schedule_app = typer.Typer(help="A tenant's audit schedule.", no_args_is_help=True)
+audit_app.add_typer(schedule_app, name="schedule")
+app.add_typer(audit_app, name="audit")
 app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")
 app.add_typer(backup_app, name="backup")
@@ -105,6 +112,9 @@ def dev() -> None:
         stack.start(on_ready=lambda name: console.print(f"[green]ready[/] {name}"))
     except (StackError, NetwaveError) as exc:
         raise _fail(str(exc)) from None
+    added = asyncio.run(_default_schedules(settings))
+    if added:
+        console.print(f"created nightly audit schedules (02:00 UTC) for: {', '.join(added)}")
     console.print(f"API        {settings.api_url}  (OpenAPI: {settings.api_url}/docs)")
     console.print(f"Temporal   {settings.temporal_address}  (Web UI: {settings.temporal_ui_url})")
     console.print(f"Logs       {settings.var_dir / 'logs'}")
@@ -128,6 +138,17 @@ def dev() -> None:
     console.print("stopping...")
     stack.stop()
     raise typer.Exit(code)
+
+
+async def _default_schedules(settings: Settings) -> list[str]:
+    from services.core.temporal import connect
+    from services.network.inventory import list_tenants
+    from workflows.audit.schedules import ensure_default_schedules
+
+    client = await connect(settings)
+    return await ensure_default_schedules(
+        client, settings, list_tenants(settings.inventories_path)
+    )
 
 
 @app.command()
@@ -246,30 +267,43 @@ def token_revoke(
     console.print(f"token {prefix} revoked")
 
 
-@backup_app.command("run")
-def backup_run(
-    tenant: Annotated[str | None, typer.Option(help="one tenant; default every tenant")] = None,
-    token: Annotated[str, typer.Option(envvar="NETWAVE_TOKEN", help="API token")] = "",
-) -> None:
-    """Back up running configs through the API and follow the run to its end."""
-    from rich.progress import Progress
+TokenOption = Annotated[str, typer.Option(envvar="NETWAVE_TOKEN", help="API token")]
 
-    from services.client import ApiError, NetwaveClient
+
+def _client(token: str) -> NetwaveClient:
+    from services.client import NetwaveClient
 
     if not token:
         raise _fail("set NETWAVE_TOKEN or pass --token (netwave token create --role engineer)", 2)
-    settings = get_settings()
+    return NetwaveClient(get_settings().api_url, token)
+
+
+def _follow(client: NetwaveClient, run: dict[str, Any], label: str) -> dict[str, Any]:
+    """Follow a run with a live progress bar until it ends."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(f"{label} {run['run_id'][:8]}", total=None)
+
+        def show(doc: dict[str, Any]) -> None:
+            progress = doc.get("progress") or {}
+            bar.update(task, completed=progress.get("done", 0), total=progress.get("total"))
+
+        return client.wait_run(run["run_id"], on_progress=show)
+
+
+@backup_app.command("run")
+def backup_run(
+    tenant: Annotated[str | None, typer.Option(help="one tenant; default every tenant")] = None,
+    token: TokenOption = "",
+) -> None:
+    """Back up running configs through the API and follow the run to its end."""
+    from services.client import ApiError
+
     try:
-        with NetwaveClient(settings.api_url, token) as client, Progress(console=console) as bar:
-            run = client.start_backup(tenant)
-            task = bar.add_task(f"backup {run['run_id']}", total=None)
-
-            def show(doc: dict[str, object]) -> None:
-                progress = doc.get("progress") or {}
-                if isinstance(progress, dict):
-                    bar.update(task, completed=progress.get("done", 0), total=progress.get("total"))
-
-            final = client.wait_backup(run["run_id"], on_progress=show)
+        with _client(token) as client:
+            final = _follow(client, client.start_backup(tenant), "backup")
     except ApiError as exc:
         raise _fail(str(exc)) from None
     table = Table("tenant", "device", "outcome", "version", "error")
@@ -283,6 +317,156 @@ def backup_run(
         )
     console.print(table)
     raise typer.Exit(0 if final["status"] == "COMPLETED" else 1)
+
+
+@audit_app.command("run")
+def audit_run(
+    tenant: Annotated[str, typer.Option(help="tenant to audit")],
+    token: TokenOption = "",
+) -> None:
+    """Audit a tenant now through the API, with a live progress bar, and print the report."""
+    from services.client import ApiError
+
+    try:
+        with _client(token) as client:
+            final = _follow(client, client.start_audit(tenant), f"audit {tenant}")
+            if final["status"] != "COMPLETED":
+                raise _fail(f"audit ended {final['status']}: {final.get('failure') or ''}")
+            report = client.report(tenant, final["result"]["report_id"])
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+    console.print(compliance_table(report))
+
+
+def compliance_table(report: dict[str, Any]) -> Table:
+    """A report as a table: one row per device with its drifted features."""
+    head = report["report"]
+    score = head.get("score")
+    title = f"Compliance of {head['tenant']}: {score:.1f} %" if score is not None else "Compliance"
+    table = Table("device", "platform", "status", "score", "drift", title=title)
+    colours = {"compliant": "green", "drift": "yellow", "unreachable": "red", "error": "red"}
+    for d in report["devices"]:
+        drifted = [
+            f["feature"] for f in d["result"].get("features", []) if f["status"] != "compliant"
+        ]
+        detail = ", ".join(drifted) or d["result"].get("message", "")
+        table.add_row(
+            d["device"],
+            d["platform"],
+            f"[{colours.get(d['status'], 'white')}]{d['status']}[/]",
+            f"{d['score']:.0f} %",
+            detail,
+        )
+    return table
+
+
+@audit_app.command("reports")
+def audit_reports(tenant: Annotated[str, typer.Option()], token: TokenOption = "") -> None:
+    """List a tenant's audit reports, newest first."""
+    from services.client import ApiError
+
+    try:
+        with _client(token) as client:
+            reports = client.reports(tenant)
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+    table = Table("report", "started", "status", "score", "compliant", "drift", "unreachable")
+    for r in reports:
+        score = "-" if r.get("score") is None else f"{r['score']:.1f} %"
+        table.add_row(
+            r["id"],
+            str(r["started_at"])[:19],
+            r["status"],
+            score,
+            str(r["devices_compliant"]),
+            str(r["devices_drift"]),
+            str(r["devices_unreachable"]),
+        )
+    console.print(table)
+
+
+@audit_app.command("show")
+def audit_show(
+    tenant: Annotated[str, typer.Option()],
+    report: Annotated[str, typer.Argument(help="report id (see `audit reports`)")],
+    token: TokenOption = "",
+) -> None:
+    """Show one report: per device status and drifted features."""
+    from services.client import ApiError
+
+    try:
+        with _client(token) as client:
+            console.print(compliance_table(client.report(tenant, report)))
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _schedule_call(
+    tenant: str, token: str, action: str, body: dict[str, Any] | None = None
+) -> None:
+    from services.client import ApiError
+
+    try:
+        with _client(token) as client:
+            state = client.schedule(tenant, action, body)
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+    if isinstance(state, dict) and "schedule_id" in state:
+        when = state["cron"] and f"cron '{state['cron']}' {state['timezone']}"
+        when = when or f"every {state['every_seconds']} s"
+        console.print(
+            f"{state['schedule_id']}: {when}, {'paused' if state['paused'] else 'active'}; "
+            f"next: {', '.join(str(t)[:19] for t in state['next_runs'][:3]) or '-'}"
+        )
+    else:
+        console.print(f"{action}: done")
+
+
+@schedule_app.command("show")
+def schedule_show(tenant: Annotated[str, typer.Option()], token: TokenOption = "") -> None:
+    """Show a tenant's audit schedule and its next runs."""
+    _schedule_call(tenant, token, "show")
+
+
+@schedule_app.command("set")
+def schedule_set(
+    tenant: Annotated[str, typer.Option()],
+    cron: Annotated[str | None, typer.Option(help="cron, e.g. '0 2 * * *'")] = None,
+    timezone: Annotated[str, typer.Option(help="IANA timezone")] = "UTC",
+    every_seconds: Annotated[
+        int | None, typer.Option(help="fixed interval instead of cron")
+    ] = None,
+    token: TokenOption = "",
+) -> None:
+    """Create or change a tenant's audit schedule."""
+    body: dict[str, Any] = {"timezone": timezone, "cron": cron, "every_seconds": every_seconds}
+    if cron is None and every_seconds is None:
+        body["cron"] = "0 2 * * *"
+    _schedule_call(tenant, token, "set", body)
+
+
+@schedule_app.command("pause")
+def schedule_pause(tenant: Annotated[str, typer.Option()], token: TokenOption = "") -> None:
+    """Pause a tenant's scheduled audits."""
+    _schedule_call(tenant, token, "pause")
+
+
+@schedule_app.command("resume")
+def schedule_resume(tenant: Annotated[str, typer.Option()], token: TokenOption = "") -> None:
+    """Resume a tenant's scheduled audits."""
+    _schedule_call(tenant, token, "resume")
+
+
+@schedule_app.command("trigger")
+def schedule_trigger(tenant: Annotated[str, typer.Option()], token: TokenOption = "") -> None:
+    """Run a tenant's scheduled audit now."""
+    _schedule_call(tenant, token, "trigger")
+
+
+@schedule_app.command("delete")
+def schedule_delete(tenant: Annotated[str, typer.Option()], token: TokenOption = "") -> None:
+    """Delete a tenant's audit schedule."""
+    _schedule_call(tenant, token, "delete")
 
 
 if __name__ == "__main__":

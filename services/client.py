@@ -40,28 +40,55 @@ class NetwaveClient:
         result: dict[str, Any] = self._call("POST", path)
         return result
 
-    def backup_run(self, run_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", f"/v1/backup-runs/{run_id}")
+    def run(self, run_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", f"/v1/runs/{run_id}")
         return result
+
+    def start_audit(self, tenant: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", f"/v1/tenants/{tenant}/audit-runs")
+        return result
+
+    def report(self, tenant: str, report_id: str) -> dict[str, Any]:
+        path = f"/v1/tenants/{tenant}/compliance/reports/{report_id}"
+        result: dict[str, Any] = self._call("GET", path)
+        return result
+
+    def reports(self, tenant: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", f"/v1/tenants/{tenant}/compliance/reports")
+        return result
+
+    def schedule(self, tenant: str, action: str, body: dict[str, Any] | None = None) -> Any:
+        """show (GET), set (PUT), pause/resume/trigger (POST), delete (DELETE)."""
+        base = f"/v1/tenants/{tenant}/audit-schedule"
+        if action == "show":
+            return self._call("GET", base)
+        if action == "set":
+            return self._call("PUT", base, json=body or {})
+        if action == "delete":
+            response = self._http.delete(base)
+            if response.status_code >= 400:
+                raise ApiError(f"DELETE {base} -> {response.status_code}: {response.text}")
+            return None
+        return self._call("POST", f"{base}/{action}", json=body or {})
 
     def devices(self, tenant: str) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._call("GET", f"/v1/tenants/{tenant}/devices")
         return result
 
-    def wait_backup(
+    def wait_run(
         self,
         run_id: str,
         on_progress: Callable[[dict[str, Any]], None] | None = None,
         timeout: float = 1800.0,
     ) -> dict[str, Any]:
-        """Poll a backup run until it ends; returns the final run document."""
+        """Poll a run until it ends; returns the final run document."""
         deadline = time.monotonic() + timeout
         while True:
-            run = self.backup_run(run_id)
+            run = self.run(run_id)
             if on_progress:
                 on_progress(run)
             if run["status"] not in ("RUNNING", "UNKNOWN"):
                 return run
             if time.monotonic() > deadline:
-                raise ApiError(f"backup run {run_id} still running after {timeout:.0f}s")
+                raise ApiError(f"run {run_id} still running after {timeout:.0f}s")
             time.sleep(0.5)

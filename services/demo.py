@@ -65,7 +65,7 @@ def _follow(api: NetwaveClient, run_id: str, console: Console) -> dict[str, Any]
             total = len(result.get("devices", [])) or progress.get("total") or None
             bar.update(task, completed=done, total=total)
 
-        return api.wait_backup(run_id, on_progress=show)
+        return api.wait_run(run_id, on_progress=show)
 
 
 def _summary(devices: list[dict[str, Any]]) -> Table:

@@ -9,7 +9,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.api.routes import backup_runs, backups, devices, health, tenants
+from services.api.routes import (
+    audit_schedules,
+    audits,
+    backup_runs,
+    backups,
+    devices,
+    health,
+    runs,
+    tenants,
+)
 from services.api.state import AppState
 from services.core.errors import InventoryError, NetwaveError, NotFoundError
 from services.core.settings import Settings, get_settings
@@ -52,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.netwave = AppState(
         settings=settings, sessions=make_session_factory(get_engine(settings.database_url))
     )
-    for module in (health, tenants, devices, backups, backup_runs):
+    for module in (health, tenants, devices, backups, backup_runs, audits, audit_schedules, runs):
         app.include_router(module.router)
 
     @app.exception_handler(NotFoundError)

@@ -129,13 +129,28 @@ class _RssSampler(threading.Thread):
 
 
 def _start_lab(inventory: Path, secrets: Path, var: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "NETWAVE_SECRETS_PROVIDER": "file", "NETWAVE_SECRETS_FILE": str(secrets),
-           "NETWAVE_VAR_DIR": str(var)}
+    env = {
+        **os.environ,
+        "NETWAVE_SECRETS_PROVIDER": "file",
+        "NETWAVE_SECRETS_FILE": str(secrets),
+        "NETWAVE_VAR_DIR": str(var),
+    }
     control = free_ports(1, start=32000, stop=32700)[0]
     return subprocess.Popen(
-        [sys.executable, "-m", "services.lab", "--inventory", str(inventory),
-         "--control-port", str(control)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "services.lab",
+            "--inventory",
+            str(inventory),
+            "--control-port",
+            str(control),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 

@@ -7,7 +7,6 @@ the `set ` prefix; `delete` removes every statement under a path.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +38,10 @@ class ConfigNode:
         return node
 
 
+def _copy_node(node: ConfigNode) -> ConfigNode:
+    return ConfigNode(node.line, [_copy_node(c) for c in node.children], node.rank)
+
+
 def token_prefix(line: str, prefix: str) -> bool:
     """True when `line` is `prefix` or starts with it followed by a space."""
     return line == prefix or line.startswith(prefix + " ")
@@ -51,7 +54,7 @@ class ConfigTree:
         self.root = root if root is not None else ConfigNode("")
 
     def copy(self) -> ConfigTree:
-        return ConfigTree(copy.deepcopy(self.root))
+        return ConfigTree(_copy_node(self.root))
 
     def section(self, path: Sequence[str]) -> ConfigNode | None:
         node: ConfigNode | None = self.root

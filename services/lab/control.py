@@ -93,8 +93,10 @@ def create_control_app(fleet: LabFleet) -> FastAPI:
             unsaved_changes=device.unsaved,
             flash_total=flash.total,
             flash_free=flash.free,
-            flash=[FlashFilePublic(name=f.name, size=f.size, md5=f.md5, version=f.version)
-                   for f in flash.files.values()],
+            flash=[
+                FlashFilePublic(name=f.name, size=f.size, md5=f.md5, version=f.version)
+                for f in flash.files.values()
+            ],
         )
 
     @app.get("/devices/{name}/record")
@@ -177,8 +179,10 @@ class ControlServer:
             self._sock.bind((host, port))
         except OSError as exc:
             self._sock.close()
-            raise LabError(f"control API port {port} on {host} is already in use ({exc.strerror})",
-                           hint="pass another --control-port or stop the other lab") from None
+            raise LabError(
+                f"control API port {port} on {host} is already in use ({exc.strerror})",
+                hint="pass another --control-port or stop the other lab",
+            ) from None
         config = uvicorn.Config(create_control_app(fleet), log_level="warning", lifespan="off")
         self._server = _Server(config)
         self._task: asyncio.Task[None] | None = None

@@ -17,7 +17,7 @@ from services.lab.faults import Faults
 from services.lab.platforms import get_cli
 from services.lab.records import DeviceRecord, ReloadRecord
 from services.lab.server import LabError, Listener, load_host_key, server_options
-from services.network.inventory import Device, load_all
+from services.network.inventory import Device, TenantInventory, load_all
 
 PortMap = Callable[[Device], int]
 
@@ -30,9 +30,19 @@ def specs_from_inventories(
     host: str = "127.0.0.1",
 ) -> list[DeviceSpec]:
     """One spec per inventory device, with its credential resolved from the provider."""
+    return specs_from_tenants(load_all(inventories), provider, port_map=port_map, host=host)
+
+
+def specs_from_tenants(
+    tenants: dict[str, TenantInventory],
+    provider: SecretsProvider,
+    *,
+    port_map: PortMap | None = None,
+    host: str = "127.0.0.1",
+) -> list[DeviceSpec]:
     cache: dict[str, Credential] = {}
     specs = []
-    for tenant in load_all(inventories).values():
+    for tenant in tenants.values():
         for device in tenant.devices.values():
             if device.credential not in cache:
                 cache[device.credential] = provider.resolve(device.credential)
@@ -80,14 +90,16 @@ class LabFleet:
     @classmethod
     def from_inventories(
         cls,
-        inventories: Path,
+        inventories: Path | dict[str, TenantInventory],
         provider: SecretsProvider,
         *,
         port_map: PortMap | None = None,
         timings: LabTimings | None = None,
         host_key_path: Path | None = None,
     ) -> LabFleet:
-        specs = specs_from_inventories(inventories, provider, port_map=port_map)
+        """Serve an inventories folder (or already loaded tenants)."""
+        tenants = load_all(inventories) if isinstance(inventories, Path) else inventories
+        specs = specs_from_tenants(tenants, provider, port_map=port_map)
         return cls(specs, timings=timings, host_key=load_host_key(host_key_path))
 
     # --- life cycle --------------------------------------------------------------------------
@@ -110,8 +122,9 @@ class LabFleet:
     async def stop(self) -> None:
         for device in self.devices.values():
             await device.close()
-        await asyncio.gather(*(lst.stop() for lst in self._listeners.values()),
-                             return_exceptions=True)
+        await asyncio.gather(
+            *(lst.stop() for lst in self._listeners.values()), return_exceptions=True
+        )
         self.started = False
 
     async def __aenter__(self) -> LabFleet:
@@ -142,6 +155,11 @@ class LabFleet:
             return self.devices[name]
         except KeyError:
             raise LabError(f"the lab has no device {name!r}") from None
+
+    def serving(self, name: str) -> bool:
+        """Whether the device is up and its port accepts connections."""
+        listener = self._listeners.get(name)
+        return self.device(name).reachable and listener is not None and listener.open
 
     def record(self, name: str) -> DeviceRecord:
         return self.device(name).record

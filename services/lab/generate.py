@@ -11,8 +11,11 @@ import yaml
 GENERATED_CREDENTIAL = "lab-generated"
 PLATFORM_MIX = ("cisco_ios", "arista_eos", "juniper_junos", "cisco_ios")
 VERSIONS = {"cisco_ios": "17.6.5", "arista_eos": "4.28.3M", "juniper_junos": "21.4R3-S5"}
-WAN_PORTS = {"cisco_ios": "GigabitEthernet0/0", "arista_eos": "Ethernet1",
-             "juniper_junos": "ge-0/0/0"}
+WAN_PORTS = {
+    "cisco_ios": "GigabitEthernet0/0",
+    "arista_eos": "Ethernet1",
+    "juniper_junos": "ge-0/0/0",
+}
 WAN_POOL = IPv4Network("100.64.0.0/10")
 BANDWIDTHS = (50, 100, 200, 500, 1000)
 

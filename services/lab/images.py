@@ -24,7 +24,7 @@ class Image:
 def _ios(version: str, size_mb: int) -> Image:
     major, minor, patch = version.split(".", 2)
     digits = patch.rstrip("abcdefghijklmnopqrstuvwxyz")
-    tag = f"{int(major):02d}.{int(minor):02d}.{int(digits):02d}{patch[len(digits):]}"
+    tag = f"{int(major):02d}.{int(minor):02d}.{int(digits):02d}{patch[len(digits) :]}"
     return Image("cisco_ios", version, f"c8000v-universalk9.{tag}.SPA.bin", size_mb * MB)
 
 

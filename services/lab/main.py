@@ -15,7 +15,7 @@ from services.lab.control import ControlServer
 from services.lab.device import LabTimings
 from services.lab.fleet import LabFleet
 from services.lab.generate import write_generated_inventory
-from services.network.inventory import load_all
+from services.network.inventory import TenantInventory, load_all
 
 DEFAULT_GENERATED_BASE_PORT = 20001
 
@@ -32,11 +32,11 @@ def prepare_inventories(
     return inventories or settings.inventories_path
 
 
-def ensure_credentials(settings: Settings, inventories: Path) -> None:
+def ensure_credentials(settings: Settings, tenants: dict[str, TenantInventory]) -> None:
     """With the file provider, create missing lab credentials (random passwords, mode 0600)."""
     if settings.secrets_provider != "file":
         return
-    names = {d.credential for t in load_all(inventories).values() for d in t.devices.values()}
+    names = {d.credential for t in tenants.values() for d in t.devices.values()}
     added = ensure_dev_secrets(settings.secrets_file, names)
     if added:
         print(f"netwave lab: added credentials {', '.join(added)} to {settings.secrets_file}")
@@ -77,9 +77,10 @@ def run_lab(
     settings = get_settings()
     try:
         folder = prepare_inventories(settings, inventories, generate, base_port)
-        ensure_credentials(settings, folder)
+        tenants = load_all(folder)
+        ensure_credentials(settings, tenants)
         fleet = LabFleet.from_inventories(
-            folder,
+            tenants,
             get_provider(settings),
             timings=timings,
             host_key_path=settings.var_dir / "lab" / "ssh_host_ed25519_key",

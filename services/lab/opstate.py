@@ -172,8 +172,9 @@ def _neighbor_state(
     seen = state.neighbor_seen.get(key)
     clock = time.monotonic()
     if seen is None:
-        start = state.booted_at + (device.timings.bgp_establish_seconds if name == "Established"
-                                   else 0.0)
+        start = state.booted_at + (
+            device.timings.bgp_establish_seconds if name == "Established" else 0.0
+        )
         seen = (name, start)
     elif seen[0] != name:
         seen = (name, clock)

@@ -71,9 +71,7 @@ class DeviceRecord(BaseModel):
 
     @property
     def rejected_lines(self) -> list[str]:
-        return [
-            line.text for s in self.config_sessions for line in s.lines if not line.accepted
-        ]
+        return [line.text for s in self.config_sessions for line in s.lines if not line.accepted]
 
     @property
     def successful_logins(self) -> int:

@@ -17,8 +17,12 @@ from services.lab.records import LoginRecord
 from services.lab.session import Shell
 
 # Fast, widely supported algorithms: the lab serves thousands of logins on a small machine.
-KEX_ALGS = ["curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256",
-            "diffie-hellman-group14-sha256"]
+KEX_ALGS = [
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "ecdh-sha2-nistp256",
+    "diffie-hellman-group14-sha256",
+]
 
 
 class LabError(NetwaveError):
@@ -142,8 +146,9 @@ class Listener:
                     f"port {spec.port} on {spec.host} (device {spec.name!r}) is already in use",
                     hint="stop the other lab (`netwave lab`/`netwave dev`) or use --base-port",
                 ) from None
-            raise LabError(f"cannot listen on {spec.host}:{spec.port} for {spec.name!r}: {exc}"
-                           ) from None
+            raise LabError(
+                f"cannot listen on {spec.host}:{spec.port} for {spec.name!r}: {exc}"
+            ) from None
 
     async def stop(self) -> None:
         acceptor, self._acceptor = self._acceptor, None

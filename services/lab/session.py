@@ -215,8 +215,9 @@ class Shell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
 
     def record_line(self, text: str, accepted: bool, error: str | None = None) -> None:
         if self.config_record is not None:
-            self.config_record.lines.append(ConfigLineRecord(text=text, accepted=accepted,
-                                                             error=error))
+            self.config_record.lines.append(
+                ConfigLineRecord(text=text, accepted=accepted, error=error)
+            )
 
     # --- ending the session ----------------------------------------------------------------
 

@@ -32,8 +32,9 @@ class ThreadedLab:
         self.fleet = fleet
         self.inventories_path = inventories_path
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="netwave-lab",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="netwave-lab", daemon=True
+        )
 
     def start(self) -> ThreadedLab:
         self._thread.start()
@@ -135,7 +136,7 @@ class ThreadedLab:
         """Block until a reloading device answers again."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.call(lambda: self.fleet.device(name).reachable):
+            if self.call(lambda: self.fleet.serving(name)):
                 return
             time.sleep(0.05)
         raise TimeoutError(f"lab device {name} did not come back within {timeout} s")

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 models: tenants, API tokens, config backups, runs and the audit log."""
+"""SQLAlchemy 2 models: tenants, tokens, backups, runs, compliance reports and the audit log."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -26,6 +27,10 @@ from services.store.errors import AppendOnlyError
 
 Role = Literal["tenant", "engineer", "approver", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
+ReportStatus = Literal["running", "completed", "failed"]
+REPORT_STATUSES: tuple[ReportStatus, ...] = get_args(ReportStatus)
+DeviceResultStatus = Literal["compliant", "drift", "unreachable", "error"]
+DEVICE_RESULT_STATUSES: tuple[DeviceResultStatus, ...] = get_args(DeviceResultStatus)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -142,6 +147,59 @@ class Run(Base):
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
     workflow_id: Mapped[str] = mapped_column(String(255), unique=True)
     requested_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    """The SQL list of allowed values for a CHECK constraint."""
+    return ", ".join(repr(value) for value in values)
+
+
+class ComplianceReport(Base):
+    """One compliance audit of a tenant (one workflow); counts and score set when it finishes."""
+
+    __tablename__ = "compliance_reports"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_one_of(REPORT_STATUSES)})", name="status"),
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
+        Index("ix_compliance_reports_tenant_id_started_at", "tenant_id", "started_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    workflow_id: Mapped[str] = mapped_column(String(255), unique=True)
+    requested_by: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[ReportStatus] = mapped_column(String(16), default="running")
+    devices_total: Mapped[int] = mapped_column(Integer, default=0)
+    devices_compliant: Mapped[int] = mapped_column(Integer, default=0)
+    devices_drift: Mapped[int] = mapped_column(Integer, default=0)
+    devices_unreachable: Mapped[int] = mapped_column(Integer, default=0)
+    devices_error: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[float | None] = mapped_column(Float)
+
+
+class DeviceComplianceResult(Base):
+    """One device's result in a report; `result` is the full DeviceCompliance JSON."""
+
+    __tablename__ = "device_compliance_results"
+    __table_args__ = (
+        UniqueConstraint("report_id", "device"),
+        CheckConstraint(f"status IN ({_one_of(DEVICE_RESULT_STATUSES)})", name="status"),
+        CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("compliance_reports.id", ondelete="CASCADE"))
+    device: Mapped[str] = mapped_column(String(255), index=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    status: Mapped[DeviceResultStatus] = mapped_column(String(16))
+    score: Mapped[float] = mapped_column(Float)
+    backup_version: Mapped[int | None] = mapped_column(Integer)
+    running_hash: Mapped[str | None] = mapped_column(String(64))
+    intended_hash: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

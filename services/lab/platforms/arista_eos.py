@@ -277,12 +277,18 @@ def initial_text(spec: DeviceSpec) -> str:
     for port in sorted({*ports, wan}):
         lines.append(f"interface {port}")
         if port == wan and s.wan_address is not None:
-            lines += [f"   description WAN {s.wan_peer}", "   no switchport",
-                      f"   ip address {s.wan_address.with_prefixlen}",
-                      f"   shape rate {s.wan_mbps * 1000}"]
+            lines += [
+                f"   description WAN {s.wan_peer}",
+                "   no switchport",
+                f"   ip address {s.wan_address.with_prefixlen}",
+                f"   shape rate {s.wan_mbps * 1000}",
+            ]
         elif port == lan:
-            lines += ["   description LAN", "   no switchport",
-                      f"   ip address {s.lan.with_prefixlen}"]
+            lines += [
+                "   description LAN",
+                "   no switchport",
+                f"   ip address {s.lan.with_prefixlen}",
+            ]
         else:
             lines += ["   shutdown"]
     lines += [
@@ -298,9 +304,11 @@ def initial_text(spec: DeviceSpec) -> str:
         "   maximum-paths 4",
     ]
     for n in s.neighbors:
-        lines += [f"   neighbor {n.ip} remote-as {n.remote_as}",
-                  f"   neighbor {n.ip} description {n.description}",
-                  f"   neighbor {n.ip} maximum-routes 12000"]
+        lines += [
+            f"   neighbor {n.ip} remote-as {n.remote_as}",
+            f"   neighbor {n.ip} description {n.description}",
+            f"   neighbor {n.ip} maximum-routes 12000",
+        ]
     lines += [f"   network {s.lan.network}"]
     if s.syslog_server:
         lines += [f"logging host {s.syslog_server}"]

@@ -18,7 +18,7 @@ System MAC address: {mac}
 
 Software image version: {v}
 Architecture: x86_64
-Internal build version: {v}-28837868.{v.replace('.', '')}
+Internal build version: {v}-28837868.{v.replace(".", "")}
 Internal build ID: 5ab8b1e4-0f7a-4d5f-9b6c-2c8a3c1a0b1e
 Image format version: 1.0
 Image optimization: None
@@ -67,8 +67,11 @@ def _interface_block(state: InterfaceState, mac: str) -> str:
     status, protocol, reason = _status(state)
     word = {"up": "up", "down": "down", "adminDown": "administratively down"}[status]
     lines = [f"{cfg.name} is {word}, line protocol is {protocol} ({reason})"]
-    lines.append("  Hardware is Loopback" if cfg.loopback else
-                 f"  Hardware is Ethernet, address is {mac} (bia {mac})")
+    lines.append(
+        "  Hardware is Loopback"
+        if cfg.loopback
+        else f"  Hardware is Ethernet, address is {mac} (bia {mac})"
+    )
     if cfg.description:
         lines.append(f"  Description: {cfg.description}")
     if cfg.address:

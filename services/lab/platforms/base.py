@@ -62,8 +62,9 @@ def find(table: Sequence[Command], line: str, level: int) -> tuple[Command, re.M
 def first_word_known(table: Sequence[Command], line: str) -> bool:
     """Whether some command starts with this line's first word (decides where the caret goes)."""
     first = line.split(" ", 1)[0]
-    return any(entry.pattern.match(first + " ") or entry.pattern.fullmatch(first)
-               for entry in table)
+    return any(
+        entry.pattern.match(first + " ") or entry.pattern.fullmatch(first) for entry in table
+    )
 
 
 class PlatformCli(ABC):

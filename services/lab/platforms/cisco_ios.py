@@ -110,8 +110,10 @@ class CiscoIosCli(IosLikeCli):
         stamp = state.changed_at.strftime("%H:%M:%S UTC %a %b %d %Y")
         head = ["!", f"! Last configuration change at {stamp} by {device.spec.credential.username}"]
         if state.saved_at is not None:
-            head.append(f"! NVRAM config last updated at "
-                        f"{state.saved_at.strftime('%H:%M:%S UTC %a %b %d %Y')}")
+            head.append(
+                f"! NVRAM config last updated at "
+                f"{state.saved_at.strftime('%H:%M:%S UTC %a %b %d %Y')}"
+            )
         body = "\n".join([*head, "!", f"version {major_minor}", *self.render_body(config), "end"])
         size = len(body) + 1
         if startup:
@@ -132,7 +134,7 @@ class CiscoIosCli(IosLikeCli):
         if answer.lower() in ("", "t", "terminal"):
             await self.configure(shell, None)
         else:
-            shell.out("?Must be \"terminal\", \"memory\" or \"network\"\n")
+            shell.out('?Must be "terminal", "memory" or "network"\n')
 
     async def show_version(self, shell: Shell, m: re.Match[str]) -> None:
         image = images.for_version(self.name, shell.device.state.version)
@@ -321,8 +323,12 @@ def initial_text(spec: DeviceSpec) -> str:
     for port in sorted({*ports, wan}):
         lines.append(f"interface {port}")
         if port == wan and s.wan_address is not None:
-            lines += [f" description WAN {s.wan_peer}", f" bandwidth {s.wan_mbps * 1000}",
-                      f" ip address {mask(s.wan_address)}", " negotiation auto"]
+            lines += [
+                f" description WAN {s.wan_peer}",
+                f" bandwidth {s.wan_mbps * 1000}",
+                f" ip address {mask(s.wan_address)}",
+                " negotiation auto",
+            ]
         elif port == lan:
             lines += [" description LAN", f" ip address {mask(s.lan)}", " negotiation auto"]
         else:

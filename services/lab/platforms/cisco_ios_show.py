@@ -78,9 +78,7 @@ def _status(state: InterfaceState) -> tuple[str, str]:
 
 
 def ip_interface_brief(snap: OpSnapshot) -> str:
-    lines = [
-        "Interface              IP-Address      OK? Method Status                Protocol"
-    ]
+    lines = ["Interface              IP-Address      OK? Method Status                Protocol"]
     for state in snap.interfaces:
         address = state.config.address
         ip = str(address.ip) if address else "unassigned"
@@ -206,6 +204,8 @@ def directory(flash: Flash, only: str | None = None) -> str:
 
 
 def clock(at: datetime) -> str:
-    return at.strftime("*%H:%M:%S.") + f"{at.microsecond // 1000:03d}" + at.strftime(
-        " UTC %a %b %d %Y\n"
+    return (
+        at.strftime("*%H:%M:%S.")
+        + f"{at.microsecond // 1000:03d}"
+        + at.strftime(" UTC %a %b %d %Y\n")
     )

@@ -13,8 +13,16 @@ if TYPE_CHECKING:
     from services.lab.device import LabDevice
 
 URL = re.compile(r"^(?:https?|ftp|tftp|scp|sftp)://\S+$", re.IGNORECASE)
-FLASH_PREFIXES = ("flash:/", "flash:", "bootflash:/", "bootflash:", "file:/mnt/flash/",
-                  "/mnt/flash/", "/var/tmp/", "/var/tmp")
+FLASH_PREFIXES = (
+    "flash:/",
+    "flash:",
+    "bootflash:/",
+    "bootflash:",
+    "file:/mnt/flash/",
+    "/mnt/flash/",
+    "/var/tmp/",
+    "/var/tmp",
+)
 
 
 def flash_name(path: str) -> str | None:

@@ -237,7 +237,10 @@ class IosLikeCli(PlatformCli):
     async def save(self, shell: Shell) -> None: ...
 
     def config_from_text(self, text: str) -> ConfigTree:
-        return ConfigTree.from_text(text, self.grammar.rank)
+        """Parse config text; `show running-config` headers and `version` are not config here."""
+        skip = ("Building configuration", "Current configuration", "Using ", "version ")
+        body = "\n".join(line for line in text.splitlines() if not line.startswith(skip))
+        return ConfigTree.from_text(body, self.grammar.rank)
 
     def render_body(self, config: ConfigTree) -> list[str]:
         return render_tree(config, self.style)

@@ -42,8 +42,11 @@ class JuniperJunosCli(PlatformCli):
             command("sh|ow ve|rsion", self.show_version),
             command("sh|ow conf|iguration", self.show_configuration, r"(?:\s+(?P<path>.+))?"),
             command("sh|ow in|terfaces te|rse", self.show_terse, r"(?:\s+(?P<name>\S+))?"),
-            command("sh|ow in|terfaces", self.show_interfaces,
-                    r"(?:\s+(?P<name>[a-z]\S*?))?(?:\s+(?:extensive|detail|statistics))?"),
+            command(
+                "sh|ow in|terfaces",
+                self.show_interfaces,
+                r"(?:\s+(?P<name>[a-z]\S*?))?(?:\s+(?:extensive|detail|statistics))?",
+            ),
             command("sh|ow bgp su|mmary", self.show_bgp),
             command("sh|ow route su|mmary", self.show_routes),
             command("sh|ow sys|tem sto|rage", self.show_storage),
@@ -53,8 +56,11 @@ class JuniperJunosCli(PlatformCli):
             command("file co|py", self.file_copy, r"\s+(?P<src>\S+)\s+(?P<dst>\S+)"),
             command("file checksum md5", self.file_md5, PATH),
             command("file del|ete", self.file_delete, PATH),
-            command("req|uest sys|tem sof|tware add", self.software_add,
-                    PATH + r"(?P<opts>(?:\s+(?:no-validate|reboot|no-copy|force))*)"),
+            command(
+                "req|uest sys|tem sof|tware add",
+                self.software_add,
+                PATH + r"(?P<opts>(?:\s+(?:no-validate|reboot|no-copy|force))*)",
+            ),
             command("req|uest sys|tem reb|oot", self.reboot),
             command("cle|ar in|terfaces st|atistics", self.clear_stats, r"(?:\s+\S+)?"),
         ]
@@ -175,8 +181,9 @@ class JuniperJunosCli(PlatformCli):
         shell.out(show.interfaces_terse(self.snapshot(shell.device)))
 
     async def show_interfaces(self, shell: Shell, m: re.Match[str]) -> None:
-        text = show.interfaces(self.snapshot(shell.device), seed_of(shell.device.spec).mac,
-                               m.group("name"))
+        text = show.interfaces(
+            self.snapshot(shell.device), seed_of(shell.device.spec).mac, m.group("name")
+        )
         shell.out(text or f"error: device {m.group('name')} not found\n")
 
     async def show_bgp(self, shell: Shell, m: re.Match[str]) -> None:
@@ -246,8 +253,10 @@ class JuniperJunosCli(PlatformCli):
             shell.out(f"ERROR: Package {path} failed signature validation; installation failed\n")
             return
         if "no-validate" not in opts:
-            shell.out(f"NOTICE: Validating configuration against {entry.name}.\n"
-                      "NOTICE: Use the 'no-validate' option to skip this if desired.\n")
+            shell.out(
+                f"NOTICE: Validating configuration against {entry.name}.\n"
+                "NOTICE: Use the 'no-validate' option to skip this if desired.\n"
+            )
         shell.out(
             f"Installing package '{path}' ...\n"
             f"Verified {entry.name} signed by PackageProductionECP256_2023 method ECDSA256+SHA256\n"
@@ -335,4 +344,3 @@ def initial_lines(spec: DeviceSpec) -> list[str]:
         ]
     lines += [f"set {line}" if not line.startswith("set ") else line for line in s.extra_config]
     return lines
-

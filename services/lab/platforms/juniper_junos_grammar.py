@@ -13,7 +13,7 @@ SYSTEM = (
     "archival|processes|ports|license|scripts|commit|max-configurations-on-flash|"
     "authentication-order|radius-server|tacacs-server|location|static-host-mapping|"
     "internet-options|no-redirects|default-address-selection|management-instance|"
-    "auto-snapshot|arp|host-name|domain-name|domain-search|time-zone|name-server|ntp|syslog|"
+    "auto-snapshot|arp|domain-search|ntp|syslog|"
     "login|services|root-authentication|configuration-database|dump-on-panic|tracing"
 )
 TOP = (

@@ -9,9 +9,28 @@ from services.lab.opstate import InterfaceState, OpSnapshot, format_duration
 
 # Statements whose keyword and value print on one line, as in `unit 0 {` or `server 1.1.1.1;`
 PAIRED = {
-    "unit", "family", "group", "neighbor", "server", "host", "user", "route", "term",
-    "policy-statement", "prefix-list", "community", "interface", "class", "filter",
-    "instance", "vlan", "scheduler", "forwarding-class", "file", "address", "area",
+    "unit",
+    "family",
+    "group",
+    "neighbor",
+    "server",
+    "host",
+    "user",
+    "route",
+    "term",
+    "policy-statement",
+    "prefix-list",
+    "community",
+    "interface",
+    "class",
+    "filter",
+    "instance",
+    "vlan",
+    "scheduler",
+    "forwarding-class",
+    "file",
+    "address",
+    "area",
 }
 
 

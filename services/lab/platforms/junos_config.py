@@ -177,8 +177,10 @@ class JunosConfigMode:
         confirmed = re.match(r"confirmed(?:\s+(\d+))?", opts)
         if confirmed:
             minutes = confirmed.group(1) or "10"
-            shell.out(f"commit confirmed will be automatically rolled back in {minutes} minutes "
-                      "unless confirmed\n")
+            shell.out(
+                f"commit confirmed will be automatically rolled back in {minutes} minutes "
+                "unless confirmed\n"
+            )
         shell.out("commit complete\n")
         if "and-quit" in opts:
             shell.out("Exiting configuration mode\n")
@@ -206,8 +208,11 @@ class JunosConfigMode:
             removed = [s for s in running if s not in cand.statements]
             added = [s for s in cand.statements if s not in running]
             if removed or added:
-                shell.out("[edit]\n" + "".join(f"-  set {s}\n" for s in removed)
-                          + "".join(f"+  set {s}\n" for s in added))
+                shell.out(
+                    "[edit]\n"
+                    + "".join(f"-  set {s}\n" for s in removed)
+                    + "".join(f"+  set {s}\n" for s in added)
+                )
             return
         shell.display_set = "display set" in parts[1:]
         await self.cli.print_config(shell, cand, path, shell.device.state.version)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from netmiko import BaseConnection, ConnectHandler
@@ -29,7 +29,5 @@ def connect(lab: ThreadedLab, name: str, **extra: Any) -> Iterator[BaseConnectio
     try:
         yield conn
     finally:
-        try:
+        with suppress(Exception):  # the device may have dropped the session on purpose
             conn.disconnect()
-        except Exception:  # the device may have dropped the session on purpose
-            pass

@@ -26,9 +26,11 @@ def test_unreachable_refuses_connections_and_drops_sessions(lab: ThreadedLab) ->
         lab.set_fault(IOS, unreachable=True)
         with pytest.raises(OSError):
             conn.send_command("show version", read_timeout=2)
-    with pytest.raises(NetmikoTimeoutException, match="TCP connection to device failed"):
-        with connect(lab, IOS):
-            pass
+    with (
+        pytest.raises(NetmikoTimeoutException, match="TCP connection to device failed"),
+        connect(lab, IOS),
+    ):
+        pass
     lab.clear_faults(IOS)
     with connect(lab, IOS) as conn:
         assert "uptime" in conn.send_command("show version")
@@ -108,8 +110,9 @@ def test_interface_down_after_reload_drops_bgp(lab: ThreadedLab, platform: str) 
     }[platform]
     bgp = "show bgp summary" if platform == "juniper_junos" else "show ip bgp summary"
     with connect(lab, name) as conn:
-        wan_line = next(line for line in conn.send_command(brief).splitlines()
-                        if line.startswith(wan + " "))
+        wan_line = next(
+            line for line in conn.send_command(brief).splitlines() if line.startswith(wan + " ")
+        )
         assert "down" in wan_line
         assert "Active" in conn.send_command(bgp)
 
@@ -117,8 +120,11 @@ def test_interface_down_after_reload_drops_bgp(lab: ThreadedLab, platform: str) 
 @pytest.mark.parametrize("platform", sorted(DEVICES))
 def test_reject_line(lab: ThreadedLab, platform: str) -> None:
     name = DEVICES[platform]
-    line = "set system ntp server 192.0.2.55" if platform == "juniper_junos" else (
-        "ntp server 192.0.2.55")
+    line = (
+        "set system ntp server 192.0.2.55"
+        if platform == "juniper_junos"
+        else ("ntp server 192.0.2.55")
+    )
     lab.set_fault(name, reject_line=r"192\.0\.2\.55")
     with connect(lab, name) as conn, pytest.raises(ConfigInvalidException):
         conn.send_config_set([line], error_pattern=ERROR_PATTERN)
@@ -150,8 +156,11 @@ def test_faults_from_inventory_data(lab_factory, tmp_path: Path) -> None:  # typ
             "hostname": "127.0.0.1",
             "port": 1,
             "platform": "cisco_ios",
-            "data": {"credential": "lab-generated", "version": "17.6.5",
-                     "lab": {"faults": {"auth_failure": True}}},
+            "data": {
+                "credential": "lab-generated",
+                "version": "17.6.5",
+                "lab": {"faults": {"auth_failure": True}},
+            },
         }
     }
     (folder / "hosts.yaml").write_text(yaml.safe_dump(hosts))

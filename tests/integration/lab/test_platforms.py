@@ -28,8 +28,10 @@ PUSH = {
 INVALID = {
     "cisco_ios": ["interface GigabitEthernet0/1", "bandwidth fast"],
     "arista_eos": ["interface Ethernet2", "frobnicate now"],
-    "juniper_junos": ["set interfaces ge-0/0/1 unit 0 family inet address 10.1.1.1/24",
-                      "set protocols frobnicate"],
+    "juniper_junos": [
+        "set interfaces ge-0/0/1 unit 0 family inet address 10.1.1.1/24",
+        "set protocols frobnicate",
+    ],
 }
 
 
@@ -87,8 +89,10 @@ def test_unsaved_changes_are_lost_on_reload(lab: ThreadedLab) -> None:
 
 
 def _upgrade_ios(conn, image: images.Image) -> None:  # type: ignore[no-untyped-def]
-    out = conn.send_command(f"copy http://repo.example.net/{image.filename} flash:",
-                            expect_string=r"Destination filename")
+    out = conn.send_command(
+        f"copy http://repo.example.net/{image.filename} flash:",
+        expect_string=r"Destination filename",
+    )
     out += conn.send_command("\n", expect_string=r"#", read_timeout=30)
     assert f"{image.size} bytes copied" in out
     assert image.md5 in conn.send_command(f"verify /md5 flash:{image.filename}")
@@ -99,8 +103,9 @@ def _upgrade_ios(conn, image: images.Image) -> None:  # type: ignore[no-untyped-
 
 
 def _upgrade_eos(conn, image: images.Image) -> None:  # type: ignore[no-untyped-def]
-    out = conn.send_command(f"copy http://repo.example.net/{image.filename} flash:",
-                            read_timeout=30)
+    out = conn.send_command(
+        f"copy http://repo.example.net/{image.filename} flash:", read_timeout=30
+    )
     assert "Copy completed successfully." in out
     assert image.md5 in conn.send_command(f"verify /md5 flash:{image.filename}")
     conn.send_config_set([f"boot system flash:{image.filename}"])
@@ -110,8 +115,9 @@ def _upgrade_eos(conn, image: images.Image) -> None:  # type: ignore[no-untyped-
 
 
 def _upgrade_junos(conn, image: images.Image) -> None:  # type: ignore[no-untyped-def]
-    conn.send_command(f"file copy http://repo.example.net/{image.filename} /var/tmp/",
-                      read_timeout=30)
+    conn.send_command(
+        f"file copy http://repo.example.net/{image.filename} /var/tmp/", read_timeout=30
+    )
     assert image.md5 in conn.send_command(f"file checksum md5 /var/tmp/{image.filename}")
     out = conn.send_command(f"request system software add /var/tmp/{image.filename} no-validate")
     assert "pending" in out
@@ -145,5 +151,7 @@ def test_reload_drops_and_returns_on_booted_version(lab: ThreadedLab, platform: 
     with connect(lab, name) as conn:
         assert target in conn.send_command("show version")
     reload = lab.record(name).reloads[-1]
-    assert (reload.from_version, reload.to_version) == (lab.device(name).spec.data["version"],
-                                                        target)
+    assert (reload.from_version, reload.to_version) == (
+        lab.device(name).spec.data["version"],
+        target,
+    )

@@ -149,3 +149,14 @@ class Broken:
 def test_a_failing_feature_is_an_error_not_an_exception(rules: dict[str, RuleSet]) -> None:
     results = compare_features(rules["acme"].checks("cisco_ios")[:2], Broken())
     assert [(r.status, r.message) for r in results] == [("error", "RuntimeError: boom")] * 2
+
+
+def test_automation_account_is_not_golden_config(
+    intended: dict[str, str], rules: dict[str, RuleSet]
+) -> None:
+    name = "acme-hq-r1"
+    running = intended[name].replace(
+        "!\nclass-map", "username netwave privilege 15\n!\nclass-map", 1
+    )
+    assert running != intended[name]
+    assert compare_device(FLEET[name], running, intended[name], rules["acme"]).score == 100.0

@@ -11,7 +11,16 @@ from services.store import migrate
 from services.store.db import make_engine
 from services.store.models import Base
 
-TABLES = {"tenants", "api_tokens", "config_blobs", "config_backups", "runs", "audit_log"}
+TABLES = {
+    "tenants",
+    "api_tokens",
+    "config_blobs",
+    "config_backups",
+    "runs",
+    "audit_log",
+    "compliance_reports",
+    "device_compliance_results",
+}
 
 
 def _diff(url: str, metadata: MetaData) -> list[object]:
@@ -35,10 +44,10 @@ def _tables(url: str) -> set[str]:
 def test_upgrade_from_empty(empty_url: str) -> None:
     assert migrate.current(empty_url) is None
     migrate.upgrade(empty_url)
-    assert migrate.current(empty_url) == migrate.head() == "0001"
+    assert migrate.current(empty_url) == migrate.head() == "0002"
     assert _tables(empty_url) == TABLES
     migrate.upgrade(empty_url)  # a second run is a no-op
-    assert migrate.current(empty_url) == "0001"
+    assert migrate.current(empty_url) == "0002"
 
 
 def test_downgrade_to_base_and_up_again(empty_url: str) -> None:

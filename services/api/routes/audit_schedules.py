@@ -1,0 +1,120 @@
+"""A tenant's audit schedule (a Temporal Schedule): show, set, pause, resume, trigger, delete."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, HTTPException, status
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from services.api.deps import CurrentIdentity, EngineerIdentity, SessionDep, StateDep, TenantDep
+from services.store.repos import audit as audit_repo
+from workflows.audit import schedules
+from workflows.audit.schedules import AuditScheduleSpec, AuditScheduleState, ScheduleNotFound
+
+router = APIRouter(prefix="/v1/tenants/{tenant}/audit-schedule", tags=["compliance"])
+
+
+async def _client(state: StateDep) -> Client:
+    try:
+        return await state.temporal()
+    except Exception:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal is not reachable") from None
+
+
+def _not_found(exc: ScheduleNotFound) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc))
+
+
+def _audit(session: SessionDep, identity: CurrentIdentity, tenant: str, action: str) -> None:
+    audit_repo.record(
+        session,
+        actor=identity.name,
+        action=f"audit_schedule.{action}",
+        tenant=tenant,
+        object=schedules.schedule_id(tenant),
+    )
+
+
+@router.get("", response_model=AuditScheduleState)
+async def show_schedule(tenant: TenantDep, state: StateDep) -> AuditScheduleState:
+    """The tenant's audit schedule with its next run times."""
+    try:
+        return await schedules.describe_schedule(await _client(state), tenant)
+    except ScheduleNotFound as exc:
+        raise _not_found(exc) from None
+
+
+@router.put("", response_model=AuditScheduleState)
+async def set_schedule(
+    tenant: TenantDep,
+    spec: AuditScheduleSpec,
+    identity: EngineerIdentity,
+    state: StateDep,
+    session: SessionDep,
+) -> AuditScheduleState:
+    """Create or change the tenant's audit schedule (cron with timezone, or an interval)."""
+    try:
+        result = await schedules.upsert_schedule(await _client(state), state.settings, tenant, spec)
+    except RPCError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=exc.message) from None
+    _audit(session, identity, tenant, "set")
+    return result
+
+
+@router.post("/pause", response_model=AuditScheduleState)
+async def pause_schedule(
+    tenant: TenantDep,
+    identity: EngineerIdentity,
+    state: StateDep,
+    session: SessionDep,
+    note: str | None = Body(default=None, embed=True, max_length=500),
+) -> AuditScheduleState:
+    """Pause the tenant's scheduled audits."""
+    try:
+        result = await schedules.set_paused(await _client(state), tenant, True, note)
+    except ScheduleNotFound as exc:
+        raise _not_found(exc) from None
+    _audit(session, identity, tenant, "pause")
+    return result
+
+
+@router.post("/resume", response_model=AuditScheduleState)
+async def resume_schedule(
+    tenant: TenantDep,
+    identity: EngineerIdentity,
+    state: StateDep,
+    session: SessionDep,
+    note: str | None = Body(default=None, embed=True, max_length=500),
+) -> AuditScheduleState:
+    """Resume the tenant's scheduled audits."""
+    try:
+        result = await schedules.set_paused(await _client(state), tenant, False, note)
+    except ScheduleNotFound as exc:
+        raise _not_found(exc) from None
+    _audit(session, identity, tenant, "resume")
+    return result
+
+
+@router.post("/trigger", status_code=status.HTTP_202_ACCEPTED)
+async def trigger_schedule(
+    tenant: TenantDep, identity: EngineerIdentity, state: StateDep, session: SessionDep
+) -> dict[str, str]:
+    """Run the scheduled audit now."""
+    try:
+        await schedules.trigger(await _client(state), tenant)
+    except ScheduleNotFound as exc:
+        raise _not_found(exc) from None
+    _audit(session, identity, tenant, "trigger")
+    return {"status": "triggered"}
+
+
+@router.delete("", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_schedule(
+    tenant: TenantDep, identity: EngineerIdentity, state: StateDep, session: SessionDep
+) -> None:
+    """Delete the tenant's audit schedule."""
+    try:
+        await schedules.delete(await _client(state), tenant)
+    except ScheduleNotFound as exc:
+        raise _not_found(exc) from None
+    _audit(session, identity, tenant, "delete")

@@ -1,0 +1,39 @@
+"""Unit-test helpers: lab devices built in memory, no sockets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import SecretStr
+
+from services.core.secrets import Credential
+from services.lab.device import DeviceSpec, LabDevice, LabTimings
+from services.lab.platforms import get_cli
+
+CREDENTIAL = Credential(username="netwave", password=SecretStr("pw"), enable=SecretStr("en"))
+WAN = {
+    "cisco_ios": "GigabitEthernet0/0",
+    "arista_eos": "Ethernet1",
+    "juniper_junos": "ge-0/0/0",
+}
+VERSION = {"cisco_ios": "17.6.5", "arista_eos": "4.28.3M", "juniper_junos": "21.4R3-S5"}
+
+
+def make_device(platform: str = "cisco_ios", **lab: Any) -> LabDevice:
+    data = {
+        "credential": "lab-test",
+        "version": VERSION[platform],
+        "asn": 65001,
+        "domain": "test.example.net",
+        "ntp_servers": ["192.0.2.10"],
+        "syslog_server": "192.0.2.20",
+        "wan": {"interface": WAN[platform], "bandwidth_mbps": 100, "address": "198.51.100.1/30"},
+        "bgp_neighbors": [{"ip": "198.51.100.2", "remote_as": 64500, "description": "ISP-A"}],
+        "lab": lab,
+    }
+    spec = DeviceSpec(f"t-{platform}", "test", platform, "127.0.0.1", 1, CREDENTIAL, data)
+    return LabDevice(
+        spec,
+        get_cli(platform),
+        LabTimings(reload_seconds=0, copy_seconds=0, bgp_establish_seconds=0),
+    )

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from services.lab.platforms import get_cli
+from tests.unit.lab.conftest import WAN, make_device
+
+
+@pytest.mark.parametrize("platform", ["cisco_ios", "arista_eos", "juniper_junos"])
+def test_initial_state_is_up_and_established(platform: str) -> None:
+    device = make_device(platform)
+    snap = get_cli(platform).snapshot(device)
+    wan = snap.interface(WAN[platform])
+    assert wan is not None and wan.up and wan.config.bandwidth_kbps == 100_000
+    assert [(str(n.config.ip), n.state) for n in snap.neighbors] == [
+        ("198.51.100.2", "Established")
+    ]
+    assert snap.routes.bgp == snap.neighbors[0].prefixes > 0
+
+
+@pytest.mark.parametrize("platform", ["cisco_ios", "arista_eos", "juniper_junos"])
+def test_link_down_drops_the_neighbour(platform: str) -> None:
+    device = make_device(platform)
+    device.state.link_down.add(WAN[platform])
+    snap = get_cli(platform).snapshot(device)
+    assert snap.interface(WAN[platform]).status == "down"  # type: ignore[union-attr]
+    assert snap.neighbors[0].state == "Active"
+    assert snap.routes.bgp == 0
+
+
+def test_neighbours_wait_after_boot() -> None:
+    device = make_device("cisco_ios", bgp_establish_seconds=30)
+    snap = get_cli("cisco_ios").snapshot(device)
+    assert snap.neighbors[0].state == "Active"
+
+
+def test_prefix_counts_from_lab_data() -> None:
+    device = make_device("cisco_ios", bgp_prefixes={"198.51.100.2": 42})
+    assert get_cli("cisco_ios").snapshot(device).neighbors[0].prefixes == 42
+
+
+def test_counters_grow_with_time() -> None:
+    device = make_device("cisco_ios")
+    device.state.booted_at = time.monotonic() - 100
+    wan = get_cli("cisco_ios").snapshot(device).interface(WAN["cisco_ios"])
+    assert wan is not None and wan.in_packets == int(100 * 1_000_000 / 8 / 500)

@@ -1,0 +1,1 @@
+"""Compliance audit: collect running configs, render intended, compare per feature, report."""

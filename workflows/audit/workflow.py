@@ -1,0 +1,91 @@
+"""ComplianceAuditWorkflow: one tenant, devices in chunks with bounded parallelism."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.audit.activities import AuditActivities
+    from workflows.audit.models import (
+        AuditChunkInput,
+        AuditChunkResult,
+        AuditFinishInput,
+        AuditInput,
+        AuditProgress,
+        AuditResult,
+        AuditStartInput,
+    )
+
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_attempts=5,
+    non_retryable_error_types=["InventoryError", "RuleError", "CredentialError"],
+)
+
+
+@workflow.defn(name="ComplianceAuditWorkflow")
+class ComplianceAuditWorkflow:
+    def __init__(self) -> None:
+        self._progress = AuditProgress()
+
+    @workflow.run
+    async def run(self, request: AuditInput) -> AuditResult:
+        plan = await workflow.execute_activity_method(
+            AuditActivities.start_audit,
+            AuditStartInput(
+                tenant=request.tenant,
+                workflow_id=workflow.info().workflow_id,
+                requested_by=request.requested_by,
+            ),
+            task_queue=request.device_task_queue,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=RETRY,
+        )
+        self._progress.report_id = plan.report_id
+        self._progress.total = len(plan.devices)
+        size = request.chunk_size
+        chunks = [
+            AuditChunkInput(
+                tenant=request.tenant,
+                report_id=plan.report_id,
+                run_id=workflow.info().workflow_id,
+                devices=plan.devices[i : i + size],
+            )
+            for i in range(0, len(plan.devices), size)
+        ]
+        slots = asyncio.Semaphore(request.max_parallel_chunks)
+        await asyncio.gather(*(self._audit_chunk(chunk, request, slots) for chunk in chunks))
+        summary = await workflow.execute_activity_method(
+            AuditActivities.finish_audit,
+            AuditFinishInput(tenant=request.tenant, report_id=plan.report_id),
+            task_queue=request.device_task_queue,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=RETRY,
+        )
+        return summary
+
+    async def _audit_chunk(
+        self, chunk: AuditChunkInput, request: AuditInput, slots: asyncio.Semaphore
+    ) -> None:
+        async with slots:
+            result: AuditChunkResult = await workflow.execute_activity_method(
+                AuditActivities.audit_devices,
+                chunk,
+                task_queue=request.device_task_queue,
+                start_to_close_timeout=timedelta(minutes=30),
+                heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_seconds),
+                retry_policy=RETRY,
+            )
+        self._progress.done += len(result.devices)
+        counts = Counter(self._progress.counts)
+        counts.update(d.status for d in result.devices)
+        self._progress.counts = dict(counts)
+
+    @workflow.query(name="progress")
+    def progress(self) -> AuditProgress:
+        return self._progress
