@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from services.cli_tables import compliance_table
 from services.core.errors import NetwaveError
 from services.core.logging import setup_logging
 from services.core.settings import Settings, get_settings
@@ -44,6 +45,8 @@ ROLES = ("tenant", "engineer", "approver", "admin")
 def _fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"[red]error:[/] {message}")
     return typer.Exit(code)
+
+
 
 
 @app.command()
@@ -146,9 +149,7 @@ async def _default_schedules(settings: Settings) -> list[str]:
     from workflows.audit.schedules import ensure_default_schedules
 
     client = await connect(settings)
-    return await ensure_default_schedules(
-        client, settings, list_tenants(settings.inventories_path)
-    )
+    return await ensure_default_schedules(client, settings, list_tenants(settings.inventories_path))
 
 
 @app.command()
@@ -336,28 +337,6 @@ def audit_run(
     except ApiError as exc:
         raise _fail(str(exc)) from None
     console.print(compliance_table(report))
-
-
-def compliance_table(report: dict[str, Any]) -> Table:
-    """A report as a table: one row per device with its drifted features."""
-    head = report["report"]
-    score = head.get("score")
-    title = f"Compliance of {head['tenant']}: {score:.1f} %" if score is not None else "Compliance"
-    table = Table("device", "platform", "status", "score", "drift", title=title)
-    colours = {"compliant": "green", "drift": "yellow", "unreachable": "red", "error": "red"}
-    for d in report["devices"]:
-        drifted = [
-            f["feature"] for f in d["result"].get("features", []) if f["status"] != "compliant"
-        ]
-        detail = ", ".join(drifted) or d["result"].get("message", "")
-        table.add_row(
-            d["device"],
-            d["platform"],
-            f"[{colours.get(d['status'], 'white')}]{d['status']}[/]",
-            f"{d['score']:.0f} %",
-            detail,
-        )
-    return table
 
 
 @audit_app.command("reports")

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from services.bootstrap import prepare_local
+from services.cli_tables import compliance_table
 from services.client import NetwaveClient
 from services.core.settings import Settings
 from services.devstack import DevStack
@@ -36,21 +37,38 @@ def run_demo(settings: Settings, console: Console) -> int:
         with NetwaveClient(settings.api_url, token) as api:
             run = api.start_backup(None)
             console.print(f"Backup run {run['run_id']} started: {run['temporal_ui']}")
-            final = _follow(api, run["run_id"], console)
+            final = _follow(api, run["run_id"], console, "backing up")
+            if final["status"] != "COMPLETED" or final.get("result") is None:
+                console.print(f"[red]backup run ended {final['status']}[/]")
+                return 1
+            devices = final["result"]["devices"]
+            console.print(_summary(devices))
+            reports = _audit_all(api, console, sorted({d["tenant"] for d in devices}))
     finally:
         stack.stop()
-    if final["status"] != "COMPLETED" or final.get("result") is None:
-        console.print(f"[red]backup run ended {final['status']}[/]")
-        return 1
-    devices = final["result"]["devices"]
-    console.print(_summary(devices))
+    for report in reports:
+        console.print(compliance_table(report))
     bad = [d for d in devices if d["outcome"] not in GOOD]
-    return 1 if bad else 0
+    return 1 if bad or not reports else 0
 
 
-def _follow(api: NetwaveClient, run_id: str, console: Console) -> dict[str, Any]:
+def _audit_all(api: NetwaveClient, console: Console, tenants: list[str]) -> list[dict[str, Any]]:
+    """Audit every tenant (in parallel through Temporal) and fetch each report."""
+    runs = {tenant: api.start_audit(tenant) for tenant in tenants}
+    console.print(f"Compliance audits started for {', '.join(tenants)}")
+    reports = []
+    for tenant, run in runs.items():
+        final = _follow(api, run["run_id"], console, f"auditing {tenant}")
+        if final["status"] != "COMPLETED":
+            console.print(f"[red]audit of {tenant} ended {final['status']}[/]")
+            continue
+        reports.append(api.report(tenant, final["result"]["report_id"]))
+    return reports
+
+
+def _follow(api: NetwaveClient, run_id: str, console: Console, label: str) -> dict[str, Any]:
     with Progress(
-        TextColumn("backing up"),
+        TextColumn(label),
         BarColumn(),
         TextColumn("{task.completed}/{task.total} devices"),
         console=console,

@@ -212,6 +212,9 @@ def load_rules(path: Path) -> RuleSet:
     return parse_rules(text, path)
 
 
-def tenant_rules(inventories: Path, tenant: str) -> RuleSet:
-    """The rule file of a tenant: inventories/<tenant>/compliance.yaml."""
-    return load_rules(inventories / tenant / RULE_FILE)
+def tenant_rules(inventories: Path, tenant: str, default: Path | None = None) -> RuleSet:
+    """inventories/<tenant>/compliance.yaml, or the `default` rule file when the tenant has none."""
+    own = inventories / tenant / RULE_FILE
+    if not own.exists() and default is not None and default.exists():
+        return load_rules(default)
+    return load_rules(own)

@@ -50,3 +50,31 @@ class TemplateError(NetwaveError):
 class RuleError(NetwaveError):
     code = "NW500"
     hint = "fix the compliance rule file named in the message"
+
+
+class ChangeValidationError(NetwaveError):
+    """A capacity-change request that cannot be done; `errors` are (field path, message) pairs."""
+
+    code = "NW700"
+    hint = "fix the request fields named in the message"
+
+    def __init__(self, errors: list[tuple[str, str]], *, hint: str | None = None) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(f"{field}: {msg}" for field, msg in self.errors), hint=hint)
+
+    def as_detail(self) -> list[dict[str, object]]:
+        """FastAPI-style 422 detail: one entry per field, `loc` starting at the request body."""
+        return [
+            {"loc": ["body", *field.split(".")], "msg": msg, "type": "value_error"}
+            for field, msg in self.errors
+        ]
+
+
+class ContractError(NetwaveError):
+    code = "NW710"
+    hint = "fix the tenant contract file (inventories/<tenant>/tenant.yaml) named in the message"
+
+
+class NoWindowError(NetwaveError):
+    code = "NW720"
+    hint = "add a maintenance window to the tenant contract or lift a blackout date"

@@ -55,6 +55,7 @@ class DeviceSpec:
     port: int
     credential: Credential
     data: dict[str, Any]
+    intended: str | None = None  # rendered golden config + seeded drift (see intended.py)
 
     @property
     def lab(self) -> dict[str, Any]:
@@ -178,9 +179,10 @@ class LabDevice:
         entry = ReloadRecord(via=via, from_version=self.state.version)
         self.record.reloads.append(entry)
         self.status = "reloading"
+        # Start the boot first: the caller may be the session the reload is about to drop.
+        self._reboot = asyncio.get_running_loop().create_task(self._boot(entry))
         self.drop_sessions()
         await self._notify()
-        self._reboot = asyncio.get_running_loop().create_task(self._boot(entry))
         return entry
 
     async def _boot(self, entry: ReloadRecord) -> None:

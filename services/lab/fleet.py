@@ -14,6 +14,7 @@ import asyncssh
 from services.core.secrets import Credential, SecretsProvider
 from services.lab.device import DeviceSpec, LabDevice, LabTimings
 from services.lab.faults import Faults
+from services.lab.intended import intended_configs
 from services.lab.platforms import get_cli
 from services.lab.records import DeviceRecord, ReloadRecord
 from services.lab.server import LabError, Listener, load_host_key, server_options
@@ -28,9 +29,12 @@ def specs_from_inventories(
     *,
     port_map: PortMap | None = None,
     host: str = "127.0.0.1",
+    templates: Path | None = None,
 ) -> list[DeviceSpec]:
     """One spec per inventory device, with its credential resolved from the provider."""
-    return specs_from_tenants(load_all(inventories), provider, port_map=port_map, host=host)
+    return specs_from_tenants(
+        load_all(inventories), provider, port_map=port_map, host=host, templates=templates
+    )
 
 
 def specs_from_tenants(
@@ -39,7 +43,11 @@ def specs_from_tenants(
     *,
     port_map: PortMap | None = None,
     host: str = "127.0.0.1",
+    templates: Path | None = None,
 ) -> list[DeviceSpec]:
+    """Specs with resolved credentials and, given a templates root, intended configs."""
+    devices = [d for tenant in tenants.values() for d in tenant.devices.values()]
+    intended = intended_configs(devices, templates)
     cache: dict[str, Credential] = {}
     specs = []
     for tenant in tenants.values():
@@ -55,6 +63,7 @@ def specs_from_tenants(
                     port=port_map(device) if port_map else device.port,
                     credential=cache[device.credential],
                     data=dict(device.data),
+                    intended=intended.get(device.name),
                 )
             )
     return specs
@@ -96,10 +105,11 @@ class LabFleet:
         port_map: PortMap | None = None,
         timings: LabTimings | None = None,
         host_key_path: Path | None = None,
+        templates: Path | None = None,
     ) -> LabFleet:
-        """Serve an inventories folder (or already loaded tenants)."""
+        """Serve an inventories folder (or loaded tenants); `templates` seeds golden configs."""
         tenants = load_all(inventories) if isinstance(inventories, Path) else inventories
-        specs = specs_from_tenants(tenants, provider, port_map=port_map)
+        specs = specs_from_tenants(tenants, provider, port_map=port_map, templates=templates)
         return cls(specs, timings=timings, host_key=load_host_key(host_key_path))
 
     # --- life cycle --------------------------------------------------------------------------

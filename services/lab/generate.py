@@ -16,7 +16,32 @@ WAN_PORTS = {
     "arista_eos": "Ethernet1",
     "juniper_junos": "ge-0/0/0",
 }
+LAN_PORTS = {
+    "cisco_ios": "GigabitEthernet0/1",
+    "arista_eos": "Ethernet2",
+    "juniper_junos": "ge-0/0/1",
+}
 WAN_POOL = IPv4Network("100.64.0.0/10")
+# What netwave's golden templates need (templates/README.md), so generated devices boot compliant.
+GOLDEN_DEFAULTS: dict[str, Any] = {
+    "aaa_methods": ["local"],
+    "users": ["netops"],
+    "snmp_contact": "noc@example.net",
+    "banner": ["Authorised access only - generated lab tenant"],
+    "qos_profiles": {
+        "standard": {
+            "classes": [
+                {
+                    "name": "BUSINESS",
+                    "dscp": "af21",
+                    "bandwidth_percent": 30,
+                    "traffic_class": 2,
+                    "forwarding_class": "assured-forwarding",
+                }
+            ]
+        }
+    },
+}
 BANDWIDTHS = (50, 100, 200, 500, 1000)
 
 
@@ -39,9 +64,17 @@ def _host(index: int, tenant_index: int, port: int) -> dict[str, Any]:
             "version": VERSIONS[platform],
             "wan": {
                 "interface": WAN_PORTS[platform],
+                "description": f"WAN circuit GEN-{index:05d}",
                 "bandwidth_mbps": BANDWIDTHS[index % len(BANDWIDTHS)],
                 "address": f"{local}/30",
             },
+            "lan": {
+                "interface": LAN_PORTS[platform],
+                "description": f"LAN site{index:05d}",
+                "address": f"10.{index // 250 % 250}.{index % 250}.1/24",
+            },
+            "qos_profile": "standard",
+            "snmp_location": f"Site {index:05d}",
             "bgp_neighbors": [
                 {"ip": str(peer), "remote_as": 64400 + tenant_index, "description": "ISP"}
             ],
@@ -74,6 +107,7 @@ def write_generated_inventory(
                 "ntp_servers": ["192.0.2.10"],
                 "syslog_server": "192.0.2.20",
                 "domain": f"{tenant}.example.net",
+                **GOLDEN_DEFAULTS,
             }
         }
         (folder / "defaults.yaml").write_text(yaml.safe_dump(defaults, sort_keys=False))

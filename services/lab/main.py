@@ -84,6 +84,7 @@ def run_lab(
             get_provider(settings),
             timings=timings,
             host_key_path=settings.var_dir / "lab" / "ssh_host_ed25519_key",
+            templates=settings.templates_path,
         )
         asyncio.run(serve(fleet, control_port or settings.lab_control_port))
     except NetwaveError as exc:

@@ -15,6 +15,7 @@ Rules (the lab's whole "control plane"):
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface
@@ -111,7 +112,23 @@ class OpSnapshot:
         return None
 
 
+def _router_id(model: OpModel) -> str | None:
+    """Configured, else the highest loopback address, else the highest interface address."""
+    if model.router_id:
+        return model.router_id
+    for loopbacks in (True, False):
+        addresses = [
+            i.address.ip
+            for i in model.interfaces
+            if i.address is not None and i.loopback == loopbacks
+        ]
+        if addresses:
+            return str(max(addresses))
+    return None
+
+
 def snapshot(device: LabDevice, model: OpModel) -> OpSnapshot:
+    model = dataclasses.replace(model, router_id=_router_id(model))
     interfaces = tuple(_interface_state(device, cfg) for cfg in model.interfaces)
     neighbors = tuple(_neighbor_state(device, cfg, interfaces) for cfg in model.neighbors)
     routes = RouteSummary(

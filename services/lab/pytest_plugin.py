@@ -39,12 +39,13 @@ def start_lab(
     workdir: Path,
     provider: FileSecretsProvider,
     timings: LabTimings = FAST_TIMINGS,
+    templates: Path | None = None,
 ) -> ThreadedLab:
     """Serve `source` inventories on free ports; the remapped copy is written under workdir."""
     names = [d.name for t in load_all(source).values() for d in t.devices.values()]
     ports = dict(zip(names, free_ports(len(names)), strict=True))
     remapped = write_remapped_inventories(source, workdir / "inventories", ports)
-    fleet = LabFleet.from_inventories(remapped, provider, timings=timings)
+    fleet = LabFleet.from_inventories(remapped, provider, timings=timings, templates=templates)
     return ThreadedLab(fleet, inventories_path=remapped).start()
 
 
@@ -71,7 +72,8 @@ def lab_fleet(
     lab_provider: FileSecretsProvider,
 ) -> Iterator[ThreadedLab]:
     workdir = tmp_path_factory.mktemp("lab-fleet")
-    lab = start_lab(request.config.rootpath / "inventories", workdir, lab_provider)
+    root = request.config.rootpath
+    lab = start_lab(root / "inventories", workdir, lab_provider, templates=root / "templates")
     try:
         yield lab
     finally:
@@ -85,7 +87,9 @@ def lab(lab_fleet: ThreadedLab) -> ThreadedLab:
 
 
 @pytest.fixture
-def lab_factory(tmp_path: Path, lab_provider: FileSecretsProvider) -> Iterator[LabFactory]:
+def lab_factory(
+    request: pytest.FixtureRequest, tmp_path: Path, lab_provider: FileSecretsProvider
+) -> Iterator[LabFactory]:
     started: list[ThreadedLab] = []
 
     def make(
@@ -102,7 +106,8 @@ def lab_factory(tmp_path: Path, lab_provider: FileSecretsProvider) -> Iterator[L
             write_generated_inventory(source, devices, base_port=1, tenants=tenants)
         if source is None:
             raise ValueError("lab_factory needs devices=N or inventories=path")
-        lab = start_lab(source, workdir, lab_provider, timings)
+        templates = request.config.rootpath / "templates"
+        lab = start_lab(source, workdir, lab_provider, timings, templates)
         started.append(lab)
         return lab
 

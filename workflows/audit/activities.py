@@ -51,7 +51,8 @@ class AuditActivities:
     def _load(self, tenant: str) -> tuple[TenantInventory, RuleSet]:
         root = self.settings.inventories_path
         try:
-            return load_tenant(root, tenant), tenant_rules(root, tenant)
+            default = self.settings.templates_path / "compliance.yaml"
+            return load_tenant(root, tenant), tenant_rules(root, tenant, default)
         except (InventoryError, RuleError) as exc:
             raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from None
 

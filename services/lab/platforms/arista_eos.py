@@ -12,12 +12,12 @@ from services.lab.device import DeviceSpec, LabDevice
 from services.lab.flash import Flash, default_flash
 from services.lab.opstate import OpModel
 from services.lab.platforms import arista_eos_show as show
-from services.lab.platforms import files
+from services.lab.platforms import files, initial
 from services.lab.platforms.arista_eos_grammar import EOS_GRAMMAR, expand_interface, short_interface
 from services.lab.platforms.base import Command, command, words
 from services.lab.platforms.grammar import Frame
 from services.lab.platforms.ios_like import IosLikeCli, tree_of, tree_op_model
-from services.lab.platforms.seed import fake_hash, seed_of
+from services.lab.platforms.seed import seed_of
 
 if TYPE_CHECKING:
     from services.lab.session import Shell
@@ -89,7 +89,8 @@ class AristaEosCli(IosLikeCli):
     # --- device life cycle -------------------------------------------------------------------
 
     def initial_config(self, spec: DeviceSpec) -> ConfigTree:
-        return self.config_from_text(initial_text(spec))
+        managed = self.config_from_text(spec.intended or initial.eos_managed(spec))
+        return initial.merge(managed, self.config_from_text(initial.eos_base(spec)))
 
     def initial_flash(self, spec: DeviceSpec, version: str) -> Flash:
         image = images.for_version(self.name, version)
@@ -255,69 +256,3 @@ class AristaEosCli(IosLikeCli):
         name = files.flash_name(m.group("path"))
         if name is None or shell.device.state.flash.files.pop(name, None) is None:
             shell.out(f"% Error deleting {m.group('path')} (No such file or directory)\n")
-
-
-def initial_text(spec: DeviceSpec) -> str:
-    s = seed_of(spec)
-    lines = [
-        "no aaa root",
-        f"username {s.username} privilege 15 role network-admin secret sha512 "
-        f"$6${fake_hash(s, s.username)}",
-        "transceiver qsfp default-mode 4x10G",
-        "service routing protocols model multi-agent",
-        f"hostname {s.hostname}",
-        f"ip domain-name {s.domain}",
-        *[f"ntp server {server}" for server in s.ntp_servers],
-        "spanning-tree mode mstp",
-        f"enable secret sha512 $6${fake_hash(s, 'enable')}",
-    ]
-    wan = s.wan_interface or "Ethernet1"
-    ports = ["Ethernet1", "Ethernet2", "Ethernet3", "Ethernet4"]
-    lan = next(p for p in ports if p != wan)
-    for port in sorted({*ports, wan}):
-        lines.append(f"interface {port}")
-        if port == wan and s.wan_address is not None:
-            lines += [
-                f"   description WAN {s.wan_peer}",
-                "   no switchport",
-                f"   ip address {s.wan_address.with_prefixlen}",
-                f"   shape rate {s.wan_mbps * 1000}",
-            ]
-        elif port == lan:
-            lines += [
-                "   description LAN",
-                "   no switchport",
-                f"   ip address {s.lan.with_prefixlen}",
-            ]
-        else:
-            lines += ["   shutdown"]
-    lines += [
-        "interface Loopback0",
-        "   description Router-ID",
-        f"   ip address {s.loopback.with_prefixlen}",
-        "interface Management1",
-        "   description oob",
-        "ip routing",
-        "ip route 10.250.0.0/16 Null0",
-        f"router bgp {s.asn}",
-        f"   router-id {s.router_id}",
-        "   maximum-paths 4",
-    ]
-    for n in s.neighbors:
-        lines += [
-            f"   neighbor {n.ip} remote-as {n.remote_as}",
-            f"   neighbor {n.ip} description {n.description}",
-            f"   neighbor {n.ip} maximum-routes 12000",
-        ]
-    lines += [f"   network {s.lan.network}"]
-    if s.syslog_server:
-        lines += [f"logging host {s.syslog_server}"]
-    lines += [
-        "banner motd",
-        f"Authorized access only. {s.hostname} is managed by netwave.",
-        "EOF",
-        "management api http-commands",
-        "   no shutdown",
-    ]
-    lines += list(s.extra_config)
-    return "\n".join(lines) + "\n"

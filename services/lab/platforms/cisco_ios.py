@@ -12,11 +12,11 @@ from services.lab.device import DeviceSpec, LabDevice
 from services.lab.flash import Flash, default_flash
 from services.lab.opstate import OpModel
 from services.lab.platforms import cisco_ios_show as show
-from services.lab.platforms import files
+from services.lab.platforms import files, initial
 from services.lab.platforms.base import Command, command
 from services.lab.platforms.cisco_ios_grammar import IOS_GRAMMAR, expand_interface
 from services.lab.platforms.ios_like import IosLikeCli, tree_of, tree_op_model
-from services.lab.platforms.seed import fake_hash, mask, network_mask, seed_of
+from services.lab.platforms.seed import seed_of
 from services.lab.records import now
 
 if TYPE_CHECKING:
@@ -71,7 +71,8 @@ class CiscoIosCli(IosLikeCli):
     # --- device life cycle -------------------------------------------------------------------
 
     def initial_config(self, spec: DeviceSpec) -> ConfigTree:
-        return self.config_from_text(initial_text(spec))
+        managed = self.config_from_text(spec.intended or initial.ios_managed(spec))
+        return initial.merge(managed, self.config_from_text(initial.ios_base(spec)))
 
     def initial_flash(self, spec: DeviceSpec, version: str) -> Flash:
         image = images.for_version(self.name, version)
@@ -293,74 +294,3 @@ def _quiet(device: LabDevice) -> bool:
 
 def boot_files(tree: ConfigTree) -> list[str]:
     return [n.line.split()[-1] for n in tree.root.children if n.line.startswith("boot system ")]
-
-
-def initial_text(spec: DeviceSpec) -> str:
-    s = seed_of(spec)
-    image = images.for_version("cisco_ios", str(spec.data.get("version") or ""))
-    lines = [
-        "service timestamps debug datetime msec",
-        "service timestamps log datetime msec",
-        "service password-encryption",
-        "no service pad",
-        f"hostname {s.hostname}",
-        "boot-start-marker",
-        f"boot system flash:{image.filename}",
-        "boot-end-marker",
-        "logging buffered 64000",
-        "no logging console",
-        f"enable secret 9 $9${fake_hash(s, 'enable')}",
-        "no ip domain lookup",
-        f"ip domain name {s.domain}",
-        f"username {s.username} privilege 15 secret 9 $9${fake_hash(s, s.username)}",
-        "interface Loopback0",
-        " description Router-ID",
-        f" ip address {mask(s.loopback)}",
-    ]
-    wan = s.wan_interface or "GigabitEthernet0/0"
-    ports = ["GigabitEthernet0/0", "GigabitEthernet0/1", "GigabitEthernet0/2", "GigabitEthernet0/3"]
-    lan = next(p for p in ports if p != wan)
-    for port in sorted({*ports, wan}):
-        lines.append(f"interface {port}")
-        if port == wan and s.wan_address is not None:
-            lines += [
-                f" description WAN {s.wan_peer}",
-                f" bandwidth {s.wan_mbps * 1000}",
-                f" ip address {mask(s.wan_address)}",
-                " negotiation auto",
-            ]
-        elif port == lan:
-            lines += [" description LAN", f" ip address {mask(s.lan)}", " negotiation auto"]
-        else:
-            lines += [" no ip address", " shutdown", " negotiation auto"]
-    lines += [f"router bgp {s.asn}", f" bgp router-id {s.router_id}", " bgp log-neighbor-changes"]
-    for n in s.neighbors:
-        lines += [
-            f" neighbor {n.ip} remote-as {n.remote_as}",
-            f" neighbor {n.ip} description {n.description}",
-        ]
-    lines += [" address-family ipv4", f"  network {network_mask(s.lan)}"]
-    lines += [f"  neighbor {n.ip} activate" for n in s.neighbors]
-    lines += [
-        " exit-address-family",
-        "ip forward-protocol nd",
-        "no ip http server",
-        "no ip http secure-server",
-        "ip ssh version 2",
-        "ip route 10.250.0.0 255.255.0.0 Null0",
-    ]
-    if s.syslog_server:
-        lines += ["logging trap informational", f"logging host {s.syslog_server}"]
-    lines += [
-        "banner motd ^C",
-        f"Authorized access only. {s.hostname} is managed by netwave.",
-        "^C",
-        "line con 0",
-        " logging synchronous",
-        "line vty 0 4",
-        " login local",
-        " transport input ssh",
-    ]
-    lines += [f"ntp server {server}" for server in s.ntp_servers]
-    lines += list(s.extra_config)
-    return "\n".join(lines) + "\n"

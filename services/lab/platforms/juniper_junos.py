@@ -11,7 +11,7 @@ from services.lab.config_tree import SetConfig
 from services.lab.device import DeviceSpec, LabDevice
 from services.lab.flash import Flash, default_flash
 from services.lab.opstate import OpModel
-from services.lab.platforms import files
+from services.lab.platforms import files, initial
 from services.lab.platforms import juniper_junos_show as show
 from services.lab.platforms.base import Command, PlatformCli, command, find, first_word_known
 from services.lab.platforms.grammar import word_offset
@@ -68,7 +68,8 @@ class JuniperJunosCli(PlatformCli):
     # --- device life cycle -------------------------------------------------------------------
 
     def initial_config(self, spec: DeviceSpec) -> SetConfig:
-        return SetConfig.from_lines(initial_lines(spec))
+        managed = spec.intended.splitlines() if spec.intended else initial.junos_managed(spec)
+        return SetConfig.from_lines([*managed, *initial.junos_base(spec)])
 
     def initial_flash(self, spec: DeviceSpec, version: str) -> Flash:
         image = images.for_version(self.name, version)
@@ -294,53 +295,3 @@ def junos_pipe(output: str, pipe: str) -> str:
     if words[0] == "count":
         return f"Count: {len([line for line in lines if line])} lines\n"
     return output
-
-
-def initial_lines(spec: DeviceSpec) -> list[str]:
-    s = seed_of(spec)
-    wan = s.wan_interface or "ge-0/0/0"
-    ports = ["ge-0/0/0", "ge-0/0/1", "ge-0/0/2", "ge-0/0/3"]
-    lan = next(p for p in ports if p != wan)
-    lines = [
-        f"set system host-name {s.hostname}",
-        f"set system domain-name {s.domain}",
-        'set system root-authentication encrypted-password "$6$lab$rootpassword"',
-        f"set system login user {s.username} uid 2000",
-        f"set system login user {s.username} class super-user",
-        f'set system login user {s.username} authentication encrypted-password "$6$lab$user"',
-        "set system services ssh",
-        "set system services netconf ssh",
-    ]
-    if s.syslog_server:
-        lines.append(f"set system syslog host {s.syslog_server} any notice")
-    lines += [f"set system ntp server {server}" for server in s.ntp_servers]
-    for port in sorted({*ports, wan}):
-        if port == wan and s.wan_address is not None:
-            lines += [
-                f'set interfaces {port} description "WAN {s.wan_peer}"',
-                f"set interfaces {port} unit 0 bandwidth {s.wan_mbps}m",
-                f"set interfaces {port} unit 0 family inet address {s.wan_address.with_prefixlen}",
-            ]
-        elif port == lan:
-            lines += [
-                f"set interfaces {port} description LAN",
-                f"set interfaces {port} unit 0 family inet address {s.lan.with_prefixlen}",
-            ]
-        else:
-            lines.append(f"set interfaces {port} disable")
-    lines += [
-        f"set interfaces lo0 unit 0 family inet address {s.loopback.with_prefixlen}",
-        f"set routing-options router-id {s.router_id}",
-        f"set routing-options autonomous-system {s.asn}",
-        "set routing-options static route 10.250.0.0/16 discard",
-    ]
-    for n in s.neighbors:
-        group = "IBGP" if n.remote_as == s.asn else "EBGP"
-        kind = "internal" if group == "IBGP" else "external"
-        lines += [
-            f"set protocols bgp group {group} type {kind}",
-            f'set protocols bgp group {group} neighbor {n.ip} description "{n.description}"',
-            f"set protocols bgp group {group} neighbor {n.ip} peer-as {n.remote_as}",
-        ]
-    lines += [f"set {line}" if not line.startswith("set ") else line for line in s.extra_config]
-    return lines

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from services.lab.config_tree import SetConfig, split_junos
 from services.lab.device import LabDevice
 from services.lab.flash import Flash
-from services.lab.opstate import InterfaceState, OpSnapshot, format_duration
+from services.lab.opstate import InterfaceState, OpSnapshot
 
 # Statements whose keyword and value print on one line, as in `unit 0 {` or `server 1.1.1.1;`
 PAIRED = {
@@ -54,6 +56,7 @@ JUNOS Online Documentation [{v}]
 
 
 BraceTree = dict[str, "BraceTree"]
+IFNAME = re.compile(r"^(?:[a-z]{2}-\d|(?:lo|ae|irb|em|fxp|me|vlan)\d*$)")
 
 
 def braces(config: SetConfig, version_text: str | None) -> str:
@@ -82,7 +85,7 @@ def _render(tree: BraceTree, depth: int) -> list[str]:
                     out.append(pad + "}")
                 else:
                     out.append(f"{pad}{key} {value};")
-        elif len(kids) == 1 and not next(iter(kids.values())):
+        elif len(kids) == 1 and not next(iter(kids.values())) and not IFNAME.match(key):
             out.append(f"{pad}{key} {next(iter(kids))};")
         else:
             out.append(f"{pad}{key} {{")
@@ -165,11 +168,21 @@ def bgp_summary(snap: OpSnapshot) -> str:
         state = "Establ" if n.established else n.state.split()[0]
         lines.append(
             f"{n.config.ip!s:<20} {n.config.remote_as:>9} {n.messages_received:>10} "
-            f"{n.messages_sent:>10} {0:>7} {0:>7} {format_duration(n.since_seconds):>11} {state}"
+            f"{n.messages_sent:>10} {0:>7} {0:>7} {junos_duration(n.since_seconds):>11} {state}"
         )
         if n.established:
             lines.append(f"  inet.0: {n.prefixes}/{n.prefixes}/{n.prefixes}/0")
     return "\n".join(lines) + "\n"
+
+
+def junos_duration(seconds: float) -> str:
+    """`12:29`, `1:06:40`, `2d 3:04:05`, as Junos prints BGP up/down times."""
+    total = int(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    clock = f"{hours}:{minutes:02d}:{secs:02d}" if hours or days else f"{minutes}:{secs:02d}"
+    return f"{days}d {clock}" if days else clock
 
 
 def route_summary(snap: OpSnapshot) -> str:

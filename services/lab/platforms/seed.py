@@ -30,7 +30,9 @@ class Seed:
     wan_interface: str | None
     wan_address: IPv4Interface | None
     wan_mbps: int
-    wan_peer: str
+    wan_description: str
+    lan_interface: str | None
+    lan_description: str
     neighbors: tuple[Neighbor, ...]
     extra_config: tuple[str, ...]
     serial: str
@@ -56,6 +58,8 @@ def seed_of(spec: DeviceSpec) -> Seed:
     wan_address = IPv4Interface(wan["address"]) if wan.get("address") else None
     peer = neighbors[0].description if neighbors else "uplink"
     extra = spec.lab.get("extra_config") or []
+    lan = data.get("lan") or {}
+    lan_address = IPv4Interface(lan["address"]) if lan.get("address") else None
     return Seed(
         hostname=spec.name,
         username=spec.credential.username,
@@ -64,11 +68,13 @@ def seed_of(spec: DeviceSpec) -> Seed:
         syslog_server=str(data["syslog_server"]) if data.get("syslog_server") else None,
         asn=int(data.get("asn") or 65000),
         loopback=IPv4Interface(f"10.255.{h[0]}.{h[1] or 1}/32"),
-        lan=IPv4Interface(f"10.{h[2] % 200 + 20}.{h[3]}.1/24"),
+        lan=lan_address or IPv4Interface(f"10.{h[2] % 200 + 20}.{h[3]}.1/24"),
         wan_interface=str(wan["interface"]) if wan.get("interface") else None,
         wan_address=wan_address,
         wan_mbps=int(wan.get("bandwidth_mbps") or 100),
-        wan_peer=peer,
+        wan_description=str(wan.get("description") or f"WAN {peer}"),
+        lan_interface=str(lan["interface"]) if lan.get("interface") else None,
+        lan_description=str(lan.get("description") or "LAN"),
         neighbors=neighbors,
         extra_config=tuple(str(line) for line in extra),
         serial=h[4:9].hex().upper()[:11],

@@ -68,10 +68,9 @@ def test_ios_submodes_nest_and_fall_back_to_parents(lab: ThreadedLab) -> None:
     assert policy in running
     wan = running.split("interface GigabitEthernet0/0\n", 1)[1].split("!", 1)[0].splitlines()
     assert wan == [
-        " description WAN ISP-A",
+        " description WAN ISP-A circuit ACME-0001",
         " bandwidth 300000",
         " ip address 198.51.100.1 255.255.255.252",
-        " negotiation auto",
         " service-policy output WAN-OUT",
     ]
     assert "line vty 0 4\n login local\n transport input ssh\n exec-timeout 10 0" in running

@@ -101,3 +101,12 @@ def test_missing_rule_file(tmp_path: Path) -> None:
 def test_not_a_mapping(tmp_path: Path) -> None:
     with pytest.raises(RuleError, match=":1: expected a mapping"):
         load_rules(write(tmp_path, "- ntp\n"))
+
+
+def test_tenant_without_rule_file_uses_the_default(tmp_path: Path) -> None:
+    default = Path(__file__).resolve().parents[3] / "templates" / "compliance.yaml"
+    (tmp_path / "t1").mkdir()
+    rules = tenant_rules(tmp_path, "t1", default)
+    assert "ntp" in rules.features
+    with pytest.raises(RuleError, match="cannot read"):
+        tenant_rules(tmp_path, "t1")

@@ -19,6 +19,7 @@ TEMPLATES = REPO / "templates"
 FLEET = {d.name: d for inv in load_all(REPO / "inventories").values() for d in inv.devices.values()}
 FEATURES = {"system", "aaa", "users", "ntp", "logging", "snmp", "banner", "qos", "interfaces"}
 FEATURES.add("bgp")
+FEATURES.add("vlan_handoffs")
 ONE_PER_PLATFORM = {"cisco_ios": "acme-hq-r1", "arista_eos": "acme-hq-r2"}
 ONE_PER_PLATFORM["juniper_junos"] = "acme-branch2-r1"
 

@@ -393,7 +393,7 @@ def test_migration_0002_up_and_down(empty_url: str) -> None:
 
     migrate.upgrade(empty_url, "0001")
     assert not tables() & COMPLIANCE_TABLES
-    migrate.upgrade(empty_url)
+    migrate.upgrade(empty_url, "0002")
     assert migrate.current(empty_url) == "0002"
     assert tables() >= COMPLIANCE_TABLES
     migrate.downgrade(empty_url, "0001")

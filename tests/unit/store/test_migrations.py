@@ -20,6 +20,11 @@ TABLES = {
     "audit_log",
     "compliance_reports",
     "device_compliance_results",
+    "change_requests",
+    "change_plans",
+    "change_events",
+    "change_approvals",
+    "change_backups",
 }
 
 
@@ -44,10 +49,10 @@ def _tables(url: str) -> set[str]:
 def test_upgrade_from_empty(empty_url: str) -> None:
     assert migrate.current(empty_url) is None
     migrate.upgrade(empty_url)
-    assert migrate.current(empty_url) == migrate.head() == "0002"
+    assert migrate.current(empty_url) == migrate.head() == "0003"
     assert _tables(empty_url) == TABLES
     migrate.upgrade(empty_url)  # a second run is a no-op
-    assert migrate.current(empty_url) == "0002"
+    assert migrate.current(empty_url) == "0003"
 
 
 def test_downgrade_to_base_and_up_again(empty_url: str) -> None:
@@ -55,6 +60,15 @@ def test_downgrade_to_base_and_up_again(empty_url: str) -> None:
     migrate.downgrade(empty_url, "base")
     assert migrate.current(empty_url) is None
     assert _tables(empty_url) == set()
+    migrate.upgrade(empty_url)
+    assert _tables(empty_url) == TABLES
+
+
+def test_downgrade_one_revision_drops_only_its_tables(empty_url: str) -> None:
+    migrate.upgrade(empty_url)
+    migrate.downgrade(empty_url, "0002")
+    assert migrate.current(empty_url) == "0002"
+    assert _tables(empty_url) == {name for name in TABLES if not name.startswith("change_")}
     migrate.upgrade(empty_url)
     assert _tables(empty_url) == TABLES
 
@@ -77,3 +91,4 @@ def test_offline_sql_for_dbas(capsys: pytest.CaptureFixture[str]) -> None:
     sql = capsys.readouterr().out
     assert "CREATE TABLE audit_log" in sql
     assert "CREATE TRIGGER audit_log_no_update_delete" in sql
+    assert "CREATE TRIGGER change_events_no_update_delete" in sql

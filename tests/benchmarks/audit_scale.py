@@ -1,0 +1,105 @@
+"""Audit scale: netwave end to end (API -> Temporal -> stored report) against a bare
+Nornir+Netmiko script collecting the same running configs from the same lab, same run."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from services.core.secrets import FileSecretsProvider
+from services.core.settings import Settings
+from services.core.temporal import connect
+from services.lab.bench import collect_running, nornir_for_specs
+from services.lab.fleet import specs_from_inventories
+from services.network.inventory import list_tenants
+from services.store.db import get_engine, make_session_factory
+from services.store.repos import compliance as report_repo
+from tests.benchmarks.stack import PeakRss, bench_settings, lab_process, netwave_stack
+
+
+@dataclass(frozen=True)
+class AuditScale:
+    devices: int
+    tenants: int
+    bare_seconds: float
+    bare_failed: int
+    netwave_seconds: float
+    netwave_devices_reported: int
+    ratio: float
+    bare_devices_per_second: float
+    netwave_devices_per_second: float
+    netwave_ms_per_device: float
+    bare_median_connect_show_ms: float
+    peak_rss_mb: dict[str, float]
+
+
+def bare_script(inventories: Path, secrets: Path, workers: int = 50) -> tuple[float, int, float]:
+    """What an engineer would write: Nornir threaded runner, stock Netmiko, show run."""
+    specs = specs_from_inventories(inventories, FileSecretsProvider(secrets))
+    nr = nornir_for_specs(specs, workers)
+    start = time.perf_counter()
+    result = nr.run(task=collect_running)
+    wall = time.perf_counter() - start
+    times = [r[0].result["seconds"] for r in result.values() if not r.failed]
+    failed = sum(1 for r in result.values() if r.failed)
+    return wall, failed, statistics.median(times) * 1000 if times else 0.0
+
+
+def netwave_audit(settings: Settings, token: str, tenants: list[str]) -> float:
+    """Start one audit per tenant through the API; wall time until every report is stored.
+
+    Completion is awaited on Temporal (a long poll) rather than by polling the API, so the
+    measurement does not load the worker with progress queries.
+    """
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def wait(workflow_ids: list[str]) -> None:
+        client = await connect(settings)
+        await asyncio.gather(*(client.get_workflow_handle(w).result() for w in workflow_ids))
+
+    with httpx.Client(base_url=settings.api_url, headers=headers, timeout=60) as http:
+        start = time.perf_counter()
+        runs = [http.post(f"/v1/tenants/{t}/audit-runs").json() for t in tenants]
+        asyncio.run(wait([r["workflow_id"] for r in runs]))
+        return time.perf_counter() - start
+
+
+def run_audit_scale(workdir: Path, devices: int, tenants: int = 10) -> AuditScale:
+    settings = bench_settings(workdir, devices, tenants)
+    names = list_tenants(settings.inventories_path)
+    with lab_process(settings) as lab, netwave_stack(settings) as (stack, token):
+        pids = {"lab": lab.pid, **{c.name: c.process.pid for c in stack.children if c.process}}
+        with PeakRss(pids) as rss:
+            bare, bare_failed, median_ms = bare_script(
+                settings.inventories_path, settings.secrets_file
+            )
+            netwave = netwave_audit(settings, token, names)
+        sessions = make_session_factory(get_engine(settings.database_url))
+        with sessions() as session:
+            reported = sum(
+                report_repo.list_reports(session, tenant=t, limit=1)[0].devices_total for t in names
+            )
+    return AuditScale(
+        devices=devices,
+        tenants=len(names),
+        bare_seconds=round(bare, 2),
+        bare_failed=bare_failed,
+        netwave_seconds=round(netwave, 2),
+        netwave_devices_reported=reported,
+        ratio=round(netwave / bare, 3),
+        bare_devices_per_second=round(devices / bare, 1),
+        netwave_devices_per_second=round(devices / netwave, 1),
+        netwave_ms_per_device=round(netwave / devices * 1000, 1),
+        bare_median_connect_show_ms=round(median_ms, 1),
+        peak_rss_mb={k: round(v, 1) for k, v in rss.peak_mb.items()},
+    )
+
+
+def as_row(result: AuditScale) -> dict[str, Any]:
+    return asdict(result)
