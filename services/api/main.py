@@ -14,6 +14,7 @@ from services.api.routes import (
     audits,
     backup_runs,
     backups,
+    changes,
     devices,
     health,
     runs,
@@ -61,7 +62,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.netwave = AppState(
         settings=settings, sessions=make_session_factory(get_engine(settings.database_url))
     )
-    for module in (health, tenants, devices, backups, backup_runs, audits, audit_schedules, runs):
+    for module in (
+        health,
+        tenants,
+        devices,
+        backups,
+        backup_runs,
+        audits,
+        audit_schedules,
+        runs,
+        changes,
+    ):
         app.include_router(module.router)
 
     @app.exception_handler(NotFoundError)

@@ -70,7 +70,9 @@ async def start_run(
     try:
         client = await state.temporal()
     except Exception:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal is not reachable") from None
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal is not reachable"
+        ) from None
     await client.start_workflow(
         kind.workflow, request, id=workflow_id, task_queue=state.settings.task_queue
     )

@@ -18,7 +18,9 @@ async def _client(state: StateDep) -> Client:
     try:
         return await state.temporal()
     except Exception:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal is not reachable") from None
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal is not reachable"
+        ) from None
 
 
 def _not_found(exc: ScheduleNotFound) -> HTTPException:

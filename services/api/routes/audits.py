@@ -60,7 +60,9 @@ async def start_audit(
 ) -> RunPublic:
     """Audit every device of the tenant now."""
     request = AuditInput(
-        tenant=tenant, requested_by=identity.name, device_task_queue=state.settings.device_task_queue
+        tenant=tenant,
+        requested_by=identity.name,
+        device_task_queue=state.settings.device_task_queue,
     )
     return await start_run(
         state,
@@ -176,4 +178,3 @@ def _feature_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list
         for name in sorted(set(before) | set(after))
         if before.get(name) != after.get(name)
     }
-

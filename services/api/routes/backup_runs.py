@@ -37,7 +37,9 @@ async def _start(
 
 
 @router.post(
-    "/v1/tenants/{tenant}/backup-runs", response_model=RunPublic, status_code=status.HTTP_202_ACCEPTED
+    "/v1/tenants/{tenant}/backup-runs",
+    response_model=RunPublic,
+    status_code=status.HTTP_202_ACCEPTED,
 )
 async def start_tenant_backup(
     tenant: TenantDep, identity: EngineerIdentity, state: StateDep, session: SessionDep

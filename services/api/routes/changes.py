@@ -1,0 +1,304 @@
+"""Capacity changes: tenants request, approvers decide (four-eyes), admins may open a window."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, HTTPException, Query, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from services.api.deps import (
+    SessionDep,
+    SettingsDep,
+    StateDep,
+    TenantDep,
+    require_roles,
+)
+from services.api.state import AppState
+from services.changes.contract import load_contract
+from services.changes.requests import ChangeRequest, validate_request
+from services.core.errors import ChangeValidationError, NetwaveError
+from services.network.inventory import load_tenant
+from services.store.repos import audit as audit_repo
+from services.store.repos import changes as change_repo
+from services.store.repos.changes import ApprovalOut, ChangeOut, EventOut, PlanOut
+from services.store.repos.tokens import Identity
+from workflows.change.models import ChangeInput, ChangeProgress, Decision, WindowOverride
+from workflows.change.workflow import ChangeWorkflow
+
+router = APIRouter(tags=["changes"])
+
+RequesterIdentity = Annotated[Identity, require_roles("tenant", "engineer", "admin")]
+ApproverIdentity = Annotated[Identity, require_roles("approver", "admin")]
+AdminIdentity = Annotated[Identity, require_roles("admin")]
+
+
+class ChangeDetail(BaseModel):
+    change: ChangeOut
+    plan: PlanOut | None
+    events: list[EventOut]
+    approvals: list[ApprovalOut]
+    progress: ChangeProgress | None = None
+    temporal_ui: str
+
+
+class DecisionBody(BaseModel):
+    comment: str = Field(min_length=1, max_length=1000, description="why (kept in the audit log)")
+
+
+class OverrideBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def workflow_id(change_id: str) -> str:
+    return f"change-{change_id}"
+
+
+async def _client(state: AppState) -> Client:
+    try:
+        return await state.temporal()
+    except Exception:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal is not reachable"
+        ) from None
+
+
+def _get(session: SessionDep, tenant: str, change_id: str) -> ChangeOut:
+    change = change_repo.get_change(session, tenant=tenant, change_id=change_id)
+    if change is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"change {change_id!r} not found")
+    return change
+
+
+async def _detail(state: AppState, session: SessionDep, change: ChangeOut) -> ChangeDetail:
+    progress = None
+    try:
+        handle = (await state.temporal()).get_workflow_handle(workflow_id(change.id))
+        progress = await handle.query("progress", result_type=ChangeProgress)
+    except Exception:  # the status in the database is authoritative; progress is a bonus
+        progress = None
+    s = state.settings
+    return ChangeDetail(
+        change=change,
+        plan=change_repo.latest_plan(session, tenant=change.tenant, change_id=change.id),
+        events=change_repo.events(session, tenant=change.tenant, change_id=change.id),
+        approvals=change_repo.approvals(session, tenant=change.tenant, change_id=change.id),
+        progress=progress,
+        temporal_ui=f"{s.temporal_ui_url}/namespaces/{s.temporal_namespace}"
+        f"/workflows/{workflow_id(change.id)}",
+    )
+
+
+@router.post(
+    "/v1/tenants/{tenant}/changes",
+    response_model=ChangeDetail,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "the change of an earlier request with the same key"}},
+)
+async def request_change(
+    tenant: TenantDep,
+    request: Annotated[ChangeRequest, Body()],
+    identity: RequesterIdentity,
+    state: StateDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=200, pattern=r"^[\x21-\x7e]+$")
+    ] = None,
+) -> ChangeDetail | JSONResponse:
+    """Request a capacity change for one of the tenant's sites."""
+    try:
+        inventory = load_tenant(settings.inventories_path, tenant)
+        validate_request(request, inventory, load_contract(settings.inventories_path, tenant))
+    except ChangeValidationError as exc:
+        return JSONResponse({"detail": exc.as_detail()}, status_code=422)
+    except NetwaveError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    client = await _client(state)
+    change, created = change_repo.create_change(
+        session,
+        tenant=tenant,
+        site=request.site,
+        kind=request.kind,
+        params=request.model_dump(mode="json"),
+        requested_by=identity.name,
+        requested_by_token_id=identity.token_id,
+        idempotency_key=idempotency_key,
+    )
+    if created:
+        audit_repo.record(
+            session,
+            actor=identity.name,
+            action="change.request",
+            tenant=tenant,
+            object=f"change:{change.id}",
+            detail={"kind": request.kind, "site": request.site},
+        )
+    session.commit()
+    # Also on a replay: a first attempt may have stored the change but not started it.
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(
+            ChangeWorkflow.run,
+            ChangeInput(
+                tenant=tenant, change_id=change.id, device_task_queue=settings.device_task_queue
+            ),
+            id=workflow_id(change.id),
+            task_queue=settings.task_queue,
+        )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return await _detail(state, session, change)
+
+
+@router.get("/v1/tenants/{tenant}/changes", response_model=list[ChangeOut])
+def list_tenant_changes(
+    tenant: TenantDep,
+    session: SessionDep,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+) -> list[ChangeOut]:
+    """The tenant's changes, newest first (optionally one status)."""
+    return change_repo.list_changes(session, tenant=tenant, status=status_)  # type: ignore[arg-type]
+
+
+@router.get("/v1/changes", response_model=list[ChangeOut])
+def list_all_changes(
+    identity: Annotated[Identity, require_roles("engineer", "approver", "admin")],
+    session: SessionDep,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+) -> list[ChangeOut]:
+    """Every tenant's changes (for approvers: `?status=awaiting_approval`)."""
+    return change_repo.list_changes(session, status=status_)  # type: ignore[arg-type]
+
+
+@router.get("/v1/tenants/{tenant}/changes/{change_id}", response_model=ChangeDetail)
+async def get_change(
+    tenant: TenantDep, change_id: str, state: StateDep, session: SessionDep
+) -> ChangeDetail:
+    """One change: status, the plan with per-device diff, commands and rollback, its timeline."""
+    return await _detail(state, session, _get(session, tenant, change_id))
+
+
+async def _decide(
+    tenant: str,
+    change_id: str,
+    decision: str,
+    body: DecisionBody,
+    identity: Identity,
+    state: AppState,
+    session: SessionDep,
+) -> ChangeDetail:
+    change = _get(session, tenant, change_id)
+    same_token = change.requested_by_token_id == identity.token_id
+    if same_token or change.requested_by == identity.name:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail="four-eyes: the requester cannot decide their own change",
+        )
+    plan = change_repo.latest_plan(session, tenant=tenant, change_id=change_id)
+    if change.status != "awaiting_approval" or plan is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail=f"change is {change.status}, not awaiting approval"
+        )
+    change_repo.record_approval(
+        session,
+        tenant=tenant,
+        change_id=change_id,
+        plan_revision=plan.revision,
+        approver=identity.name,
+        approver_token_id=identity.token_id,
+        decision=decision,  # type: ignore[arg-type]
+        comment=body.comment,
+    )
+    audit_repo.record(
+        session,
+        actor=identity.name,
+        action="change.approve" if decision == "approved" else "change.reject",
+        tenant=tenant,
+        object=f"change:{change_id}",
+        detail={"comment": body.comment, "revision": plan.revision},
+    )
+    handle = (await _client(state)).get_workflow_handle(workflow_id(change_id))
+    try:
+        await handle.execute_update(
+            "decide",
+            Decision(
+                plan_revision=plan.revision,
+                approver=identity.name,
+                decision=decision,
+                comment=body.comment,
+            ),
+        )
+    except WorkflowUpdateFailedError as exc:
+        session.rollback()
+        cause = exc.cause
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail=str(getattr(cause, "message", cause))
+        ) from None
+    session.commit()
+    return await _detail(state, session, _get(session, tenant, change_id))
+
+
+@router.post("/v1/tenants/{tenant}/changes/{change_id}/approve", response_model=ChangeDetail)
+async def approve_change(
+    tenant: TenantDep,
+    change_id: str,
+    body: DecisionBody,
+    identity: ApproverIdentity,
+    state: StateDep,
+    session: SessionDep,
+) -> ChangeDetail:
+    """Approve the current plan of a change (never the requester's own)."""
+    return await _decide(tenant, change_id, "approved", body, identity, state, session)
+
+
+@router.post("/v1/tenants/{tenant}/changes/{change_id}/reject", response_model=ChangeDetail)
+async def reject_change(
+    tenant: TenantDep,
+    change_id: str,
+    body: DecisionBody,
+    identity: ApproverIdentity,
+    state: StateDep,
+    session: SessionDep,
+) -> ChangeDetail:
+    """Reject a change; it never reaches a device."""
+    return await _decide(tenant, change_id, "rejected", body, identity, state, session)
+
+
+@router.post(
+    "/v1/tenants/{tenant}/changes/{change_id}/override-window", response_model=ChangeDetail
+)
+async def override_window(
+    tenant: TenantDep,
+    change_id: str,
+    body: OverrideBody,
+    identity: AdminIdentity,
+    state: StateDep,
+    session: SessionDep,
+) -> ChangeDetail:
+    """Run a scheduled change now instead of waiting for its window (admin, with a reason)."""
+    _get(session, tenant, change_id)
+    handle = (await _client(state)).get_workflow_handle(workflow_id(change_id))
+    try:
+        await handle.execute_update(
+            "override_window", WindowOverride(actor=identity.name, reason=body.reason)
+        )
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail=str(getattr(cause, "message", cause))
+        ) from None
+    audit_repo.record(
+        session,
+        actor=identity.name,
+        action="change.override_window",
+        tenant=tenant,
+        object=f"change:{change_id}",
+        detail={"reason": body.reason},
+    )
+    session.commit()
+    return await _detail(state, session, _get(session, tenant, change_id))

@@ -1,0 +1,193 @@
+"""Capacity changes end to end: API -> ChangeWorkflow on a real Temporal server -> the lab."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from fastapi.testclient import TestClient
+from temporalio.testing import WorkflowEnvironment
+
+from services.api.main import create_app
+from services.bootstrap import prepare_local
+from services.core.settings import Settings
+from services.lab.testing import ThreadedLab
+from tests.integration.backup.test_fleet_backup import scoped, workers
+from tests.utils.api import bearer, make_token
+
+FINAL = {"verified", "rolled_back", "failed", "rejected", "expired"}
+
+
+@pytest.fixture
+def change_settings(lab_settings: Settings, temporal_env: WorkflowEnvironment) -> Settings:
+    settings = scoped(lab_settings, temporal_env)
+    prepare_local(settings)
+    return settings
+
+
+@pytest_asyncio.fixture
+async def running_workers(
+    temporal_env: WorkflowEnvironment, change_settings: Settings
+) -> AsyncIterator[None]:
+    async with workers(temporal_env.client, change_settings):
+        yield
+
+
+@pytest.fixture
+def api(change_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(change_settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def tokens(change_settings: Settings) -> dict[str, dict[str, str]]:
+    return {
+        "acme": bearer(make_token(change_settings, "tenant", tenant="acme")),
+        "globex": bearer(make_token(change_settings, "tenant", tenant="globex")),
+        "approver": bearer(make_token(change_settings, "approver")),
+        "admin": bearer(make_token(change_settings, "admin")),
+    }
+
+
+async def wait_status(
+    api: TestClient, path: str, headers: dict[str, str], wanted: set[str], timeout: float = 60
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        doc = await asyncio.to_thread(lambda: api.get(path, headers=headers).json())
+        if doc["change"]["status"] in wanted:
+            return doc
+        assert time.monotonic() < deadline, f"still {doc['change']['status']}, wanted {wanted}"
+        await asyncio.sleep(0.2)
+
+
+async def post(api: TestClient, path: str, **kwargs: Any) -> Any:
+    return await asyncio.to_thread(lambda: api.post(path, **kwargs))
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_auto_approved_change_is_applied_in_an_overridden_window(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    body = {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": 80}
+    headers = {**tokens["acme"], "Idempotency-Key": "req-1"}
+    first = await post(api, "/v1/tenants/acme/changes", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    again = await post(api, "/v1/tenants/acme/changes", json=body, headers=headers)
+    assert again.status_code == 200 and again.json()["change"]["id"] == first.json()["change"]["id"]
+    path = f"/v1/tenants/acme/changes/{first.json()['change']['id']}"
+
+    doc = await wait_status(api, path, tokens["acme"], {"scheduled"})
+    assert "auto-approved" in (doc["change"]["policy_reason"] or "")
+    assert lab.record("acme-branch1-r1").config_sessions == []
+    plan = doc["plan"]["devices"][0]
+    assert plan["device"] == "acme-branch1-r1" and plan["commands"] and plan["rollback"]
+
+    refused = await post(api, f"{path}/override-window", json={"reason": "x"}, headers=tokens["approver"])
+    assert refused.status_code == 403
+    opened = await post(
+        api, f"{path}/override-window", json={"reason": "customer outage"}, headers=tokens["admin"]
+    )
+    assert opened.status_code == 200, opened.text
+    doc = await wait_status(api, path, tokens["acme"], FINAL)
+    assert doc["change"]["status"] == "verified", doc["change"]
+    statuses = [e["to_status"] for e in doc["events"]]
+    assert statuses == [
+        "submitted", "planned", "approved", "scheduled", "applying", "verified"
+    ]
+    record = lab.record("acme-branch1-r1")
+    assert len(record.config_sessions) == 1
+    for line in plan["commands"]:
+        assert record.pushed_count(line.strip()) == 1 or line.strip() in ("exit", "end")
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_approval_four_eyes_then_applied(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    body = {"kind": "qos_profile", "site": "nyc", "profile": "standard"}
+    created = await post(api, "/v1/tenants/globex/changes", json=body, headers=tokens["globex"])
+    assert created.status_code == 201, created.text
+    path = f"/v1/tenants/globex/changes/{created.json()['change']['id']}"
+    doc = await wait_status(api, path, tokens["globex"], {"awaiting_approval"})
+    assert "needs an approver" in doc["change"]["policy_reason"]
+    for device in doc["plan"]["devices"]:
+        assert lab.record(device["device"]).config_sessions == []
+
+    comment = {"comment": "ok"}
+    own = await post(api, f"{path}/approve", json=comment, headers=tokens["globex"])
+    assert own.status_code == 403
+    foreign = await post(
+        api, f"/v1/tenants/acme/changes/{doc['change']['id']}/approve", json=comment,
+        headers=tokens["approver"],
+    )
+    assert foreign.status_code == 404
+    missing_comment = await post(api, f"{path}/approve", json={}, headers=tokens["approver"])
+    assert missing_comment.status_code == 422
+    approved = await post(
+        api, f"{path}/approve", json={"comment": "fits the contract"}, headers=tokens["approver"]
+    )
+    assert approved.status_code == 200, approved.text
+    replay = await post(api, f"{path}/approve", json=comment, headers=tokens["approver"])
+    assert replay.status_code == 409
+    await wait_status(api, path, tokens["globex"], {"scheduled"})
+    await post(api, f"{path}/override-window", json={"reason": "test"}, headers=tokens["admin"])
+    doc = await wait_status(api, path, tokens["globex"], FINAL)
+    assert doc["change"]["status"] == "verified", doc["change"]
+    assert doc["approvals"][0]["approver"] != doc["change"]["requested_by"]
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_rejected_change_never_reaches_a_device(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    body = {"kind": "qos_profile", "site": "par", "profile": "premium"}
+    created = await post(api, "/v1/tenants/globex/changes", json=body, headers=tokens["globex"])
+    path = f"/v1/tenants/globex/changes/{created.json()['change']['id']}"
+    await wait_status(api, path, tokens["globex"], {"awaiting_approval"})
+    rejected = await post(api, f"{path}/reject", json={"comment": "not now"}, headers=tokens["approver"])
+    assert rejected.status_code == 200
+    doc = await wait_status(api, path, tokens["globex"], FINAL)
+    assert doc["change"]["status"] == "rejected"
+    assert lab.record("globex-par-r1").config_sessions == []
+    late = await post(api, f"{path}/approve", json={"comment": "x"}, headers=tokens["approver"])
+    assert late.status_code == 409
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_failed_push_rolls_back_to_the_backup(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    before = lab.running_config("acme-branch1-r1")
+    lab.set_fault("acme-branch1-r1", reject_line=r"^\s*(bandwidth|shape) ")
+    body = {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": 90}
+    created = await post(api, "/v1/tenants/acme/changes", json=body, headers=tokens["acme"])
+    path = f"/v1/tenants/acme/changes/{created.json()['change']['id']}"
+    await wait_status(api, path, tokens["acme"], {"scheduled"})
+    await post(api, f"{path}/override-window", json={"reason": "test"}, headers=tokens["admin"])
+    doc = await wait_status(api, path, tokens["acme"], FINAL)
+    assert doc["change"]["status"] == "rolled_back", doc["change"]
+    assert "push failed" in doc["change"]["failure"]
+    from services.changes.plan import same_config
+
+    assert same_config("cisco_ios", lab.running_config("acme-branch1-r1"), before)
+
+
+async def test_bad_requests_name_the_field(
+    api: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
+    cases = [
+        ({"kind": "wan_bandwidth", "site": "nowhere", "bandwidth_mbps": 10}, "site"),
+        ({"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": 5000}, "bandwidth_mbps"),
+        ({"kind": "qos_profile", "site": "hq", "profile": "gold"}, "profile"),
+        ({"kind": "teleport", "site": "hq"}, "kind"),
+    ]
+    for body, field in cases:
+        response = await post(api, "/v1/tenants/acme/changes", json=body, headers=tokens["acme"])
+        assert response.status_code == 422, (body, response.text)
+        detail = response.json()["detail"]
+        assert any(field in d["loc"] or f"'{field}'" in d["msg"] for d in detail), detail

@@ -1,0 +1,1 @@
+"""Capacity change: plan, approve, wait for a window, push, verify, roll back."""

@@ -1,0 +1,317 @@
+"""Change activities: thin adapters over services.changes, services.network and services.store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from services.changes.contract import TenantContract, load_contract
+from services.changes.plan import DevicePlan, plan_change, restore_commands, same_config
+from services.changes.policy import decide
+from services.changes.requests import ChangeRequest, parse_request, validate_request
+from services.changes.webhooks import build_event, deliver, webhook_target
+from services.changes.windows import next_window
+from services.core.errors import NetwaveError
+from services.core.secrets import Credential, SecretsProvider
+from services.core.settings import Settings
+from services.network.backup import store_running
+from services.network.inventory import Device, TenantInventory, load_tenant
+from services.network.push import fetch_running, push_config
+from services.network.render import renderer_for
+from services.network.state import DeviceState, collect_state, verify_change
+from services.store.repos import audit as audit_repo
+from services.store.repos import backups as backup_repo
+from services.store.repos import changes as change_repo
+from services.store.repos.changes import ChangeFields, ChangeOut
+from workflows.change.models import (
+    DeviceChangeInput,
+    DeviceStep,
+    NotifyInput,
+    PlanInput,
+    PlanSummary,
+    StatusInput,
+    WindowInput,
+    WindowOut,
+)
+
+
+def _fail(exc: Exception, kind: str = "PlanError") -> ApplicationError:
+    return ApplicationError(str(exc), type=kind, non_retryable=True)
+
+
+class ChangeActivities:
+    """Holds the worker's settings, database sessions and secrets provider."""
+
+    def __init__(
+        self, settings: Settings, sessions: sessionmaker[Session], provider: SecretsProvider
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.provider = provider
+
+    # -- loading -------------------------------------------------------------------------
+    def _change(self, tenant: str, change_id: str) -> ChangeOut:
+        with self.sessions() as session:
+            change = change_repo.get_change(session, tenant=tenant, change_id=change_id)
+        if change is None:
+            raise _fail(LookupError(f"change {change_id} of {tenant} not found"), "NotFound")
+        return change
+
+    def _context(
+        self, tenant: str, change_id: str
+    ) -> tuple[ChangeOut, ChangeRequest, TenantInventory, TenantContract]:
+        change = self._change(tenant, change_id)
+        root = self.settings.inventories_path
+        try:
+            request = parse_request(change.params)
+            return change, request, load_tenant(root, tenant), load_contract(root, tenant)
+        except NetwaveError as exc:
+            raise _fail(exc) from None
+
+    def _plan_of(self, tenant: str, change_id: str, device: str) -> DevicePlan:
+        with self.sessions() as session:
+            plan = change_repo.latest_plan(session, tenant=tenant, change_id=change_id)
+        if plan is None:
+            raise _fail(LookupError(f"change {change_id} has no plan"))
+        found = next((d for d in plan.devices if d["device"] == device), None)
+        if found is None:
+            raise _fail(LookupError(f"device {device} is not in the plan of {change_id}"))
+        return DevicePlan.model_validate(found)
+
+    def _device(self, tenant: str, name: str) -> tuple[Device, Credential]:
+        device = load_tenant(self.settings.inventories_path, tenant).device(name)
+        return device, self.provider.resolve(device.credential)
+
+    # -- plan and lifecycle --------------------------------------------------------------
+    @activity.defn(name="plan_change")
+    def plan_change(self, request: PlanInput) -> PlanSummary:
+        """Collect the running configs, compute commands, rollback and diff; store a revision."""
+        _change, parsed, inventory, contract = self._context(request.tenant, request.change_id)
+        renderer = renderer_for(self.settings.templates_path)
+        try:
+            devices = validate_request(parsed, inventory, contract)
+            plans = []
+            for device in devices:
+                credential = self.provider.resolve(device.credential)
+                running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+                plans.append(plan_change(device, running, parsed, renderer))
+        except NetwaveError as exc:
+            raise _fail(exc) from None
+        documents = [p.model_dump(mode="json") for p in plans]
+        digest = hashlib.sha256(json.dumps(documents, sort_keys=True).encode()).hexdigest()
+        policy = decide(parsed, contract, devices[0].data)
+        with self.sessions.begin() as session:
+            plan = change_repo.add_plan(
+                session,
+                tenant=request.tenant,
+                change_id=request.change_id,
+                devices=documents,
+                plan_hash=digest,
+            )
+        return PlanSummary(
+            revision=plan.revision,
+            devices=[p.device for p in plans],
+            auto_approved=policy.auto_approved,
+            reason=policy.reason,
+            expire_after_hours=policy.expire_after_hours,
+            noop=all(p.noop for p in plans),
+        )
+
+    @activity.defn(name="plan_is_current")
+    def plan_is_current(self, request: PlanInput) -> bool:
+        """Whether every device still runs the config the latest plan was computed from."""
+        with self.sessions() as session:
+            plan = change_repo.latest_plan(
+                session, tenant=request.tenant, change_id=request.change_id
+            )
+        if plan is None:
+            return False
+        for doc in plan.devices:
+            planned = DevicePlan.model_validate(doc)
+            device, credential = self._device(request.tenant, planned.device)
+            running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+            now = plan_change(
+                device,
+                running,
+                parse_request(self._change(request.tenant, request.change_id).params),
+                renderer_for(self.settings.templates_path),
+            )
+            if now.running_hash != planned.running_hash:
+                return False
+        return True
+
+    @activity.defn(name="set_change_status")
+    def set_change_status(self, request: StatusInput) -> None:
+        """Move the change to a new status; the event and the audit entry commit together."""
+        fields: ChangeFields = {}
+        if request.window_start is not None:
+            fields["window_start"] = request.window_start
+            fields["window_end"] = request.window_end
+        if request.failure is not None:
+            fields["failure"] = request.failure[:2000]
+        if "reason" in request.detail and request.to_status in ("planned", "awaiting_approval"):
+            fields.setdefault("policy_reason", str(request.detail["reason"]))
+        with self.sessions.begin() as session:
+            change_repo.transition(
+                session,
+                tenant=request.tenant,
+                change_id=request.change_id,
+                to_status=request.to_status,  # type: ignore[arg-type]
+                actor=request.actor,
+                detail=request.detail,
+                **fields,
+            )
+            audit_repo.record(
+                session,
+                actor=request.actor,
+                action=f"change.{request.to_status}",
+                tenant=request.tenant,
+                object=f"change:{request.change_id}",
+                detail=request.detail,
+            )
+
+    @activity.defn(name="record_override")
+    def record_override(self, request: StatusInput) -> None:
+        """An admin opened the window early: recorded in the change's events and the audit log."""
+        with self.sessions.begin() as session:
+            audit_repo.record(
+                session,
+                actor=request.actor,
+                action="change.window_override",
+                tenant=request.tenant,
+                object=f"change:{request.change_id}",
+                detail=request.detail,
+            )
+
+    @activity.defn(name="next_change_window")
+    def next_change_window(self, request: WindowInput) -> WindowOut:
+        """The open or next maintenance window of the tenant (blackout dates skipped)."""
+        try:
+            window = next_window(
+                load_contract(self.settings.inventories_path, request.tenant), request.now
+            )
+        except NetwaveError as exc:
+            raise _fail(exc, "NoWindow") from None
+        return WindowOut(start=window.start, end=window.end, source=window.source)
+
+    @activity.defn(name="notify_change")
+    def notify_change(self, request: NotifyInput) -> None:
+        """Deliver the signed webhook event; raising makes Temporal retry with backoff."""
+        contract = load_contract(self.settings.inventories_path, request.tenant)
+        target = webhook_target(contract, self.provider)
+        if target is None:
+            return
+        url, secret = target
+        body = build_event(request.change_id, request.tenant, request.status, request.detail)
+        result = deliver(url, body, secret, timeout=10.0)
+        if not result.ok:
+            raise ApplicationError(f"webhook {url} failed: {result.error or result.status_code}")
+
+    # -- per device ----------------------------------------------------------------------
+    @activity.defn(name="change_backup")
+    def change_backup(self, request: DeviceChangeInput) -> DeviceStep:
+        """The pre-change backup: stored as a version and linked to the change (idempotent)."""
+        with self.sessions() as session:
+            linked = [
+                b
+                for b in change_repo.backups_of(
+                    session, tenant=request.tenant, change_id=request.change_id
+                )
+                if b.device == request.device
+            ]
+        if linked:
+            return DeviceStep(ok=True, data={"version": linked[0].backup_version})
+        device, credential = self._device(request.tenant, request.device)
+        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+        with self.sessions.begin() as session:
+            stored = store_running(
+                session,
+                tenant=request.tenant,
+                device=request.device,
+                platform=device.platform,
+                running=running,
+                run_id=f"change-{request.change_id}-pre",
+            )
+            change_repo.link_backup(
+                session,
+                tenant=request.tenant,
+                change_id=request.change_id,
+                device=request.device,
+                backup_version=stored.version,
+            )
+        return DeviceStep(ok=True, data={"version": stored.version})
+
+    @activity.defn(name="change_pre_check")
+    def change_pre_check(self, request: DeviceChangeInput) -> DeviceStep:
+        """Operational state before the change (interfaces, BGP neighbours, routes)."""
+        device, credential = self._device(request.tenant, request.device)
+        state = collect_state(device, credential, timeout=self.settings.device_timeout)
+        return DeviceStep(ok=True, data=state.model_dump(mode="json"))
+
+    @activity.defn(name="change_push")
+    def change_push(self, request: DeviceChangeInput) -> DeviceStep:
+        """Push the planned commands once: a retry that finds them applied pushes nothing."""
+        _change, parsed, _inventory, _contract = self._context(request.tenant, request.change_id)
+        plan = self._plan_of(request.tenant, request.change_id, request.device)
+        device, credential = self._device(request.tenant, request.device)
+        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+        again = plan_change(device, running, parsed, renderer_for(self.settings.templates_path))
+        if again.noop:
+            return DeviceStep(ok=True, detail="already applied", data={"pushed": 0})
+        result = push_config(
+            device, credential, plan.commands, timeout=self.settings.device_timeout
+        )
+        return DeviceStep(
+            ok=result.ok,
+            detail=result.error or "",
+            data={"pushed": result.pushed, "error_kind": result.error_kind},
+        )
+
+    @activity.defn(name="change_verify")
+    def change_verify(self, request: DeviceChangeInput) -> DeviceStep:
+        """Post-checks against the pre-change state carried in `request.before`."""
+        _change, parsed, _inventory, _contract = self._context(request.tenant, request.change_id)
+        device, credential = self._device(request.tenant, request.device)
+        after = collect_state(device, credential, timeout=self.settings.device_timeout)
+        before = DeviceState.model_validate(request.before)
+        result = verify_change(parsed, before, after, device.data)
+        failed = [f"{c.name}: {c.detail}" for c in result.checks if not c.ok]
+        return DeviceStep(
+            ok=result.ok,
+            detail="; ".join(failed) or "all post-checks passed",
+            data={"checks": [c.model_dump(mode="json") for c in result.checks]},
+        )
+
+    @activity.defn(name="change_rollback")
+    def change_rollback(self, request: DeviceChangeInput) -> DeviceStep:
+        """Restore the pre-change backup and confirm the running config equals it."""
+        plan = self._plan_of(request.tenant, request.change_id, request.device)
+        device, credential = self._device(request.tenant, request.device)
+        with self.sessions() as session:
+            links = change_repo.backups_of(
+                session, tenant=request.tenant, change_id=request.change_id
+            )
+            version = next(b.backup_version for b in links if b.device == request.device)
+            backup = backup_repo.get_backup(
+                session, tenant=request.tenant, device=request.device, version=version
+            )
+        assert backup is not None
+        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+        if not same_config(device.platform, running, backup.content):
+            commands = restore_commands(plan, running, backup.content)
+            result = push_config(device, credential, commands, timeout=self.settings.device_timeout)
+            if not result.ok:
+                raise ApplicationError(f"rollback push failed: {result.error}")
+            running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+        equal = same_config(device.platform, running, backup.content)
+        return DeviceStep(
+            ok=equal,
+            detail="running config equals the pre-change backup"
+            if equal
+            else "rollback incomplete",
+            data={"backup_version": version},
+        )

@@ -1,0 +1,71 @@
+"""DeviceChangeWorkflow: one device's runbook, durable on its own: backup, pre-check, push,
+verify, and on any failure roll back to the backup."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.change.activities import ChangeActivities
+    from workflows.change.models import DeviceChangeInput, DeviceChangeResult, DeviceStep
+
+DEVICE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=20),
+    maximum_attempts=4,
+    non_retryable_error_types=["PlanError", "NotFound", "CredentialError"],
+)
+
+
+@workflow.defn(name="DeviceChangeWorkflow")
+class DeviceChangeWorkflow:
+    def __init__(self) -> None:
+        self._step = "pending"
+
+    async def _run(self, name: str, request: DeviceChangeInput) -> DeviceStep:
+        self._step = name
+        method = getattr(ChangeActivities, name)
+        result: DeviceStep = await workflow.execute_activity_method(
+            method,
+            request,
+            task_queue=request.device_task_queue,
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=DEVICE_RETRY,
+        )
+        return result
+
+    @workflow.run
+    async def run(self, request: DeviceChangeInput) -> DeviceChangeResult:
+        backup = await self._run("change_backup", request)
+        version = int(backup.data["version"])
+        before = await self._run("change_pre_check", request)
+        request = request.model_copy(update={"before": before.data})
+        push = await self._run("change_push", request)
+        if push.ok:
+            verify = await self._run("change_verify", request)
+            if verify.ok:
+                self._step = "verified"
+                return DeviceChangeResult(
+                    device=request.device,
+                    outcome="verified",
+                    detail=verify.detail,
+                    backup_version=version,
+                )
+            reason = f"verify failed: {verify.detail}"
+        else:
+            reason = f"push failed: {push.detail}"
+        rollback = await self._run("change_rollback", request)
+        self._step = "rolled_back" if rollback.ok else "failed"
+        return DeviceChangeResult(
+            device=request.device,
+            outcome="rolled_back" if rollback.ok else "failed",
+            detail=f"{reason}; rollback: {rollback.detail}",
+            backup_version=version,
+        )
+
+    @workflow.query(name="step")
+    def step(self) -> str:
+        return self._step

@@ -1,0 +1,109 @@
+"""Inputs and outputs of the change workflows and activities: ids, statuses and small state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+DeviceOutcome = Literal["verified", "rolled_back", "failed", "unchanged"]
+
+
+class ChangeInput(BaseModel):
+    tenant: str
+    change_id: str
+    device_task_queue: str = "netwave-devices"
+    approval_poll_hours: float = Field(default=0, ge=0, description="0: use the contract's expiry")
+
+
+class PlanInput(BaseModel):
+    tenant: str
+    change_id: str
+
+
+class PlanSummary(BaseModel):
+    revision: int
+    devices: list[str]
+    auto_approved: bool
+    reason: str
+    expire_after_hours: int | None = None
+    noop: bool = False
+
+
+class StatusInput(BaseModel):
+    tenant: str
+    change_id: str
+    to_status: str
+    actor: str
+    detail: dict[str, Any] = Field(default_factory=dict)
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    failure: str | None = None
+
+
+class WindowInput(BaseModel):
+    tenant: str
+    now: datetime
+
+
+class WindowOut(BaseModel):
+    start: datetime
+    end: datetime
+    source: str = ""
+
+
+class Decision(BaseModel):
+    """An approver's decision, sent by the API as a workflow update."""
+
+    plan_revision: int
+    approver: str
+    decision: Literal["approved", "rejected"]
+    comment: str = Field(min_length=1, max_length=1000)
+
+
+class WindowOverride(BaseModel):
+    actor: str
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class NotifyInput(BaseModel):
+    tenant: str
+    change_id: str
+    status: str
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class DeviceChangeInput(BaseModel):
+    tenant: str
+    change_id: str
+    device: str
+    plan_revision: int
+    device_task_queue: str = "netwave-devices"
+    before: dict[str, Any] = Field(default_factory=dict, description="pre-check state")
+
+
+class DeviceStep(BaseModel):
+    ok: bool
+    detail: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class DeviceChangeResult(BaseModel):
+    device: str
+    outcome: DeviceOutcome
+    detail: str = ""
+    backup_version: int | None = None
+
+
+class ChangeProgress(BaseModel):
+    status: str = "submitted"
+    plan_revision: int | None = None
+    window_start: datetime | None = None
+    devices: dict[str, str] = Field(default_factory=dict)
+
+
+class ChangeResult(BaseModel):
+    change_id: str
+    status: str
+    devices: list[DeviceChangeResult] = Field(default_factory=list)

@@ -1,0 +1,281 @@
+"""ChangeWorkflow: one per change request.
+
+submitted -> planned -> awaiting_approval -> approved | rejected | expired -> scheduled ->
+applying -> verified | rolled_back | failed. Nothing reaches a device before approval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.change.activities import ChangeActivities
+    from workflows.change.device import DeviceChangeWorkflow
+    from workflows.change.models import (
+        ChangeInput,
+        ChangeProgress,
+        ChangeResult,
+        Decision,
+        DeviceChangeInput,
+        DeviceChangeResult,
+        NotifyInput,
+        PlanInput,
+        PlanSummary,
+        StatusInput,
+        WindowInput,
+        WindowOut,
+        WindowOverride,
+    )
+
+QUICK = timedelta(minutes=2)
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_attempts=5,
+    non_retryable_error_types=["PlanError", "NotFound", "NoWindow", "ConflictError"],
+)
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_attempts=8
+)
+MAX_REPLANS = 3
+
+
+@workflow.defn(name="ChangeWorkflow")
+class ChangeWorkflow:
+    def __init__(self) -> None:
+        self._progress = ChangeProgress()
+        self._decision: Decision | None = None
+        self._override: WindowOverride | None = None
+        self._notifications: list[Any] = []
+        self._input: ChangeInput | None = None
+
+    # -- helpers ---------------------------------------------------------------------------
+    async def _status(self, to_status: str, actor: str, **extra: Any) -> None:
+        assert self._input is not None
+        detail = extra.pop("detail", {})
+        await workflow.execute_activity_method(
+            ChangeActivities.set_change_status,
+            StatusInput(
+                tenant=self._input.tenant,
+                change_id=self._input.change_id,
+                to_status=to_status,
+                actor=actor,
+                detail=detail,
+                **extra,
+            ),
+            task_queue=self._input.device_task_queue,
+            start_to_close_timeout=QUICK,
+            retry_policy=RETRY,
+        )
+        self._progress.status = to_status
+        # Webhooks never block the change: delivered in the background, awaited at the end.
+        self._notifications.append(
+            workflow.start_activity_method(
+                ChangeActivities.notify_change,
+                NotifyInput(
+                    tenant=self._input.tenant,
+                    change_id=self._input.change_id,
+                    status=to_status,
+                    detail=detail,
+                ),
+                task_queue=self._input.device_task_queue,
+                start_to_close_timeout=timedelta(seconds=30),
+                schedule_to_close_timeout=timedelta(minutes=30),
+                retry_policy=NOTIFY_RETRY,
+            )
+        )
+
+    async def _plan(self) -> PlanSummary:
+        assert self._input is not None
+        plan = await workflow.execute_activity_method(
+            ChangeActivities.plan_change,
+            PlanInput(tenant=self._input.tenant, change_id=self._input.change_id),
+            task_queue=self._input.device_task_queue,
+            start_to_close_timeout=timedelta(minutes=10),
+            retry_policy=RETRY,
+        )
+        self._progress.plan_revision = plan.revision
+        self._progress.devices = {d: "planned" for d in plan.devices}
+        return plan
+
+    async def _finish(self, status: str, devices: list[DeviceChangeResult]) -> ChangeResult:
+        await asyncio.gather(*self._notifications, return_exceptions=True)
+        assert self._input is not None
+        return ChangeResult(change_id=self._input.change_id, status=status, devices=devices)
+
+    # -- the runbook -----------------------------------------------------------------------
+    @workflow.run
+    async def run(self, request: ChangeInput) -> ChangeResult:
+        self._input = request
+        try:
+            return await self._runbook(request)
+        except ActivityError as exc:
+            cause = exc.cause
+            message = cause.message if isinstance(cause, ApplicationError) else str(exc)
+            await self._status("failed", "netwave", failure=message, detail={"error": message})
+            return await self._finish("failed", [])
+
+    async def _runbook(self, request: ChangeInput) -> ChangeResult:
+        plan = await self._plan()
+        await self._status(
+            "planned", "netwave", detail={"revision": plan.revision, "reason": plan.reason}
+        )
+        for _ in range(MAX_REPLANS):
+            if plan.auto_approved:
+                await self._status("approved", "policy", detail={"reason": plan.reason})
+            else:
+                outcome = await self._await_decision(plan)
+                if outcome != "approved":
+                    return await self._finish(outcome, [])
+            current = await workflow.execute_activity_method(
+                ChangeActivities.plan_is_current,
+                PlanInput(tenant=request.tenant, change_id=request.change_id),
+                task_queue=request.device_task_queue,
+                start_to_close_timeout=timedelta(minutes=5),
+                retry_policy=RETRY,
+            )
+            if current:
+                break
+            # The device changed since the plan: plan again; the approver sees the new diff.
+            plan = await self._plan()
+            await self._status(
+                "planned",
+                "netwave",
+                detail={"revision": plan.revision, "reason": "device config changed; re-planned"},
+            )
+            self._decision = None
+        else:
+            await self._status("failed", "netwave", failure="device config keeps changing")
+            return await self._finish("failed", [])
+
+        window = await self._wait_for_window(request)
+        await self._status("applying", "netwave", detail={"window_start": window.start.isoformat()})
+        results = await asyncio.gather(
+            *(self._apply_device(request, device, plan.revision) for device in plan.devices)
+        )
+        outcomes = {r.outcome for r in results}
+        final = (
+            "verified"
+            if outcomes <= {"verified", "unchanged"}
+            else "failed"
+            if "failed" in outcomes
+            else "rolled_back"
+        )
+        detail = {r.device: f"{r.outcome}: {r.detail}"[:500] for r in results}
+        extra = {"failure": "; ".join(detail.values())} if final != "verified" else {}
+        await self._status(final, "netwave", detail=detail, **extra)
+        return await self._finish(final, list(results))
+
+    async def _await_decision(self, plan: PlanSummary) -> str:
+        await self._status(
+            "awaiting_approval", "policy", detail={"revision": plan.revision, "reason": plan.reason}
+        )
+        hours = (
+            (self._input.approval_poll_hours if self._input else 0) or plan.expire_after_hours or 72
+        )
+        try:
+            await workflow.wait_condition(
+                lambda: self._decision is not None, timeout=timedelta(hours=hours)
+            )
+        except TimeoutError:
+            await self._status("expired", "netwave", detail={"after_hours": hours})
+            return "expired"
+        decision = self._decision
+        assert decision is not None
+        detail = {"comment": decision.comment, "revision": decision.plan_revision}
+        await self._status(decision.decision, decision.approver, detail=detail)
+        return decision.decision
+
+    async def _wait_for_window(self, request: ChangeInput) -> WindowOut:
+        window: WindowOut = await workflow.execute_activity_method(
+            ChangeActivities.next_change_window,
+            WindowInput(tenant=request.tenant, now=workflow.now()),
+            task_queue=request.device_task_queue,
+            start_to_close_timeout=QUICK,
+            retry_policy=RETRY,
+        )
+        self._progress.window_start = window.start
+        await self._status(
+            "scheduled",
+            "netwave",
+            window_start=window.start,
+            window_end=window.end,
+            detail={"window_start": window.start.isoformat(), "window_end": window.end.isoformat()},
+        )
+        wait = window.start - workflow.now()
+        if wait > timedelta(0):
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(lambda: self._override is not None, timeout=wait)
+        if self._override is not None:
+            await self._audit_override()
+        return window
+
+    async def _audit_override(self) -> None:
+        assert self._input is not None and self._override is not None
+        await workflow.execute_activity_method(
+            ChangeActivities.record_override,
+            StatusInput(
+                tenant=self._input.tenant,
+                change_id=self._input.change_id,
+                to_status="scheduled",
+                actor=self._override.actor,
+                detail={"override_reason": self._override.reason},
+            ),
+            task_queue=self._input.device_task_queue,
+            start_to_close_timeout=QUICK,
+            retry_policy=RETRY,
+        )
+
+    async def _apply_device(
+        self, request: ChangeInput, device: str, revision: int
+    ) -> DeviceChangeResult:
+        self._progress.devices[device] = "applying"
+        result: DeviceChangeResult = await workflow.execute_child_workflow(
+            DeviceChangeWorkflow.run,
+            DeviceChangeInput(
+                tenant=request.tenant,
+                change_id=request.change_id,
+                device=device,
+                plan_revision=revision,
+                device_task_queue=request.device_task_queue,
+            ),
+            id=f"{workflow.info().workflow_id}-{device}",
+        )
+        self._progress.devices[device] = result.outcome
+        return result
+
+    # -- approver and admin input ----------------------------------------------------------
+    @workflow.update(name="decide")
+    async def decide(self, decision: Decision) -> ChangeProgress:
+        self._decision = decision
+        return self._progress
+
+    @decide.validator
+    def _validate_decision(self, decision: Decision) -> None:
+        if self._progress.status != "awaiting_approval" or self._decision is not None:
+            raise ValueError(f"the change is {self._progress.status}, not awaiting approval")
+        if decision.plan_revision != self._progress.plan_revision:
+            raise ValueError(
+                f"plan revision {decision.plan_revision} is stale; the current plan is "
+                f"revision {self._progress.plan_revision}: review the new diff"
+            )
+
+    @workflow.update(name="override_window")
+    async def override_window(self, override: WindowOverride) -> ChangeProgress:
+        self._override = override
+        return self._progress
+
+    @override_window.validator
+    def _validate_override(self, override: WindowOverride) -> None:
+        if self._progress.status != "scheduled":
+            raise ValueError(f"the change is {self._progress.status}, not waiting for a window")
+
+    @workflow.query(name="progress")
+    def progress(self) -> ChangeProgress:
+        return self._progress
