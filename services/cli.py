@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.cli_tables import compliance_table
+from services.cli_tables import change_panel, compliance_table
 from services.core.errors import NetwaveError
 from services.core.logging import setup_logging
 from services.core.settings import Settings, get_settings
@@ -30,13 +30,16 @@ token_app = typer.Typer(help="API tokens (only their hash is stored).", no_args_
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 backup_app = typer.Typer(help="Config backups through the API.", no_args_is_help=True)
 audit_app = typer.Typer(help="Compliance audits through the API.", no_args_is_help=True)
+change_app = typer.Typer(help="Capacity change requests through the API.", no_args_is_help=True)
+app.add_typer(change_app, name="change")
 schedule_app = typer.Typer(help="A tenant's audit schedule.", no_args_is_help=True)
 audit_app.add_typer(schedule_app, name="schedule")
 app.add_typer(audit_app, name="audit")
 app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")
 app.add_typer(backup_app, name="backup")
-console = Console()
+# Piped output (CI logs, `make demo | tee`) is not 80 columns wide: keep tables readable.
+console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)
 
 ROLES = ("tenant", "engineer", "approver", "admin")
@@ -45,8 +48,6 @@ ROLES = ("tenant", "engineer", "approver", "admin")
 def _fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"[red]error:[/] {message}")
     return typer.Exit(code)
-
-
 
 
 @app.command()
@@ -446,6 +447,95 @@ def schedule_trigger(tenant: Annotated[str, typer.Option()], token: TokenOption 
 def schedule_delete(tenant: Annotated[str, typer.Option()], token: TokenOption = "") -> None:
     """Delete a tenant's audit schedule."""
     _schedule_call(tenant, token, "delete")
+
+
+@change_app.command("list")
+def change_list(
+    tenant: Annotated[str | None, typer.Option(help="one tenant (tenant tokens must)")] = None,
+    status: Annotated[str | None, typer.Option(help="e.g. awaiting_approval")] = None,
+    token: TokenOption = "",
+) -> None:
+    """List change requests, newest first."""
+    from services.client import ApiError
+
+    try:
+        with _client(token) as client:
+            items = client.changes(tenant, status)
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+    table = Table("change", "tenant", "site", "kind", "status", "requested by", "created")
+    for c in items:
+        table.add_row(
+            c["id"],
+            c["tenant"],
+            c["site"],
+            c["kind"],
+            c["status"],
+            c["requested_by"],
+            str(c["created_at"])[:19],
+        )
+    console.print(table)
+
+
+@change_app.command("show")
+def change_show(
+    tenant: Annotated[str, typer.Option()],
+    change_id: Annotated[str, typer.Argument(help="change id")],
+    token: TokenOption = "",
+) -> None:
+    """Show a change: status, policy reason, per-device diff and commands, timeline."""
+    from services.client import ApiError
+
+    try:
+        with _client(token) as client:
+            doc = client.change(tenant, change_id)
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+    console.print(change_panel(doc))
+
+
+def _decide(tenant: str, change_id: str, action: str, text: str, token: str) -> None:
+    from services.client import ApiError
+
+    try:
+        with _client(token) as client:
+            doc = client.decide_change(tenant, change_id, action, text)
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"change {change_id}: {doc['change']['status']}")
+
+
+@change_app.command("approve")
+def change_approve(
+    tenant: Annotated[str, typer.Option()],
+    change_id: Annotated[str, typer.Argument()],
+    comment: Annotated[str, typer.Option(help="why (required; kept in the audit log)")],
+    token: TokenOption = "",
+) -> None:
+    """Approve the current plan of a change (approver or admin; never your own)."""
+    _decide(tenant, change_id, "approve", comment, token)
+
+
+@change_app.command("reject")
+def change_reject(
+    tenant: Annotated[str, typer.Option()],
+    change_id: Annotated[str, typer.Argument()],
+    comment: Annotated[str, typer.Option(help="why (required)")],
+    token: TokenOption = "",
+) -> None:
+    """Reject a change; it never reaches a device."""
+    _decide(tenant, change_id, "reject", comment, token)
+
+
+@change_app.command("override-window")
+def change_override(
+    tenant: Annotated[str, typer.Option()],
+    change_id: Annotated[str, typer.Argument()],
+    reason: Annotated[str, typer.Option(help="why it cannot wait (audit log)")],
+    token: TokenOption = "",
+) -> None:
+    """Run a scheduled change now instead of in its maintenance window (admin)."""
+    _decide(tenant, change_id, "override-window", reason, token)
 
 
 if __name__ == "__main__":

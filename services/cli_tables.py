@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 
 def compliance_table(report: dict[str, Any]) -> Table:
@@ -40,3 +42,34 @@ def _feature_lines(feature: dict[str, Any], limit: int = 3) -> str:
     if feature["status"] == "error":
         parts.append(escape(feature.get("message", "")))
     return " ".join(parts)
+
+
+def change_panel(doc: dict[str, Any]) -> Group:
+    """A change as an engineer reads it: status line, plan per device, timeline."""
+    change = doc["change"]
+    parts: list[Any] = [
+        Text.from_markup(
+            f"[bold]{change['id']}[/] {change['tenant']}/{change['site']} {change['kind']} "
+            f"[bold]{change['status']}[/]  requested by {escape(change['requested_by'])}"
+        ),
+        Text(f"policy: {change.get('policy_reason') or '-'}"),
+    ]
+    if change.get("failure"):
+        parts.append(Text.from_markup(f"[red]failure: {escape(change['failure'])}[/]"))
+    plan = doc.get("plan") or {}
+    for device in plan.get("devices", []):
+        diff = Text()
+        for line in device["diff"].splitlines():
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+            diff.append(line + "\n", style=style)
+        parts.append(Text.from_markup(f"\n[bold]{device['device']}[/] (plan r{plan['revision']})"))
+        parts.append(diff)
+        parts.append(Text("commands: " + " | ".join(c.strip() for c in device["commands"])))
+        parts.append(Text("rollback: " + " | ".join(c.strip() for c in device["rollback"])))
+    timeline = Table("at", "status", "by", "detail", title="timeline")
+    for e in doc.get("events", []):
+        timeline.add_row(
+            str(e["at"])[:19], e["to_status"], escape(e["actor"]), escape(str(e["detail"]))[:80]
+        )
+    parts.append(timeline)
+    return Group(*parts)

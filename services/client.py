@@ -57,6 +57,44 @@ class NetwaveClient:
         result: list[dict[str, Any]] = self._call("GET", f"/v1/tenants/{tenant}/compliance/reports")
         return result
 
+    def changes(self, tenant: str | None, status: str | None = None) -> list[dict[str, Any]]:
+        path = f"/v1/tenants/{tenant}/changes" if tenant else "/v1/changes"
+        params = {"status": status} if status else None
+        result: list[dict[str, Any]] = self._call("GET", path, params=params)
+        return result
+
+    def change(self, tenant: str, change_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", f"/v1/tenants/{tenant}/changes/{change_id}")
+        return result
+
+    def request_change(
+        self, tenant: str, body: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        path = f"/v1/tenants/{tenant}/changes"
+        result: dict[str, Any] = self._call("POST", path, json=body, headers=headers)
+        return result
+
+    def decide_change(self, tenant: str, change_id: str, action: str, text: str) -> dict[str, Any]:
+        """action: approve | reject (text is the comment) or override-window (the reason)."""
+        key = "reason" if action == "override-window" else "comment"
+        path = f"/v1/tenants/{tenant}/changes/{change_id}/{action}"
+        result: dict[str, Any] = self._call("POST", path, json={key: text})
+        return result
+
+    def wait_change(
+        self, tenant: str, change_id: str, statuses: set[str], timeout: float = 600.0
+    ) -> dict[str, Any]:
+        """Poll a change until its status is one of `statuses`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            doc = self.change(tenant, change_id)
+            if doc["change"]["status"] in statuses:
+                return doc
+            if time.monotonic() > deadline:
+                raise ApiError(f"change {change_id} still {doc['change']['status']}")
+            time.sleep(0.5)
+
     def schedule(self, tenant: str, action: str, body: dict[str, Any] | None = None) -> Any:
         """show (GET), set (PUT), pause/resume/trigger (POST), delete (DELETE)."""
         base = f"/v1/tenants/{tenant}/audit-schedule"

@@ -23,14 +23,14 @@ def run_demo(settings: Settings, console: Console) -> int:
     sessions = prepare_local(settings)
     stack = DevStack(settings)
     stack.check_ports()
+    pepper = settings.token_pepper.get_secret_value()
+    tokens: dict[str, str] = {}
     with sessions.begin() as session:
-        token, _ = token_repo.create_token(
-            session,
-            role="engineer",
-            tenant=None,
-            name="demo",
-            pepper=settings.token_pepper.get_secret_value(),
-        )
+        for name, role, tenant in DEMO_USERS:
+            tokens[name], _ = token_repo.create_token(
+                session, role=role, tenant=tenant, name=name, pepper=pepper
+            )
+    token = tokens["demo-engineer"]
     console.print("[bold]Starting the embedded stack[/] (Temporal, lab, worker, API)...")
     try:
         stack.start(on_ready=lambda name: console.print(f"  [green]ready[/] {name}"))
@@ -44,12 +44,82 @@ def run_demo(settings: Settings, console: Console) -> int:
             devices = final["result"]["devices"]
             console.print(_summary(devices))
             reports = _audit_all(api, console, sorted({d["tenant"] for d in devices}))
+            for report in reports:
+                console.print(compliance_table(report))
+            changes = run_changes(settings, tokens, console)
     finally:
         stack.stop()
-    for report in reports:
-        console.print(compliance_table(report))
+    console.print(_change_summary(changes))
     bad = [d for d in devices if d["outcome"] not in GOOD]
-    return 1 if bad or not reports else 0
+    unverified = [c for c in changes if c["change"]["status"] != "verified"]
+    return 1 if bad or not reports or unverified else 0
+
+
+DEMO_USERS = (
+    ("demo-engineer", "engineer", None),
+    ("acme-noc", "tenant", "acme"),
+    ("globex-noc", "tenant", "globex"),
+    ("msp-approver", "approver", None),
+    ("msp-admin", "admin", None),
+)
+FINAL = {"verified", "rolled_back", "failed", "rejected", "expired"}
+
+
+def run_changes(
+    settings: Settings, tokens: dict[str, str], console: Console
+) -> list[dict[str, Any]]:
+    """One auto-approved change, and one that an approver (not the requester) approves."""
+    url = settings.api_url
+    with (
+        NetwaveClient(url, tokens["acme-noc"]) as acme,
+        NetwaveClient(url, tokens["globex-noc"]) as globex,
+        NetwaveClient(url, tokens["msp-approver"]) as approver,
+        NetwaveClient(url, tokens["msp-admin"]) as admin,
+    ):
+        auto = acme.request_change(
+            "acme", {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": 80}
+        )
+        manual = globex.request_change(
+            "globex", {"kind": "qos_profile", "site": "par", "profile": "premium"}
+        )
+        auto_id, manual_id = auto["change"]["id"], manual["change"]["id"]
+        console.print(f"acme-noc requested change {auto_id}: branch1 WAN to 80 Mbps")
+        console.print(f"globex-noc requested change {manual_id}: par to QoS profile premium")
+        doc = globex.wait_change("globex", manual_id, {"awaiting_approval"} | FINAL)
+        console.print(
+            f"  {manual_id}: {doc['change']['status']} ({doc['change']['policy_reason']})"
+        )
+        approver.decide_change("globex", manual_id, "approve", "premium QoS is in the contract")
+        console.print(f"  msp-approver approved {manual_id}")
+        finals = []
+        for tenant, change_id in (("acme", auto_id), ("globex", manual_id)):
+            doc = admin.wait_change(tenant, change_id, {"scheduled"} | FINAL)
+            if doc["change"]["status"] == "scheduled":
+                window = str(doc["change"]["window_start"])[:16]
+                console.print(f"  {change_id}: next window {window}; msp-admin opens it now (demo)")
+                admin.decide_change(tenant, change_id, "override-window", "demo: run now")
+            finals.append(admin.wait_change(tenant, change_id, FINAL))
+    return finals
+
+
+def _change_summary(changes: list[dict[str, Any]]) -> Table:
+    table = Table(title="Capacity changes")
+    for column in ("change", "tenant/site", "kind", "approved by", "status", "timeline"):
+        table.add_column(column)
+    for doc in changes:
+        c = doc["change"]
+        approved = ", ".join(a["approver"] for a in doc["approvals"]) or "policy"
+        timeline = " > ".join(e["to_status"] for e in doc["events"])
+        style = "green" if c["status"] == "verified" else "red"
+        table.add_row(
+            c["id"][:8],
+            f"{c['tenant']}/{c['site']}",
+            c["kind"],
+            approved,
+            f"[{style}]{c['status']}[/]",
+            timeline,
+        )
+    return table
 
 
 def _audit_all(api: NetwaveClient, console: Console, tenants: list[str]) -> list[dict[str, Any]]:
