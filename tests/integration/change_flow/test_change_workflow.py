@@ -191,3 +191,72 @@ async def test_bad_requests_name_the_field(
         assert response.status_code == 422, (body, response.text)
         detail = response.json()["detail"]
         assert any(field in d["loc"] or f"'{field}'" in d["msg"] for d in detail), detail
+
+
+@pytest.fixture
+def webhook_receiver(change_settings: Settings) -> Iterator[list[tuple[dict[str, Any], bool]]]:
+    """A loopback receiver for acme's webhook; it fails the first delivery to force a retry."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    import yaml
+
+    from services.changes.webhooks import SIGNATURE_HEADER, verify_signature
+    from services.core.secrets import FileSecretsProvider, ensure_dev_secrets
+
+    ensure_dev_secrets(change_settings.secrets_file, ["webhook-acme"])
+    secret = FileSecretsProvider(change_settings.secrets_file).resolve("webhook-acme")
+    received: list[tuple[dict[str, Any], bool]] = []
+    calls = {"n": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            calls["n"] += 1
+            if calls["n"] == 1:
+                self.send_response(503)
+                self.end_headers()
+                return
+            ok = verify_signature(
+                body, secret.password.get_secret_value(), self.headers[SIGNATURE_HEADER]
+            )
+            received.append((json.loads(body), ok))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    path = change_settings.inventories_path / "acme" / "tenant.yaml"
+    contract = yaml.safe_load(path.read_text())
+    contract["webhook"] = {
+        "url": f"http://127.0.0.1:{server.server_port}/hook", "secret": "webhook-acme"
+    }
+    path.write_text(yaml.safe_dump(contract))
+    try:
+        yield received
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_every_state_change_is_a_signed_webhook(
+    api: TestClient,
+    tokens: dict[str, dict[str, str]],
+    webhook_receiver: list[tuple[dict[str, Any], bool]],
+) -> None:
+    body = {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": 70}
+    created = await post(api, "/v1/tenants/acme/changes", json=body, headers=tokens["acme"])
+    path = f"/v1/tenants/acme/changes/{created.json()['change']['id']}"
+    await wait_status(api, path, tokens["acme"], {"scheduled"})
+    await post(api, f"{path}/override-window", json={"reason": "test"}, headers=tokens["admin"])
+    await wait_status(api, path, tokens["acme"], FINAL)
+    deadline = time.monotonic() + 30
+    while len(webhook_receiver) < 5 and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    statuses = {event["status"] for event, _ in webhook_receiver}
+    assert {"planned", "approved", "scheduled", "applying", "verified"} <= statuses
+    assert all(ok for _, ok in webhook_receiver), "every delivery carries a valid signature"
