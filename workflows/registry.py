@@ -12,9 +12,17 @@ from services.core.settings import Settings
 from workflows.audit.activities import AuditActivities
 from workflows.audit.workflow import ComplianceAuditWorkflow
 from workflows.backup.activities import BackupActivities
+from workflows.change.activities import ChangeActivities
+from workflows.change.device import DeviceChangeWorkflow
+from workflows.change.workflow import ChangeWorkflow
 from workflows.backup.workflow import FleetBackupWorkflow
 
-WORKFLOWS: list[type] = [FleetBackupWorkflow, ComplianceAuditWorkflow]
+WORKFLOWS: list[type] = [
+    FleetBackupWorkflow,
+    ComplianceAuditWorkflow,
+    ChangeWorkflow,
+    DeviceChangeWorkflow,
+]
 
 
 def device_activities(
@@ -23,7 +31,19 @@ def device_activities(
     """Synchronous activities that talk to devices; they run on the device thread pool."""
     backup = BackupActivities(settings, sessions, provider)
     audit = AuditActivities(settings, sessions, provider)
+    change = ChangeActivities(settings, sessions, provider)
     return [
+        change.plan_change,
+        change.plan_is_current,
+        change.set_change_status,
+        change.record_override,
+        change.next_change_window,
+        change.notify_change,
+        change.change_backup,
+        change.change_pre_check,
+        change.change_push,
+        change.change_verify,
+        change.change_rollback,
         backup.list_backup_targets,
         backup.backup_devices,
         audit.start_audit,

@@ -246,6 +246,7 @@ def webhook_receiver(change_settings: Settings) -> Iterator[list[tuple[dict[str,
 async def test_every_state_change_is_a_signed_webhook(
     api: TestClient,
     tokens: dict[str, dict[str, str]],
+    lab: ThreadedLab,
     webhook_receiver: list[tuple[dict[str, Any], bool]],
 ) -> None:
     body = {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": 70}

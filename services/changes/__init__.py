@@ -1,0 +1,1 @@
+"""Capacity changes requested by tenants: requests, contract, policy, windows, plans, webhooks."""
