@@ -12,10 +12,10 @@ from services.core.settings import Settings
 from workflows.audit.activities import AuditActivities
 from workflows.audit.workflow import ComplianceAuditWorkflow
 from workflows.backup.activities import BackupActivities
+from workflows.backup.workflow import FleetBackupWorkflow
 from workflows.change.activities import ChangeActivities
 from workflows.change.device import DeviceChangeWorkflow
 from workflows.change.workflow import ChangeWorkflow
-from workflows.backup.workflow import FleetBackupWorkflow
 
 WORKFLOWS: list[type] = [
     FleetBackupWorkflow,

@@ -2,7 +2,8 @@
 
 Rules (the lab's whole "control plane"):
 1. An interface is `administratively down` when configured `shutdown` (Junos `disable`), `down`
-   when its link is down (fault `interface_down_after_reload`), otherwise up/up.
+   when its link is down (fault `interface_down_after_reload`), otherwise up/up. A Junos logical
+   unit (`parent` set) is also `down` while its physical port is not up.
 2. Interface counters grow from boot (or `clear counters`) at 1% of the interface bandwidth
    (500-byte packets) while the interface is up; a down interface shows zero rates.
 3. A BGP neighbour rides on the interface whose subnet contains its address (the WAN interface
@@ -33,6 +34,8 @@ class InterfaceConfig:
     admin_up: bool = True
     bandwidth_kbps: int = 1_000_000
     mtu: int = 1500
+    parent: str | None = None  # Junos logical units other than 0: `ge-0/0/1.120` of `ge-0/0/1`
+    vlan_id: int | None = None
 
     @property
     def loopback(self) -> bool:
@@ -129,7 +132,13 @@ def _router_id(model: OpModel) -> str | None:
 
 def snapshot(device: LabDevice, model: OpModel) -> OpSnapshot:
     model = dataclasses.replace(model, router_id=_router_id(model))
-    interfaces = tuple(_interface_state(device, cfg) for cfg in model.interfaces)
+    ports = {
+        cfg.name: _interface_state(device, cfg) for cfg in model.interfaces if cfg.parent is None
+    }
+    interfaces = tuple(
+        ports[cfg.name] if cfg.parent is None else _interface_state(device, cfg, ports)
+        for cfg in model.interfaces
+    )
     neighbors = tuple(_neighbor_state(device, cfg, interfaces) for cfg in model.neighbors)
     routes = RouteSummary(
         connected=sum(1 for i in interfaces if i.up and i.config.address is not None),
@@ -139,10 +148,13 @@ def snapshot(device: LabDevice, model: OpModel) -> OpSnapshot:
     return OpSnapshot(model, interfaces, neighbors, routes)
 
 
-def _interface_state(device: LabDevice, cfg: InterfaceConfig) -> InterfaceState:
+def _interface_state(
+    device: LabDevice, cfg: InterfaceConfig, ports: dict[str, InterfaceState] | None = None
+) -> InterfaceState:
+    parent = (ports or {}).get(cfg.parent) if cfg.parent is not None else None
     if not cfg.admin_up:
         status = "administratively down"
-    elif cfg.name in device.state.link_down:
+    elif cfg.name in device.state.link_down or (parent is not None and not parent.up):
         status = "down"
     else:
         status = "up"

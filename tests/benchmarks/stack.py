@@ -58,9 +58,7 @@ class PeakRss:
 
 def bench_settings(workdir: Path, devices: int, tenants: int) -> Settings:
     inventories = workdir / "inventories"
-    write_generated_inventory(
-        inventories, devices, contiguous_free_ports(devices), tenants=tenants
-    )
+    write_generated_inventory(inventories, devices, contiguous_free_ports(devices), tenants=tenants)
     temporal, ui, api, control = free_ports(4, start=17000, stop=19000)
     settings = Settings(
         env="test",
@@ -82,9 +80,17 @@ def lab_process(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "lab", "--inventory",
-             str(settings.inventories_path)],
-            stdout=out, stderr=subprocess.STDOUT, env=settings_env(settings),
+            [
+                sys.executable,
+                "-m",
+                "services.cli",
+                "lab",
+                "--inventory",
+                str(settings.inventories_path),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=settings_env(settings),
         )
     try:
         deadline = time.monotonic() + 300
@@ -104,7 +110,10 @@ def netwave_stack(settings: Settings) -> Iterator[tuple[DevStack, str]]:
     sessions = prepare_local(settings)
     with sessions.begin() as session:
         token, _ = token_repo.create_token(
-            session, role="engineer", tenant=None, name="bench",
+            session,
+            role="engineer",
+            tenant=None,
+            name="bench",
             pepper=settings.token_pepper.get_secret_value(),
         )
     stack = DevStack(settings, with_lab=False)

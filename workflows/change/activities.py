@@ -5,16 +5,19 @@ from __future__ import annotations
 import hashlib
 import json
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from services.changes.contract import TenantContract, load_contract
 from services.changes.plan import DevicePlan, plan_change, restore_commands, same_config
-from services.changes.policy import decide
+from services.changes.policy import PolicyDecision, decide
+from services.changes.remediation import RemediationRequest, plan_remediation
 from services.changes.requests import ChangeRequest, parse_request, validate_request
 from services.changes.webhooks import build_event, deliver, webhook_target
 from services.changes.windows import next_window
+from services.compliance.rules import tenant_rules
 from services.core.errors import NetwaveError
 from services.core.secrets import Credential, SecretsProvider
 from services.core.settings import Settings
@@ -22,7 +25,13 @@ from services.network.backup import store_running
 from services.network.inventory import Device, TenantInventory, load_tenant
 from services.network.push import fetch_running, push_config
 from services.network.render import renderer_for
-from services.network.state import DeviceState, collect_state, verify_change
+from services.network.state import (
+    DeviceState,
+    VerifyCheck,
+    VerifyResult,
+    collect_state,
+    verify_change,
+)
 from services.store.repos import audit as audit_repo
 from services.store.repos import backups as backup_repo
 from services.store.repos import changes as change_repo
@@ -37,6 +46,8 @@ from workflows.change.models import (
     WindowInput,
     WindowOut,
 )
+
+AnyRequest = ChangeRequest | RemediationRequest
 
 
 def _fail(exc: Exception, kind: str = "PlanError") -> ApplicationError:
@@ -63,14 +74,30 @@ class ChangeActivities:
 
     def _context(
         self, tenant: str, change_id: str
-    ) -> tuple[ChangeOut, ChangeRequest, TenantInventory, TenantContract]:
+    ) -> tuple[ChangeOut, AnyRequest, TenantInventory, TenantContract]:
         change = self._change(tenant, change_id)
         root = self.settings.inventories_path
         try:
-            request = parse_request(change.params)
+            request: AnyRequest = (
+                RemediationRequest.model_validate(change.params)
+                if change.kind == "remediation"
+                else parse_request(change.params)
+            )
             return change, request, load_tenant(root, tenant), load_contract(root, tenant)
-        except NetwaveError as exc:
+        except (NetwaveError, ValidationError) as exc:
             raise _fail(exc) from None
+
+    def _plan_device(self, device: Device, running: str, request: AnyRequest) -> DevicePlan:
+        """The device's plan: a capacity change, or a compliance remediation."""
+        renderer = renderer_for(self.settings.templates_path)
+        if isinstance(request, RemediationRequest):
+            root = self.settings.inventories_path
+            rules = tenant_rules(
+                root, device.tenant, self.settings.templates_path / "compliance.yaml"
+            )
+            intended = renderer.render_device(device)
+            return plan_remediation(device, running, intended, rules, request.features)
+        return plan_change(device, running, request, renderer)
 
     def _plan_of(self, tenant: str, change_id: str, device: str) -> DevicePlan:
         with self.sessions() as session:
@@ -91,19 +118,26 @@ class ChangeActivities:
     def plan_change(self, request: PlanInput) -> PlanSummary:
         """Collect the running configs, compute commands, rollback and diff; store a revision."""
         _change, parsed, inventory, contract = self._context(request.tenant, request.change_id)
-        renderer = renderer_for(self.settings.templates_path)
         try:
-            devices = validate_request(parsed, inventory, contract)
+            if isinstance(parsed, RemediationRequest):
+                devices = [inventory.device(parsed.device)]
+                policy = PolicyDecision(
+                    auto_approved=False,
+                    reason=f"remediation of {', '.join(parsed.features)} needs an approver",
+                    expire_after_hours=contract.approval.expire_after_hours,
+                )
+            else:
+                devices = validate_request(parsed, inventory, contract)
+                policy = decide(parsed, contract, devices[0].data)
             plans = []
             for device in devices:
                 credential = self.provider.resolve(device.credential)
                 running = fetch_running(device, credential, timeout=self.settings.device_timeout)
-                plans.append(plan_change(device, running, parsed, renderer))
+                plans.append(self._plan_device(device, running, parsed))
         except NetwaveError as exc:
             raise _fail(exc) from None
         documents = [p.model_dump(mode="json") for p in plans]
         digest = hashlib.sha256(json.dumps(documents, sort_keys=True).encode()).hexdigest()
-        policy = decide(parsed, contract, devices[0].data)
         with self.sessions.begin() as session:
             plan = change_repo.add_plan(
                 session,
@@ -130,16 +164,12 @@ class ChangeActivities:
             )
         if plan is None:
             return False
+        _change, parsed, _inventory, _contract = self._context(request.tenant, request.change_id)
         for doc in plan.devices:
             planned = DevicePlan.model_validate(doc)
             device, credential = self._device(request.tenant, planned.device)
             running = fetch_running(device, credential, timeout=self.settings.device_timeout)
-            now = plan_change(
-                device,
-                running,
-                parse_request(self._change(request.tenant, request.change_id).params),
-                renderer_for(self.settings.templates_path),
-            )
+            now = self._plan_device(device, running, parsed)
             if now.running_hash != planned.running_hash:
                 return False
         return True
@@ -259,7 +289,7 @@ class ChangeActivities:
         plan = self._plan_of(request.tenant, request.change_id, request.device)
         device, credential = self._device(request.tenant, request.device)
         running = fetch_running(device, credential, timeout=self.settings.device_timeout)
-        again = plan_change(device, running, parsed, renderer_for(self.settings.templates_path))
+        again = self._plan_device(device, running, parsed)
         if again.noop:
             return DeviceStep(ok=True, detail="already applied", data={"pushed": 0})
         result = push_config(
@@ -278,7 +308,21 @@ class ChangeActivities:
         device, credential = self._device(request.tenant, request.device)
         after = collect_state(device, credential, timeout=self.settings.device_timeout)
         before = DeviceState.model_validate(request.before)
-        result = verify_change(parsed, before, after, device.data)
+        if isinstance(parsed, RemediationRequest):
+            running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+            left = self._plan_device(device, running, parsed).commands
+            result = VerifyResult(
+                ok=not left and after.interfaces.keys() >= before.interfaces.keys(),
+                checks=[
+                    VerifyCheck(
+                        name="compliant",
+                        ok=not left,
+                        detail="features match the golden config" if not left else f"{left}",
+                    )
+                ],
+            )
+        else:
+            result = verify_change(parsed, before, after, device.data)
         failed = [f"{c.name}: {c.detail}" for c in result.checks if not c.ok]
         return DeviceStep(
             ok=result.ok,

@@ -20,11 +20,14 @@ from services.api.deps import (
 )
 from services.api.state import AppState
 from services.changes.contract import load_contract
+from services.changes.remediation import RemediationRequest
 from services.changes.requests import ChangeRequest, validate_request
 from services.core.errors import ChangeValidationError, NetwaveError
 from services.network.inventory import load_tenant
+from services.network.render import renderer_for
 from services.store.repos import audit as audit_repo
 from services.store.repos import changes as change_repo
+from services.store.repos import compliance as report_repo
 from services.store.repos.changes import ApprovalOut, ChangeOut, EventOut, PlanOut
 from services.store.repos.tokens import Identity
 from workflows.change.models import ChangeInput, ChangeProgress, Decision, WindowOverride
@@ -93,6 +96,54 @@ async def _detail(state: AppState, session: SessionDep, change: ChangeOut) -> Ch
     )
 
 
+async def _create_and_start(
+    state: AppState,
+    session: SessionDep,
+    identity: Identity,
+    *,
+    tenant: str,
+    site: str,
+    kind: str,
+    params: dict[str, object],
+    idempotency_key: str | None,
+) -> tuple[ChangeOut, bool]:
+    """Store the change (once per idempotency key) and make sure its workflow runs."""
+    client = await _client(state)
+    change, created = change_repo.create_change(
+        session,
+        tenant=tenant,
+        site=site,
+        kind=kind,  # type: ignore[arg-type]
+        params=params,
+        requested_by=identity.name,
+        requested_by_token_id=identity.token_id,
+        idempotency_key=idempotency_key,
+    )
+    if created:
+        audit_repo.record(
+            session,
+            actor=identity.name,
+            action="change.request",
+            tenant=tenant,
+            object=f"change:{change.id}",
+            detail={"kind": kind, "site": site},
+        )
+    session.commit()
+    # Also on a replay: a first attempt may have stored the change but not started it.
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(
+            ChangeWorkflow.run,
+            ChangeInput(
+                tenant=tenant,
+                change_id=change.id,
+                device_task_queue=state.settings.device_task_queue,
+            ),
+            id=workflow_id(change.id),
+            task_queue=state.settings.task_queue,
+        )
+    return change, created
+
+
 @router.post(
     "/v1/tenants/{tenant}/changes",
     response_model=ChangeDetail,
@@ -119,37 +170,16 @@ async def request_change(
         return JSONResponse({"detail": exc.as_detail()}, status_code=422)
     except NetwaveError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
-    client = await _client(state)
-    change, created = change_repo.create_change(
+    change, created = await _create_and_start(
+        state,
         session,
+        identity,
         tenant=tenant,
         site=request.site,
         kind=request.kind,
         params=request.model_dump(mode="json"),
-        requested_by=identity.name,
-        requested_by_token_id=identity.token_id,
         idempotency_key=idempotency_key,
     )
-    if created:
-        audit_repo.record(
-            session,
-            actor=identity.name,
-            action="change.request",
-            tenant=tenant,
-            object=f"change:{change.id}",
-            detail={"kind": request.kind, "site": request.site},
-        )
-    session.commit()
-    # Also on a replay: a first attempt may have stored the change but not started it.
-    with contextlib.suppress(WorkflowAlreadyStartedError):
-        await client.start_workflow(
-            ChangeWorkflow.run,
-            ChangeInput(
-                tenant=tenant, change_id=change.id, device_task_queue=settings.device_task_queue
-            ),
-            id=workflow_id(change.id),
-            task_queue=settings.task_queue,
-        )
     if not created:
         response.status_code = status.HTTP_200_OK
     return await _detail(state, session, change)
@@ -302,3 +332,51 @@ async def override_window(
     )
     session.commit()
     return await _detail(state, session, _get(session, tenant, change_id))
+
+
+@router.post(
+    "/v1/tenants/{tenant}/compliance/reports/{report_id}/devices/{device}/remediate",
+    response_model=ChangeDetail,
+    status_code=status.HTTP_201_CREATED,
+)
+async def remediate_device(
+    tenant: TenantDep,
+    report_id: str,
+    device: str,
+    identity: RequesterIdentity,
+    state: StateDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> ChangeDetail:
+    """Turn a drifted device's remediation into a change request (it needs an approver)."""
+    found = report_repo.device_result(session, tenant=tenant, report_id=report_id, device=device)
+    if found is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"device {device!r} not in report {report_id!r}"
+        )
+    renderable = set(renderer_for(settings.templates_path).features(found.platform))
+    drifted = [
+        f["feature"]
+        for f in found.result.get("features", [])
+        if f["status"] == "drift" and f["feature"] in renderable
+    ]
+    if not drifted:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail=f"{device} has no drift that a template can fix"
+        )
+    site = load_tenant(settings.inventories_path, tenant).device(device).site or device
+    request = RemediationRequest(site=site, device=device, report_id=report_id, features=drifted)
+    change, created = await _create_and_start(
+        state,
+        session,
+        identity,
+        tenant=tenant,
+        site=site,
+        kind="remediation",
+        params=request.model_dump(mode="json"),
+        idempotency_key=f"remediate-{report_id}-{device}",
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return await _detail(state, session, change)

@@ -231,8 +231,12 @@ def normalize(line: str) -> str:
 
 
 def _protected(header: str) -> str | None:
-    if header.startswith(("interface Ethernet", "interface Management")):
-        return "% Removal of physical interfaces is not permitted"
+    """Physical ports cannot be removed; sub-interfaces (`Ethernet2.120`) and virtual ones can."""
+    words = header.split()
+    if words[0] == "interface" and len(words) > 1:
+        name = words[1]
+        if name.startswith(("Ethernet", "Management")) and "." not in name:
+            return "% Removal of physical interfaces is not permitted"
     return None
 
 

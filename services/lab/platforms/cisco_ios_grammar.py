@@ -355,8 +355,12 @@ RANKS = (
 
 
 def _protected(header: str) -> str | None:
-    if header.startswith("interface ") and header.split()[1].startswith(PHYSICAL):
-        return "% Removal of physical interfaces is not permitted"
+    """Physical ports cannot be removed; sub-interfaces (`Gi0/1.120`) and virtual ones can."""
+    words = header.split()
+    if words[0] == "interface" and len(words) > 1:
+        name = words[1]
+        if name.startswith(PHYSICAL) and "." not in name:
+            return "% Removal of physical interfaces is not permitted"
     return None
 
 

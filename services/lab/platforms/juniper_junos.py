@@ -179,7 +179,9 @@ class JuniperJunosCli(PlatformCli):
             shell.out(show.braces(selected, None if path else version))
 
     async def show_terse(self, shell: Shell, m: re.Match[str]) -> None:
-        shell.out(show.interfaces_terse(self.snapshot(shell.device)))
+        name = m.group("name")
+        text = show.interfaces_terse(self.snapshot(shell.device), name)
+        shell.out(f"error: device {name} not found\n" if text.count("\n") < 2 else text)
 
     async def show_interfaces(self, shell: Shell, m: re.Match[str]) -> None:
         text = show.interfaces(

@@ -7,7 +7,7 @@ import re
 from services.lab.config_tree import SetConfig, split_junos
 from services.lab.device import LabDevice
 from services.lab.flash import Flash
-from services.lab.opstate import InterfaceState, OpSnapshot
+from services.lab.opstate import InterfaceConfig, InterfaceState, OpSnapshot
 
 # Statements whose keyword and value print on one line, as in `unit 0 {` or `server 1.1.1.1;`
 PAIRED = {
@@ -100,26 +100,84 @@ def _admin_link(state: InterfaceState) -> tuple[str, str]:
     return "up", "up" if state.up else "down"
 
 
-def interfaces_terse(snap: OpSnapshot) -> str:
-    lines = ["Interface               Admin Link Proto    Local                 Remote"]
+def _ports(snap: OpSnapshot) -> list[tuple[InterfaceState, list[InterfaceState]]]:
+    """Physical ports, each with its logical units other than 0, in configuration order."""
+    ports: list[tuple[InterfaceState, list[InterfaceState]]] = []
+    units: dict[str, list[InterfaceState]] = {}
     for state in snap.interfaces:
-        admin, link = _admin_link(state)
-        name = state.config.name
-        lines.append(f"{name:<23} {admin:<5} {link:<4}")
-        address = state.config.address
-        if address is not None:
-            local = address.with_prefixlen if not state.config.loopback else str(address.ip)
-            lines.append(f"{name + '.0':<23} {admin:<5} {link:<4} inet     {local}")
+        if state.config.parent is None:
+            ports.append((state, units.setdefault(state.config.name, [])))
+    for state in snap.interfaces:
+        if state.config.parent is not None:
+            units.setdefault(state.config.parent, []).append(state)
+    return ports
+
+
+def _wanted(only: str | None, name: str) -> bool:
+    """`show interfaces X`: X names a port (with its units) or one logical unit."""
+    return only is None or only == name or (only == name.split(".")[0] and "." in name)
+
+
+def _terse_local(cfg: InterfaceConfig) -> str:
+    if cfg.address is None:
+        return ""
+    local = cfg.address.with_prefixlen if not cfg.loopback else str(cfg.address.ip)
+    return f" inet     {local}"
+
+
+def interfaces_terse(snap: OpSnapshot, only: str | None = None) -> str:
+    lines = ["Interface               Admin Link Proto    Local                 Remote"]
+    for port, units in _ports(snap):
+        admin, link = _admin_link(port)
+        name = port.config.name
+        if _wanted(only, name):
+            lines.append(f"{name:<23} {admin:<5} {link:<4}")
+        if port.config.address is not None and _wanted(only, name + ".0"):
+            lines.append(f"{name + '.0':<23} {admin:<5} {link:<4}{_terse_local(port.config)}")
+        for unit in units:
+            if _wanted(only, unit.config.name):
+                u_admin, u_link = _admin_link(unit)
+                lines.append(
+                    f"{unit.config.name:<23} {u_admin:<5} {u_link:<4}{_terse_local(unit.config)}"
+                )
     return "\n".join(lines) + "\n"
 
 
+def _logical(name: str, index: int, state: InterfaceState, description: str | None) -> list[str]:
+    """The `Logical interface` block of one unit (unit 0 takes its port's settings)."""
+    cfg = state.config
+    if state.up:
+        flags = "Up"
+    elif state.status == "administratively down" and cfg.parent is not None:
+        flags = "Down"
+    else:
+        flags = "Device-Down"
+    tag = f" VLAN-Tag [ 0x8100.{cfg.vlan_id} ] " if cfg.vlan_id is not None else ""
+    lines = [f"  Logical interface {name} (Index {index}) (SNMP ifIndex {index + 194})"]
+    if description:
+        lines.append(f"    Description: {description}")
+    lines += [
+        f"    Flags: {flags} SNMP-Traps 0x4000{tag} Encapsulation: ENET2",
+        f"    Bandwidth: {cfg.bandwidth_kbps}kbps",
+        f"    Input packets : {state.in_packets}",
+        f"    Output packets: {state.out_packets}",
+    ]
+    if cfg.address is not None:
+        lines += [
+            f"    Protocol inet, MTU: {cfg.mtu}",
+            "      Addresses, Flags: Is-Preferred Is-Primary",
+            f"        Destination: {cfg.address.network}, Local: {cfg.address.ip}",
+        ]
+    return lines
+
+
 def interfaces(snap: OpSnapshot, mac: str, only: str | None) -> str:
+    """`show interfaces [X]`: ports with every unit; `X.N` prints that logical unit alone."""
     blocks = []
-    for index, state in enumerate(snap.interfaces, start=148):
-        cfg = state.config
-        if only is not None and cfg.name != only.split(".")[0]:
-            continue
-        admin, link = _admin_link(state)
+    logical_index = 330
+    for index, (port, units) in enumerate(_ports(snap), start=148):
+        cfg = port.config
+        admin, link = _admin_link(port)
         lines = [
             f"Physical interface: {cfg.name}, "
             f"{'Enabled' if admin == 'up' else 'Administratively down'}, "
@@ -132,19 +190,24 @@ def interfaces(snap: OpSnapshot, mac: str, only: str | None) -> str:
             f"  Link-level type: Ethernet, MTU: {cfg.mtu + 14}, Speed: 1000mbps, "
             "Duplex: Full-Duplex",
             f"  Current address: {mac}, Hardware address: {mac}",
-            f"  Input rate     : {state.rate_bps} bps ({state.rate_bps // 4000} pps)",
-            f"  Output rate    : {state.rate_bps} bps ({state.rate_bps // 4000} pps)",
-            f"  Logical interface {cfg.name}.0 (Index {index + 185}) (SNMP ifIndex {index + 379})",
-            f"    Bandwidth: {cfg.bandwidth_kbps}kbps",
-            f"    Input packets : {state.in_packets}",
-            f"    Output packets: {state.out_packets}",
+            f"  Input rate     : {port.rate_bps} bps ({port.rate_bps // 4000} pps)",
+            f"  Output rate    : {port.rate_bps} bps ({port.rate_bps // 4000} pps)",
         ]
-        if cfg.address is not None:
-            lines += [
-                f"    Protocol inet, MTU: {cfg.mtu}",
-                "      Addresses, Flags: Is-Preferred Is-Primary",
-                f"        Destination: {cfg.address.network}, Local: {cfg.address.ip}",
+        logical: list[tuple[str, int, InterfaceState, str | None]] = [
+            (f"{cfg.name}.0", index + 185, port, None)
+        ]
+        for unit in units:
+            logical_index += 1
+            logical.append((unit.config.name, logical_index, unit, unit.config.description))
+        if only is not None and "." in only:  # one logical unit, without its port
+            blocks += [
+                "\n".join(_logical(*entry)) + "\n\n" for entry in logical if entry[0] == only
             ]
+            continue
+        if not _wanted(only, cfg.name):
+            continue
+        for entry in logical:
+            lines += _logical(*entry)
         blocks.append("\n".join(lines) + "\n\n")
     return "".join(blocks)
 

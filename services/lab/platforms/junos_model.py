@@ -20,27 +20,57 @@ def bandwidth_kbps(text: str) -> int | None:
 
 
 def _interface_fields(fields: dict[str, Any], rest: list[str]) -> None:
+    """Physical-port statements; unit 0 folds into its port (where netwave sets the rate)."""
     if rest[0] == "description":
         fields["description"] = " ".join(rest[1:]).strip('"')
     elif rest == ["disable"]:
         fields["admin_up"] = False
     elif rest[0] == "mtu" and len(rest) > 1 and rest[1].isdigit():
         fields["mtu"] = int(rest[1])
-    elif rest[0] == "unit" and len(rest) >= 3:
-        sub = rest[2:]
-        if sub[:3] == ["family", "inet", "address"] and len(sub) >= 4 and "address" not in fields:
-            with contextlib.suppress(ValueError):
-                fields["address"] = IPv4Interface(sub[3])
-        elif sub[0] == "bandwidth" and len(sub) > 1:
-            kbps = bandwidth_kbps(sub[1])
-            if kbps is not None:
-                fields["bandwidth_kbps"] = kbps
-        elif sub == ["disable"]:
-            fields["admin_up"] = False
+    elif rest[:2] == ["unit", "0"] and len(rest) >= 3:
+        _unit_fields(fields, rest[2:])
+
+
+def _unit_fields(fields: dict[str, Any], sub: list[str]) -> None:
+    """Address, rate and `disable` of a logical unit (the words after `unit N`)."""
+    if sub[:3] == ["family", "inet", "address"] and len(sub) >= 4 and "address" not in fields:
+        with contextlib.suppress(ValueError):
+            fields["address"] = IPv4Interface(sub[3])
+    elif sub[0] == "bandwidth" and len(sub) > 1:
+        kbps = bandwidth_kbps(sub[1])
+        if kbps is not None:
+            fields["bandwidth_kbps"] = kbps
+    elif sub == ["disable"]:
+        fields["admin_up"] = False
+
+
+def _logical_fields(fields: dict[str, Any], sub: list[str]) -> None:
+    """A unit other than 0: its own description and VLAN besides address, rate, `disable`."""
+    if sub[0] == "description" and len(sub) > 1:
+        fields["description"] = " ".join(sub[1:]).strip('"')
+    elif sub[0] == "vlan-id" and len(sub) > 1 and sub[1].isdigit():
+        fields["vlan_id"] = int(sub[1])
+    else:
+        _unit_fields(fields, sub)
+
+
+def _interfaces(
+    ports: dict[str, dict[str, Any]], units: dict[tuple[str, str], dict[str, Any]]
+) -> tuple[InterfaceConfig, ...]:
+    """Each physical port, followed by its logical units other than 0 (`ge-0/0/1.120`)."""
+    found: list[InterfaceConfig] = []
+    for name, fields in ports.items():
+        found.append(InterfaceConfig(name=name, **fields))
+        for (port, unit), attrs in units.items():
+            if port == name:
+                mtu = fields.get("mtu", 1500)
+                found.append(InterfaceConfig(name=f"{name}.{unit}", parent=name, mtu=mtu, **attrs))
+    return tuple(found)
 
 
 def junos_op_model(config: SetConfig) -> OpModel:
     interfaces: dict[str, dict[str, Any]] = {}
+    units: dict[tuple[str, str], dict[str, Any]] = {}
     groups: dict[str, dict[str, str]] = {}
     neighbors: dict[str, dict[str, str]] = {}
     local_as: int | None = None
@@ -50,6 +80,10 @@ def junos_op_model(config: SetConfig) -> OpModel:
         w = split_junos(statement)
         if w[0] == "interfaces" and len(w) >= 3 and w[1] != "interface-range":
             _interface_fields(interfaces.setdefault(w[1], {}), w[2:])
+            if w[2] == "unit" and len(w) >= 4 and w[3].isdigit() and w[3] != "0":
+                logical = units.setdefault((w[1], w[3]), {})
+                if len(w) >= 5:
+                    _logical_fields(logical, w[4:])
         elif w[:2] == ["routing-options", "router-id"] and len(w) > 2:
             router_id = w[2]
         elif w[:2] == ["routing-options", "autonomous-system"] and len(w) > 2 and w[2].isdigit():
@@ -76,7 +110,7 @@ def junos_op_model(config: SetConfig) -> OpModel:
             if peer_as and peer_as.isdigit():
                 bgp.append(NeighborConfig(IPv4Address(ip), int(peer_as), attrs.get("description")))
     return OpModel(
-        tuple(InterfaceConfig(name=name, **fields) for name, fields in interfaces.items()),
+        _interfaces(interfaces, units),
         local_as,
         router_id,
         tuple(bgp),

@@ -87,7 +87,9 @@ async def test_auto_approved_change_is_applied_in_an_overridden_window(
     plan = doc["plan"]["devices"][0]
     assert plan["device"] == "acme-branch1-r1" and plan["commands"] and plan["rollback"]
 
-    refused = await post(api, f"{path}/override-window", json={"reason": "x"}, headers=tokens["approver"])
+    refused = await post(
+        api, f"{path}/override-window", json={"reason": "x"}, headers=tokens["approver"]
+    )
     assert refused.status_code == 403
     opened = await post(
         api, f"{path}/override-window", json={"reason": "customer outage"}, headers=tokens["admin"]
@@ -96,9 +98,7 @@ async def test_auto_approved_change_is_applied_in_an_overridden_window(
     doc = await wait_status(api, path, tokens["acme"], FINAL)
     assert doc["change"]["status"] == "verified", doc["change"]
     statuses = [e["to_status"] for e in doc["events"]]
-    assert statuses == [
-        "submitted", "planned", "approved", "scheduled", "applying", "verified"
-    ]
+    assert statuses == ["submitted", "planned", "approved", "scheduled", "applying", "verified"]
     record = lab.record("acme-branch1-r1")
     assert len(record.config_sessions) == 1
     for line in plan["commands"]:
@@ -122,7 +122,9 @@ async def test_approval_four_eyes_then_applied(
     own = await post(api, f"{path}/approve", json=comment, headers=tokens["globex"])
     assert own.status_code == 403
     foreign = await post(
-        api, f"/v1/tenants/acme/changes/{doc['change']['id']}/approve", json=comment,
+        api,
+        f"/v1/tenants/acme/changes/{doc['change']['id']}/approve",
+        json=comment,
         headers=tokens["approver"],
     )
     assert foreign.status_code == 404
@@ -149,7 +151,9 @@ async def test_rejected_change_never_reaches_a_device(
     created = await post(api, "/v1/tenants/globex/changes", json=body, headers=tokens["globex"])
     path = f"/v1/tenants/globex/changes/{created.json()['change']['id']}"
     await wait_status(api, path, tokens["globex"], {"awaiting_approval"})
-    rejected = await post(api, f"{path}/reject", json={"comment": "not now"}, headers=tokens["approver"])
+    rejected = await post(
+        api, f"{path}/reject", json={"comment": "not now"}, headers=tokens["approver"]
+    )
     assert rejected.status_code == 200
     doc = await wait_status(api, path, tokens["globex"], FINAL)
     assert doc["change"]["status"] == "rejected"
@@ -233,7 +237,8 @@ def webhook_receiver(change_settings: Settings) -> Iterator[list[tuple[dict[str,
     path = change_settings.inventories_path / "acme" / "tenant.yaml"
     contract = yaml.safe_load(path.read_text())
     contract["webhook"] = {
-        "url": f"http://127.0.0.1:{server.server_port}/hook", "secret": "webhook-acme"
+        "url": f"http://127.0.0.1:{server.server_port}/hook",
+        "secret": "webhook-acme",
     }
     path.write_text(yaml.safe_dump(contract))
     try:
@@ -261,3 +266,46 @@ async def test_every_state_change_is_a_signed_webhook(
     statuses = {event["status"] for event, _ in webhook_receiver}
     assert {"planned", "approved", "scheduled", "applying", "verified"} <= statuses
     assert all(ok for _, ok in webhook_receiver), "every delivery carries a valid signature"
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_remediation_becomes_an_approved_change_and_fixes_drift(
+    api: TestClient,
+    tokens: dict[str, dict[str, str]],
+    lab: ThreadedLab,
+    change_settings: Settings,
+) -> None:
+    engineer = bearer(make_token(change_settings, "engineer"))
+    run = (await post(api, "/v1/tenants/acme/audit-runs", headers=engineer)).json()
+    deadline = time.monotonic() + 60
+    run_path = f"/v1/runs/{run['run_id']}"
+    while True:
+        doc = await asyncio.to_thread(lambda: api.get(run_path, headers=engineer).json())
+        if doc["status"] == "COMPLETED":
+            break
+        assert time.monotonic() < deadline, doc
+        await asyncio.sleep(0.2)
+    report = doc["result"]["report_id"]
+    remediate = f"/v1/tenants/acme/compliance/reports/{report}/devices/acme-branch1-r1/remediate"
+    created = await post(api, remediate, headers=tokens["acme"])
+    assert created.status_code == 201, created.text
+    again = await post(api, remediate, headers=tokens["acme"])
+    assert again.status_code == 200
+    path = f"/v1/tenants/acme/changes/{created.json()['change']['id']}"
+    doc = await wait_status(api, path, tokens["acme"], {"awaiting_approval"})
+    assert doc["plan"]["devices"][0]["commands"] == [
+        "ntp server 192.0.2.11",
+        "no ntp server 203.0.113.123",
+    ]
+    assert lab.record("acme-branch1-r1").config_sessions == []
+    await post(api, f"{path}/approve", json={"comment": "fix drift"}, headers=tokens["approver"])
+    await wait_status(api, path, tokens["acme"], {"scheduled"})
+    await post(api, f"{path}/override-window", json={"reason": "test"}, headers=tokens["admin"])
+    doc = await wait_status(api, path, tokens["acme"], FINAL)
+    assert doc["change"]["status"] == "verified", doc["change"]
+    compliant = await post(
+        api,
+        f"/v1/tenants/acme/compliance/reports/{report}/devices/acme-hq-r1/remediate",
+        headers=tokens["acme"],
+    )
+    assert compliant.status_code == 409
