@@ -27,8 +27,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(NETWAVE) demo
 
-## make test: install test dependencies and run the whole suite
+## make test: install test dependencies, lint and type-check, run the whole suite
 test: $(TEST_STAMP)
+	$(VENV)/bin/ruff check services workflows tests
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 ## make up: keep the embedded stack running (Ctrl-C stops it)
