@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -16,7 +15,7 @@ from services.core.errors import InventoryError, RuleError, TemplateError
 from services.core.secrets import SecretsProvider
 from services.core.settings import Settings
 from services.network.backup import store_running
-from services.network.collect import Collected, Reachability, collect
+from services.network.collect import Collected, Reachability
 from services.network.inventory import TenantInventory, load_tenant
 from services.network.platforms import get_platform
 from services.network.render import renderer_for
@@ -31,7 +30,7 @@ from workflows.audit.models import (
     AuditStartInput,
     DeviceAudit,
 )
-from workflows.common.heartbeat import last_heartbeat, run_heartbeating
+from workflows.common.heartbeat import collect_resumable, last_heartbeat
 
 
 def _sha256(text: str) -> str:
@@ -76,27 +75,13 @@ class AuditActivities:
         inventory, rules = self._load(request.tenant)
         previous = last_heartbeat(AuditChunkResult)
         done = {d.device: d for d in previous.devices} if previous else {}
-        lock = threading.Lock()
-
-        def on_done(item: Collected) -> None:
-            result = self._audit_one(request, inventory, rules, item)
-            with lock:
-                done[item.device] = result
-
-        def progress() -> AuditChunkResult:
-            with lock:
-                return AuditChunkResult(devices=list(done.values()))
-
-        pending = [inventory.device(n) for n in request.devices if n not in done]
-        run_heartbeating(
-            lambda: collect(
-                pending,
-                self.provider,
-                workers=self.settings.device_workers,
-                timeout=self.settings.device_timeout,
-                on_done=on_done,
-            ),
-            progress,
+        collect_resumable(
+            [inventory.device(n) for n in request.devices if n not in done],
+            self.settings,
+            self.provider,
+            lambda item: self._audit_one(request, inventory, rules, item),
+            done,
+            lambda devices: AuditChunkResult(devices=devices),
         )
         return AuditChunkResult(devices=[done[n] for n in request.devices])
 

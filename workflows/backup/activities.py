@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -12,7 +10,7 @@ from services.core.errors import InventoryError
 from services.core.secrets import SecretsProvider
 from services.core.settings import Settings
 from services.network.backup import store_running
-from services.network.collect import Collected, Reachability, collect
+from services.network.collect import Collected, Reachability
 from services.network.inventory import list_tenants, load_tenant
 from services.store.repos import tenants as tenant_repo
 from workflows.backup.models import (
@@ -23,7 +21,7 @@ from workflows.backup.models import (
     BackupTargetsInput,
     DeviceBackup,
 )
-from workflows.common.heartbeat import last_heartbeat, run_heartbeating
+from workflows.common.heartbeat import collect_resumable, last_heartbeat
 
 
 class BackupActivities:
@@ -59,27 +57,13 @@ class BackupActivities:
             raise ApplicationError(str(exc), type="InventoryError", non_retryable=True) from None
         previous = last_heartbeat(BackupChunkResult)
         done = {d.device: d for d in previous.devices} if previous else {}
-        lock = threading.Lock()
-
-        def on_done(item: Collected) -> None:
-            outcome = self._store(request, item, inventory.device(item.device).platform)
-            with lock:
-                done[item.device] = outcome
-
-        def progress() -> BackupChunkResult:
-            with lock:
-                return BackupChunkResult(devices=list(done.values()))
-
-        pending = [inventory.device(n) for n in request.devices if n not in done]
-        run_heartbeating(
-            lambda: collect(
-                pending,
-                self.provider,
-                workers=self.settings.device_workers,
-                timeout=self.settings.device_timeout,
-                on_done=on_done,
-            ),
-            progress,
+        collect_resumable(
+            [inventory.device(n) for n in request.devices if n not in done],
+            self.settings,
+            self.provider,
+            lambda item: self._store(request, item, inventory.device(item.device).platform),
+            done,
+            lambda devices: BackupChunkResult(devices=devices),
         )
         return BackupChunkResult(devices=[done[n] for n in request.devices])
 

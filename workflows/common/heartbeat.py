@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -10,8 +11,14 @@ from typing import TypeVar
 from pydantic import BaseModel
 from temporalio import activity
 
+from services.core.secrets import SecretsProvider
+from services.core.settings import Settings
+from services.network.collect import Collected, collect
+from services.network.inventory import Device
+
 HEARTBEAT_SECONDS = 1.0
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 
 
 def run_heartbeating(work: Callable[[], object], progress: Callable[[], BaseModel]) -> None:
@@ -30,3 +37,39 @@ def last_heartbeat(model: type[M]) -> M | None:
     """The progress an earlier attempt of this activity heartbeated, if any."""
     details = activity.info().heartbeat_details
     return model.model_validate(details[0]) if details else None
+
+
+def collect_resumable(
+    pending: list[Device],
+    settings: Settings,
+    provider: SecretsProvider,
+    handle: Callable[[Collected], R],
+    done: dict[str, R],
+    progress: Callable[[list[R]], BaseModel],
+) -> None:
+    """Collect `pending` devices; `handle` each as it arrives into `done`, heartbeating it all.
+
+    `done` starts with what an earlier attempt finished (see `last_heartbeat`), so a retry
+    after a worker crash collects only the devices that attempt had not finished.
+    """
+    lock = threading.Lock()
+
+    def on_done(item: Collected) -> None:
+        result = handle(item)
+        with lock:
+            done[item.device] = result
+
+    def snapshot() -> BaseModel:
+        with lock:
+            return progress(list(done.values()))
+
+    run_heartbeating(
+        lambda: collect(
+            pending,
+            provider,
+            workers=settings.device_workers,
+            timeout=settings.device_timeout,
+            on_done=on_done,
+        ),
+        snapshot,
+    )
