@@ -309,3 +309,51 @@ async def test_remediation_becomes_an_approved_change_and_fixes_drift(
         headers=tokens["acme"],
     )
     assert compliant.status_code == 409
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_admin_cannot_approve_own_change(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    body = {"kind": "qos_profile", "site": "lon", "profile": "standard"}
+    created = await post(api, "/v1/tenants/globex/changes", json=body, headers=tokens["admin"])
+    path = f"/v1/tenants/globex/changes/{created.json()['change']['id']}"
+    await wait_status(api, path, tokens["admin"], {"awaiting_approval"})
+    own = await post(api, f"{path}/approve", json={"comment": "mine"}, headers=tokens["admin"])
+    assert own.status_code == 403 and "four-eyes" in own.text
+    await post(api, f"{path}/reject", json={"comment": "cleanup"}, headers=tokens["approver"])
+    await wait_status(api, path, tokens["admin"], {"rejected"})
+    assert lab.record("globex-lon-r1").config_sessions == []
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_device_changed_after_plan_is_replanned_before_push(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    from netmiko import ConnectHandler
+
+    body = {"kind": "qos_profile", "site": "par", "profile": "premium"}
+    created = await post(api, "/v1/tenants/globex/changes", json=body, headers=tokens["globex"])
+    path = f"/v1/tenants/globex/changes/{created.json()['change']['id']}"
+    doc = await wait_status(api, path, tokens["globex"], {"awaiting_approval"})
+    assert doc["plan"]["revision"] == 1
+    with ConnectHandler(**lab.netmiko_params("globex-par-r1")) as conn:
+        conn.send_config_set(["logging host 192.0.2.99"])
+    lab.reset_records("globex-par-r1")
+    await post(api, f"{path}/approve", json={"comment": "r1 ok"}, headers=tokens["approver"])
+    deadline = time.monotonic() + 60
+    while True:
+        doc = await asyncio.to_thread(lambda: api.get(path, headers=tokens["globex"]).json())
+        if doc["change"]["status"] == "awaiting_approval" and doc["plan"]["revision"] == 2:
+            break
+        assert time.monotonic() < deadline, doc["change"]
+        await asyncio.sleep(0.2)
+    assert lab.record("globex-par-r1").config_sessions == [], "nothing pushed on a stale plan"
+    stale = [e["to_status"] for e in doc["events"]]
+    assert stale.count("awaiting_approval") == 2 and stale.count("planned") == 2
+    await post(api, f"{path}/approve", json={"comment": "r2 ok"}, headers=tokens["approver"])
+    await wait_status(api, path, tokens["globex"], {"scheduled"})
+    await post(api, f"{path}/override-window", json={"reason": "test"}, headers=tokens["admin"])
+    doc = await wait_status(api, path, tokens["globex"], FINAL)
+    assert doc["change"]["status"] == "verified", doc["change"]
+    assert [a["plan_revision"] for a in doc["approvals"]] == [1, 2]
