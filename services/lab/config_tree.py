@@ -7,6 +7,7 @@ the `set ` prefix; `delete` removes every statement under a path.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -247,12 +248,34 @@ def split_junos(line: str) -> list[str]:
 
 @dataclass
 class SetConfig:
-    """Junos configuration as `set` statements (without the `set ` prefix), in order."""
+    """Junos configuration as `set` statements (without the `set ` prefix), in hierarchy order.
+
+    Statements stay grouped by hierarchy, siblings in the order their path was first set, the
+    way Junos prints its fixed schema order: `order` remembers every path's first rank even
+    after a `delete`, so a statement deleted and set again returns to its place in its parent.
+    Copies share `order` (ranks are only ever added, so every copy stays sorted).
+    """
 
     statements: list[str] = field(default_factory=list)
+    order: dict[tuple[str, ...], int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.statements.sort(key=self._rank)
+
+    def _rank(self, statement: str) -> tuple[int, ...]:
+        """The first-insertion rank of each path along the statement (new paths get ranks)."""
+        words = tuple(split_junos(statement))
+        ranks = []
+        for depth in range(1, len(words) + 1):
+            path = words[:depth]
+            rank = self.order.get(path)
+            if rank is None:
+                rank = self.order[path] = len(self.order)
+            ranks.append(rank)
+        return tuple(ranks)
 
     def copy(self) -> SetConfig:
-        return SetConfig(list(self.statements))
+        return SetConfig(list(self.statements), self.order)
 
     def set(self, statement: str, key: str | None = None) -> bool:
         """Add a statement; an existing one with the same `key` prefix is replaced."""
@@ -261,9 +284,9 @@ class SetConfig:
         if key is not None:
             for i, existing in enumerate(self.statements):
                 if token_prefix(existing, key):
-                    self.statements[i] = statement
-                    return True
-        self.statements.append(statement)
+                    del self.statements[i]
+                    break
+        bisect.insort(self.statements, statement, key=self._rank)
         return True
 
     def delete(self, path: str) -> int:

@@ -174,7 +174,7 @@ def _logical(name: str, index: int, state: InterfaceState, description: str | No
 def interfaces(snap: OpSnapshot, mac: str, only: str | None) -> str:
     """`show interfaces [X]`: ports with every unit; `X.N` prints that logical unit alone."""
     blocks = []
-    logical_index = 330
+    logical_index = 600  # units other than 0 (unit 0: its port index + 185)
     for index, (port, units) in enumerate(_ports(snap), start=148):
         cfg = port.config
         admin, link = _admin_link(port)

@@ -24,13 +24,6 @@ from tests.integration.changes.conftest import (
     strip,
 )
 
-# Junos: the lab lists a statement that was deleted and set again last, where a real Junos
-# prints schema order; so after a Junos rollback the lab's text differs in order only.
-LAB_JUNOS_ORDER = pytest.mark.xfail(
-    reason="lab appends re-set Junos statements at the end (real Junos: schema order)",
-    strict=True,
-)
-
 
 @pytest.mark.parametrize("platform", sorted(EDGES))
 def test_bandwidth_change_push_verify_rollback(
@@ -67,7 +60,6 @@ def test_bandwidth_change_push_verify_rollback(
         assert strip(platform, restored) == strip(platform, backup)
 
 
-@LAB_JUNOS_ORDER
 def test_junos_rollback_restores_the_exact_text(edge: EdgeFactory) -> None:
     _, device, credential = edge("juniper_junos")
     backup = fetch_running(device, credential, timeout=TIMEOUT)
@@ -135,10 +127,6 @@ def test_auth_failure_and_unreachable_are_classified(edge: EdgeFactory, lab: Thr
     assert result.error_kind is PushError.unreachable
 
 
-LAB_SUBINTERFACE = pytest.mark.xfail(
-    reason="lab refuses `no interface <port>.<vlan>` (treats sub-interfaces as physical)",
-    strict=True,
-)
 HANDOFF = {"vlan_id": 120, "address": "10.77.0.1/24", "description": "Guest WiFi"}
 OTHER_CHANGES = [
     pytest.param("cisco_ios", QosProfileChange(site="hq", profile="standard"), id="ios-qos"),
@@ -150,13 +138,11 @@ OTHER_CHANGES = [
         "cisco_ios",
         VlanHandoffChange.model_validate({"site": "hq", **HANDOFF}),
         id="ios-vlan",
-        marks=LAB_SUBINTERFACE,
     ),
     pytest.param(
         "arista_eos",
         VlanHandoffChange.model_validate({"site": "branch3", **HANDOFF}),
         id="eos-vlan",
-        marks=LAB_SUBINTERFACE,
     ),
     pytest.param(
         "juniper_junos",
@@ -198,15 +184,9 @@ def test_collected_state(edge: EdgeFactory, platform: str) -> None:
     assert (state.route_count or 0) > 0
 
 
-LAB_JUNOS_UNITS = pytest.mark.xfail(
-    reason="lab `show interfaces` (Junos) lists unit 0 only, not the VLAN units",
-    strict=True,
-)
-
-
 @pytest.mark.parametrize(
     "platform",
-    ["arista_eos", "cisco_ios", pytest.param("juniper_junos", marks=LAB_JUNOS_UNITS)],
+    ["arista_eos", "cisco_ios", "juniper_junos"],
 )
 def test_vlan_handoff_is_verified_up(edge: EdgeFactory, platform: str) -> None:
     _, device, credential = edge(platform)

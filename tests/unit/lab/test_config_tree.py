@@ -108,3 +108,51 @@ def test_split_junos_keeps_quoted_strings() -> None:
         "description",
         '"WAN link"',
     ]
+
+
+def test_set_config_keeps_hierarchy_order_when_a_statement_is_set_again() -> None:
+    config = SetConfig.from_lines(
+        [
+            "set system host-name r1",
+            "set interfaces ge-0/0/0 description WAN",
+            "set interfaces ge-0/0/0 unit 0 bandwidth 100m",
+            "set interfaces ge-0/0/0 unit 0 family inet address 192.0.2.1/30",
+            "set routing-options autonomous-system 65001",
+            "set interfaces lo0 unit 0 family inet address 10.255.0.1/32",  # joins interfaces
+            "set system ntp server 192.0.2.10",  # grouped with system
+        ]
+    )
+    original = list(config.statements)
+    assert original == [
+        "system host-name r1",
+        "system ntp server 192.0.2.10",
+        "interfaces ge-0/0/0 description WAN",
+        "interfaces ge-0/0/0 unit 0 bandwidth 100m",
+        "interfaces ge-0/0/0 unit 0 family inet address 192.0.2.1/30",
+        "interfaces lo0 unit 0 family inet address 10.255.0.1/32",
+        "routing-options autonomous-system 65001",
+    ]
+    candidate = config.copy()
+    assert candidate.delete("interfaces ge-0/0/0 unit 0 bandwidth") == 1
+    assert candidate.set("interfaces ge-0/0/0 unit 0 bandwidth 150m")
+    assert candidate.statements.index("interfaces ge-0/0/0 unit 0 bandwidth 150m") == 3
+    candidate.delete("interfaces ge-0/0/0 unit 0 bandwidth 150m")
+    candidate.set("interfaces ge-0/0/0 unit 0 bandwidth 100m")
+    assert candidate == config  # back to the exact text, not just the same statements
+    candidate.delete("interfaces ge-0/0/0")  # a whole subtree comes back in place too
+    for statement in reversed(original[2:5]):
+        candidate.set(statement)
+    assert candidate.statements == original
+    candidate.set("interfaces ge-0/0/1 unit 120 vlan-id 120")  # new: last among its siblings
+    assert candidate.statements[6] == "interfaces ge-0/0/1 unit 120 vlan-id 120"
+    candidate.set("interfaces ge-0/0/0 unit 120 vlan-id 120")
+    assert candidate.statements[5] == "interfaces ge-0/0/0 unit 120 vlan-id 120"
+    assert config.statements == original  # copies are independent
+
+
+def test_set_config_keyed_replacement_stays_in_place() -> None:
+    config = SetConfig()
+    config.set("system host-name a", "system host-name")
+    config.set("system domain-name example.net", "system domain-name")
+    config.set("system host-name b", "system host-name")
+    assert config.statements == ["system host-name b", "system domain-name example.net"]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from services.lab.config_tree import ConfigTree
 from services.lab.platforms.arista_eos_grammar import EOS_GRAMMAR
 from services.lab.platforms.cisco_ios_grammar import IOS_GRAMMAR
@@ -94,3 +96,21 @@ def test_junos_statements() -> None:
     assert spec is None and index == 0
     assert valid_path(["interfaces", "ge-0/0/0"])
     assert not valid_path(["frobnicate"])
+
+
+@pytest.mark.parametrize(
+    ("grammar", "port", "sub"),
+    [
+        (IOS_GRAMMAR, "GigabitEthernet0/1", "GigabitEthernet0/1.120"),
+        (EOS_GRAMMAR, "Ethernet2", "Ethernet2.120"),
+    ],
+)
+def test_sub_interfaces_can_be_removed_physical_ports_cannot(
+    grammar: Grammar, port: str, sub: str
+) -> None:
+    tree, _ = push(grammar, [f"interface {port}", f"interface {sub}", "description guest"])
+    refused = apply_line(grammar, tree, [Frame("global")], f"no interface {port}")
+    assert not refused.ok and refused.message == "% Removal of physical interfaces is not permitted"
+    removed = apply_line(grammar, tree, [Frame("global")], f"no interface {sub}")
+    assert removed.ok and removed.changed
+    assert tree.flat() == [f"interface {port}"]

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import time
+from ipaddress import IPv4Interface
 
 import pytest
 
+from services.lab.config_tree import SetConfig
 from services.lab.platforms import get_cli
 from tests.unit.lab.conftest import WAN, make_device
 
@@ -46,3 +48,34 @@ def test_counters_grow_with_time() -> None:
     device.state.booted_at = time.monotonic() - 100
     wan = get_cli("cisco_ios").snapshot(device).interface(WAN["cisco_ios"])
     assert wan is not None and wan.in_packets == int(100 * 1_000_000 / 8 / 500)
+
+
+def test_junos_units_are_interfaces_that_follow_their_port() -> None:
+    device = make_device("juniper_junos")
+    running = device.state.running
+    assert isinstance(running, SetConfig)
+    before = get_cli("juniper_junos").snapshot(device).routes.connected
+    unit = "interfaces ge-0/0/1 unit 120"
+    running.set(f'{unit} description "Guest WiFi"')
+    running.set(f"{unit} vlan-id 120")
+    running.set(f"{unit} family inet address 10.77.0.1/24")
+    snap = get_cli("juniper_junos").snapshot(device)
+    port = snap.interface("ge-0/0/1")
+    sub = snap.interface("ge-0/0/1.120")
+    assert port is not None and sub is not None and sub.up
+    assert port.config.address is not None  # unit 0's address stays on the port
+    assert port.config.address != sub.config.address
+    assert (sub.config.parent, sub.config.vlan_id, sub.config.description) == (
+        "ge-0/0/1",
+        120,
+        "Guest WiFi",
+    )
+    assert sub.config.address == IPv4Interface("10.77.0.1/24")
+    assert snap.routes.connected == before + 1
+    device.state.link_down.add("ge-0/0/1")
+    sub = get_cli("juniper_junos").snapshot(device).interface("ge-0/0/1.120")
+    assert sub is not None and sub.status == "down"
+    device.state.link_down.clear()
+    running.set(f"{unit} disable")
+    sub = get_cli("juniper_junos").snapshot(device).interface("ge-0/0/1.120")
+    assert sub is not None and sub.status == "administratively down"
