@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -204,7 +205,16 @@ def _rule_error(path: Path, root: yaml.Node | None, problems: list[tuple[Loc, st
 
 
 def load_rules(path: Path) -> RuleSet:
-    """Read and validate one rule file."""
+    """Read and validate one rule file (parsed once per version of the file)."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise RuleError(f"{path}: cannot read ({exc.strerror})") from None
+    return _load_rules(path, st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=128)
+def _load_rules(path: Path, _size: int, _mtime_ns: int) -> RuleSet:
     try:
         text = path.read_text()
     except OSError as exc:

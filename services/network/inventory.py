@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -142,10 +143,46 @@ def _section(path: Path, kind: str) -> tuple[dict[str, Any], dict[str, int]]:
     return data, lines
 
 
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """What identifies a version of a tenant folder's files: name, size, mtime."""
+    stamp = []
+    for name in ("hosts.yaml", "groups.yaml", "defaults.yaml"):
+        try:
+            st = (folder / name).stat()
+        except OSError:
+            continue
+        stamp.append((name, st.st_size, st.st_mtime_ns))
+    return tuple(stamp)
+
+
+@lru_cache(maxsize=256)
+def _load_cached(
+    inventories: Path,
+    tenant: str,
+    known: frozenset[str] | None,
+    stamp: tuple[tuple[str, int, int], ...],
+) -> TenantInventory:
+    return _load_tenant(inventories, tenant, None if known is None else set(known))
+
+
 def load_tenant(
     inventories: Path, tenant: str, known_credentials: set[str] | None = None
 ) -> TenantInventory:
-    """Load and validate inventories/<tenant>/; raise InventoryError naming file and host."""
+    """Load and validate inventories/<tenant>/; raise InventoryError naming file and host.
+
+    Parsed once per version of the files: activities of every chunk reuse it. Callers treat
+    the result as read-only.
+    """
+    known = None if known_credentials is None else frozenset(known_credentials)
+    folder = inventories / tenant
+    if not TENANT_NAME.match(tenant):
+        return _load_tenant(inventories, tenant, known_credentials)
+    return _load_cached(inventories, tenant, known, _stamp(folder))
+
+
+def _load_tenant(
+    inventories: Path, tenant: str, known_credentials: set[str] | None = None
+) -> TenantInventory:
     if not TENANT_NAME.match(tenant):
         raise InventoryError(f"tenant name {tenant!r} must be lower-case letters, digits and -")
     folder = inventories / tenant

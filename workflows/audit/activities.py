@@ -88,25 +88,15 @@ class AuditActivities:
     def _audit_one(
         self, request: AuditChunkInput, inventory: TenantInventory, rules: RuleSet, item: Collected
     ) -> DeviceAudit:
+        """Compare first, then write the backup version and the result in one transaction."""
         device = inventory.device(item.device)
-        version: int | None = None
-        running_hash: str | None = None
         intended_hash: str | None = None
         report: DeviceCompliance
-        if item.status is not Reachability.ok or item.output is None:
+        reachable = item.status is Reachability.ok and item.output is not None
+        if not reachable:
             report = unreachable(device, f"{item.status.value}: {item.error or 'no output'}")
         else:
-            with self.sessions.begin() as session:
-                stored = store_running(
-                    session,
-                    tenant=device.tenant,
-                    device=device.name,
-                    platform=device.platform,
-                    running=item.output,
-                    run_id=request.run_id,
-                )
-            version, running_hash = stored.version, stored.content_hash
-            running = get_platform(device.platform).strip_volatile(item.output)
+            running = get_platform(device.platform).strip_volatile(item.output or "")
             try:
                 intended = renderer_for(self.settings.templates_path).render_device(device)
             except TemplateError as exc:
@@ -115,6 +105,18 @@ class AuditActivities:
                 intended_hash = _sha256(intended)
                 report = compare_device(device, running, intended, rules)
         with self.sessions.begin() as session:
+            stored = (
+                store_running(
+                    session,
+                    tenant=device.tenant,
+                    device=device.name,
+                    platform=device.platform,
+                    running=item.output or "",
+                    run_id=request.run_id,
+                )
+                if reachable
+                else None
+            )
             report_repo.record_device(
                 session,
                 report_id=request.report_id,
@@ -124,16 +126,16 @@ class AuditActivities:
                 status=report.status,
                 score=report.score,
                 result=report.model_dump(mode="json"),
-                backup_version=version,
-                running_hash=running_hash,
+                backup_version=stored.version if stored else None,
+                running_hash=stored.content_hash if stored else None,
                 intended_hash=intended_hash,
             )
         return DeviceAudit(
             device=device.name,
             status=report.status,
             score=report.score,
-            backup_version=version,
-            running_hash=running_hash,
+            backup_version=stored.version if stored else None,
+            running_hash=stored.content_hash if stored else None,
         )
 
     @activity.defn(name="finish_audit")
