@@ -343,7 +343,8 @@ class ChangeActivities:
             backup = backup_repo.get_backup(
                 session, tenant=request.tenant, device=request.device, version=version
             )
-        assert backup is not None
+        if backup is None:
+            raise _fail(LookupError(f"pre-change backup v{version} of {request.device} is missing"))
         running = fetch_running(device, credential, timeout=self.settings.device_timeout)
         if not same_config(device.platform, running, backup.content):
             commands = restore_commands(plan, running, backup.content)

@@ -14,7 +14,9 @@ class ChangeInput(BaseModel):
     tenant: str
     change_id: str
     device_task_queue: str = "netwave-devices"
-    approval_poll_hours: float = Field(default=0, ge=0, description="0: use the contract's expiry")
+    approval_timeout_hours: float = Field(
+        default=0, ge=0, description="0: use the contract's expiry"
+    )
 
 
 class PlanInput(BaseModel):

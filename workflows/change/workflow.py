@@ -177,7 +177,9 @@ class ChangeWorkflow:
             "awaiting_approval", "policy", detail={"revision": plan.revision, "reason": plan.reason}
         )
         hours = (
-            (self._input.approval_poll_hours if self._input else 0) or plan.expire_after_hours or 72
+            (self._input.approval_timeout_hours if self._input else 0)
+            or plan.expire_after_hours
+            or 72
         )
         try:
             await workflow.wait_condition(
