@@ -155,7 +155,7 @@ async def _default_schedules(settings: Settings) -> list[str]:
 
 @app.command()
 def demo() -> None:
-    """Start the embedded stack, back up every lab tenant end to end, print a summary."""
+    """Start the stack; back up and audit every lab tenant, apply two changes; print summaries."""
     from services.demo import run_demo
     from services.devstack import StackError
 

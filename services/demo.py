@@ -1,4 +1,4 @@
-"""`make demo`: start the embedded stack, back up every lab tenant through the API, summarise."""
+"""`make demo`: start the stack; back up, audit and change the lab tenants through the API."""
 
 from __future__ import annotations
 

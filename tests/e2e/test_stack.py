@@ -38,6 +38,8 @@ def test_demo_backs_up_every_tenant_and_exits_zero(stack_settings: Settings) -> 
     for tenant in ("acme", "globex", "initech"):
         assert tenant in result.stdout
     assert "Fleet backup" in result.stdout
+    assert "Compliance of acme" in result.stdout and "ntp server 203.0.113.123" in result.stdout
+    assert "Capacity changes" in result.stdout and result.stdout.count("verified") >= 2
     for port in (stack_settings.api_port, stack_settings.lab_control_port):
         assert not port_taken("127.0.0.1", port), "demo left a child running"
 
