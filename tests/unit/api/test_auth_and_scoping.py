@@ -113,7 +113,7 @@ def test_database_holds_no_plaintext_token(client: TestClient, api_settings: Set
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT * FROM api_tokens")).fetchall()
     assert rows and all(token not in " ".join(map(str, row)) for row in rows)
-    secret_part = token.rsplit("_", 1)[1]
+    secret_part = token.split("_", 2)[2]
     assert all(secret_part not in " ".join(map(str, row)) for row in rows)
 
 
