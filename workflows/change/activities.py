@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from pydantic import ValidationError
@@ -11,7 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from services.changes.contract import TenantContract, load_contract
-from services.changes.plan import DevicePlan, plan_change, restore_commands, same_config
+from services.changes.plan import DevicePlan, plan_change, restore_commands, same_config, sha256
 from services.changes.policy import PolicyDecision, decide
 from services.changes.remediation import RemediationRequest, plan_remediation
 from services.changes.requests import ChangeRequest, parse_request, validate_request
@@ -23,6 +22,7 @@ from services.core.secrets import Credential, SecretsProvider
 from services.core.settings import Settings
 from services.network.backup import store_running
 from services.network.inventory import Device, TenantInventory, load_tenant
+from services.network.platforms import get_platform
 from services.network.push import fetch_running, push_config
 from services.network.render import renderer_for
 from services.network.state import (
@@ -137,7 +137,7 @@ class ChangeActivities:
         except NetwaveError as exc:
             raise _fail(exc) from None
         documents = [p.model_dump(mode="json") for p in plans]
-        digest = hashlib.sha256(json.dumps(documents, sort_keys=True).encode()).hexdigest()
+        digest = sha256(json.dumps(documents, sort_keys=True))
         with self.sessions.begin() as session:
             plan = change_repo.add_plan(
                 session,
@@ -164,13 +164,15 @@ class ChangeActivities:
             )
         if plan is None:
             return False
-        _change, parsed, _inventory, _contract = self._context(request.tenant, request.change_id)
         for doc in plan.devices:
             planned = DevicePlan.model_validate(doc)
             device, credential = self._device(request.tenant, planned.device)
             running = fetch_running(device, credential, timeout=self.settings.device_timeout)
-            now = self._plan_device(device, running, parsed)
-            if now.running_hash != planned.running_hash:
+            # The same hash the plan took: no need to plan again just to compare.
+            if (
+                sha256(get_platform(device.platform).strip_volatile(running))
+                != planned.running_hash
+            ):
                 return False
         return True
 
@@ -311,16 +313,20 @@ class ChangeActivities:
         if isinstance(parsed, RemediationRequest):
             running = fetch_running(device, credential, timeout=self.settings.device_timeout)
             left = self._plan_device(device, running, parsed).commands
-            result = VerifyResult(
-                ok=not left and after.interfaces.keys() >= before.interfaces.keys(),
-                checks=[
-                    VerifyCheck(
-                        name="compliant",
-                        ok=not left,
-                        detail="features match the golden config" if not left else f"{left}",
-                    )
-                ],
-            )
+            lost = sorted(before.interfaces.keys() - after.interfaces.keys())
+            checks = [
+                VerifyCheck(
+                    name="compliant",
+                    ok=not left,
+                    detail=f"still to push: {left}" if left else "features match the golden config",
+                ),
+                VerifyCheck(
+                    name="interfaces",
+                    ok=not lost,
+                    detail=f"missing after the change: {lost}" if lost else "all still present",
+                ),
+            ]
+            result = VerifyResult(ok=all(c.ok for c in checks), checks=checks)
         else:
             result = verify_change(parsed, before, after, device.data)
         failed = [f"{c.name}: {c.detail}" for c in result.checks if not c.ok]
