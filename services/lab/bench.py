@@ -52,6 +52,14 @@ class BenchResult:
     max_seconds: float
     lab_rss_mb: float
     lab_start_seconds: float
+    lab_cpu_ms_per_device: float
+    client_cpu_ms_per_device: float
+
+    @property
+    def client_bound_median_seconds(self) -> float:
+        """Little's law: with `workers` sessions in flight and the client's one interpreter
+        spending `client_cpu_ms_per_device` per session, no lab can answer faster than this."""
+        return round(self.workers * self.client_cpu_ms_per_device / 1000, 3)
 
     def targets_met(self) -> dict[str, bool]:
         return {
@@ -62,7 +70,12 @@ class BenchResult:
         }
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "targets": TARGETS, "targets_met": self.targets_met()}
+        return {
+            **asdict(self),
+            "client_bound_median_seconds": self.client_bound_median_seconds,
+            "targets": TARGETS,
+            "targets_met": self.targets_met(),
+        }
 
 
 def nornir_for_specs(specs: Iterable[DeviceSpec], workers: int) -> Nornir:
@@ -185,9 +198,14 @@ def run_bench(devices: int = 1000, workers: int = 50, base_port: int | None = No
             sampler.start()
             specs = specs_from_inventories(root / "inventories", FileSecretsProvider(secrets))
             nr = nornir_for_specs(specs, workers)
+            lab_process = psutil.Process(proc.pid)
+            lab_cpu_before = sum(lab_process.cpu_times()[:2])
+            client_cpu_before = time.process_time()
             begin = time.monotonic()
             results = nr.run(task=collect_running)
             wall = time.monotonic() - begin
+            client_cpu = time.process_time() - client_cpu_before
+            lab_cpu = sum(lab_process.cpu_times()[:2]) - lab_cpu_before
             sampler.done.set()
             sampler.join()
         finally:
@@ -208,6 +226,8 @@ def run_bench(devices: int = 1000, workers: int = 50, base_port: int | None = No
         max_seconds=round(times[-1], 3) if times else 0.0,
         lab_rss_mb=round(sampler.peak / 1024 / 1024, 1),
         lab_start_seconds=round(lab_start, 2),
+        lab_cpu_ms_per_device=round(lab_cpu * 1000 / devices, 2),
+        client_cpu_ms_per_device=round(client_cpu * 1000 / devices, 2),
     )
 
 

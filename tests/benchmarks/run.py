@@ -22,17 +22,20 @@ from tests.benchmarks.audit_scale import run_audit_scale
 OUT = Path("var") / "bench"
 
 
-def lab_rows(sizes: list[int]) -> list[dict[str, Any]]:
+def lab_rows(sizes: list[int], workers: int = 50) -> list[dict[str, Any]]:
     rows = []
     for devices in sizes:
-        r = run_bench(devices=devices, workers=50)
+        r = run_bench(devices=devices, workers=workers)
         rows.append(
             {
-                "scenario": f"lab collect {devices}",
+                "scenario": f"lab collect {devices} ({workers} threads)",
                 "wall s": r.wall_seconds,
                 "median ms": round(r.median_seconds * 1000, 1),
                 "p95 ms": round(r.p95_seconds * 1000, 1),
                 "lab RSS MB": round(r.lab_rss_mb, 1),
+                "lab CPU ms/dev": r.lab_cpu_ms_per_device,
+                "client CPU ms/dev": r.client_cpu_ms_per_device,
+                "client-bound median ms": round(r.client_bound_median_seconds * 1000),
                 "failed": r.failed,
                 "targets met": all(r.targets_met().values()) if devices >= 1000 else "-",
             }
@@ -81,10 +84,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="netwave-bench-") as tmp:
         results = {
             "cores": os.cpu_count(),
-            "lab": lab_rows(lab_sizes),
+            "lab": lab_rows(lab_sizes) + lab_rows(lab_sizes, workers=10),
             "audit": audit_rows(audit_sizes, Path(tmp)),
         }
-    print_table(console, "Lab: Nornir (50 threads) collects show running-config", results["lab"])
+    print_table(console, "Lab: Nornir collects show running-config", results["lab"])
     print_table(console, "Audit: netwave end to end vs bare Nornir+Netmiko", results["audit"])
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
