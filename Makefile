@@ -7,7 +7,7 @@ NETWAVE := $(VENV)/bin/netwave
 STAMP := $(VENV)/.netwave-installed
 TEST_STAMP := $(VENV)/.netwave-test-installed
 
-.PHONY: demo test up lab bench lint typecheck clean install
+.PHONY: demo test up lab bench lint typecheck clean install realnet
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ lab: $(STAMP)
 ## make bench: benchmarks that print numbers and ratios (not part of make test)
 bench: $(TEST_STAMP)
 	$(PY) -m tests.benchmarks.run
+
+## make realnet: as root, FRR routers in network namespaces: up, the realnet tests, down
+realnet: $(TEST_STAMP)
+	$(PY) -m tests.realnet
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check services workflows tests

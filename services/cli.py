@@ -176,6 +176,52 @@ def db_upgrade() -> None:
     console.print("database is up to date")
 
 
+@app.command()
+def health(
+    api: Annotated[bool, typer.Option("--api", help="ask the running API's GET /healthz")] = False,
+) -> None:
+    """Exit 0 when the database and Temporal answer (container health checks), else 1."""
+    import httpx
+
+    settings = get_settings()
+    if api:
+        host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::") else settings.api_host
+        try:
+            reply = httpx.get(f"http://{host}:{settings.api_port}/healthz", timeout=5)
+        except httpx.HTTPError as exc:
+            raise _fail(f"the API on {host}:{settings.api_port} does not answer: {exc}") from None
+        console.print(reply.text)
+        raise typer.Exit(0 if reply.status_code == 200 else 1)
+    status = asyncio.run(_dependency_health(settings))
+    console.print(" ".join(f"{name}={state}" for name, state in status.items()))
+    raise typer.Exit(0 if all(state == "ok" for state in status.values()) else 1)
+
+
+async def _dependency_health(settings: Settings) -> dict[str, str]:
+    from sqlalchemy import text
+
+    from services.core.temporal import connect
+    from services.store.db import make_engine
+
+    status: dict[str, str] = {}
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        status["database"] = "ok"
+    except Exception as exc:  # a health check reports, never raises
+        status["database"] = f"error: {type(exc).__name__}"
+    finally:
+        engine.dispose()
+    try:
+        client = await asyncio.wait_for(connect(settings), timeout=5)
+        await client.service_client.check_health()
+        status["temporal"] = "ok"
+    except Exception as exc:
+        status["temporal"] = f"error: {type(exc).__name__}"
+    return status
+
+
 @token_app.command("create")
 def token_create(
     role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")],

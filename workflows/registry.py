@@ -13,6 +13,9 @@ from workflows.audit.activities import AuditActivities
 from workflows.audit.workflow import ComplianceAuditWorkflow
 from workflows.backup.activities import BackupActivities
 from workflows.backup.workflow import FleetBackupWorkflow
+from workflows.campaign.activities import CampaignActivities
+from workflows.campaign.device import DeviceRolloutWorkflow, DeviceUpgradeWorkflow
+from workflows.campaign.workflow import CampaignWorkflow
 from workflows.change.activities import ChangeActivities
 from workflows.change.device import DeviceChangeWorkflow
 from workflows.change.workflow import ChangeWorkflow
@@ -22,6 +25,9 @@ WORKFLOWS: list[type] = [
     ComplianceAuditWorkflow,
     ChangeWorkflow,
     DeviceChangeWorkflow,
+    CampaignWorkflow,
+    DeviceUpgradeWorkflow,
+    DeviceRolloutWorkflow,
 ]
 
 
@@ -32,7 +38,22 @@ def device_activities(
     backup = BackupActivities(settings, sessions, provider)
     audit = AuditActivities(settings, sessions, provider)
     change = ChangeActivities(settings, sessions, provider)
+    campaign = CampaignActivities(settings, sessions, provider)
     return [
+        campaign.campaign_plan,
+        campaign.campaign_status,
+        campaign.campaign_device_status,
+        campaign.upgrade_pre_check,
+        campaign.campaign_backup,
+        campaign.upgrade_stage,
+        campaign.upgrade_set_boot,
+        campaign.upgrade_reload,
+        campaign.upgrade_wait,
+        campaign.upgrade_post_check,
+        campaign.rollout_pre_check,
+        campaign.rollout_push,
+        campaign.rollout_verify,
+        campaign.rollout_rollback,
         change.plan_change,
         change.plan_is_current,
         change.set_change_status,

@@ -24,6 +24,7 @@ PLATFORM_MAX_WAN_MBPS: dict[str, int] = {
     "cisco_ios": 10_000,
     "arista_eos": 100_000,
     "juniper_junos": 10_000,
+    "frr": 100_000,  # zebra's `bandwidth (1-100000)`, in Mbps
 }
 EDGE_ROLE = "edge"
 SITE = r"^[a-z0-9][a-z0-9_-]{0,62}$"

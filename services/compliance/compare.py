@@ -28,6 +28,7 @@ ComparisonFactory = Callable[[str, str, str], Comparison]  # (platform, running,
 COMPARISONS: dict[str, ComparisonFactory] = {
     "cisco_ios": HierComparison,
     "arista_eos": HierComparison,
+    "frr": HierComparison,
     "juniper_junos": SetLineComparison,
 }
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hier_config import HConfig, MatchRule, Platform, get_hconfig, get_hconfig_driver
-from hier_config.models import IdempotentCommandsRule, NegationDefaultWithRule, NegationSubRule
+from hier_config.models import (
+    IdempotentCommandsRule,
+    NegationDefaultWithRule,
+    NegationSubRule,
+    PerLineSubRule,
+)
 from hier_config.platforms.driver_base import HConfigDriverBase
 
 from services.core.errors import DeviceError
@@ -12,6 +19,7 @@ from services.core.errors import DeviceError
 HIER_PLATFORMS: dict[str, tuple[Platform, int]] = {
     "cisco_ios": (Platform.CISCO_IOS, 1),
     "arista_eos": (Platform.ARISTA_EOS, 3),
+    "frr": (Platform.CISCO_IOS, 1),
 }
 
 # Commands where the new value simply replaces the old one: remediation pushes the new line
@@ -74,13 +82,41 @@ def _tune(driver: HConfigDriverBase, indentation: int) -> HConfigDriverBase:
     return driver
 
 
+def _frr(driver: HConfigDriverBase) -> HConfigDriverBase:
+    """FRR closes every section with a top-level `exit` and prints its version: not config."""
+    rules = driver.rules
+    dropped = [
+        PerLineSubRule(search=r"^exit$", replace=""),
+        PerLineSubRule(search=r"^frr (version|defaults) .*", replace=""),
+    ]
+    idempotent = [
+        IdempotentCommandsRule(match_rules=(MatchRule(startswith="log syslog"),)),
+        IdempotentCommandsRule(
+            match_rules=(MatchRule(startswith="router bgp"), MatchRule(startswith="bgp router-id"))
+        ),
+    ]
+    driver.rules = rules.model_copy(
+        update={
+            "per_line_sub": [*rules.per_line_sub, *dropped],
+            "idempotent_commands": [*rules.idempotent_commands, *idempotent],
+        }
+    )
+    return driver
+
+
+# Platform-specific rules on top of the shared tuning, keyed by netwave platform.
+PLATFORM_RULES: dict[str, Callable[[HConfigDriverBase], HConfigDriverBase]] = {"frr": _frr}
+
+
 def driver_for(platform: str) -> HConfigDriverBase:
     """A fresh, tuned hier_config driver for an IOS-style netwave platform."""
     try:
         hier_platform, indentation = HIER_PLATFORMS[platform]
     except KeyError:
         raise DeviceError(f"platform {platform!r} has no hier_config driver") from None
-    return _tune(get_hconfig_driver(hier_platform), indentation)
+    driver = _tune(get_hconfig_driver(hier_platform), indentation)
+    extra = PLATFORM_RULES.get(platform)
+    return extra(driver) if extra is not None else driver
 
 
 def parse(driver: HConfigDriverBase, text: str) -> HConfig:

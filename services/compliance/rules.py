@@ -25,6 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from services.compliance.yaml_lines import Loc, locate
 from services.core.errors import RuleError
+from services.network.inventory import YAML_LOADER
 from services.network.platforms import PLATFORMS
 
 RULE_FILE = "compliance.yaml"
@@ -169,8 +170,10 @@ def _cross_checks(rules: RuleSet) -> list[tuple[Loc, str]]:
 def parse_rules(text: str, path: Path) -> RuleSet:
     """Validate rule-file text; errors name `path:line: field: problem`."""
     try:
-        root = yaml.compose(text)
-        data: Any = yaml.safe_load(text)
+        # The libyaml loader bounds nesting depth: a deeply nested file is a YAMLError, not a
+        # RecursionError of the pure-Python composer.
+        root = yaml.compose(text, Loader=YAML_LOADER)
+        data: Any = yaml.load(text, Loader=YAML_LOADER)  # a safe loader (C or Python)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

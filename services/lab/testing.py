@@ -187,4 +187,7 @@ def write_remapped_inventories(src: Path, dst: Path, ports: dict[str, int]) -> P
                     if name in ports:
                         host["port"] = ports[name]
             (out / file.name).write_text(yaml.safe_dump(data, sort_keys=False))
+    for shared in src.glob("*.yaml"):  # fleet-wide files such as the image catalogue
+        dst.mkdir(parents=True, exist_ok=True)
+        (dst / shared.name).write_text(shared.read_text())
     return dst

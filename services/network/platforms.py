@@ -67,6 +67,15 @@ register(
     )
 )
 
+# FRRouting's vtysh: an IOS-like shell, driven by Netmiko's cisco_ios driver.
+FRR_VOLATILE = (
+    r"^Building configuration\.\.\.\s*$",
+    r"^Current configuration:\s*$",
+    r"^frr version ",
+    r"^frr defaults ",
+)
+register(Platform("frr", "cisco_ios", "ios", "show running-config", volatile=FRR_VOLATILE))
+
 
 def get_platform(name: str) -> Platform:
     try:

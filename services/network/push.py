@@ -92,11 +92,18 @@ class _SaveFailed(Exception):
 IOS_ERRORS = (
     r"^% ?(Invalid|Incomplete|Ambiguous|Error|Unknown|Cannot|Bad)|^% .*not (permitted|allowed)"
 )
+# vtysh: `% Unknown command: ...`, `% Command incomplete: ...`, `% Invalid ...`, `% Malformed ...`
+FRR_ERRORS = (
+    r"^% ?(Unknown command|Command incomplete|Ambiguous command|Invalid|Malformed|Can't|Cannot"
+    r"|Error|There is no)"
+)
 JUNOS_ERRORS = r"syntax error|unknown command|missing argument|invalid value|^error:"
 
 PUSH_DRIVERS: dict[str, PushDriver] = {
     "cisco_ios": PushDriver(IOS_ERRORS, finish=_finish_ios, enable=True),
     "arista_eos": PushDriver(IOS_ERRORS, finish=_finish_ios, enable=True),
+    # vtysh is always privileged; `write memory` saves the integrated frr.conf.
+    "frr": PushDriver(FRR_ERRORS, finish=_finish_ios),
     # A clean candidate first, so the commit holds our lines and nothing left by others.
     "juniper_junos": PushDriver(
         JUNOS_ERRORS,

@@ -1,4 +1,4 @@
-"""Intended config: render a device's Jinja2 templates (templates/<device_type>/) from inventory.
+"""Intended config: render a device's Jinja2 templates (templates/<platform>/) from inventory.
 
 Templates see the device's merged inventory data (host over groups over defaults) plus `name`,
 `tenant`, `platform`, `site` and `role`. Undefined variables, template bugs and unsafe values
@@ -91,7 +91,7 @@ class Renderer:
     def features(self, platform: str) -> tuple[str, ...]:
         """Feature names of a platform: the templates its base.j2 includes, in order."""
         if platform not in self._features:
-            name = f"{get_platform(platform).device_type}/{ENTRY}"
+            name = f"{get_platform(platform).name}/{ENTRY}"
             try:
                 source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
                 ast = self.env.parse(source, name, name)
@@ -118,7 +118,7 @@ class Renderer:
         return self._render(device, f"{feature}.j2")
 
     def _template(self, platform: str, name: str) -> jinja2.Template:
-        key = f"{get_platform(platform).device_type}/{name}"
+        key = f"{get_platform(platform).name}/{name}"
         if key not in self._templates:
             self._templates[key] = self.env.get_template(key)
         return self._templates[key]

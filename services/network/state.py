@@ -208,6 +208,12 @@ STATE_COMMANDS: dict[str, StateCommands] = {
 }
 
 
+def register_state_commands(platform: str, commands: StateCommands) -> StateCommands:
+    """Plug in the show commands and parsers of a platform kept in its own module."""
+    STATE_COMMANDS[platform] = commands
+    return commands
+
+
 def state_commands(platform: str) -> StateCommands:
     try:
         return STATE_COMMANDS[platform]
@@ -328,3 +334,7 @@ def verify_change(
             )
         )
     return VerifyResult(ok=all(check.ok for check in checks), checks=checks)
+
+
+# Platforms whose parsers live in their own module register themselves on import.
+import services.network.parsers_frr  # noqa: E402, F401

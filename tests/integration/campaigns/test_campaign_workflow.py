@@ -1,0 +1,293 @@
+"""OS upgrade campaigns end to end: API -> CampaignWorkflow on a real Temporal server -> the lab."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from fastapi.testclient import TestClient
+from temporalio.testing import WorkflowEnvironment
+
+from services.api.main import create_app
+from services.bootstrap import prepare_local
+from services.core.settings import Settings
+from services.lab.testing import ThreadedLab
+from tests.integration.backup.test_fleet_backup import scoped, workers
+from tests.utils.api import bearer, make_token
+
+FINAL = {"completed", "halted", "cancelled", "failed"}
+IOS = [
+    "acme-branch1-r1",
+    "acme-hq-r1",
+    "globex-nyc-r2",
+    "globex-par-r1",
+    "initech-aus-r1",
+    "initech-dal-r2",
+]
+TARGET = "17.9.4a"
+
+
+@pytest.fixture
+def campaign_settings(lab_settings: Settings, temporal_env: WorkflowEnvironment) -> Settings:
+    settings = scoped(lab_settings, temporal_env)
+    prepare_local(settings)
+    return settings
+
+
+@pytest_asyncio.fixture
+async def running_workers(
+    temporal_env: WorkflowEnvironment, campaign_settings: Settings
+) -> AsyncIterator[None]:
+    async with workers(temporal_env.client, campaign_settings):
+        yield
+
+
+@pytest.fixture
+def api(campaign_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(campaign_settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def tokens(campaign_settings: Settings) -> dict[str, dict[str, str]]:
+    return {
+        "engineer": bearer(make_token(campaign_settings, "engineer")),
+        "approver": bearer(make_token(campaign_settings, "approver")),
+        "admin": bearer(make_token(campaign_settings, "admin")),
+        "acme": bearer(make_token(campaign_settings, "tenant", tenant="acme")),
+    }
+
+
+def spec(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "ios-17-9",
+        "kind": "os_upgrade",
+        "targets": {"platforms": ["cisco_ios"]},
+        "target_versions": {"cisco_ios": TARGET},
+        "strategy": {"canary_size": 1, "wave_size": 3, "max_concurrency": 3},
+        "respect_windows": False,
+        "reload_timeout_seconds": 20,
+        "post_check": {"settle_seconds": 3},
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(body.get(key), dict):
+            body[key] = {**body[key], **value}
+        else:
+            body[key] = value
+    return body
+
+
+async def call(api: TestClient, method: str, path: str, **kwargs: Any) -> Any:
+    return await asyncio.to_thread(lambda: api.request(method, path, **kwargs))
+
+
+async def launch(api: TestClient, headers: dict[str, str], body: dict[str, Any]) -> str:
+    response = await call(api, "POST", "/v1/campaigns", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["campaign"]["id"])
+
+
+async def wait_for(
+    api: TestClient,
+    campaign_id: str,
+    headers: dict[str, str],
+    done: Any,
+    timeout: float = 120,
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = await call(api, "GET", f"/v1/campaigns/{campaign_id}", headers=headers)
+        doc: dict[str, Any] = response.json()
+        if done(doc):
+            return doc
+        assert time.monotonic() < deadline, doc["campaign"]["status"]
+        await asyncio.sleep(0.3)
+
+
+def finished(doc: dict[str, Any]) -> bool:
+    return doc["campaign"]["status"] in FINAL
+
+
+def statuses(doc: dict[str, Any]) -> dict[str, str]:
+    return {d["device"]: d["status"] for d in doc["devices"]}
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_upgrade_every_ios_router_canary_first_and_skip_those_on_target(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    body = spec(
+        targets={"platforms": ["cisco_ios", "arista_eos"]},
+        target_versions={"cisco_ios": TARGET, "arista_eos": "4.28.3M"},
+    )
+    campaign_id = await launch(api, tokens["admin"], body)
+    doc = await wait_for(api, campaign_id, tokens["engineer"], finished)
+    assert doc["campaign"]["status"] == "completed", doc["campaign"]
+    result = statuses(doc)
+    eos = [name for name in result if name not in IOS]
+    assert {result[name] for name in IOS} == {"upgraded"}, doc["devices"]
+    assert eos and {result[name] for name in eos} == {"skipped"}
+    assert doc["waves"][0]["canary"] and doc["waves"][0]["devices"] == 1
+    for name in IOS:
+        assert lab.version(name) == TARGET
+        assert len(lab.record(name).reloads) == 1
+    for name in eos:
+        assert lab.record(name).reloads == [] and lab.record(name).config_sessions == []
+    devices = {d["device"]: d for d in doc["devices"]}
+    assert devices["acme-hq-r1"]["from_version"] == "17.6.5"
+    assert devices["acme-hq-r1"]["backup_version"] is not None
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_canary_failure_rolls_back_and_stops_before_wave_one(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    # The canary is the first device of the first tenant: acme-branch1-r1.
+    lab.set_fault("acme-branch1-r1", interface_down_after_reload="wan")
+    campaign_id = await launch(api, tokens["admin"], spec())
+    doc = await wait_for(api, campaign_id, tokens["engineer"], finished)
+    assert doc["campaign"]["status"] == "halted"
+    assert "canary" in doc["campaign"]["summary"]["reason"]
+    result = statuses(doc)
+    assert result["acme-branch1-r1"] == "rolled_back", doc["devices"]
+    assert lab.version("acme-branch1-r1") == "17.6.5"
+    assert len(lab.record("acme-branch1-r1").reloads) == 2  # the upgrade and the rollback
+    for name in IOS[1:]:
+        assert result[name] == "not_started"
+        record = lab.record(name)
+        assert record.reloads == [] and record.config_sessions == [] and record.copies == []
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_exceeded_budget_halts_the_remaining_waves(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    lab.set_fault("acme-branch1-r1", wrong_version_after_reload="previous")
+    lab.set_fault("globex-nyc-r2", interface_down_after_reload="wan")
+    body = spec(strategy={"canary_size": 0, "wave_size": 3, "max_failures": 1})
+    campaign_id = await launch(api, tokens["admin"], body)
+    doc = await wait_for(api, campaign_id, tokens["engineer"], finished)
+    assert doc["campaign"]["status"] == "halted", doc["campaign"]
+    assert "budget" in doc["campaign"]["summary"]["reason"]
+    result = statuses(doc)
+    first_wave = [d["device"] for d in doc["devices"] if d["wave"] == 0]
+    assert set(first_wave) == {"acme-branch1-r1", "globex-nyc-r2", "initech-aus-r1"}
+    assert result["acme-branch1-r1"] in {"rolled_back", "failed"}
+    assert result["globex-nyc-r2"] == "rolled_back"
+    assert result["initech-aus-r1"] == "upgraded"
+    for name in (d["device"] for d in doc["devices"] if d["wave"] == 1):
+        assert result[name] == "not_started"
+        assert lab.record(name).reloads == [] and lab.record(name).config_sessions == []
+        assert lab.version(name) == "17.6.5"
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_pause_resume_then_cancel(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    body = spec(strategy={"canary_size": 0, "wave_size": 2, "max_concurrency": 1})
+    campaign_id = await launch(api, tokens["admin"], body)
+    await wait_for(
+        api, campaign_id, tokens["engineer"], lambda d: "running" in statuses(d).values()
+    )
+    paused = await call(api, "POST", f"/v1/campaigns/{campaign_id}/pause", headers=tokens["engineer"])
+    doc = await wait_for(api, campaign_id, tokens["engineer"], lambda d: True)
+    assert paused.status_code == 200, (paused.text, doc)
+    again = await call(api, "POST", f"/v1/campaigns/{campaign_id}/pause", headers=tokens["engineer"])
+    assert again.status_code == 409
+    # In flight finishes; nothing new starts while paused.
+    doc = await wait_for(
+        api,
+        campaign_id,
+        tokens["engineer"],
+        lambda d: "running" not in statuses(d).values(),
+    )
+    assert doc["campaign"]["status"] == "paused"
+    await asyncio.sleep(2)
+    doc = await wait_for(api, campaign_id, tokens["engineer"], lambda d: True)
+    done = [n for n, s in statuses(doc).items() if s == "upgraded"]
+    assert len(done) == 1, statuses(doc)
+    resumed = await call(
+        api, "POST", f"/v1/campaigns/{campaign_id}/resume", headers=tokens["engineer"]
+    )
+    assert resumed.status_code == 200
+    await wait_for(
+        api,
+        campaign_id,
+        tokens["engineer"],
+        lambda d: list(statuses(d).values()).count("upgraded") >= 2,
+    )
+    cancelled = await call(
+        api, "POST", f"/v1/campaigns/{campaign_id}/cancel", headers=tokens["engineer"]
+    )
+    assert cancelled.status_code == 200
+    doc = await wait_for(api, campaign_id, tokens["engineer"], finished)
+    assert doc["campaign"]["status"] == "cancelled"
+    result = statuses(doc)
+    untouched = [n for n, s in result.items() if s == "not_started"]
+    assert untouched, result
+    assert set(result.values()) <= {"upgraded", "not_started"}
+    for name in untouched:
+        assert lab.record(name).reloads == [] and lab.version(name) == "17.6.5"
+    for name in (n for n, s in result.items() if s == "upgraded"):
+        assert len(lab.record(name).reloads) == 1
+    later = await call(api, "POST", f"/v1/campaigns/{campaign_id}/resume", headers=tokens["engineer"])
+    assert later.status_code == 409
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_approval_gate_after_the_canary_and_four_eyes(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    body = spec(
+        targets={"tenants": ["acme"], "platforms": ["cisco_ios"]},
+        strategy={"approve_after_canary": True},
+    )
+    campaign_id = await launch(api, tokens["admin"], body)
+    doc = await wait_for(
+        api,
+        campaign_id,
+        tokens["engineer"],
+        lambda d: d["campaign"]["status"] == "awaiting_approval",
+    )
+    assert statuses(doc) == {"acme-branch1-r1": "upgraded", "acme-hq-r1": "pending"}
+    own = await call(api, "POST", f"/v1/campaigns/{campaign_id}/approve", headers=tokens["admin"])
+    assert own.status_code == 403
+    by_tenant = await call(
+        api, "POST", f"/v1/campaigns/{campaign_id}/approve", headers=tokens["acme"]
+    )
+    assert by_tenant.status_code == 403
+    approved = await call(
+        api,
+        "POST",
+        f"/v1/campaigns/{campaign_id}/approve",
+        json={"comment": "canary looks good"},
+        headers=tokens["approver"],
+    )
+    assert approved.status_code == 200, approved.text
+    doc = await wait_for(api, campaign_id, tokens["engineer"], finished)
+    assert doc["campaign"]["status"] == "completed"
+    assert statuses(doc) == {"acme-branch1-r1": "upgraded", "acme-hq-r1": "upgraded"}
+
+
+async def test_bad_campaigns_are_refused_with_the_field_named(
+    api: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
+    unknown = spec(target_versions={"cisco_ios": "99.1.1"})
+    response = await call(api, "POST", "/v1/campaigns", json=unknown, headers=tokens["admin"])
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-2:] == ["target_versions", "cisco_ios"]
+    nobody = spec(targets={"tenants": ["nosuch"]})
+    response = await call(api, "POST", "/v1/campaigns", json=nobody, headers=tokens["admin"])
+    assert response.status_code == 422 and "nosuch" in response.text
+    response = await call(api, "POST", "/v1/campaigns", json=spec(), headers=tokens["engineer"])
+    assert response.status_code == 403  # only an admin may ignore maintenance windows
+    response = await call(api, "POST", "/v1/campaigns", json=spec(), headers=tokens["acme"])
+    assert response.status_code == 403
+    no_version = {k: v for k, v in spec().items() if k != "target_versions"}
+    response = await call(api, "POST", "/v1/campaigns", json=no_version, headers=tokens["admin"])
+    assert response.status_code == 422 and "target_versions" in response.text

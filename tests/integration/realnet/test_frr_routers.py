@@ -1,0 +1,221 @@
+"""netwave's workflows against real FRRouting routers: backup, audit, change, rollback.
+
+The tests run in file order on one realnet; the last one tears it down and checks that
+nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from fastapi.testclient import TestClient
+from temporalio.testing import WorkflowEnvironment
+
+from services.api.main import create_app
+from services.changes.plan import same_config
+from services.core.secrets import Credential, FileSecretsProvider
+from services.core.settings import Settings
+from services.network.inventory import Device
+from services.network.platforms import get_platform
+from services.network.push import fetch_running, push_config
+from services.network.state import DeviceState, collect_state
+from services.store.db import get_engine, make_session_factory
+from services.store.repos import backups as backup_repo
+from services.store.repos import changes as change_repo
+from tests.integration.audit.test_compliance_audit import audit, feature, results
+from tests.integration.backup.test_fleet_backup import run_backup, workers
+from tests.realnet.net import RealNet
+from tests.realnet.topology import SITE_OF_CHANGE, TENANT, WAN_INTERFACE, links_of
+from tests.utils.api import bearer, make_token
+
+FINAL = {"verified", "rolled_back", "failed", "rejected", "expired"}
+CHANGED = "rt1"  # the edge router of SITE_OF_CHANGE
+TIMEOUT = 15.0
+
+
+@pytest_asyncio.fixture
+async def running_workers(
+    temporal_env: WorkflowEnvironment, realnet_settings: Settings
+) -> AsyncIterator[None]:
+    async with workers(temporal_env.client, realnet_settings):
+        yield
+
+
+@pytest.fixture
+def api(realnet_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(realnet_settings)) as client:
+        yield client
+
+
+def login(net: RealNet, name: str) -> tuple[Device, Credential]:
+    device = net.device(name)
+    return device, FileSecretsProvider(net.secrets_file).resolve(device.credential)
+
+
+def all_established(state: DeviceState) -> bool:
+    return bool(state.bgp) and all(n.established for n in state.bgp.values())
+
+
+async def submit_and_run(
+    api: TestClient, settings: Settings, body: dict[str, Any], timeout: float = 90
+) -> dict[str, Any]:
+    """Submit a change as the tenant, open its window as an admin, wait for its final status."""
+    tenant = bearer(make_token(settings, "tenant", tenant=TENANT))
+    admin = bearer(make_token(settings, "admin"))
+    created = await asyncio.to_thread(
+        lambda: api.post(f"/v1/tenants/{TENANT}/changes", json=body, headers=tenant)
+    )
+    assert created.status_code == 201, created.text
+    path = f"/v1/tenants/{TENANT}/changes/{created.json()['change']['id']}"
+    await wait_status(api, path, tenant, {"scheduled"}, timeout)
+    opened = await asyncio.to_thread(
+        lambda: api.post(f"{path}/override-window", json={"reason": "realnet"}, headers=admin)
+    )
+    assert opened.status_code == 200, opened.text
+    return await wait_status(api, path, tenant, FINAL, timeout)
+
+
+async def wait_status(
+    api: TestClient, path: str, headers: dict[str, str], wanted: set[str], timeout: float
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        doc: dict[str, Any] = await asyncio.to_thread(lambda: api.get(path, headers=headers).json())
+        if doc["change"]["status"] in wanted:
+            return doc
+        assert time.monotonic() < deadline, f"still {doc['change']['status']}, wanted {wanted}"
+        await asyncio.sleep(0.3)
+
+
+async def test_backup_of_every_router(
+    temporal_env: WorkflowEnvironment, realnet: RealNet, realnet_settings: Settings
+) -> None:
+    async with workers(temporal_env.client, realnet_settings):
+        first = await run_backup(temporal_env.client, realnet_settings, tenants=[TENANT])
+        second = await run_backup(temporal_env.client, realnet_settings, tenants=[TENANT])
+    assert first.counts == {"backed_up": len(realnet.names)}, first.devices
+    # FRR's header lines (`frr version`, `Building configuration...`) are not config changes.
+    assert second.counts == {"unchanged": len(realnet.names)}, second.devices
+    sessions = make_session_factory(get_engine(realnet_settings.database_url))
+    with sessions() as session:
+        stored = backup_repo.get_backup(session, tenant=TENANT, device=CHANGED, version=1)
+    assert stored is not None
+    assert "router bgp 65101" in stored.content and "hostname rt1" in stored.content
+
+
+async def test_audit_finds_drift_injected_through_vtysh(
+    temporal_env: WorkflowEnvironment, realnet: RealNet, realnet_settings: Settings
+) -> None:
+    drifted = "rt2"
+    async with workers(temporal_env.client, realnet_settings):
+        first = await audit(temporal_env, realnet_settings, TENANT)
+        clean = results(realnet_settings, TENANT, first.report_id)
+        assert {d: r["status"] for d, r in clean.items()} == dict.fromkeys(
+            realnet.names, "compliant"
+        ), clean
+
+        realnet.configure(
+            drifted,
+            "ip route 198.51.100.0/24 Null0",
+            "log syslog warnings",
+            "router bgp 65102",
+            "neighbor 10.0.1.1 description changed by hand",
+        )
+        second = await audit(temporal_env, realnet_settings, TENANT)
+        found = results(realnet_settings, TENANT, second.report_id)
+        assert found[drifted]["status"] == "drift"
+        assert {d: r["status"] for d, r in found.items() if d != drifted} == {
+            "rt1": "compliant",
+            "rt3": "compliant",
+        }
+        static = feature(found[drifted], "static_routes")
+        assert static["extra"] == ["ip route 198.51.100.0/24 Null0"]
+        logging = feature(found[drifted], "logging")
+        assert (logging["missing"], logging["extra"]) == (
+            ["log syslog informational"],
+            ["log syslog warnings"],
+        )
+        assert feature(found[drifted], "bgp")["status"] == "drift"
+        assert feature(found[drifted], "interfaces")["status"] == "compliant"
+
+        remediation: list[str] = []
+        for name in ("static_routes", "logging", "bgp"):
+            lines = feature(found[drifted], name)["remediation"]
+            assert isinstance(lines, list)
+            remediation += lines
+        assert "no ip route 198.51.100.0/24 Null0" in remediation
+        device, credential = login(realnet, drifted)
+        pushed = await asyncio.to_thread(
+            push_config, device, credential, remediation, timeout=TIMEOUT
+        )
+        assert pushed.ok, (pushed, remediation)
+        third = await audit(temporal_env, realnet_settings, TENANT)
+    fixed = results(realnet_settings, TENANT, third.report_id)
+    assert fixed[drifted]["status"] == "compliant", fixed[drifted]
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_capacity_change_keeps_bgp_established(
+    api: TestClient, realnet: RealNet, realnet_settings: Settings
+) -> None:
+    device, credential = login(realnet, CHANGED)
+    before = await asyncio.to_thread(collect_state, device, credential, timeout=TIMEOUT)
+    assert all_established(before), before.bgp
+    assert len(before.bgp) == len(links_of(CHANGED))
+
+    body = {"kind": "wan_bandwidth", "site": SITE_OF_CHANGE, "bandwidth_mbps": 250}
+    doc = await submit_and_run(api, realnet_settings, body)
+    assert doc["change"]["status"] == "verified", doc["change"]
+    statuses = [e["to_status"] for e in doc["events"]]
+    assert statuses == ["submitted", "planned", "approved", "scheduled", "applying", "verified"]
+    (plan,) = doc["plan"]["devices"]
+    assert plan["commands"] == [f"interface {WAN_INTERFACE}", " bandwidth 250"], plan
+
+    after = await asyncio.to_thread(collect_state, device, credential, timeout=TIMEOUT)
+    assert all_established(after), after.bgp
+    assert after.bgp.keys() == before.bgp.keys()
+    assert after.interfaces[WAN_INTERFACE].bandwidth_kbps == 250_000
+    running = await asyncio.to_thread(fetch_running, device, credential, timeout=TIMEOUT)
+    assert " bandwidth 250" in running.splitlines()
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_failed_verify_rolls_back_to_the_backup(
+    api: TestClient, realnet: RealNet, realnet_settings: Settings
+) -> None:
+    device, credential = login(realnet, CHANGED)
+    (wan_link, *_) = links_of(CHANGED)
+    peer = wan_link.peer(CHANGED)
+    before = await asyncio.to_thread(fetch_running, device, credential, timeout=TIMEOUT)
+    # The far end of the WAN goes dark: the post-check `wan_up` must fail after the push.
+    realnet.set_link(peer, wan_link.interface(peer), up=False)
+    try:
+        body = {"kind": "wan_bandwidth", "site": SITE_OF_CHANGE, "bandwidth_mbps": 400}
+        doc = await submit_and_run(api, realnet_settings, body)
+    finally:
+        realnet.set_link(peer, wan_link.interface(peer), up=True)
+    assert doc["change"]["status"] == "rolled_back", doc["change"]
+    assert "verify failed" in doc["change"]["failure"] and "wan_up" in doc["change"]["failure"]
+
+    sessions = make_session_factory(get_engine(realnet_settings.database_url))
+    with sessions() as session:
+        (link,) = change_repo.backups_of(session, tenant=TENANT, change_id=doc["change"]["id"])
+        backup = backup_repo.get_backup(
+            session, tenant=TENANT, device=CHANGED, version=link.backup_version
+        )
+    assert backup is not None
+    running = await asyncio.to_thread(fetch_running, device, credential, timeout=TIMEOUT)
+    strip = get_platform("frr").strip_volatile
+    assert same_config("frr", running, backup.content)
+    assert strip(running) == strip(backup.content) == strip(before)
+
+
+def test_teardown_leaves_nothing_behind(realnet: RealNet) -> None:
+    realnet.stop()
+    assert realnet.leftovers() == []
+    realnet.stop()  # idempotent: the fixture's own teardown runs it again

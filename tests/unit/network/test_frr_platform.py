@@ -1,0 +1,143 @@
+"""Platform `frr`: vtysh JSON state parsers, templates, config parsing and error patterns."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from services.changes.plan import same_config
+from services.compliance.hier import driver_for, parse
+from services.core.errors import DeviceError
+from services.network.inventory import Device
+from services.network.parsers_frr import frr_bgp, frr_interfaces, frr_routes
+from services.network.platforms import get_platform
+from services.network.push import error_pattern
+from services.network.render import renderer_for
+from services.network.state import STATE_COMMANDS, parse_state
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+
+INTERFACES = {
+    "eth1": {"administrativeStatus": "up", "operationalStatus": "up", "bandwidth": 100},
+    "eth2": {"administrativeStatus": "up", "operationalStatus": "down"},
+    "lan0": {"administrativeStatus": "down", "pseudoInterface": True},
+}
+BGP = {
+    "ipv4Unicast": {
+        "peers": {
+            "10.0.1.2": {"state": "Established", "pfxRcd": 2},
+            "10.0.3.1": {"state": "Active", "pfxRcd": 0},
+        }
+    }
+}
+RUNNING = """Building configuration...
+
+Current configuration:
+!
+frr version 8.4.4
+frr defaults traditional
+hostname rt1
+log syslog informational
+!
+interface eth1
+ bandwidth 100
+ ip address 10.0.1.1/30
+exit
+!
+interface lan0
+ ip address 172.16.1.1/24
+exit
+!
+router bgp 65101
+ neighbor 10.0.1.2 remote-as 65102
+ !
+ address-family ipv4 unicast
+  network 172.16.1.0/24
+ exit-address-family
+exit
+!
+end
+"""
+
+
+def test_state_parsers_read_frr_json() -> None:
+    interfaces = frr_interfaces(json.dumps(INTERFACES))
+    assert interfaces["eth1"].up and interfaces["eth1"].bandwidth_kbps == 100_000
+    assert not interfaces["eth2"].up and not interfaces["lan0"].up
+    bgp = frr_bgp(json.dumps(BGP))
+    assert bgp["10.0.1.2"].established and bgp["10.0.1.2"].prefixes == 2
+    assert bgp["10.0.3.1"].state == "Active" and bgp["10.0.3.1"].prefixes is None
+    assert frr_bgp("") == {} and frr_bgp("{}") == {}
+    assert frr_routes('{"routes": [], "routesTotal": 7}') == 7
+
+
+def test_state_is_registered_and_refuses_garbage() -> None:
+    commands = STATE_COMMANDS["frr"]
+    outputs = {
+        commands.interfaces[0]: json.dumps(INTERFACES),
+        commands.bgp[0]: json.dumps(BGP),
+        commands.routes[0]: '{"routesTotal": 3}',
+    }
+    assert parse_state("frr", outputs).route_count == 3
+    with pytest.raises(DeviceError, match="did not answer JSON"):
+        frr_interfaces("% Unknown command: show interface json")
+
+
+def test_running_config_parses_without_frr_exit_lines() -> None:
+    tree = parse(driver_for("frr"), RUNNING)
+    top = [child.text for child in tree.children]
+    assert top == ["hostname rt1", "log syslog informational", "interface eth1",
+                   "interface lan0", "router bgp 65101"]  # fmt: skip
+    assert same_config("frr", RUNNING, RUNNING.replace("frr version 8.4.4", "frr version 9.1"))
+    assert get_platform("frr").strip_volatile(RUNNING).startswith("!\nhostname rt1")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["% Unknown command: foo", "% Command incomplete: neighbor 1.2.3.4", "% Invalid input"],
+)
+def test_error_patterns(answer: str) -> None:
+    assert re.search(error_pattern("frr"), answer, re.M)
+
+
+def test_templates_render_every_feature() -> None:
+    device = Device(
+        name="rt1",
+        tenant="t",
+        hostname="10.255.1.2",
+        port=22,
+        platform="frr",
+        credential="c",
+        data={
+            "asn": 65101,
+            "router_id": "192.168.255.1",
+            "wan": {
+                "interface": "eth1",
+                "address": "10.0.1.1/30",
+                "description": "to rt2",
+                "bandwidth_mbps": 100,
+            },
+            "lan": {"interface": "lan0", "address": "172.16.1.1/24", "description": "LAN"},
+            "bgp_neighbors": [{"ip": "10.0.1.2", "remote_as": 65102, "description": "rt2"}],
+            "static_routes": [{"prefix": "203.0.113.16/28", "next_hop": "Null0"}],
+        },
+    )
+    renderer = renderer_for(TEMPLATES)
+    assert renderer.features("frr") == (
+        "system", "logging", "static_routes", "interfaces", "bgp", "prefix_lists", "route_maps"
+    )  # fmt: skip
+    config = renderer.render_device(device)
+    for line in (
+        "hostname rt1",
+        "ip route 203.0.113.16/28 Null0",
+        " bandwidth 100",
+        " ip address 10.0.1.1/30",
+        " neighbor 10.0.1.2 remote-as 65102",
+        "  network 172.16.1.0/24",
+        "ip prefix-list LAN-OUT seq 5 permit 172.16.1.0/24",
+        " match ip address prefix-list LAN-OUT",
+    ):
+        assert line in config.splitlines(), line

@@ -1,0 +1,1 @@
+"""Upgrade campaigns: CampaignWorkflow and the per-device OS upgrade and config rollout runbooks."""

@@ -1,0 +1,427 @@
+"""Campaign activities: thin adapters over services.campaigns, services.network and the store.
+
+Every device step is safe to run again after a worker crash: staging skips an image already in
+flash, boot selection is declarative, a reload is committed in the database before it is sent
+and never sent twice, backups are idempotent per run id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from services.campaigns.budget import allowed_failures
+from services.campaigns.checks import compare_snapshots
+from services.campaigns.resolve import resolve_campaign
+from services.campaigns.spec import CampaignSpec
+from services.campaigns.targets import plan_waves
+from services.changes.plan import same_config
+from services.changes.remediation import plan_remediation
+from services.compliance.rules import tenant_rules
+from services.core.errors import NetwaveError
+from services.core.secrets import Credential, SecretsProvider
+from services.core.settings import Settings
+from services.network.backup import store_running
+from services.network.inventory import Device, load_all, load_tenant
+from services.network.push import connect, fetch_running, push_config
+from services.network.render import renderer_for
+from services.network.state import DeviceState, collect_state
+from services.network.upgrade import (
+    Image,
+    read_facts,
+    set_boot,
+    stage_image,
+    upgrade_driver,
+)
+from services.store.repos import audit as audit_repo
+from services.store.repos import backups as backup_repo
+from services.store.repos import campaigns as campaign_repo
+from services.store.repos import images as image_repo
+from workflows.campaign.models import (
+    BootInput,
+    CampaignPlan,
+    CampaignRef,
+    CampaignStatusInput,
+    DeviceRunInput,
+    DeviceStatusInput,
+    PreCheck,
+    ReloadInput,
+    StepResult,
+    WaitInput,
+)
+
+POLL_SECONDS = 1.0
+
+
+def _fail(message: str, kind: str = "PlanError") -> ApplicationError:
+    return ApplicationError(message, type=kind, non_retryable=True)
+
+
+class CampaignActivities:
+    """Holds the worker's settings, database sessions and secrets provider."""
+
+    def __init__(
+        self, settings: Settings, sessions: sessionmaker[Session], provider: SecretsProvider
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.provider = provider
+
+    def _device(self, run: DeviceRunInput) -> tuple[Device, Credential]:
+        device = load_tenant(self.settings.inventories_path, run.target.tenant).device(
+            run.target.device
+        )
+        return device, self.provider.resolve(device.credential)
+
+    def _record(self, run: DeviceRunInput, **values: object) -> None:
+        with self.sessions.begin() as session:
+            campaign_repo.update_device(
+                session,
+                campaign_id=run.campaign_id,
+                tenant=run.target.tenant,
+                device=run.target.device,
+                **values,  # type: ignore[arg-type]
+            )
+
+    # -- the campaign ----------------------------------------------------------------------
+    @activity.defn(name="campaign_plan")
+    def campaign_plan(self, ref: CampaignRef) -> CampaignPlan:
+        """Targets from the inventories, images from the catalogue, waves; devices recorded."""
+        with self.sessions() as session:
+            campaign = campaign_repo.get_campaign(session, campaign_id=ref.campaign_id)
+        try:
+            spec = CampaignSpec.model_validate(campaign.spec)
+            with self.sessions() as session:
+
+                def find(platform: str, version: str) -> Image | None:
+                    found = image_repo.find_image(session, platform=platform, version=version)
+                    return Image.model_validate(found.model_dump(exclude={"id"})) if found else None
+
+                targets, images = resolve_campaign(
+                    spec, load_all(self.settings.inventories_path), find
+                )
+        except (NetwaveError, ValidationError) as exc:
+            raise _fail(str(exc)) from None
+        waves = plan_waves(targets, spec.strategy.canary_size, spec.strategy.wave_size)
+        with self.sessions.begin() as session:
+            campaign_repo.add_devices(
+                session,
+                campaign_id=ref.campaign_id,
+                devices=[
+                    (t.tenant, t.device, t.platform, index)
+                    for index, wave in enumerate(waves)
+                    for t in wave
+                ],
+            )
+        return CampaignPlan(
+            spec=spec,
+            waves=waves,
+            images={
+                p: Image.model_validate(i.model_dump(exclude={"id"})) for p, i in images.items()
+            },
+            allowed_failures=allowed_failures(spec.strategy, len(targets)),
+        )
+
+    @activity.defn(name="campaign_status")
+    def campaign_status(self, request: CampaignStatusInput) -> None:
+        """The campaign's status (and devices never started); audit-logged together."""
+        with self.sessions.begin() as session:
+            campaign_repo.set_status(
+                session,
+                campaign_id=request.campaign_id,
+                status=request.status,  # type: ignore[arg-type]
+                summary=request.summary,
+            )
+            for target in request.not_started:
+                campaign_repo.update_device(
+                    session,
+                    campaign_id=request.campaign_id,
+                    tenant=target.tenant,
+                    device=target.device,
+                    status="not_started",
+                    detail=f"campaign {request.status} before this device started",
+                )
+            audit_repo.record(
+                session,
+                actor=request.actor,
+                action=f"campaign.{request.status}",
+                tenant=None,
+                object=f"campaign:{request.campaign_id}",
+                detail=request.summary or {},
+            )
+
+    @activity.defn(name="campaign_device_status")
+    def campaign_device_status(self, request: DeviceStatusInput) -> None:
+        with self.sessions.begin() as session:
+            campaign_repo.update_device(
+                session,
+                campaign_id=request.campaign_id,
+                tenant=request.target.tenant,
+                device=request.target.device,
+                status=request.status,  # type: ignore[arg-type]
+                step=request.step,
+                detail=request.detail,
+                **request.fields,
+            )
+
+    # -- OS upgrade steps ------------------------------------------------------------------
+    @activity.defn(name="upgrade_pre_check")
+    def upgrade_pre_check(self, run: DeviceRunInput) -> PreCheck:
+        """Reachable, current version, room in flash, a state snapshot; skip if on target."""
+        assert run.image is not None
+        device, credential = self._device(run)
+        self._record(run, status="running", step="pre_check", to_version=run.image.version)
+        facts = read_facts(device, credential, timeout=self.settings.device_timeout)
+        self._record(run, from_version=facts.version)
+        if facts.version == run.image.version:
+            return PreCheck(ok=True, skip=True, version=facts.version, detail="already on target")
+        if run.image.filename not in facts.files and facts.free_bytes < run.image.size:
+            return PreCheck(
+                ok=False,
+                version=facts.version,
+                detail=f"flash has {facts.free_bytes} bytes free; {run.image.filename} needs "
+                f"{run.image.size}",
+            )
+        state = collect_state(device, credential, timeout=self.settings.device_timeout)
+        return PreCheck(
+            ok=True,
+            version=facts.version,
+            boot_image=facts.boot_image,
+            before=state.model_dump(mode="json"),
+            detail=f"on {facts.version}, {facts.free_bytes} bytes free",
+        )
+
+    @activity.defn(name="campaign_backup")
+    def campaign_backup(self, run: DeviceRunInput) -> StepResult:
+        """The running config before the device is touched (idempotent per campaign)."""
+        self._record(run, step="backup")
+        device, credential = self._device(run)
+        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+        with self.sessions.begin() as session:
+            stored = store_running(
+                session,
+                tenant=run.target.tenant,
+                device=run.target.device,
+                platform=device.platform,
+                running=running,
+                run_id=f"campaign-{run.campaign_id}-{run.target.device}-pre",
+            )
+            campaign_repo.update_device(
+                session,
+                campaign_id=run.campaign_id,
+                tenant=run.target.tenant,
+                device=run.target.device,
+                backup_version=stored.version,
+            )
+        return StepResult(ok=True, data={"version": stored.version})
+
+    @activity.defn(name="upgrade_stage")
+    def upgrade_stage(self, run: DeviceRunInput) -> StepResult:
+        """Copy the image into flash (unless there with the right checksum) and verify it."""
+        assert run.image is not None
+        self._record(run, step="stage")
+        device, credential = self._device(run)
+        url = f"{self.settings.image_server_url.rstrip('/')}/{run.image.filename}"
+        result = stage_image(device, credential, run.image, url, self.settings.device_timeout)
+        return StepResult(ok=result.verified, detail=result.detail)
+
+    @activity.defn(name="upgrade_set_boot")
+    def upgrade_set_boot(self, request: BootInput) -> StepResult:
+        self._record(request.run, step="set_boot")
+        device, credential = self._device(request.run)
+        try:
+            set_boot(device, credential, request.image, request.fallback)
+        except NetwaveError as exc:
+            return StepResult(ok=False, detail=exc.message)
+        return StepResult(ok=True, detail=f"boots {request.image}")
+
+    @activity.defn(name="upgrade_reload")
+    def upgrade_reload(self, request: ReloadInput) -> StepResult:
+        """Reload once: the intent is committed before the command goes out, so a retry after a
+        crash finds it and never reloads the device a second time."""
+        run = request.run
+        self._record(run, step=request.once_key)
+        device, credential = self._device(run)
+        conn = connect(device, credential, self.settings.device_timeout)
+        try:
+            with self.sessions.begin() as session:
+                first = campaign_repo.mark_once(
+                    session,
+                    campaign_id=run.campaign_id,
+                    tenant=run.target.tenant,
+                    device=run.target.device,
+                    step=request.once_key,
+                )
+        except Exception:
+            with contextlib.suppress(Exception):
+                conn.disconnect()
+            raise
+        if not first:
+            with contextlib.suppress(Exception):
+                conn.disconnect()
+            return StepResult(ok=True, detail="reload already issued", data={"sent": False})
+        upgrade_driver(device.platform).reload(conn)
+        return StepResult(ok=True, detail="reload sent", data={"sent": True})
+
+    @activity.defn(name="upgrade_wait")
+    def upgrade_wait(self, request: WaitInput) -> StepResult:
+        """Wait for the device to go down and come back; heartbeats while it is away."""
+        run = request.run
+        self._record(run, step="wait_for_return")
+        device, credential = self._device(run)
+        details = activity.info().heartbeat_details
+        seen_down = bool(details and details[0])
+        deadline = time.monotonic() + run.reload_timeout_seconds
+        grace = min(30.0, run.reload_timeout_seconds / 4)
+        started = time.monotonic()
+        while time.monotonic() < deadline:
+            activity.heartbeat(seen_down)
+            try:
+                facts = read_facts(
+                    device, credential, timeout=min(10.0, self.settings.device_timeout)
+                )
+            except Exception:  # still reloading
+                seen_down = True
+                time.sleep(POLL_SECONDS)
+                continue
+            back = seen_down or facts.version == request.expect_version
+            if back or time.monotonic() - started > grace:
+                return StepResult(
+                    ok=facts.version == request.expect_version,
+                    detail=f"back on {facts.version}"
+                    + (
+                        ""
+                        if facts.version == request.expect_version
+                        else f", expected {request.expect_version}"
+                    ),
+                    data={"version": facts.version},
+                )
+            time.sleep(POLL_SECONDS)
+        raise _fail(
+            f"{run.target.device} did not come back within {run.reload_timeout_seconds:g} s",
+            "ReloadTimeout",
+        )
+
+    @activity.defn(name="upgrade_post_check")
+    def upgrade_post_check(self, run: DeviceRunInput) -> StepResult:
+        """Interfaces, BGP and routes against the pre-snapshot; BGP may take settle_seconds."""
+        self._record(run, step="post_check")
+        device, credential = self._device(run)
+        before = DeviceState.model_validate(run.before)
+        deadline = time.monotonic() + run.tolerance.settle_seconds
+        while True:
+            activity.heartbeat()
+            after = collect_state(device, credential, timeout=self.settings.device_timeout)
+            result = compare_snapshots(before, after, run.tolerance)
+            if result.ok or time.monotonic() >= deadline:
+                break
+            time.sleep(POLL_SECONDS)
+        failed = [f"{c.name}: {c.detail}" for c in result.checks if not c.ok]
+        return StepResult(ok=result.ok, detail="; ".join(failed) or "post-checks passed")
+
+    # -- config rollout steps --------------------------------------------------------------
+    def _rollout_commands(self, device: Device, running: str, features: list[str]) -> list[str]:
+        rules = tenant_rules(
+            self.settings.inventories_path,
+            device.tenant,
+            self.settings.templates_path / "compliance.yaml",
+        )
+        intended = renderer_for(self.settings.templates_path).render_device(device)
+        return plan_remediation(device, running, intended, rules, features).commands
+
+    @activity.defn(name="rollout_push")
+    def rollout_push(self, run: DeviceRunInput) -> StepResult:
+        """Render, diff and push the features; a retry that finds them applied pushes nothing."""
+        self._record(run, status="running", step="push")
+        device, credential = self._device(run)
+        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+        try:
+            commands = self._rollout_commands(device, running, run.features)
+        except NetwaveError as exc:
+            return StepResult(ok=False, detail=exc.message)
+        if not commands:
+            return StepResult(ok=True, detail="already as intended", data={"pushed": 0})
+        result = push_config(device, credential, commands, timeout=self.settings.device_timeout)
+        return StepResult(
+            ok=result.ok,
+            detail=result.error or f"pushed {result.pushed} lines",
+            data={"pushed": result.pushed},
+        )
+
+    @activity.defn(name="rollout_verify")
+    def rollout_verify(self, run: DeviceRunInput) -> StepResult:
+        self._record(run, step="verify")
+        device, credential = self._device(run)
+        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+        left = self._rollout_commands(device, running, run.features)
+        if left:
+            return StepResult(ok=False, detail=f"still differs from intended: {left[:5]}")
+        before = DeviceState.model_validate(run.before) if run.before else None
+        if before is not None:
+            after = collect_state(device, credential, timeout=self.settings.device_timeout)
+            result = compare_snapshots(before, after, run.tolerance)
+            if not result.ok:
+                failed = [f"{c.name}: {c.detail}" for c in result.checks if not c.ok]
+                return StepResult(ok=False, detail="; ".join(failed))
+        return StepResult(ok=True, detail="features match the intended config")
+
+    @activity.defn(name="rollout_pre_check")
+    def rollout_pre_check(self, run: DeviceRunInput) -> PreCheck:
+        self._record(run, status="running", step="pre_check")
+        device, credential = self._device(run)
+        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+        if not self._rollout_commands(device, running, run.features):
+            return PreCheck(ok=True, skip=True, detail="already as intended")
+        state = collect_state(device, credential, timeout=self.settings.device_timeout)
+        return PreCheck(ok=True, before=state.model_dump(mode="json"))
+
+    @activity.defn(name="rollout_rollback")
+    def rollout_rollback(self, run: DeviceRunInput) -> StepResult:
+        """Put the features back as the pre-rollout backup had them; confirm equality."""
+        self._record(run, step="rollback")
+        device, credential = self._device(run)
+        with self.sessions() as session:
+            row = campaign_repo.device_of(
+                session,
+                campaign_id=run.campaign_id,
+                tenant=run.target.tenant,
+                device=run.target.device,
+            )
+            backup = (
+                backup_repo.get_backup(
+                    session,
+                    tenant=run.target.tenant,
+                    device=run.target.device,
+                    version=row.backup_version,
+                )
+                if row.backup_version is not None
+                else None
+            )
+        if backup is None:
+            raise _fail(f"pre-rollout backup of {run.target.device} is missing")
+        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+        if not same_config(device.platform, running, backup.content):
+            rules = tenant_rules(
+                self.settings.inventories_path,
+                device.tenant,
+                self.settings.templates_path / "compliance.yaml",
+            )
+            commands = plan_remediation(
+                device, running, backup.content, rules, run.features
+            ).commands
+            result = push_config(device, credential, commands, timeout=self.settings.device_timeout)
+            if not result.ok:
+                return StepResult(ok=False, detail=f"rollback push failed: {result.error}")
+            running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+        equal = same_config(device.platform, running, backup.content)
+        return StepResult(
+            ok=equal,
+            detail="running config equals the pre-rollout backup"
+            if equal
+            else "rollback incomplete",
+        )

@@ -1,0 +1,219 @@
+"""The per-device runbooks of a campaign, each a child workflow durable on its own.
+
+OS upgrade: pre-check -> backup -> stage + checksum -> boot -> reload -> wait -> verify version
+-> post-checks; after a reload that went wrong: boot the previous image, reload, verify.
+Config rollout: pre-check -> backup -> push -> verify; on failure restore the backup.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.campaign.activities import CampaignActivities
+    from workflows.campaign.models import (
+        BootInput,
+        DeviceOutcome,
+        DeviceRunInput,
+        DeviceRunResult,
+        DeviceStatusInput,
+        PreCheck,
+        ReloadInput,
+        StepResult,
+        WaitInput,
+    )
+
+STEP_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=20),
+    maximum_attempts=4,
+    non_retryable_error_types=["PlanError", "ReloadTimeout", "CredentialError", "InventoryError"],
+)
+STEP_TIMEOUT = timedelta(minutes=10)
+COPY_TIMEOUT = timedelta(hours=2)
+HEARTBEAT = timedelta(seconds=30)
+
+
+class _Runbook:
+    """Shared by both runbooks: run a step on the device queue, record the outcome."""
+
+    def __init__(self) -> None:
+        self.step = "pending"
+
+    async def call(
+        self,
+        name: str,
+        arg: Any,
+        run: DeviceRunInput,
+        *,
+        timeout: timedelta = STEP_TIMEOUT,
+        heartbeat: timedelta | None = None,
+    ) -> Any:
+        self.step = name
+        return await workflow.execute_activity_method(
+            getattr(CampaignActivities, name),
+            arg,
+            task_queue=run.device_task_queue,
+            start_to_close_timeout=timeout,
+            heartbeat_timeout=heartbeat,
+            retry_policy=STEP_RETRY,
+        )
+
+    async def finish(
+        self, run: DeviceRunInput, outcome: DeviceOutcome, detail: str
+    ) -> DeviceRunResult:
+        self.step = outcome
+        await workflow.execute_activity_method(
+            CampaignActivities.campaign_device_status,
+            DeviceStatusInput(
+                campaign_id=run.campaign_id,
+                target=run.target,
+                status=outcome,
+                step="done",
+                detail=detail,
+            ),
+            task_queue=run.device_task_queue,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=STEP_RETRY,
+        )
+        return DeviceRunResult(
+            tenant=run.target.tenant, device=run.target.device, outcome=outcome, detail=detail
+        )
+
+
+def _why(exc: ActivityError) -> str:
+    cause = exc.cause
+    return cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
+
+
+@workflow.defn(name="DeviceUpgradeWorkflow")
+class DeviceUpgradeWorkflow(_Runbook):
+    @workflow.run
+    async def run(self, run: DeviceRunInput) -> DeviceRunResult:
+        image = run.image
+        if image is None:
+            return await self.finish(run, "failed", "no image for this platform")
+        try:
+            pre: PreCheck = await self.call("upgrade_pre_check", run, run)
+        except ActivityError as exc:
+            return await self.finish(run, "failed", f"pre-check: {_why(exc)}")
+        if pre.skip:
+            return await self.finish(run, "skipped", f"already on {pre.version}")
+        if not pre.ok:
+            return await self.finish(run, "failed", f"pre-check: {pre.detail}")
+        run = run.model_copy(
+            update={
+                "from_version": pre.version,
+                "previous_image": pre.boot_image,
+                "before": pre.before,
+            }
+        )
+        try:
+            await self.call("campaign_backup", run, run)
+            stage: StepResult = await self.call("upgrade_stage", run, run, timeout=COPY_TIMEOUT)
+        except ActivityError as exc:
+            return await self.finish(run, "failed", f"{self.step}: {_why(exc)}")
+        if not stage.ok:
+            return await self.finish(run, "failed", f"stage: {stage.detail}")
+        try:
+            boot: StepResult = await self.call(
+                "upgrade_set_boot",
+                BootInput(run=run, image=image.filename, fallback=run.previous_image),
+                run,
+            )
+            if not boot.ok:
+                return await self._rollback(run, f"set boot: {boot.detail}", reloaded=False)
+            await self.call("upgrade_reload", ReloadInput(run=run, once_key="upgrade_reload"), run)
+        except ActivityError as exc:
+            return await self._rollback(run, f"{self.step}: {_why(exc)}", reloaded=False)
+        try:
+            back: StepResult = await self._wait(run, image.version)
+        except ActivityError as exc:
+            # Unreachable after the reload: nothing can be done from here.
+            return await self.finish(run, "failed", f"reload: {_why(exc)}")
+        if not back.ok:
+            return await self._rollback(run, f"version: {back.detail}", reloaded=True)
+        try:
+            post: StepResult = await self.call(
+                "upgrade_post_check",
+                run,
+                run,
+                heartbeat=HEARTBEAT,
+                timeout=timedelta(seconds=run.tolerance.settle_seconds + 300),
+            )
+        except ActivityError as exc:
+            return await self._rollback(run, f"post-check: {_why(exc)}", reloaded=True)
+        if not post.ok:
+            return await self._rollback(run, f"post-check: {post.detail}", reloaded=True)
+        return await self.finish(run, "upgraded", f"{run.from_version} -> {image.version}")
+
+    async def _wait(self, run: DeviceRunInput, version: str) -> StepResult:
+        result: StepResult = await self.call(
+            "upgrade_wait",
+            WaitInput(run=run, expect_version=version),
+            run,
+            timeout=timedelta(seconds=run.reload_timeout_seconds + 120),
+            heartbeat=HEARTBEAT,
+        )
+        return result
+
+    async def _rollback(
+        self, run: DeviceRunInput, reason: str, *, reloaded: bool
+    ) -> DeviceRunResult:
+        """Boot the previous image again; reload only if the device was reloaded."""
+        if not run.previous_image or not run.from_version:
+            return await self.finish(run, "failed", f"{reason}; no previous image to roll back to")
+        try:
+            await self.call("upgrade_set_boot", BootInput(run=run, image=run.previous_image), run)
+            if not reloaded:
+                return await self.finish(run, "rolled_back", f"{reason}; boot restored")
+            await self.call("upgrade_reload", ReloadInput(run=run, once_key="rollback_reload"), run)
+            back = await self._wait(run, run.from_version)
+        except ActivityError as exc:
+            return await self.finish(run, "failed", f"{reason}; rollback: {_why(exc)}")
+        if back.ok:
+            return await self.finish(run, "rolled_back", f"{reason}; back on {run.from_version}")
+        return await self.finish(run, "failed", f"{reason}; rollback: {back.detail}")
+
+    @workflow.query(name="step")
+    def current_step(self) -> str:
+        return self.step
+
+
+@workflow.defn(name="DeviceRolloutWorkflow")
+class DeviceRolloutWorkflow(_Runbook):
+    @workflow.run
+    async def run(self, run: DeviceRunInput) -> DeviceRunResult:
+        try:
+            pre: PreCheck = await self.call("rollout_pre_check", run, run)
+        except ActivityError as exc:
+            return await self.finish(run, "failed", f"pre-check: {_why(exc)}")
+        if pre.skip:
+            return await self.finish(run, "skipped", pre.detail)
+        run = run.model_copy(update={"before": pre.before})
+        try:
+            await self.call("campaign_backup", run, run)
+            push: StepResult = await self.call("rollout_push", run, run)
+            reason = f"push: {push.detail}"
+            if push.ok:
+                verify: StepResult = await self.call("rollout_verify", run, run)
+                if verify.ok:
+                    return await self.finish(run, "applied", push.detail)
+                reason = f"verify: {verify.detail}"
+        except ActivityError as exc:
+            reason = f"{self.step}: {_why(exc)}"
+        try:
+            back: StepResult = await self.call("rollout_rollback", run, run)
+        except ActivityError as exc:
+            return await self.finish(run, "failed", f"{reason}; rollback: {_why(exc)}")
+        outcome: DeviceOutcome = "rolled_back" if back.ok else "failed"
+        return await self.finish(run, outcome, f"{reason}; rollback: {back.detail}")
+
+    @workflow.query(name="step")
+    def current_step(self) -> str:
+        return self.step

@@ -1,0 +1,326 @@
+"""CampaignWorkflow: an OS upgrade or config rollout in canary + waves.
+
+plan -> wave 0 (canary) -> [approval gate] -> wave 1..N, each device a child workflow, at most
+max_concurrency at once (max_per_tenant per tenant), each inside its tenant's maintenance
+window. A canary failure stops the campaign; failures beyond the budget halt it; devices not
+started stay untouched. pause / resume / cancel / approve are workflow updates: a paused or
+cancelled campaign starts no new device, devices in flight finish their runbook safely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from services.campaigns.budget import FAILED_OUTCOMES
+    from services.campaigns.targets import Target
+    from workflows.campaign.activities import CampaignActivities
+    from workflows.campaign.device import DeviceRolloutWorkflow, DeviceUpgradeWorkflow
+    from workflows.campaign.models import (
+        CampaignInput,
+        CampaignPlan,
+        CampaignProgress,
+        CampaignRef,
+        CampaignResult,
+        CampaignStatusInput,
+        ControlInput,
+        DeviceRunInput,
+        DeviceRunResult,
+        DeviceStatusInput,
+        WaveProgress,
+    )
+    from workflows.change.models import WindowInput, WindowOut
+
+QUICK = timedelta(minutes=2)
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_attempts=5,
+    non_retryable_error_types=["PlanError", "NotFound", "NoWindow"],
+)
+FINAL = ("completed", "halted", "cancelled", "failed")
+
+
+@workflow.defn(name="CampaignWorkflow")
+class CampaignWorkflow:
+    def __init__(self) -> None:
+        self._progress = CampaignProgress()
+        self._input: CampaignInput | None = None
+        self._paused = False
+        self._cancelled = False
+        self._approved = False
+        self._results: dict[str, DeviceRunResult] = {}
+        self._tenant_slots: dict[str, asyncio.Semaphore] = {}
+        self._global_slots = asyncio.Semaphore(1)
+        self._at_gate = False
+
+    # -- helpers ---------------------------------------------------------------------------
+    async def _status(
+        self,
+        status: str,
+        *,
+        actor: str = "netwave",
+        reason: str = "",
+        not_started: list[Target] | None = None,
+    ) -> None:
+        assert self._input is not None
+        self._progress.status = status
+        if reason:
+            self._progress.reason = reason
+        await workflow.execute_activity_method(
+            CampaignActivities.campaign_status,
+            CampaignStatusInput(
+                campaign_id=self._input.campaign_id,
+                status=status,
+                actor=actor,
+                summary=self._summary(),
+                not_started=not_started or [],
+            ),
+            task_queue=self._input.device_task_queue,
+            start_to_close_timeout=QUICK,
+            retry_policy=RETRY,
+        )
+
+    def _summary(self) -> dict[str, object]:
+        counts: dict[str, int] = {}
+        for state in self._progress.devices.values():
+            counts[state] = counts.get(state, 0) + 1
+        return {
+            "reason": self._progress.reason,
+            "counts": counts,
+            "failures": self._progress.failures,
+            "allowed_failures": self._progress.allowed_failures,
+            "waves": len(self._progress.waves),
+            "current_wave": self._progress.current_wave,
+        }
+
+    async def _device_status(self, target: Target, status: str, detail: str) -> None:
+        assert self._input is not None
+        await workflow.execute_activity_method(
+            CampaignActivities.campaign_device_status,
+            DeviceStatusInput(
+                campaign_id=self._input.campaign_id, target=target, status=status, detail=detail
+            ),
+            task_queue=self._input.device_task_queue,
+            start_to_close_timeout=QUICK,
+            retry_policy=RETRY,
+        )
+
+    # -- the campaign ----------------------------------------------------------------------
+    @workflow.run
+    async def run(self, request: CampaignInput) -> CampaignResult:
+        self._input = request
+        try:
+            plan: CampaignPlan = await workflow.execute_activity_method(
+                CampaignActivities.campaign_plan,
+                CampaignRef(campaign_id=request.campaign_id),
+                task_queue=request.device_task_queue,
+                start_to_close_timeout=timedelta(minutes=10),
+                retry_policy=RETRY,
+            )
+        except ActivityError as exc:
+            cause = exc.cause
+            reason = cause.message if isinstance(cause, ApplicationError) else str(exc)
+            await self._status("failed", reason=f"plan: {reason}")
+            return self._result()
+        strategy = plan.spec.strategy
+        self._progress.allowed_failures = plan.allowed_failures
+        canary = strategy.canary_size > 0
+        self._progress.waves = [
+            WaveProgress(index=i, canary=canary and i == 0, devices=len(w))
+            for i, w in enumerate(plan.waves)
+        ]
+        for wave in plan.waves:
+            for target in wave:
+                self._progress.devices[target.key] = "pending"
+        self._global_slots = asyncio.Semaphore(strategy.max_concurrency)
+
+        stop_reason = ""
+        for index, wave in enumerate(plan.waves):
+            if index > 0 and strategy.pause_between_waves_seconds > 0:
+                await self._sleep_unless_cancelled(strategy.pause_between_waves_seconds)
+            if self._cancelled:
+                break
+            self._progress.current_wave = index
+            results = await asyncio.gather(*(self._run_device(plan, t, index) for t in wave))
+            wave_failures = sum(1 for r in results if r.outcome in FAILED_OUTCOMES)
+            self._progress.failures += wave_failures
+            if self._cancelled:
+                break
+            if index == 0 and canary and wave_failures:
+                stop_reason = f"canary failed on {wave_failures} device(s); no further wave"
+                break
+            if self._progress.failures > plan.allowed_failures:
+                stop_reason = (
+                    f"{self._progress.failures} failures exceed the budget of "
+                    f"{plan.allowed_failures}; remaining waves halted"
+                )
+                break
+            if index == 0 and canary and strategy.approve_after_canary and len(plan.waves) > 1:
+                self._at_gate = True
+                await self._status(
+                    "awaiting_approval", reason="canary passed; waiting for approval"
+                )
+                await workflow.wait_condition(lambda: self._approved or self._cancelled)
+                self._at_gate = False
+                if self._cancelled:
+                    break
+                await self._status("paused" if self._paused else "running", reason="")
+
+        untouched = [
+            t for wave in plan.waves for t in wave if self._progress.devices[t.key] == "pending"
+        ]
+        for target in untouched:
+            self._progress.devices[target.key] = "not_started"
+        final = "cancelled" if self._cancelled else "halted" if stop_reason else "completed"
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._status(
+            final, reason=stop_reason or self._progress.reason, not_started=untouched
+        )
+        return self._result()
+
+    def _result(self) -> CampaignResult:
+        assert self._input is not None
+        summary = self._summary()
+        counts = summary["counts"]
+        return CampaignResult(
+            campaign_id=self._input.campaign_id,
+            status=self._progress.status,
+            reason=self._progress.reason,
+            counts=counts if isinstance(counts, dict) else {},
+            devices=list(self._results.values()),
+        )
+
+    async def _sleep_unless_cancelled(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: self._cancelled, timeout=timedelta(seconds=seconds)
+            )
+
+    def _tenant_slot(self, tenant: str, limit: int | None) -> asyncio.Semaphore:
+        if tenant not in self._tenant_slots:
+            self._tenant_slots[tenant] = asyncio.Semaphore(limit or 1_000_000)
+        return self._tenant_slots[tenant]
+
+    async def _run_device(self, plan: CampaignPlan, target: Target, wave: int) -> DeviceRunResult:
+        assert self._input is not None
+        strategy = plan.spec.strategy
+        async with self._global_slots, self._tenant_slot(target.tenant, strategy.max_per_tenant):
+            await workflow.wait_condition(lambda: not self._paused or self._cancelled)
+            if self._cancelled:
+                return DeviceRunResult(
+                    tenant=target.tenant, device=target.device, outcome="not_started"
+                )
+            if plan.spec.respect_windows:
+                await self._wait_for_window(target)
+                if self._cancelled:
+                    return DeviceRunResult(
+                        tenant=target.tenant, device=target.device, outcome="not_started"
+                    )
+            self._progress.devices[target.key] = "running"
+            run = DeviceRunInput(
+                campaign_id=self._input.campaign_id,
+                target=target,
+                kind=plan.spec.kind,
+                device_task_queue=self._input.device_task_queue,
+                image=plan.images.get(target.platform),
+                features=plan.spec.features,
+                reload_timeout_seconds=plan.spec.reload_timeout_seconds,
+                tolerance=plan.spec.post_check,
+            )
+            runbook = DeviceUpgradeWorkflow.run if plan.spec.kind == "os_upgrade" else None
+            child_id = f"{workflow.info().workflow_id}-{target.tenant}-{target.device}"
+            if runbook is not None:
+                result: DeviceRunResult = await workflow.execute_child_workflow(
+                    runbook, run, id=child_id
+                )
+            else:
+                result = await workflow.execute_child_workflow(
+                    DeviceRolloutWorkflow.run, run, id=child_id
+                )
+        self._progress.devices[target.key] = result.outcome
+        self._results[target.key] = result
+        progress = self._progress.waves[wave]
+        progress.done += 1
+        if result.outcome in FAILED_OUTCOMES:
+            progress.failed += 1
+        return result
+
+    async def _wait_for_window(self, target: Target) -> None:
+        assert self._input is not None
+        window: WindowOut = await workflow.execute_activity(
+            "next_change_window",
+            WindowInput(tenant=target.tenant, now=workflow.now()),
+            result_type=WindowOut,
+            task_queue=self._input.device_task_queue,
+            start_to_close_timeout=QUICK,
+            retry_policy=RETRY,
+        )
+        wait = window.start - workflow.now()
+        if wait > timedelta(0):
+            self._progress.devices[target.key] = "waiting_window"
+            await self._device_status(
+                target, "waiting_window", f"next window of {target.tenant}: {window.start}"
+            )
+            await self._sleep_unless_cancelled(wait.total_seconds())
+
+    # -- control ---------------------------------------------------------------------------
+    def _check_active(self) -> None:
+        if self._progress.status in FINAL:
+            raise ValueError(f"the campaign is {self._progress.status}")
+
+    @workflow.update(name="pause")
+    async def pause(self, control: ControlInput) -> CampaignProgress:
+        self._paused = True
+        await self._status("paused", actor=control.actor, reason=control.comment or "paused")
+        return self._progress
+
+    @pause.validator
+    def _validate_pause(self, control: ControlInput) -> None:
+        self._check_active()
+        if self._paused:
+            raise ValueError("the campaign is already paused")
+
+    @workflow.update(name="resume")
+    async def resume(self, control: ControlInput) -> CampaignProgress:
+        self._paused = False
+        status = "awaiting_approval" if self._at_gate else "running"
+        await self._status(status, actor=control.actor, reason="")
+        return self._progress
+
+    @resume.validator
+    def _validate_resume(self, control: ControlInput) -> None:
+        self._check_active()
+        if not self._paused:
+            raise ValueError("the campaign is not paused")
+
+    @workflow.update(name="cancel")
+    async def cancel(self, control: ControlInput) -> CampaignProgress:
+        self._cancelled = True
+        self._progress.reason = control.comment or f"cancelled by {control.actor}"
+        return self._progress
+
+    @cancel.validator
+    def _validate_cancel(self, control: ControlInput) -> None:
+        self._check_active()
+        if self._cancelled:
+            raise ValueError("the campaign is already being cancelled")
+
+    @workflow.update(name="approve")
+    async def approve(self, control: ControlInput) -> CampaignProgress:
+        self._approved = True
+        return self._progress
+
+    @approve.validator
+    def _validate_approve(self, control: ControlInput) -> None:
+        if not self._at_gate or self._approved:
+            raise ValueError(f"the campaign is {self._progress.status}, not awaiting approval")
+
+    @workflow.query(name="progress")
+    def progress(self) -> CampaignProgress:
+        return self._progress
