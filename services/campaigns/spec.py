@@ -73,6 +73,9 @@ class CampaignSpec(BaseModel):
         default=True, description="start each device only inside its tenant's window"
     )
     reload_timeout_seconds: float = Field(default=900, ge=1, le=7200)
+    heartbeat_timeout_seconds: float = Field(
+        default=30, ge=2, le=600, description="a step on a crashed worker restarts after this"
+    )
     post_check: PostCheckTolerance = Field(default_factory=PostCheckTolerance)
 
     @model_validator(mode="after")

@@ -54,6 +54,7 @@ from workflows.campaign.models import (
     StepResult,
     WaitInput,
 )
+from workflows.common.heartbeat import heartbeating
 
 POLL_SECONDS = 1.0
 
@@ -90,6 +91,7 @@ class CampaignActivities:
 
     # -- the campaign ----------------------------------------------------------------------
     @activity.defn(name="campaign_plan")
+    @heartbeating
     def campaign_plan(self, ref: CampaignRef) -> CampaignPlan:
         """Targets from the inventories, images from the catalogue, waves; devices recorded."""
         with self.sessions() as session:
@@ -171,6 +173,7 @@ class CampaignActivities:
 
     # -- OS upgrade steps ------------------------------------------------------------------
     @activity.defn(name="upgrade_pre_check")
+    @heartbeating
     def upgrade_pre_check(self, run: DeviceRunInput) -> PreCheck:
         """Reachable, current version, room in flash, a state snapshot; skip if on target."""
         assert run.image is not None
@@ -197,6 +200,7 @@ class CampaignActivities:
         )
 
     @activity.defn(name="campaign_backup")
+    @heartbeating
     def campaign_backup(self, run: DeviceRunInput) -> StepResult:
         """The running config before the device is touched (idempotent per campaign)."""
         self._record(run, step="backup")
@@ -221,6 +225,7 @@ class CampaignActivities:
         return StepResult(ok=True, data={"version": stored.version})
 
     @activity.defn(name="upgrade_stage")
+    @heartbeating
     def upgrade_stage(self, run: DeviceRunInput) -> StepResult:
         """Copy the image into flash (unless there with the right checksum) and verify it."""
         assert run.image is not None
@@ -231,6 +236,7 @@ class CampaignActivities:
         return StepResult(ok=result.verified, detail=result.detail)
 
     @activity.defn(name="upgrade_set_boot")
+    @heartbeating
     def upgrade_set_boot(self, request: BootInput) -> StepResult:
         self._record(request.run, step="set_boot")
         device, credential = self._device(request.run)
@@ -241,6 +247,7 @@ class CampaignActivities:
         return StepResult(ok=True, detail=f"boots {request.image}")
 
     @activity.defn(name="upgrade_reload")
+    @heartbeating
     def upgrade_reload(self, request: ReloadInput) -> StepResult:
         """Reload once: the intent is committed before the command goes out, so a retry after a
         crash finds it and never reloads the device a second time."""
@@ -335,6 +342,7 @@ class CampaignActivities:
         return plan_remediation(device, running, intended, rules, features).commands
 
     @activity.defn(name="rollout_push")
+    @heartbeating
     def rollout_push(self, run: DeviceRunInput) -> StepResult:
         """Render, diff and push the features; a retry that finds them applied pushes nothing."""
         self._record(run, status="running", step="push")
@@ -354,6 +362,7 @@ class CampaignActivities:
         )
 
     @activity.defn(name="rollout_verify")
+    @heartbeating
     def rollout_verify(self, run: DeviceRunInput) -> StepResult:
         self._record(run, step="verify")
         device, credential = self._device(run)
@@ -371,6 +380,7 @@ class CampaignActivities:
         return StepResult(ok=True, detail="features match the intended config")
 
     @activity.defn(name="rollout_pre_check")
+    @heartbeating
     def rollout_pre_check(self, run: DeviceRunInput) -> PreCheck:
         self._record(run, status="running", step="pre_check")
         device, credential = self._device(run)
@@ -381,6 +391,7 @@ class CampaignActivities:
         return PreCheck(ok=True, before=state.model_dump(mode="json"))
 
     @activity.defn(name="rollout_rollback")
+    @heartbeating
     def rollout_rollback(self, run: DeviceRunInput) -> StepResult:
         """Put the features back as the pre-rollout backup had them; confirm equality."""
         self._record(run, step="rollback")

@@ -36,7 +36,6 @@ STEP_RETRY = RetryPolicy(
 )
 STEP_TIMEOUT = timedelta(minutes=10)
 COPY_TIMEOUT = timedelta(hours=2)
-HEARTBEAT = timedelta(seconds=30)
 
 
 class _Runbook:
@@ -60,7 +59,7 @@ class _Runbook:
             arg,
             task_queue=run.device_task_queue,
             start_to_close_timeout=timeout,
-            heartbeat_timeout=heartbeat,
+            heartbeat_timeout=heartbeat or timedelta(seconds=run.heartbeat_timeout_seconds),
             retry_policy=STEP_RETRY,
         )
 
@@ -143,7 +142,6 @@ class DeviceUpgradeWorkflow(_Runbook):
                 "upgrade_post_check",
                 run,
                 run,
-                heartbeat=HEARTBEAT,
                 timeout=timedelta(seconds=run.tolerance.settle_seconds + 300),
             )
         except ActivityError as exc:
@@ -158,7 +156,6 @@ class DeviceUpgradeWorkflow(_Runbook):
             WaitInput(run=run, expect_version=version),
             run,
             timeout=timedelta(seconds=run.reload_timeout_seconds + 120),
-            heartbeat=HEARTBEAT,
         )
         return result
 

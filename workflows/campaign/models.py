@@ -39,6 +39,7 @@ class DeviceRunInput(BaseModel):
     image: Image | None = None
     features: list[str] = Field(default_factory=list)
     reload_timeout_seconds: float = 900
+    heartbeat_timeout_seconds: float = 30
     tolerance: PostCheckTolerance = Field(default_factory=PostCheckTolerance)
     # found by earlier steps
     from_version: str | None = None

@@ -231,6 +231,7 @@ class CampaignWorkflow:
                 image=plan.images.get(target.platform),
                 features=plan.spec.features,
                 reload_timeout_seconds=plan.spec.reload_timeout_seconds,
+                heartbeat_timeout_seconds=plan.spec.heartbeat_timeout_seconds,
                 tolerance=plan.spec.post_check,
             )
             runbook = DeviceUpgradeWorkflow.run if plan.spec.kind == "os_upgrade" else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -73,3 +74,28 @@ def collect_resumable(
         ),
         snapshot,
     )
+
+
+def call_heartbeating(work: Callable[[], R]) -> R:
+    """Return `work()`, heartbeating while it runs so a crashed worker's step is retried soon."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="device-step") as pool:
+        future = pool.submit(work)
+        while True:
+            try:
+                return future.result(timeout=HEARTBEAT_SECONDS)
+            except FutureTimeout:
+                activity.heartbeat()
+
+
+A = TypeVar("A")
+S = TypeVar("S")
+
+
+def heartbeating(method: Callable[[S, A], R]) -> Callable[[S, A], R]:
+    """Decorate a one-argument activity method to run under `call_heartbeating`."""
+
+    @functools.wraps(method)
+    def wrapper(self: S, arg: A) -> R:
+        return call_heartbeating(lambda: method(self, arg))
+
+    return wrapper

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from services.core.settings import Settings
 from services.lab.testing import ThreadedLab
 from tests.integration.backup.test_fleet_backup import scoped, workers
 from tests.utils.api import bearer, make_token
+from tests.utils.processes import running_worker, stop
 
 FINAL = {"completed", "halted", "cancelled", "failed"}
 IOS = [
@@ -291,3 +294,66 @@ async def test_bad_campaigns_are_refused_with_the_field_named(
     no_version = {k: v for k, v in spec().items() if k != "target_versions"}
     response = await call(api, "POST", "/v1/campaigns", json=no_version, headers=tokens["admin"])
     assert response.status_code == 422 and "target_versions" in response.text
+
+
+async def test_worker_killed_mid_wave_each_device_reloads_exactly_once(
+    campaign_settings: Settings,
+    api: TestClient,
+    tokens: dict[str, dict[str, str]],
+    lab: ThreadedLab,
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "worker.log"
+    body = spec(
+        strategy={"canary_size": 0, "wave_size": 3, "max_concurrency": 2},
+        heartbeat_timeout_seconds=3,
+    )
+    with running_worker(campaign_settings, log) as first:
+        campaign_id = await launch(api, tokens["admin"], body)
+        deadline = time.monotonic() + 90
+        while sum(len(lab.record(n).reloads) for n in IOS) < 2:
+            assert time.monotonic() < deadline, "no reload before the kill"
+            await asyncio.sleep(0.05)
+        stop(first, signal.SIGKILL)
+    reloaded_before_restart = sum(len(lab.record(n).reloads) for n in IOS)
+    assert reloaded_before_restart < len(IOS), "the kill must land mid-campaign"
+    with running_worker(campaign_settings, log):
+        doc = await wait_for(api, campaign_id, tokens["engineer"], finished, timeout=180)
+    assert doc["campaign"]["status"] == "completed", doc
+    assert set(statuses(doc).values()) == {"upgraded"}, doc["devices"]
+    for name in IOS:
+        assert len(lab.record(name).reloads) == 1, (name, lab.record(name).reloads)
+        assert lab.version(name) == TARGET
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_config_rollout_fixes_drift_and_rolls_back_a_refused_push(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    body = {
+        "name": "ntp-golden",
+        "kind": "config_rollout",
+        "features": ["ntp"],
+        "targets": {"tenants": ["acme"], "platforms": ["cisco_ios"]},
+        "strategy": {"canary_size": 0, "wave_size": 5, "max_failures": 5},
+        "respect_windows": False,
+        "post_check": {"settle_seconds": 3},
+    }
+    campaign_id = await launch(api, tokens["admin"], body)
+    doc = await wait_for(api, campaign_id, tokens["engineer"], finished)
+    assert doc["campaign"]["status"] == "completed", doc
+    # acme-branch1-r1 was seeded with a hand-made NTP server; acme-hq-r1 was already golden.
+    assert statuses(doc) == {"acme-branch1-r1": "applied", "acme-hq-r1": "skipped"}
+    running = lab.running_config("acme-branch1-r1")
+    assert "ntp server 203.0.113.123" not in running and "ntp server 192.0.2.11" in running
+    assert lab.record("acme-hq-r1").config_sessions == []
+
+    lab.reset("acme-branch1-r1")
+    before = lab.running_config("acme-branch1-r1")
+    lab.set_fault("acme-branch1-r1", reject_line="^ntp server 192")
+    campaign_id = await launch(api, tokens["admin"], body | {"name": "ntp-again"})
+    doc = await wait_for(api, campaign_id, tokens["engineer"], finished)
+    device = next(d for d in doc["devices"] if d["device"] == "acme-branch1-r1")
+    assert device["status"] == "rolled_back", device
+    assert "equals the pre-rollout backup" in device["detail"]
+    assert lab.running_config("acme-branch1-r1") == before
