@@ -29,7 +29,7 @@ from pydantic import (
 from services.compliance.yaml_lines import Loc, locate
 from services.core.errors import ContractError, InventoryError
 from services.core.secrets import CREDENTIAL_NAME
-from services.network.inventory import load_tenant
+from services.network.inventory import YAML_LOADER, load_tenant
 
 CONTRACT_FILE = "tenant.yaml"
 MAX_WINDOW_MINUTES = 7 * 24 * 60
@@ -175,13 +175,13 @@ def parse_contract(
 ) -> TenantContract:
     """Validate contract text; `sites`/`profiles` (from inventory) are cross-checked if given."""
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=YAML_LOADER)  # libyaml bounds nesting depth
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise ContractError(f"{where}: YAML syntax error: {getattr(exc, 'problem', exc)}") from None
     _check_dates(root, path)
-    data: Any = yaml.safe_load(text)
+    data: Any = yaml.load(text, Loader=YAML_LOADER)  # a safe loader (C or Python)
     if not isinstance(data, dict):
         raise ContractError(f"{path}:1: expected a mapping with contract, approval, windows")
     if "tenant" in data:

@@ -33,7 +33,7 @@ class Image(BaseModel):
     platform: str
     version: str = Field(min_length=1, max_length=64)
     filename: str = Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._+-]+$")
-    size: int = Field(gt=0)
+    size: int = Field(gt=0, le=2**63 - 1, description="bytes")
     md5: str = Field(pattern=r"^[0-9a-f]{32}$")
 
 

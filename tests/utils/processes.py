@@ -28,6 +28,7 @@ FIELDS = (
     "secrets_provider",
     "secrets_file",
     "device_workers",
+    "activity_threads",
     "device_timeout",
     "lab_control_port",
     "temporal_ui_url",

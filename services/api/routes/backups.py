@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
@@ -12,6 +12,8 @@ from services.api.deps import SessionDep, TenantDep
 from services.store.repos import backups as backup_repo
 
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["backups"])
+# Versions count from 1; the bound keeps a huge number a 422, not a database overflow (500).
+MAX_VERSION = 2**31 - 1
 
 
 class BackupPublic(BaseModel):
@@ -56,8 +58,8 @@ def diff_backups(
     tenant: TenantDep,
     device: str,
     session: SessionDep,
-    from_version: int = Query(ge=1, alias="from"),
-    to_version: int = Query(ge=1, alias="to"),
+    from_version: int = Query(ge=1, le=MAX_VERSION, alias="from"),
+    to_version: int = Query(ge=1, le=MAX_VERSION, alias="to"),
 ) -> str:
     """Unified diff between two versions of one device's config."""
     for version in (from_version, to_version):
@@ -69,7 +71,12 @@ def diff_backups(
 
 
 @router.get("/devices/{device}/backups/{version}", response_model=BackupContent)
-def get_backup(tenant: TenantDep, device: str, version: int, session: SessionDep) -> BackupContent:
+def get_backup(
+    tenant: TenantDep,
+    device: str,
+    session: SessionDep,
+    version: int = Path(ge=1, le=MAX_VERSION),
+) -> BackupContent:
     """One version of one device's config, with its content."""
     found = backup_repo.get_backup(session, tenant=tenant, device=device, version=version)
     if found is None:

@@ -90,6 +90,7 @@ async def _detail(state: AppState, session: SessionDep, campaign_id: str) -> Cam
         wave.failed += d.status in FAILED
         wave.counts[d.status] = wave.counts.get(d.status, 0) + 1
     progress = None
+    session.rollback()  # no database lock held while Temporal answers
     if campaign.status not in campaign_repo.FINAL_STATUSES:
         try:
             handle = (await state.temporal()).get_workflow_handle(workflow_id(campaign_id))

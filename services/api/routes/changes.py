@@ -79,6 +79,7 @@ def _get(session: SessionDep, tenant: str, change_id: str) -> ChangeOut:
 
 async def _detail(state: AppState, session: SessionDep, change: ChangeOut) -> ChangeDetail:
     progress = None
+    session.rollback()  # no database lock held while Temporal answers
     try:
         handle = (await state.temporal()).get_workflow_handle(workflow_id(change.id))
         progress = await handle.query("progress", result_type=ChangeProgress)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import Path as PathParam
 
 from services.api.deps import EngineerIdentity, SessionDep, require_roles
 from services.network.upgrade import Image
@@ -48,7 +49,11 @@ def add_image(image: Image, identity: EngineerIdentity, session: SessionDep) -> 
 
 
 @router.delete("/v1/images/{image_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_image(image_id: int, identity: EngineerIdentity, session: SessionDep) -> None:
+def delete_image(
+    image_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)],
+    identity: EngineerIdentity,
+    session: SessionDep,
+) -> None:
     """Remove an image from the catalogue (campaigns already running keep theirs)."""
     image_repo.delete_image(session, image_id=image_id)
     audit_repo.record(

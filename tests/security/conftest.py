@@ -1,0 +1,83 @@
+"""Two set-ups: the API in-process on scratch settings (Temporal unreachable) over a seeded
+two-tenant world; and the API with a real Temporal dev server, workers and the lab."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from temporalio.testing import WorkflowEnvironment
+
+from services.api.main import create_app
+from services.bootstrap import prepare_local
+from services.core.settings import Settings
+from tests.integration.backup.test_fleet_backup import scoped, workers
+from tests.security.world import World, build_world
+from tests.utils.api import bearer, make_token
+
+
+@pytest.fixture
+def api_settings(settings: Settings) -> Settings:
+    # Nothing listens on port 1: routes that need Temporal answer 503 at once.
+    return settings.model_copy(update={"temporal_address": "127.0.0.1:1"})
+
+
+@pytest.fixture
+def world(api_settings: Settings) -> World:
+    return build_world(api_settings)
+
+
+@pytest.fixture
+def app(api_settings: Settings, world: World) -> FastAPI:
+    return create_app(api_settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    # raise_server_exceptions=False: an unhandled error must show up as the 500 a user gets.
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+# --- with Temporal, a worker and the lab ---------------------------------------------------
+
+
+@pytest.fixture
+def change_settings(lab_settings: Settings, temporal_env: WorkflowEnvironment) -> Settings:
+    settings = scoped(lab_settings, temporal_env)
+    prepare_local(settings)
+    return settings
+
+
+@pytest_asyncio.fixture
+async def running_workers(
+    temporal_env: WorkflowEnvironment, change_settings: Settings
+) -> AsyncIterator[None]:
+    async with workers(temporal_env.client, change_settings):
+        yield
+
+
+@pytest.fixture
+def api(change_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(change_settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def tokens(change_settings: Settings) -> dict[str, dict[str, str]]:
+    roles = {
+        "acme": ("tenant", "acme"),
+        "globex": ("tenant", "globex"),
+        "globex-2": ("tenant", "globex"),
+        "engineer": ("engineer", None),
+        "approver": ("approver", None),
+        "approver-2": ("approver", None),
+        "admin": ("admin", None),
+    }
+    return {
+        name: bearer(make_token(change_settings, role, tenant=tenant))
+        for name, (role, tenant) in roles.items()
+    }
