@@ -7,7 +7,7 @@ NETWAVE := $(VENV)/bin/netwave
 STAMP := $(VENV)/.netwave-installed
 TEST_STAMP := $(VENV)/.netwave-test-installed
 
-.PHONY: demo test up lab bench lint typecheck clean install realnet
+.PHONY: demo test up lab chaos bench lint typecheck clean install realnet
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ up: $(STAMP)
 ## make lab: serve the lab fleet of inventories/ on loopback
 lab: $(STAMP)
 	$(NETWAVE) lab
+
+## make chaos: kill -9 the worker at seeded random points of a campaign and a change; prints
+## kill points exercised, runs completed and duplicate pushes (also part of make test)
+chaos: $(TEST_STAMP)
+	$(PY) -m pytest tests/chaos -q -s -p no:randomly
 
 ## make bench: benchmarks that print numbers and ratios (not part of make test)
 bench: $(TEST_STAMP)

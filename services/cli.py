@@ -15,7 +15,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.cli_tables import change_panel, compliance_table
+from services.cli_tables import (
+    campaign_line,
+    campaign_view,
+    campaigns_table,
+    change_panel,
+    compliance_table,
+    images_table,
+)
 from services.core.errors import NetwaveError
 from services.core.logging import setup_logging
 from services.core.settings import Settings, get_settings
@@ -38,6 +45,13 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")
 app.add_typer(backup_app, name="backup")
+campaign_app = typer.Typer(
+    help="Upgrade campaigns: OS upgrades and config rollouts in canary + waves.",
+    no_args_is_help=True,
+)
+app.add_typer(campaign_app, name="campaign")
+image_app = typer.Typer(help="The OS image catalogue campaigns upgrade to.", no_args_is_help=True)
+app.add_typer(image_app, name="image")
 # Piped output (CI logs, `make demo | tee`) is not 80 columns wide: keep tables readable.
 console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)
@@ -85,18 +99,35 @@ def lab(
     generate: Annotated[int | None, typer.Option(help="serve N generated devices instead")] = None,
     base_port: Annotated[int, typer.Option(help="first port for generated devices")] = 20000,
     control_port: Annotated[int | None, typer.Option(help="lab control HTTP port")] = None,
+    reload_seconds: Annotated[
+        float | None, typer.Option(help="how long a reload keeps a device away (default 8)")
+    ] = None,
+    copy_seconds: Annotated[
+        float | None, typer.Option(help="how long an image copy takes (default 3)")
+    ] = None,
+    bgp_seconds: Annotated[
+        float | None, typer.Option(help="BGP establishes this long after a boot (default 5)")
+    ] = None,
 ) -> None:
     """Serve simulated devices over SSH on 127.0.0.1, one port per device."""
+    from services.lab.device import LabTimings
     from services.lab.main import run_lab
 
     setup_logging()
     settings = get_settings()
+    given = {
+        "reload_seconds": reload_seconds,
+        "copy_seconds": copy_seconds,
+        "bgp_establish_seconds": bgp_seconds,
+    }
+    timings = LabTimings.model_validate({k: v for k, v in given.items() if v is not None})
     try:
         run_lab(
             inventories=None if generate else (inventory or settings.inventories_path),
             generate=generate,
             base_port=base_port,
             control_port=control_port or settings.lab_control_port,
+            timings=timings,
         )
     except NetwaveError as exc:
         raise _fail(str(exc)) from None
@@ -155,7 +186,8 @@ async def _default_schedules(settings: Settings) -> list[str]:
 
 @app.command()
 def demo() -> None:
-    """Start the stack; back up and audit every lab tenant, apply two changes; print summaries."""
+    """Start the stack; back up and audit every lab tenant, apply two changes, run an OS upgrade
+    campaign (one router rolled back); print summaries."""
     from services.demo import run_demo
     from services.devstack import StackError
 
@@ -582,6 +614,359 @@ def change_override(
 ) -> None:
     """Run a scheduled change now instead of in its maintenance window (admin)."""
     _decide(tenant, change_id, "override-window", reason, token)
+
+
+# -- campaigns -----------------------------------------------------------------------------
+
+
+def _spec_file(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise _fail(f"{path}: cannot read ({exc.strerror})", 2) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise _fail(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})", 2) from None
+    if not isinstance(loaded, dict):
+        raise _fail(f"{path}: a campaign spec is a mapping (name, kind, targets, ...)", 2)
+    return loaded
+
+
+def _versions(pairs: list[str]) -> dict[str, str]:
+    versions: dict[str, str] = {}
+    for pair in pairs:
+        platform, sep, version = pair.partition("=")
+        if not sep or not platform.strip() or not version.strip():
+            raise _fail(
+                f"--version takes PLATFORM=VERSION, e.g. cisco_ios=17.9.4a, not {pair!r}", 2
+            )
+        versions[platform.strip()] = version.strip()
+    return versions
+
+
+def build_spec(base: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The launch body: the spec file (if any) with every option given on the command line
+    laid over it. `options` keys are dotted spec paths; None means "not given"."""
+    spec: dict[str, Any] = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+    for dotted, value in options.items():
+        if value is None or value == [] or value == {}:
+            continue
+        *parents, leaf = dotted.split(".")
+        node = spec
+        for part in parents:
+            child = node.get(part)
+            node[part] = child = dict(child) if isinstance(child, dict) else {}
+            node = child
+        node[leaf] = value
+    return spec
+
+
+def _watch(client: NetwaveClient, doc: dict[str, Any], interval: float) -> dict[str, Any]:
+    """Redraw the campaign (a bar per wave, the device table) until it is final."""
+    from rich.live import Live
+
+    campaign_id = doc["campaign"]["id"]
+    try:
+        with Live(campaign_view(doc), console=console, refresh_per_second=4) as live:
+            return client.wait_campaign(
+                campaign_id,
+                on_progress=lambda latest: live.update(campaign_view(latest)),
+                interval=interval,
+            )
+    except KeyboardInterrupt:
+        err.print(f"stopped watching; campaign {campaign_id} goes on (netwave campaign show)")
+        raise typer.Exit(130) from None
+
+
+def _campaign_exit(doc: dict[str, Any]) -> typer.Exit:
+    """0 for a completed campaign, 1 for halted, failed or cancelled."""
+    status = doc["campaign"]["status"]
+    if status != "completed":
+        err.print(f"campaign {doc['campaign']['id']} {status}")
+    return typer.Exit(0 if status == "completed" else 1)
+
+
+WatchOption = Annotated[
+    bool,
+    typer.Option("--watch", help="follow live until the campaign ends (exit 1 unless completed)"),
+]
+IntervalOption = Annotated[float, typer.Option(help="seconds between polls with --watch")]
+
+
+@campaign_app.command("launch")
+def campaign_launch(
+    name: Annotated[str | None, typer.Option(help="campaign name, e.g. ios-17.9-q3")] = None,
+    kind: Annotated[str | None, typer.Option(help="os_upgrade (default) or config_rollout")] = None,
+    version: Annotated[
+        list[str] | None,
+        typer.Option(help="os_upgrade target, PLATFORM=VERSION (repeat per platform)"),
+    ] = None,
+    feature: Annotated[
+        list[str] | None, typer.Option(help="config_rollout template feature (repeat)")
+    ] = None,
+    tenant: Annotated[list[str] | None, typer.Option(help="only these tenants (repeat)")] = None,
+    site: Annotated[list[str] | None, typer.Option(help="only these sites (repeat)")] = None,
+    role: Annotated[list[str] | None, typer.Option(help="only these roles (repeat)")] = None,
+    platform: Annotated[
+        list[str] | None, typer.Option(help="only these platforms (repeat)")
+    ] = None,
+    device: Annotated[list[str] | None, typer.Option(help="only these devices (repeat)")] = None,
+    canary: Annotated[
+        int | None, typer.Option(help="devices in the canary wave (default 1)")
+    ] = None,
+    wave_size: Annotated[int | None, typer.Option(help="devices per wave (default 10)")] = None,
+    max_concurrency: Annotated[
+        int | None, typer.Option(help="devices at once (default 10)")
+    ] = None,
+    max_per_tenant: Annotated[
+        int | None, typer.Option(help="devices of one tenant at once")
+    ] = None,
+    max_failures: Annotated[
+        int | None, typer.Option(help="halt when more devices than this fail (default 0)")
+    ] = None,
+    max_failure_percent: Annotated[
+        float | None, typer.Option(help="halt when more than this % of devices fail")
+    ] = None,
+    pause_between: Annotated[
+        float | None, typer.Option(help="seconds to wait between waves")
+    ] = None,
+    approve_after_canary: Annotated[
+        bool, typer.Option("--approve-after-canary", help="wait for an approver after the canary")
+    ] = False,
+    ignore_windows: Annotated[
+        bool,
+        typer.Option("--ignore-windows", help="run outside maintenance windows (admin only)"),
+    ] = False,
+    reload_timeout: Annotated[
+        float | None, typer.Option(help="seconds a device may take to come back (default 900)")
+    ] = None,
+    settle: Annotated[
+        float | None, typer.Option(help="seconds BGP may take to come back after (default 60)")
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="a spec YAML (the API's CampaignSpec); options override"),
+    ] = None,
+    watch: WatchOption = False,
+    interval: IntervalOption = 2.0,
+    token: TokenOption = "",
+) -> None:
+    """Launch an OS upgrade or config rollout in canary + waves (engineer or admin).
+
+    Example: netwave campaign launch --name ios-17.9 --version cisco_ios=17.9.4a
+    --platform cisco_ios --canary 1 --wave-size 5 --max-failures 1 --watch
+    """
+    from services.client import ApiError
+
+    base = _spec_file(file) if file else {}
+    spec = build_spec(
+        base,
+        {
+            "name": name,
+            "kind": kind or (None if "kind" in base else "os_upgrade"),
+            "target_versions": _versions(version or []),
+            "features": feature,
+            "targets.tenants": tenant,
+            "targets.sites": site,
+            "targets.roles": role,
+            "targets.platforms": platform,
+            "targets.devices": device,
+            "strategy.canary_size": canary,
+            "strategy.wave_size": wave_size,
+            "strategy.max_concurrency": max_concurrency,
+            "strategy.max_per_tenant": max_per_tenant,
+            "strategy.max_failures": max_failures,
+            "strategy.max_failure_percent": max_failure_percent,
+            "strategy.pause_between_waves_seconds": pause_between,
+            "strategy.approve_after_canary": approve_after_canary or None,
+            "respect_windows": False if ignore_windows else None,
+            "reload_timeout_seconds": reload_timeout,
+            "post_check.settle_seconds": settle,
+        },
+    )
+    if "name" not in spec:
+        raise _fail("a campaign needs --name (or name: in --file)", 2)
+    try:
+        with _client(token) as client:
+            doc = client.launch_campaign(spec)
+            console.print(campaign_line(doc))
+            console.print(f"Temporal: {doc['temporal_ui']}")
+            if not watch:
+                return
+            final = _watch(client, doc, interval)
+    except ApiError as exc:
+        where = f" (spec from {file})" if file and exc.status_code == 422 else ""
+        raise _fail(f"{exc}{where}") from None
+    raise _campaign_exit(final)
+
+
+@campaign_app.command("list")
+def campaign_list(
+    limit: Annotated[int, typer.Option(help="at most this many, newest first")] = 50,
+    token: TokenOption = "",
+) -> None:
+    """List campaigns, newest first."""
+    from services.client import ApiError
+
+    try:
+        with _client(token) as client:
+            console.print(campaigns_table(client.campaigns(limit)))
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+
+
+@campaign_app.command("show")
+def campaign_show(
+    campaign_id: Annotated[str, typer.Argument(help="campaign id (see `campaign list`)")],
+    watch: WatchOption = False,
+    interval: IntervalOption = 2.0,
+    token: TokenOption = "",
+) -> None:
+    """Show a campaign: a progress bar per wave and every device's status."""
+    from services.client import ApiError
+
+    try:
+        with _client(token) as client:
+            doc = client.campaign(campaign_id)
+            if not watch:
+                console.print(campaign_view(doc))
+                return
+            final = _watch(client, doc, interval)
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+    raise _campaign_exit(final)
+
+
+def _control(campaign_id: str, action: str, comment: str, token: str) -> None:
+    from services.client import ApiError
+
+    try:
+        with _client(token) as client:
+            doc = client.control_campaign(campaign_id, action, comment)
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+    console.print(campaign_line(doc))
+
+
+CommentOption = Annotated[str, typer.Option(help="why (kept in the audit log)")]
+
+
+@campaign_app.command("pause")
+def campaign_pause(
+    campaign_id: Annotated[str, typer.Argument()],
+    comment: CommentOption = "",
+    token: TokenOption = "",
+) -> None:
+    """Start no new device; devices in flight finish their runbook."""
+    _control(campaign_id, "pause", comment, token)
+
+
+@campaign_app.command("resume")
+def campaign_resume(
+    campaign_id: Annotated[str, typer.Argument()],
+    comment: CommentOption = "",
+    token: TokenOption = "",
+) -> None:
+    """Start devices again after a pause."""
+    _control(campaign_id, "resume", comment, token)
+
+
+@campaign_app.command("cancel")
+def campaign_cancel(
+    campaign_id: Annotated[str, typer.Argument()],
+    comment: CommentOption = "",
+    token: TokenOption = "",
+) -> None:
+    """Stop: devices in flight finish safely, the rest stays untouched."""
+    _control(campaign_id, "cancel", comment, token)
+
+
+@campaign_app.command("approve")
+def campaign_approve(
+    campaign_id: Annotated[str, typer.Argument()],
+    comment: CommentOption = "",
+    token: TokenOption = "",
+) -> None:
+    """Open the gate after a good canary (approver or admin; not the launcher)."""
+    _control(campaign_id, "approve", comment, token)
+
+
+@campaign_app.command("retry")
+def campaign_retry(
+    campaign_id: Annotated[str, typer.Argument(help="a finished campaign")],
+    watch: WatchOption = False,
+    interval: IntervalOption = 2.0,
+    token: TokenOption = "",
+) -> None:
+    """Launch a new campaign, same spec, over the devices that failed or were rolled back."""
+    from services.client import ApiError
+
+    try:
+        with _client(token) as client:
+            doc = client.retry_campaign(campaign_id)
+            console.print(f"retry of {campaign_id}:")
+            console.print(campaign_line(doc))
+            if not watch:
+                return
+            final = _watch(client, doc, interval)
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+    raise _campaign_exit(final)
+
+
+@image_app.command("list")
+def image_list(
+    platform: Annotated[str | None, typer.Option(help="one platform, e.g. cisco_ios")] = None,
+    token: TokenOption = "",
+) -> None:
+    """List the OS images campaigns may upgrade to."""
+    from services.client import ApiError
+
+    try:
+        with _client(token) as client:
+            console.print(images_table(client.images(platform)))
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+
+
+@image_app.command("add")
+def image_add(
+    platform: Annotated[str, typer.Option(help="Netmiko device_type, e.g. cisco_ios")],
+    version: Annotated[str, typer.Option(help="OS version, e.g. 17.9.4a")],
+    filename: Annotated[str, typer.Option(help="file name on the image server and in flash")],
+    size: Annotated[int, typer.Option(help="size in bytes")],
+    md5: Annotated[str, typer.Option(help="checksum the device must report after the copy")],
+    token: TokenOption = "",
+) -> None:
+    """Add an image to the catalogue (engineer or admin)."""
+    from services.client import ApiError
+
+    body = {"platform": platform, "version": version, "filename": filename, "size": size}
+    try:
+        with _client(token) as client:
+            added = client.add_image({**body, "md5": md5.lower()})
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"image {added['id']}: {added['platform']} {added['version']} added")
+
+
+@image_app.command("delete")
+def image_delete(
+    image_id: Annotated[int, typer.Argument(help="image id (see `image list`)")],
+    token: TokenOption = "",
+) -> None:
+    """Remove an image from the catalogue; campaigns already running keep theirs."""
+    from services.client import ApiError
+
+    try:
+        with _client(token) as client:
+            client.delete_image(image_id)
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"image {image_id} deleted")
 
 
 if __name__ == "__main__":

@@ -8,31 +8,71 @@ from typing import Any
 
 import httpx
 
+CAMPAIGN_FINAL = frozenset({"completed", "halted", "cancelled", "failed"})
+
 
 class ApiError(RuntimeError):
-    pass
+    """An API answer of 4xx/5xx; str() names the call, the status and every field at fault."""
+
+    def __init__(self, message: str, status_code: int | None = None, detail: Any = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.detail = detail
+
+
+def describe_detail(detail: Any) -> str:
+    """FastAPI's `detail`: a string as is; a 422 list as one `field: message` line each."""
+    if not isinstance(detail, list):
+        return str(detail)
+    lines = []
+    for item in detail:
+        if not isinstance(item, dict):
+            lines.append(str(item))
+            continue
+        loc = [str(part) for part in item.get("loc", [])]
+        where = ".".join(loc[1:] if loc[:1] in (["body"], ["query"], ["path"]) else loc)
+        lines.append(f"{where or '(request)'}: {item.get('msg', item)}")
+    return "\n".join(f"  {line}" for line in lines)
 
 
 class NetwaveClient:
-    def __init__(self, base_url: str, token: str, timeout: float = 30.0) -> None:
-        self._http = httpx.Client(
-            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout
-        )
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        timeout: float = 30.0,
+        *,
+        http: httpx.Client | None = None,
+    ) -> None:
+        """`http`: a ready client (tests pass a FastAPI TestClient); the token is set on it."""
+        self._owns_http = http is None
+        self._http = http or httpx.Client(base_url=base_url, timeout=timeout)
+        self._http.headers["Authorization"] = f"Bearer {token}"
 
     def __enter__(self) -> NetwaveClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._http.request(method, path, **kwargs)
         if response.status_code >= 400:
             try:
-                detail = response.json().get("detail", response.text)
+                body = response.json()
+                detail = body.get("detail", body) if isinstance(body, dict) else body
             except ValueError:
                 detail = response.text
-            raise ApiError(f"{method} {path} -> {response.status_code}: {detail}")
+            text = describe_detail(detail)
+            separator = "\n" if "\n" in text or isinstance(detail, list) else " "
+            raise ApiError(
+                f"{method} {path} -> {response.status_code}:{separator}{text}",
+                response.status_code,
+                detail,
+            )
+        if response.status_code == 204 or not response.content:
+            return None
         return response.json()
 
     def start_backup(self, tenant: str | None) -> dict[str, Any]:
@@ -103,10 +143,7 @@ class NetwaveClient:
         if action == "set":
             return self._call("PUT", base, json=body or {})
         if action == "delete":
-            response = self._http.delete(base)
-            if response.status_code >= 400:
-                raise ApiError(f"DELETE {base} -> {response.status_code}: {response.text}")
-            return None
+            return self._call("DELETE", base)
         return self._call("POST", f"{base}/{action}", json=body or {})
 
     def devices(self, tenant: str) -> list[dict[str, Any]]:
@@ -130,3 +167,57 @@ class NetwaveClient:
             if time.monotonic() > deadline:
                 raise ApiError(f"run {run_id} still running after {timeout:.0f}s")
             time.sleep(0.5)
+
+    # -- campaigns and images ----------------------------------------------------------------
+    def launch_campaign(self, spec: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "/v1/campaigns", json=spec)
+        return result
+
+    def campaigns(self, limit: int = 50) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/v1/campaigns", params={"limit": limit})
+        return result
+
+    def campaign(self, campaign_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", f"/v1/campaigns/{campaign_id}")
+        return result
+
+    def control_campaign(self, campaign_id: str, action: str, comment: str = "") -> dict[str, Any]:
+        """action: pause | resume | cancel | approve."""
+        path = f"/v1/campaigns/{campaign_id}/{action}"
+        result: dict[str, Any] = self._call("POST", path, json={"comment": comment})
+        return result
+
+    def retry_campaign(self, campaign_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", f"/v1/campaigns/{campaign_id}/retry")
+        return result
+
+    def wait_campaign(
+        self,
+        campaign_id: str,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
+        interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Poll a campaign until it is completed, halted, cancelled or failed."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            doc = self.campaign(campaign_id)
+            if on_progress:
+                on_progress(doc)
+            if doc["campaign"]["status"] in CAMPAIGN_FINAL:
+                return doc
+            if deadline is not None and time.monotonic() > deadline:
+                raise ApiError(f"campaign {campaign_id} still {doc['campaign']['status']}")
+            time.sleep(interval)
+
+    def images(self, platform: str | None = None) -> list[dict[str, Any]]:
+        params = {"platform": platform} if platform else None
+        result: list[dict[str, Any]] = self._call("GET", "/v1/images", params=params)
+        return result
+
+    def add_image(self, image: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "/v1/images", json=image)
+        return result
+
+    def delete_image(self, image_id: int) -> None:
+        self._call("DELETE", f"/v1/images/{image_id}")

@@ -1,16 +1,24 @@
-"""`make demo`: start the stack; back up, audit and change the lab tenants through the API."""
+"""`make demo`: start the stack; back up, audit, change and upgrade the lab tenants through the
+API."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
 
-from rich.console import Console
+import httpx
+from rich.console import Console, Group
+from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from services.bootstrap import prepare_local
-from services.cli_tables import compliance_table
+from services.cli_tables import (
+    campaign_devices_table,
+    campaign_line,
+    compliance_table,
+    waves_table,
+)
 from services.client import NetwaveClient
 from services.core.settings import Settings
 from services.devstack import DevStack
@@ -21,7 +29,7 @@ GOOD = {"backed_up", "unchanged"}
 
 def run_demo(settings: Settings, console: Console) -> int:
     sessions = prepare_local(settings)
-    stack = DevStack(settings)
+    stack = DevStack(settings, lab_args=LAB_TIMINGS)
     stack.check_ports()
     pepper = settings.token_pepper.get_secret_value()
     tokens: dict[str, str] = {}
@@ -47,12 +55,17 @@ def run_demo(settings: Settings, console: Console) -> int:
             for report in reports:
                 console.print(compliance_table(report))
             changes = run_changes(settings, tokens, console)
+            campaign = run_campaign(settings, tokens, console)
     finally:
         stack.stop()
     console.print(_change_summary(changes))
+    console.print(campaign_devices_table(campaign, title="OS upgrade campaign", steps=False))
+    console.print(campaign_line(campaign))
+    console.print(f"devices: {_counts(campaign['counts'])}")
     bad = [d for d in devices if d["outcome"] not in GOOD]
     unverified = [c for c in changes if c["change"]["status"] != "verified"]
-    return 1 if bad or not reports or unverified else 0
+    upgraded = campaign["campaign"]["status"] == "completed"
+    return 1 if bad or not reports or unverified or not upgraded else 0
 
 
 DEMO_USERS = (
@@ -63,6 +76,18 @@ DEMO_USERS = (
     ("msp-admin", "admin", None),
 )
 FINAL = {"verified", "rolled_back", "failed", "rejected", "expired"}
+# The demo's lab reloads in 3 s (8 s by default) so that the campaign takes about a minute.
+LAB_TIMINGS = ("--reload-seconds", "3", "--copy-seconds", "1", "--bgp-seconds", "2")
+FAULTY = "globex-par-r1"  # in the last wave: loses its WAN link after the reload
+CAMPAIGN: dict[str, Any] = {
+    "name": "demo-os-upgrade",
+    "kind": "os_upgrade",
+    "target_versions": {"cisco_ios": "17.9.4a", "arista_eos": "4.30.4M"},
+    "strategy": {"canary_size": 1, "wave_size": 5, "max_concurrency": 5, "max_failures": 1},
+    "respect_windows": False,
+    "reload_timeout_seconds": 60,
+    "post_check": {"settle_seconds": 5},
+}
 
 
 def run_changes(
@@ -100,6 +125,46 @@ def run_changes(
                 admin.decide_change(tenant, change_id, "override-window", "demo: run now")
             finals.append(admin.wait_change(tenant, change_id, FINAL))
     return finals
+
+
+def run_campaign(settings: Settings, tokens: dict[str, str], console: Console) -> dict[str, Any]:
+    """Upgrade every IOS and EOS router of the lab: a canary, then waves of five; one router
+    fails its post-check, is rolled back, and the budget of one failure absorbs it."""
+    lab = f"http://127.0.0.1:{settings.lab_control_port}"
+    httpx.patch(
+        f"{lab}/devices/{FAULTY}/faults", json={"interface_down_after_reload": "wan"}, timeout=10
+    ).raise_for_status()
+    with NetwaveClient(settings.api_url, tokens["msp-admin"]) as admin:
+        doc = admin.launch_campaign(CAMPAIGN)
+        console.print(
+            f"msp-admin launched OS upgrade campaign {doc['campaign']['id']} (IOS 17.9.4a, "
+            f"EOS 4.30.4M; canary 1, waves of 5, 1 failure allowed, outside windows); "
+            f"lab fault: {FAULTY} loses its WAN link after the reload"
+        )
+        console.print(f"  {doc['temporal_ui']}")
+        reported: set[int] = set()
+        with Live(_campaign_live(doc), console=console, transient=True) as live:
+
+            def show(latest: dict[str, Any]) -> None:
+                live.update(_campaign_live(latest))
+                for wave in latest["waves"]:
+                    if wave["done"] == wave["devices"] and wave["index"] not in reported:
+                        reported.add(wave["index"])
+                        label = "canary" if wave["canary"] else f"wave {wave['index']}"
+                        live.console.print(
+                            f"  {label}: {wave['devices']} device(s) done: "
+                            f"{_counts(wave['counts'])}"
+                        )
+
+            return admin.wait_campaign(doc["campaign"]["id"], show, interval=1.0, timeout=600)
+
+
+def _campaign_live(doc: dict[str, Any]) -> Group:
+    return Group(campaign_line(doc), waves_table(doc))
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "-"
 
 
 def _change_summary(changes: list[dict[str, Any]]) -> Table:

@@ -69,6 +69,7 @@ class DevStack:
 
     settings: Settings
     with_lab: bool = True
+    lab_args: tuple[str, ...] = ()  # e.g. the demo's shorter reloads: ("--reload-seconds", "3")
     children: list[Child] = field(default_factory=list)
 
     def plan(self) -> list[Child]:
@@ -106,7 +107,7 @@ class DevStack:
             children.append(
                 Child(
                     "lab",
-                    _netwave("lab", "--inventory", str(s.inventories_path)),
+                    _netwave("lab", "--inventory", str(s.inventories_path), *self.lab_args),
                     _http_ok(f"http://127.0.0.1:{s.lab_control_port}/health"),
                     logs / "lab.log",
                 )

@@ -42,6 +42,7 @@ def device_activities(
     return [
         campaign.campaign_plan,
         campaign.campaign_status,
+        campaign.notify_campaign,
         campaign.campaign_device_status,
         campaign.upgrade_pre_check,
         campaign.campaign_backup,

@@ -55,6 +55,26 @@ UNAUTHORIZED = HTTPException(
 )
 
 
+def authenticate_token(session: Session, settings: Settings, token: str) -> Identity | None:
+    """The identity behind an API token (bearer header or console sign-in), or None."""
+    return token_repo.authenticate(
+        session,
+        token=token,
+        pepper=settings.token_pepper.get_secret_value(),
+        now=datetime.now(UTC),
+    )
+
+
+def identity_of_token_id(session: Session, token_id: int, now: datetime) -> Identity | None:
+    """The identity of a stored token that is neither revoked nor expired (console sessions)."""
+    token = token_repo.get_token(session, token_id=token_id)
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    return Identity(token_id=token.id, name=token.name, role=token.role, tenant=token.tenant)
+
+
 def current_identity(
     session: SessionDep,
     settings: SettingsDep,
@@ -62,12 +82,7 @@ def current_identity(
 ) -> Identity:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UNAUTHORIZED
-    identity = token_repo.authenticate(
-        session,
-        token=credentials.credentials,
-        pepper=settings.token_pepper.get_secret_value(),
-        now=datetime.now(UTC),
-    )
+    identity = authenticate_token(session, settings, credentials.credentials)
     if identity is None:
         raise UNAUTHORIZED
     return identity
@@ -81,14 +96,19 @@ def require_roles(*roles: str) -> object:
     allowed = frozenset(roles)
 
     def check(identity: CurrentIdentity) -> Identity:
-        if identity.role not in allowed:
-            raise HTTPException(
-                status_code=status.HTTP_403_FORBIDDEN,
-                detail=f"role {identity.role!r} may not do this; needs one of {sorted(allowed)}",
-            )
-        return identity
+        return check_role(identity, allowed)
 
     return Depends(check)
+
+
+def check_role(identity: Identity, allowed: frozenset[str]) -> Identity:
+    """The identity, if its role is one of `allowed`; 403 otherwise (API and console)."""
+    if identity.role not in allowed:
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN,
+            detail=f"role {identity.role!r} may not do this; needs one of {sorted(allowed)}",
+        )
+    return identity
 
 
 EngineerIdentity = Annotated[Identity, require_roles("engineer", "admin")]

@@ -9,14 +9,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from services.api import web
 from services.api.routes import (
     audit_schedules,
     audits,
     backup_runs,
     backups,
+    campaigns,
     changes,
     devices,
     health,
+    images,
     runs,
     tenants,
 )
@@ -27,6 +30,7 @@ from services.network.inventory import list_tenants
 from services.store.db import get_engine, make_session_factory
 from services.store.errors import InvalidInputError
 from services.store.migrate import upgrade
+from services.store.repos import images as image_repo
 from services.store.repos import tenants as tenant_repo
 
 log = logging.getLogger("netwave.api")
@@ -44,6 +48,18 @@ def sync_tenants(state: AppState) -> None:
             tenant_repo.ensure_tenant(session, name=name)
 
 
+def seed_catalogue(state: AppState) -> None:
+    """Images of the catalogue file that the database does not have yet."""
+    path = state.settings.image_catalogue_file or state.settings.inventories_path / "images.yaml"
+    if not path.is_file():
+        return
+    images = image_repo.load_catalogue(path)
+    with state.sessions.begin() as session:
+        added = image_repo.seed_images(session, images)
+    if added:
+        log.info("image catalogue: %d images added from %s", added, path)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -51,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upgrade(settings.database_url)
         sync_tenants(app.state.netwave)
+        seed_catalogue(app.state.netwave)
         yield
 
     app = FastAPI(
@@ -72,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_schedules,
         runs,
         changes,
+        images,
+        campaigns,
+        web,
     ):
         app.include_router(module.router)
 

@@ -1,4 +1,5 @@
-"""Tenant webhooks: a signed JSON event on every state change of a capacity change.
+"""Tenant webhooks: a signed JSON event on every state change of a capacity change, and of
+every upgrade campaign that touches the tenant's devices.
 
 The body is canonical JSON (sorted keys, no spaces), signed with HMAC-SHA256 over the exact
 bytes sent: `X-Netwave-Signature: sha256=<hex>`. `X-Netwave-Delivery` is derived from the body,
@@ -45,6 +46,29 @@ def build_event(
         "status": status,
         "detail": detail if detail is not None else {},
     }
+    return _canonical(event, at)
+
+
+def build_campaign_event(
+    campaign_id: str,
+    tenant: str,
+    status: str,
+    detail: dict[str, Any],
+    *,
+    at: datetime | None = None,
+) -> bytes:
+    """A campaign's event for one tenant; `detail` must hold that tenant's data only."""
+    event: dict[str, Any] = {
+        "event": f"campaign.{status}",
+        "campaign_id": campaign_id,
+        "tenant": tenant,
+        "status": status,
+        "detail": detail,
+    }
+    return _canonical(event, at)
+
+
+def _canonical(event: dict[str, Any], at: datetime | None) -> bytes:
     if at is not None:
         event["at"] = at.isoformat()
     return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
@@ -71,12 +95,13 @@ def delivery_id(body: bytes) -> str:
 
 def headers(body: bytes, secret: str) -> dict[str, str]:
     """The headers of a delivery of `body`."""
-    status = json.loads(body).get("status", "unknown")
+    event = json.loads(body)
+    name = event.get("event") or event_name(str(event.get("status", "unknown")))
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         SIGNATURE_HEADER: sign(body, secret),
-        EVENT_HEADER: event_name(str(status)),
+        EVENT_HEADER: str(name),
         DELIVERY_HEADER: delivery_id(body),
     }
 

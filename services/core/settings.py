@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     activity_threads: int = Field(default=8, ge=1, le=256, description="device activities at once")
     backup_chunk_size: int = Field(default=100, ge=1, le=5000)
     device_timeout: float = Field(default=20.0, gt=0)
+    heartbeat_timeout_seconds: float = Field(
+        default=30, ge=2, le=600, description="a change step on a crashed worker restarts after"
+    )
     image_server_url: str = Field(
         default="http://127.0.0.1:8081/images",
         description="where devices copy OS images from: <url>/<filename>",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -100,6 +101,18 @@ class CampaignStatusInput(BaseModel):
     actor: str = "netwave"
     summary: dict[str, Any] | None = None
     not_started: list[Target] = Field(default_factory=list)
+
+
+class CampaignNotifyInput(BaseModel):
+    """One status change for the tenants' webhooks: per tenant, its own device counts only."""
+
+    campaign_id: str
+    status: str
+    at: datetime
+    reason: str = Field(default="", description="netwave's words only, never a comment")
+    tenants: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="tenant -> its devices by status"
+    )
 
 
 class WaveProgress(BaseModel):

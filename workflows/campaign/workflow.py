@@ -19,11 +19,13 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from services.campaigns.budget import FAILED_OUTCOMES
+    from services.campaigns.events import tenant_counts
     from services.campaigns.targets import Target
     from workflows.campaign.activities import CampaignActivities
     from workflows.campaign.device import DeviceRolloutWorkflow, DeviceUpgradeWorkflow
     from workflows.campaign.models import (
         CampaignInput,
+        CampaignNotifyInput,
         CampaignPlan,
         CampaignProgress,
         CampaignRef,
@@ -43,6 +45,9 @@ RETRY = RetryPolicy(
     maximum_attempts=5,
     non_retryable_error_types=["PlanError", "NotFound", "NoWindow"],
 )
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_attempts=8
+)
 FINAL = ("completed", "halted", "cancelled", "failed")
 
 
@@ -58,6 +63,7 @@ class CampaignWorkflow:
         self._tenant_slots: dict[str, asyncio.Semaphore] = {}
         self._global_slots = asyncio.Semaphore(1)
         self._at_gate = False
+        self._notifications: list[workflow.ActivityHandle[None]] = []
 
     # -- helpers ---------------------------------------------------------------------------
     async def _status(
@@ -84,6 +90,28 @@ class CampaignWorkflow:
             task_queue=self._input.device_task_queue,
             start_to_close_timeout=QUICK,
             retry_policy=RETRY,
+        )
+        self._notify(status)
+
+    def _notify(self, status: str) -> None:
+        """Tenants hear of it on their webhooks, each with its own counts; in the background
+        (a slow receiver never holds the campaign), awaited before the workflow ends."""
+        assert self._input is not None
+        self._notifications.append(
+            workflow.start_activity_method(
+                CampaignActivities.notify_campaign,
+                CampaignNotifyInput(
+                    campaign_id=self._input.campaign_id,
+                    status=status,
+                    at=workflow.now(),
+                    reason=self._progress.reason if status == "halted" else "",
+                    tenants=tenant_counts(self._progress.devices),
+                ),
+                task_queue=self._input.device_task_queue,
+                start_to_close_timeout=QUICK,
+                schedule_to_close_timeout=timedelta(minutes=30),
+                retry_policy=NOTIFY_RETRY,
+            )
         )
 
     def _summary(self) -> dict[str, object]:
@@ -127,6 +155,7 @@ class CampaignWorkflow:
             cause = exc.cause
             reason = cause.message if isinstance(cause, ApplicationError) else str(exc)
             await self._status("failed", reason=f"plan: {reason}")
+            await asyncio.gather(*self._notifications, return_exceptions=True)
             return self._result()
         strategy = plan.spec.strategy
         self._progress.allowed_failures = plan.allowed_failures
@@ -139,6 +168,7 @@ class CampaignWorkflow:
             for target in wave:
                 self._progress.devices[target.key] = "pending"
         self._global_slots = asyncio.Semaphore(strategy.max_concurrency)
+        self._notify("running")
 
         stop_reason = ""
         for index, wave in enumerate(plan.waves):
@@ -182,6 +212,7 @@ class CampaignWorkflow:
         await self._status(
             final, reason=stop_reason or self._progress.reason, not_started=untouched
         )
+        await asyncio.gather(*self._notifications, return_exceptions=True)
         return self._result()
 
     def _result(self) -> CampaignResult:

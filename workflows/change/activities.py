@@ -46,6 +46,7 @@ from workflows.change.models import (
     WindowInput,
     WindowOut,
 )
+from workflows.common.heartbeat import heartbeating
 
 AnyRequest = ChangeRequest | RemediationRequest
 
@@ -115,6 +116,7 @@ class ChangeActivities:
 
     # -- plan and lifecycle --------------------------------------------------------------
     @activity.defn(name="plan_change")
+    @heartbeating
     def plan_change(self, request: PlanInput) -> PlanSummary:
         """Collect the running configs, compute commands, rollback and diff; store a revision."""
         _change, parsed, inventory, contract = self._context(request.tenant, request.change_id)
@@ -156,6 +158,7 @@ class ChangeActivities:
         )
 
     @activity.defn(name="plan_is_current")
+    @heartbeating
     def plan_is_current(self, request: PlanInput) -> bool:
         """Whether every device still runs the config the latest plan was computed from."""
         with self.sessions() as session:
@@ -245,6 +248,7 @@ class ChangeActivities:
 
     # -- per device ----------------------------------------------------------------------
     @activity.defn(name="change_backup")
+    @heartbeating
     def change_backup(self, request: DeviceChangeInput) -> DeviceStep:
         """The pre-change backup: stored as a version and linked to the change (idempotent)."""
         with self.sessions() as session:
@@ -278,6 +282,7 @@ class ChangeActivities:
         return DeviceStep(ok=True, data={"version": stored.version})
 
     @activity.defn(name="change_pre_check")
+    @heartbeating
     def change_pre_check(self, request: DeviceChangeInput) -> DeviceStep:
         """Operational state before the change (interfaces, BGP neighbours, routes)."""
         device, credential = self._device(request.tenant, request.device)
@@ -285,6 +290,7 @@ class ChangeActivities:
         return DeviceStep(ok=True, data=state.model_dump(mode="json"))
 
     @activity.defn(name="change_push")
+    @heartbeating
     def change_push(self, request: DeviceChangeInput) -> DeviceStep:
         """Push the planned commands once: a retry that finds them applied pushes nothing."""
         _change, parsed, _inventory, _contract = self._context(request.tenant, request.change_id)
@@ -304,6 +310,7 @@ class ChangeActivities:
         )
 
     @activity.defn(name="change_verify")
+    @heartbeating
     def change_verify(self, request: DeviceChangeInput) -> DeviceStep:
         """Post-checks against the pre-change state carried in `request.before`."""
         _change, parsed, _inventory, _contract = self._context(request.tenant, request.change_id)
@@ -337,6 +344,7 @@ class ChangeActivities:
         )
 
     @activity.defn(name="change_rollback")
+    @heartbeating
     def change_rollback(self, request: DeviceChangeInput) -> DeviceStep:
         """Restore the pre-change backup and confirm the running config equals it."""
         plan = self._plan_of(request.tenant, request.change_id, request.device)

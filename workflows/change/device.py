@@ -33,6 +33,7 @@ class DeviceChangeWorkflow:
             request,
             task_queue=request.device_task_queue,
             start_to_close_timeout=timedelta(minutes=5),
+            heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_seconds),
             retry_policy=DEVICE_RETRY,
         )
         return result

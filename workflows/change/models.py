@@ -17,6 +17,7 @@ class ChangeInput(BaseModel):
     approval_timeout_hours: float = Field(
         default=0, ge=0, description="0: use the contract's expiry"
     )
+    heartbeat_timeout_seconds: float = 30
 
 
 class PlanInput(BaseModel):
@@ -82,6 +83,7 @@ class DeviceChangeInput(BaseModel):
     device: str
     plan_revision: int
     device_task_queue: str = "netwave-devices"
+    heartbeat_timeout_seconds: float = 30
     before: dict[str, Any] = Field(default_factory=dict, description="pre-check state")
 
 

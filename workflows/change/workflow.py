@@ -56,6 +56,11 @@ class ChangeWorkflow:
         self._input: ChangeInput | None = None
 
     # -- helpers ---------------------------------------------------------------------------
+    def _heartbeat(self) -> timedelta:
+        """Steps heartbeat: one on a crashed worker is retried after this, not its timeout."""
+        seconds = self._input.heartbeat_timeout_seconds if self._input else 30
+        return timedelta(seconds=seconds)
+
     async def _status(self, to_status: str, actor: str, **extra: Any) -> None:
         assert self._input is not None
         detail = extra.pop("detail", {})
@@ -72,6 +77,7 @@ class ChangeWorkflow:
             task_queue=self._input.device_task_queue,
             start_to_close_timeout=QUICK,
             retry_policy=RETRY,
+            heartbeat_timeout=self._heartbeat(),
         )
         self._progress.status = to_status
         # Webhooks never block the change: delivered in the background, awaited at the end.
@@ -99,6 +105,7 @@ class ChangeWorkflow:
             task_queue=self._input.device_task_queue,
             start_to_close_timeout=timedelta(minutes=10),
             retry_policy=RETRY,
+            heartbeat_timeout=self._heartbeat(),
         )
         self._progress.plan_revision = plan.revision
         self._progress.devices = {d: "planned" for d in plan.devices}
@@ -139,6 +146,7 @@ class ChangeWorkflow:
                 task_queue=request.device_task_queue,
                 start_to_close_timeout=timedelta(minutes=5),
                 retry_policy=RETRY,
+                heartbeat_timeout=self._heartbeat(),
             )
             if current:
                 break
@@ -201,6 +209,7 @@ class ChangeWorkflow:
             task_queue=request.device_task_queue,
             start_to_close_timeout=QUICK,
             retry_policy=RETRY,
+            heartbeat_timeout=self._heartbeat(),
         )
         self._progress.window_start = window.start
         await self._status(
@@ -232,6 +241,7 @@ class ChangeWorkflow:
             task_queue=self._input.device_task_queue,
             start_to_close_timeout=QUICK,
             retry_policy=RETRY,
+            heartbeat_timeout=self._heartbeat(),
         )
 
     async def _apply_device(
@@ -246,6 +256,7 @@ class ChangeWorkflow:
                 device=device,
                 plan_revision=revision,
                 device_task_queue=request.device_task_queue,
+                heartbeat_timeout_seconds=request.heartbeat_timeout_seconds,
             ),
             id=f"{workflow.info().workflow_id}-{device}",
         )

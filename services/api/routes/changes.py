@@ -138,6 +138,7 @@ async def _create_and_start(
                 tenant=tenant,
                 change_id=change.id,
                 device_task_queue=state.settings.device_task_queue,
+                heartbeat_timeout_seconds=state.settings.heartbeat_timeout_seconds,
             ),
             id=workflow_id(change.id),
             task_queue=state.settings.task_queue,

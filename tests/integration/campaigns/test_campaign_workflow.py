@@ -197,10 +197,14 @@ async def test_pause_resume_then_cancel(
     await wait_for(
         api, campaign_id, tokens["engineer"], lambda d: "running" in statuses(d).values()
     )
-    paused = await call(api, "POST", f"/v1/campaigns/{campaign_id}/pause", headers=tokens["engineer"])
+    paused = await call(
+        api, "POST", f"/v1/campaigns/{campaign_id}/pause", headers=tokens["engineer"]
+    )
     doc = await wait_for(api, campaign_id, tokens["engineer"], lambda d: True)
     assert paused.status_code == 200, (paused.text, doc)
-    again = await call(api, "POST", f"/v1/campaigns/{campaign_id}/pause", headers=tokens["engineer"])
+    again = await call(
+        api, "POST", f"/v1/campaigns/{campaign_id}/pause", headers=tokens["engineer"]
+    )
     assert again.status_code == 409
     # In flight finishes; nothing new starts while paused.
     doc = await wait_for(
@@ -238,7 +242,9 @@ async def test_pause_resume_then_cancel(
         assert lab.record(name).reloads == [] and lab.version(name) == "17.6.5"
     for name in (n for n, s in result.items() if s == "upgraded"):
         assert len(lab.record(name).reloads) == 1
-    later = await call(api, "POST", f"/v1/campaigns/{campaign_id}/resume", headers=tokens["engineer"])
+    later = await call(
+        api, "POST", f"/v1/campaigns/{campaign_id}/resume", headers=tokens["engineer"]
+    )
     assert later.status_code == 409
 
 
@@ -357,3 +363,44 @@ async def test_config_rollout_fixes_drift_and_rolls_back_a_refused_push(
     assert device["status"] == "rolled_back", device
     assert "equals the pre-rollout backup" in device["detail"]
     assert lab.running_config("acme-branch1-r1") == before
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_each_device_fault_has_its_documented_outcome_and_counts_against_the_budget(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    faults: dict[str, dict[str, Any]] = {
+        "acme-branch1-r1": {"unreachable": True},
+        "acme-hq-r1": {"auth_failure": True},
+        "globex-nyc-r2": {"slow": 0.1},
+        "globex-par-r1": {"reload_hangs": True},
+        "initech-aus-r1": {"wrong_version_after_reload": "previous"},
+        "initech-dal-r2": {"corrupt_copy": True},
+    }
+    for name, fault in faults.items():
+        lab.set_fault(name, **fault)
+    body = spec(
+        strategy={"canary_size": 0, "wave_size": 6, "max_concurrency": 6, "max_failures": 4},
+        reload_timeout_seconds=6,
+    )
+    campaign_id = await launch(api, tokens["admin"], body)
+    doc = await wait_for(api, campaign_id, tokens["engineer"], finished, timeout=180)
+    devices = {d["device"]: d for d in doc["devices"]}
+    outcome = {name: d["status"] for name, d in devices.items()}
+    assert outcome == {
+        "acme-branch1-r1": "failed",
+        "acme-hq-r1": "failed",
+        "globex-nyc-r2": "upgraded",
+        "globex-par-r1": "failed",
+        "initech-aus-r1": "rolled_back",
+        "initech-dal-r2": "failed",
+    }, doc["devices"]
+    assert "pre-check" in devices["acme-branch1-r1"]["detail"]
+    assert "auth" in devices["acme-hq-r1"]["detail"].lower()
+    assert "did not come back" in devices["globex-par-r1"]["detail"]
+    assert "checksum mismatch" in devices["initech-dal-r2"]["detail"]
+    assert lab.version("initech-aus-r1") == "17.6.5"
+    assert len(lab.record("initech-dal-r2").reloads) == 0  # a bad image is never booted
+    # Five failures against a budget of four: the campaign halts (nothing was left to start).
+    assert doc["campaign"]["summary"]["failures"] == 5
+    assert doc["campaign"]["status"] == "halted"

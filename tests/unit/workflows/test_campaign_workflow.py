@@ -21,6 +21,7 @@ from workflows.campaign.device import DeviceRolloutWorkflow, DeviceUpgradeWorkfl
 from workflows.campaign.models import (
     BootInput,
     CampaignInput,
+    CampaignNotifyInput,
     CampaignPlan,
     CampaignRef,
     CampaignResult,
@@ -42,6 +43,7 @@ TARGETS = [
 ]
 events: list[str] = []
 statuses: list[str] = []
+notified: list[CampaignNotifyInput] = []
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -70,6 +72,11 @@ async def plan(ref: CampaignRef) -> CampaignPlan:
 @activity.defn(name="campaign_status")
 async def campaign_status(request: CampaignStatusInput) -> None:
     statuses.append(request.status)
+
+
+@activity.defn(name="notify_campaign")
+async def notify(request: CampaignNotifyInput) -> None:
+    notified.append(request)
 
 
 @activity.defn(name="campaign_device_status")
@@ -124,6 +131,7 @@ async def post_check(run: DeviceRunInput) -> StepResult:
 ACTIVITIES = [
     plan,
     campaign_status,
+    notify,
     device_status,
     window,
     pre_check,
@@ -141,6 +149,7 @@ async def test_each_device_starts_inside_its_tenants_window(
 ) -> None:
     events.clear()
     statuses.clear()
+    notified.clear()
     queue = f"q-{uuid.uuid4().hex[:8]}"
     async with Worker(
         skipping_env.client,
@@ -164,3 +173,6 @@ async def test_each_device_starts_inside_its_tenants_window(
     assert "l1:waiting_window" in events and "e1:waiting_window" not in events
     assert elapsed >= timedelta(hours=9, minutes=59)
     assert statuses[-1] == "completed"
+    # Tenant webhooks: each status change carries every tenant's own counts, separately.
+    assert [n.status for n in notified] == ["running", "completed"]
+    assert notified[-1].tenants == {"early": {"upgraded": 1}, "late": {"upgraded": 1}}

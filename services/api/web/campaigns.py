@@ -1,0 +1,205 @@
+"""Campaign pages: list, launch form, live wave and device progress, pause/resume/cancel.
+
+Every read and action calls the API's own campaign route functions after the same role
+checks, so launch validation, four-eyes on the canary gate and the audit log are shared.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from services.api.deps import STAFF_ROLES, SessionDep, SettingsDep, StateDep, check_role
+from services.api.routes import campaigns as campaign_routes
+from services.api.web.render import ConsoleRoute, page, redirect, temporal_url
+from services.api.web.session import CheckedForm, ConsoleDep
+from services.campaigns.spec import CampaignSpec
+from services.store.repos.campaigns import FINAL_STATUSES
+
+router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
+
+ENGINEERS = frozenset({"engineer", "admin"})
+APPROVERS = frozenset({"approver", "admin"})
+LISTS = ("tenants", "sites", "roles", "platforms", "devices")
+NUMBERS = ("canary_size", "wave_size", "max_concurrency", "max_failures")
+TIMEOUTS = ("reload_timeout_seconds", "settle_seconds")
+FIELDS = frozenset({"name", "kind", "target_versions", "features", *LISTS, *NUMBERS, *TIMEOUTS})
+ACTIONS = {
+    "pause": (ENGINEERS, campaign_routes.pause_campaign),
+    "resume": (ENGINEERS, campaign_routes.resume_campaign),
+    "cancel": (ENGINEERS, campaign_routes.cancel_campaign),
+    "approve": (APPROVERS, campaign_routes.approve_campaign),
+}
+DEFAULTS = {"kind": "os_upgrade", "canary_size": "1", "wave_size": "10", "max_concurrency": "10",
+            "max_failures": "0", "respect_windows": "on"}  # fmt: skip
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s,]+", text) if w]
+
+
+def spec_data(form: dict[str, str]) -> dict[str, Any]:
+    """The launch form as the API's CampaignSpec JSON; blanks keep the API's defaults."""
+    versions: dict[str, str] = {}
+    for line in form.get("target_versions", "").splitlines():
+        platform, _, version = line.replace("=", " ").strip().partition(" ")
+        if platform:
+            versions[platform] = version.strip()
+    strategy: dict[str, Any] = {n: form[n].strip() for n in NUMBERS if form.get(n, "").strip()}
+    strategy["approve_after_canary"] = form.get("approve_after_canary") == "on"
+    data: dict[str, Any] = {
+        "name": form.get("name", "").strip(),
+        "kind": form.get("kind", ""),
+        "targets": {n: _words(form.get(n, "")) for n in LISTS},
+        "strategy": strategy,
+        "target_versions": versions,
+        "features": _words(form.get("features", "")),
+        "respect_windows": form.get("respect_windows") == "on",
+    }
+    if reload := form.get("reload_timeout_seconds", "").strip():
+        data["reload_timeout_seconds"] = reload
+    if settle := form.get("settle_seconds", "").strip():
+        data["post_check"] = {"settle_seconds": settle}
+    return data
+
+
+def _field(loc: list[Any]) -> str:
+    """The form field an error location points at (the innermost one the form has)."""
+    return next((str(p) for p in reversed(loc) if str(p) in FIELDS), "kind")
+
+
+def _errors(pairs: list[tuple[list[Any], str]]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for loc, message in pairs:
+        errors.setdefault(_field(loc), []).append(message.removeprefix("Value error, "))
+    return errors
+
+
+def _form_page(
+    request: Request,
+    console: ConsoleDep,
+    values: dict[str, str],
+    errors: dict[str, list[str]] | None = None,
+    error: str | None = None,
+    code: int = status.HTTP_200_OK,
+) -> Response:
+    return page(
+        request, "campaign_new.html", console, code, values=values, errors=errors or {}, error=error
+    )
+
+
+@router.get("/campaigns")
+def campaigns(
+    request: Request, console: ConsoleDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Campaigns, newest first (MSP staff only, like the API)."""
+    identity = check_role(console.identity, STAFF_ROLES)
+    found = campaign_routes.list_campaigns(identity, session, 100)
+    links = {c.id: temporal_url(settings, c.workflow_id) for c in found}
+    return page(request, "campaigns.html", console, campaigns=found, links=links)
+
+
+@router.get("/campaigns/new")
+def launch_form(request: Request, console: ConsoleDep) -> Response:
+    check_role(console.identity, ENGINEERS)
+    return _form_page(request, console, dict(DEFAULTS))
+
+
+@router.post("/campaigns/new")
+async def launch(
+    request: Request, form: CheckedForm, console: ConsoleDep, state: StateDep, session: SessionDep
+) -> Response:
+    """Validate like the API (errors next to the fields), then launch through it."""
+    identity = check_role(console.identity, ENGINEERS)
+    unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT
+    try:
+        spec = CampaignSpec.model_validate(spec_data(form))
+    except ValidationError as exc:
+        pairs = [(list(e["loc"]), e["msg"]) for e in exc.errors()]
+        return _form_page(request, console, form, _errors(pairs), code=unprocessable)
+    try:
+        result = await campaign_routes.launch_campaign(spec, identity, state, session)
+    except HTTPException as exc:
+        session.rollback()
+        return _form_page(request, console, form, error=str(exc.detail), code=exc.status_code)
+    if isinstance(result, JSONResponse):  # unknown targets or images
+        detail = json.loads(bytes(result.body))["detail"]
+        pairs = [(list(d["loc"]), str(d["msg"])) for d in detail]
+        return _form_page(request, console, form, _errors(pairs), code=unprocessable)
+    return redirect(f"/console/campaigns/{result.campaign.id}")
+
+
+@router.get("/campaigns/{campaign_id}")
+async def campaign(
+    request: Request, campaign_id: str, console: ConsoleDep, state: StateDep, session: SessionDep
+) -> Response:
+    """One campaign: waves and devices, updated live while it runs; controls; workflow link."""
+    identity = check_role(console.identity, STAFF_ROLES)
+    detail = await campaign_routes.get_campaign(campaign_id, identity, state, session)
+    return page(
+        request,
+        "campaign.html",
+        console,
+        detail=detail,
+        live=detail.campaign.status not in FINAL_STATUSES,
+        can_control=identity.role in ENGINEERS,
+        can_approve=identity.role in APPROVERS,
+        done=request.query_params.get("done") in ACTIONS and request.query_params["done"],
+        error=None,
+    )
+
+
+@router.get("/campaigns/{campaign_id}/progress.json")
+async def progress(
+    campaign_id: str, console: ConsoleDep, state: StateDep, session: SessionDep
+) -> dict[str, Any]:
+    """What the detail page redraws every few seconds."""
+    identity = check_role(console.identity, STAFF_ROLES)
+    detail = await campaign_routes.get_campaign(campaign_id, identity, state, session)
+    return {
+        "status": detail.campaign.status,
+        "final": detail.campaign.status in FINAL_STATUSES,
+        "counts": detail.counts,
+        "waves": [w.model_dump() for w in detail.waves],
+        "devices": [
+            {"key": f"{d.tenant}/{d.device}", "status": d.status, "step": d.step}
+            for d in detail.devices
+        ],
+    }
+
+
+@router.post("/campaigns/{campaign_id}/{action}")
+async def control(
+    request: Request,
+    campaign_id: str,
+    action: str,
+    form: CheckedForm,
+    console: ConsoleDep,
+    state: StateDep,
+    session: SessionDep,
+) -> Response:
+    """Pause, resume or cancel (engineer, admin); approve the canary (approver, admin)."""
+    if action not in ACTIONS:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no action {action!r}")
+    try:
+        roles, run = ACTIONS[action]
+        identity = check_role(console.identity, roles)
+        body = campaign_routes.ControlBody(comment=form.get("comment", "").strip())
+        await run(campaign_id, identity, state, session, body)
+    except (HTTPException, ValidationError) as exc:
+        session.rollback()
+        code = exc.status_code if isinstance(exc, HTTPException) else 422
+        message = str(exc.detail) if isinstance(exc, HTTPException) else str(exc)
+        detail = await campaign_routes.get_campaign(campaign_id, console.identity, state, session)
+        return page(
+            request, "campaign.html", console, code, detail=detail,
+            live=detail.campaign.status not in FINAL_STATUSES,
+            can_control=console.identity.role in ENGINEERS,
+            can_approve=console.identity.role in APPROVERS, done=False, error=message,
+        )  # fmt: skip
+    return redirect(f"/console/campaigns/{campaign_id}?done={action}")

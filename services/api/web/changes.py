@@ -1,0 +1,202 @@
+"""Change pages: the approval queue, a tenant's changes, one change with its diff and decision.
+
+Reads use the same store functions as the API; decisions call the API's own route functions
+(four-eyes, plan revision, Temporal update), after the same role checks.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from pydantic import ValidationError
+
+from services.api.deps import STAFF_ROLES, SessionDep, StateDep, check_role, scoped_tenant
+from services.api.routes import changes as change_routes
+from services.api.web.render import ConsoleRoute, page, redirect
+from services.api.web.session import CheckedForm, ConsoleDep
+from services.store.models import CHANGE_STATUSES
+from services.store.repos import changes as change_repo
+from services.store.repos.changes import TERMINAL_STATUSES
+
+router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
+
+APPROVERS = frozenset({"approver", "admin"})
+ADMINS = frozenset({"admin"})
+# The path a change takes when everything goes well; the timeline marks how far it got.
+HAPPY_PATH = (
+    "submitted",
+    "planned",
+    "awaiting_approval",
+    "approved",
+    "scheduled",
+    "applying",
+    "verified",
+)
+DONE_MESSAGES = {
+    "approved": "Approved: the workflow goes on with this plan.",
+    "rejected": "Rejected: the change will never reach a device.",
+    "override": "Window overridden: the change runs now.",
+}
+
+
+def console_tenant(tenant: str, console: ConsoleDep, session: SessionDep) -> str:
+    """The path's tenant, scoped exactly like the API (a foreign tenant is 404)."""
+    return scoped_tenant(tenant, console.identity, session)
+
+
+TenantPage = Annotated[str, Depends(console_tenant)]
+
+
+def _status_filter(value: str | None) -> str | None:
+    return value if value in CHANGE_STATUSES else None
+
+
+@router.get("/approvals")
+def approvals(request: Request, console: ConsoleDep, session: SessionDep) -> Response:
+    """Changes of every tenant waiting for an approver, oldest first."""
+    check_role(console.identity, STAFF_ROLES)
+    pending = change_repo.list_changes(session, status="awaiting_approval")
+    plans = {
+        c.id: change_repo.latest_plan(session, tenant=c.tenant, change_id=c.id) for c in pending
+    }
+    return page(request, "approvals.html", console, changes=list(reversed(pending)), plans=plans)
+
+
+@router.get("/changes")
+def all_changes(
+    request: Request,
+    console: ConsoleDep,
+    session: SessionDep,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+) -> Response:
+    """Every tenant's changes for staff; a tenant goes to its own list."""
+    if console.identity.role == "tenant":
+        return redirect(f"/console/tenants/{console.identity.tenant}/changes")
+    check_role(console.identity, STAFF_ROLES)
+    wanted = _status_filter(status_)
+    found = change_repo.list_changes(session, status=wanted)  # type: ignore[arg-type]
+    return page(request, "changes.html", console, changes=found, tenant=None, status_filter=wanted)
+
+
+@router.get("/tenants/{tenant}/changes")
+def tenant_changes(
+    request: Request,
+    tenant: TenantPage,
+    console: ConsoleDep,
+    session: SessionDep,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+) -> Response:
+    """The tenant's changes, newest first."""
+    wanted = _status_filter(status_)
+    found = change_repo.list_changes(session, tenant=tenant, status=wanted)  # type: ignore[arg-type]
+    return page(
+        request, "changes.html", console, changes=found, tenant=tenant, status_filter=wanted
+    )
+
+
+async def _change_page(
+    request: Request,
+    console: ConsoleDep,
+    state: StateDep,
+    session: SessionDep,
+    tenant: str,
+    change_id: str,
+    *,
+    error: str | None = None,
+    code: int = status.HTTP_200_OK,
+    comment: str = "",
+) -> Response:
+    detail = await change_routes.get_change(tenant, change_id, state, session)
+    reached = {e.to_status for e in detail.events}
+    identity = console.identity
+    own = detail.change.requested_by_token_id == identity.token_id or (
+        detail.change.requested_by == identity.name
+    )
+    return page(
+        request,
+        "change.html",
+        console,
+        code,
+        detail=detail,
+        change=detail.change,
+        timeline=[(s, s in reached, s == detail.change.status) for s in HAPPY_PATH],
+        live=detail.change.status not in TERMINAL_STATUSES,
+        can_decide=identity.role in APPROVERS and not own,
+        own=own,
+        can_override=identity.role in ADMINS and detail.change.status == "scheduled",
+        done=DONE_MESSAGES.get(request.query_params.get("done", "")),
+        error=error,
+        comment=comment,
+    )
+
+
+@router.get("/tenants/{tenant}/changes/{change_id}")
+async def change_detail(
+    request: Request,
+    tenant: TenantPage,
+    change_id: str,
+    console: ConsoleDep,
+    state: StateDep,
+    session: SessionDep,
+) -> Response:
+    """One change: timeline, policy reason, per-device diff, decisions, workflow link."""
+    return await _change_page(request, console, state, session, tenant, change_id)
+
+
+@router.get("/tenants/{tenant}/changes/{change_id}/status.json")
+def change_status(tenant: TenantPage, change_id: str, session: SessionDep) -> dict[str, object]:
+    """The change's status, polled by the page while the change is in flight."""
+    change = change_repo.get_change(session, tenant=tenant, change_id=change_id)
+    if change is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"change {change_id!r} not found")
+    return {"status": change.status, "terminal": change.terminal}
+
+
+@router.post("/tenants/{tenant}/changes/{change_id}/{decision}")
+async def decide(
+    request: Request,
+    tenant: TenantPage,
+    change_id: str,
+    decision: str,
+    form: CheckedForm,
+    console: ConsoleDep,
+    state: StateDep,
+    session: SessionDep,
+) -> Response:
+    """Approve or reject (approver, admin; never the requester), or run now (admin)."""
+    text = form.get("comment", "").strip()
+    try:
+        if decision in ("approve", "reject"):
+            identity = check_role(console.identity, APPROVERS)
+            body = change_routes.DecisionBody(comment=text)
+            action = (
+                change_routes.approve_change
+                if decision == "approve"
+                else change_routes.reject_change
+            )
+            await action(tenant, change_id, body, identity, state, session)
+            done = "approved" if decision == "approve" else "rejected"
+        elif decision == "override-window":
+            identity = check_role(console.identity, ADMINS)
+            reason = change_routes.OverrideBody(reason=form.get("reason", "").strip())
+            await change_routes.override_window(tenant, change_id, reason, identity, state, session)
+            done = "override"
+        else:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no action {decision!r}")
+    except ValidationError as exc:
+        session.rollback()
+        message = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
+        return await _change_page(
+            request, console, state, session, tenant, change_id,
+            error=message, code=status.HTTP_422_UNPROCESSABLE_CONTENT, comment=text,
+        )  # fmt: skip
+    except HTTPException as exc:
+        if exc.status_code == status.HTTP_404_NOT_FOUND:
+            raise
+        session.rollback()  # nothing of a refused decision may be committed by this request
+        return await _change_page(
+            request, console, state, session, tenant, change_id,
+            error=str(exc.detail), code=exc.status_code, comment=text,
+        )  # fmt: skip
+    return redirect(f"/console/tenants/{tenant}/changes/{change_id}?done={done}")
