@@ -65,12 +65,22 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 @app.command()
-def worker() -> None:
-    """Run a Temporal worker for every netwave workflow and activity."""
-    from services.worker.main import run_worker
+def worker(
+    queues: Annotated[
+        str,
+        typer.Option(
+            help="which task queues to poll: all, workflows (orchestration only) or devices "
+            "(device I/O only), so each can be scaled on its own"
+        ),
+    ] = "all",
+) -> None:
+    """Run a Temporal worker for netwave's workflows and device activities."""
+    from services.worker.main import QUEUE_CHOICES, run_worker
 
+    if queues not in QUEUE_CHOICES:
+        raise _fail(f"--queues must be one of {', '.join(QUEUE_CHOICES)}, not {queues!r}")
     setup_logging()
-    asyncio.run(run_worker(get_settings()))
+    asyncio.run(run_worker(get_settings(), queues))
 
 
 @app.command()

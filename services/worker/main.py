@@ -17,14 +17,22 @@ from services.store.db import get_engine, make_session_factory
 from workflows.registry import WORKFLOWS, device_activities
 
 log = logging.getLogger("netwave.worker")
+QUEUE_CHOICES = ("all", "workflows", "devices")
 
 
-def build_workers(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> list[Worker]:
-    """The workflow worker and the device-activity worker (sync activities on a thread pool)."""
+def build_workers(
+    client: Client, settings: Settings, executor: ThreadPoolExecutor, queues: str = "all"
+) -> list[Worker]:
+    """The workflow worker and/or the device-activity worker (sync activities on a thread pool)."""
+    workers = []
+    if queues in ("all", "workflows"):
+        workers.append(Worker(client, task_queue=settings.task_queue, workflows=WORKFLOWS))
+    if queues not in ("all", "devices"):
+        return workers
     sessions = make_session_factory(get_engine(settings.database_url))
     provider = get_provider(settings)
     return [
-        Worker(client, task_queue=settings.task_queue, workflows=WORKFLOWS),
+        *workers,
         Worker(
             client,
             task_queue=settings.device_task_queue,
@@ -35,7 +43,7 @@ def build_workers(client: Client, settings: Settings, executor: ThreadPoolExecut
     ]
 
 
-async def run_worker(settings: Settings) -> None:
+async def run_worker(settings: Settings, queues: str = "all") -> None:
     client = await connect(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -44,13 +52,12 @@ async def run_worker(settings: Settings) -> None:
     with ThreadPoolExecutor(
         max_workers=settings.activity_threads, thread_name_prefix="device-activity"
     ) as executor:
-        workers = build_workers(client, settings, executor)
+        workers = build_workers(client, settings, executor, queues)
         tasks = [asyncio.create_task(w.run()) for w in workers]
         log.info(
-            "worker ready on %s: queues %s, %s",
+            "worker ready on %s: queues %s",
             settings.temporal_address,
-            settings.task_queue,
-            settings.device_task_queue,
+            ", ".join(w.task_queue for w in workers),
         )
         await stop.wait()
         log.info("worker stopping")

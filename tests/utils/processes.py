@@ -55,10 +55,12 @@ def wait_for_text(path: Path, needle: str, proc: subprocess.Popen[bytes], timeou
     raise TimeoutError(f"{needle!r} not in {path} after {timeout}s")
 
 
-def start_netwave(settings: Settings, command: str, log: Path) -> subprocess.Popen[bytes]:
+def start_netwave(
+    settings: Settings, command: str, log: Path, *args: str
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "services.cli", command],
+            [sys.executable, "-m", "services.cli", command, *args],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=settings_env(settings),
@@ -77,10 +79,12 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 
 @contextmanager
-def running_worker(settings: Settings, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def running_worker(
+    settings: Settings, log: Path, *args: str
+) -> Iterator[subprocess.Popen[bytes]]:
     """A `netwave worker` child, ready when it says so; stopped on exit."""
     offset = log.stat().st_size if log.exists() else 0
-    proc = start_netwave(settings, "worker", log)
+    proc = start_netwave(settings, "worker", log, *args)
     try:
         deadline = time.monotonic() + 60
         while True:

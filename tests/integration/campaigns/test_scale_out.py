@@ -1,4 +1,5 @@
-"""Scale-out: two worker processes share a 50-device campaign; one is killed mid-run.
+"""Scale-out: two worker processes (one for device I/O only) share a 50-device campaign; the
+device-only one is killed mid-run.
 
 The history shows device steps ran on both workers; the campaign completes on the survivor;
 every device reloads exactly once; no tenant ever has more devices in flight than its limit.
@@ -85,7 +86,8 @@ async def test_two_workers_share_a_campaign_and_survive_losing_one(
 
     with (
         TestClient(create_app(settings)) as api,
-        running_worker(settings, tmp_path / "a.log") as worker_a,
+        # A device-only worker beside a full one: device I/O scales apart from workflows.
+        running_worker(settings, tmp_path / "a.log", "--queues", "devices") as worker_a,
         running_worker(settings, tmp_path / "b.log"),
     ):
         reply = api.post("/v1/campaigns", json=body, headers={"Authorization": f"Bearer {token}"})
