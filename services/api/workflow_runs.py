@@ -73,6 +73,7 @@ async def start_run(
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal is not reachable"
         ) from None
+    session.rollback()  # nothing written yet; no database lock held while Temporal answers
     await client.start_workflow(
         kind.workflow, request, id=workflow_id, task_queue=state.settings.task_queue
     )

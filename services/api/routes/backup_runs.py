@@ -70,4 +70,5 @@ async def get_tenant_run(
     run = run_repo.get_run(session, run_id=run_id, tenant=tenant)
     if run is None or run.kind != "backup":
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"backup run {run_id!r} not found")
+    session.rollback()  # no database lock held while Temporal answers
     return await describe_run(state, run, BACKUP)

@@ -236,6 +236,26 @@ async def _decide(
         raise HTTPException(
             status.HTTP_409_CONFLICT, detail=f"change is {change.status}, not awaiting approval"
         )
+    # The workflow's update validator is the one place that lets exactly one decision through;
+    # no database lock is held while it answers (SQLite has one writer, and the workflow's own
+    # status write must not wait on this request). The approval row follows the accepted update.
+    session.rollback()
+    handle = (await _client(state)).get_workflow_handle(workflow_id(change_id))
+    try:
+        await handle.execute_update(
+            "decide",
+            Decision(
+                plan_revision=plan.revision,
+                approver=identity.name,
+                decision=decision,
+                comment=body.comment,
+            ),
+        )
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail=str(getattr(cause, "message", cause))
+        ) from None
     change_repo.record_approval(
         session,
         tenant=tenant,
@@ -254,23 +274,6 @@ async def _decide(
         object=f"change:{change_id}",
         detail={"comment": body.comment, "revision": plan.revision},
     )
-    handle = (await _client(state)).get_workflow_handle(workflow_id(change_id))
-    try:
-        await handle.execute_update(
-            "decide",
-            Decision(
-                plan_revision=plan.revision,
-                approver=identity.name,
-                decision=decision,
-                comment=body.comment,
-            ),
-        )
-    except WorkflowUpdateFailedError as exc:
-        session.rollback()
-        cause = exc.cause
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, detail=str(getattr(cause, "message", cause))
-        ) from None
     session.commit()
     return await _detail(state, session, _get(session, tenant, change_id))
 
@@ -314,6 +317,7 @@ async def override_window(
 ) -> ChangeDetail:
     """Run a scheduled change now instead of waiting for its window (admin, with a reason)."""
     _get(session, tenant, change_id)
+    session.rollback()  # no database lock held while the workflow answers
     handle = (await _client(state)).get_workflow_handle(workflow_id(change_id))
     try:
         await handle.execute_update(

@@ -24,4 +24,5 @@ async def get_run(
     hidden = run is None or (identity.role == "tenant" and run.tenant != identity.tenant)
     if run is None or hidden or run.kind not in KINDS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"run {run_id!r} not found")
+    session.rollback()  # no database lock held while Temporal answers
     return await describe_run(state, run, KINDS[run.kind])
