@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -67,12 +68,32 @@ def _short_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}"[:300]
 
 
-def _collect_task(task: Task, command_for: dict[str, str]) -> Result:
-    connection = task.host.get_connection(CONNECTION_NAME, task.nornir.config)
-    try:
-        output = connection.send_command(command_for[task.host.name])
-    finally:
-        task.host.close_connection(CONNECTION_NAME)
+_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+def session_slots(workers: int) -> threading.BoundedSemaphore:
+    """The process-wide budget of `workers` device sessions at once.
+
+    Collections running side by side (the worker runs several audit chunks at a time, each a
+    Nornir of `workers` threads) share it, so the process never holds more sessions than one
+    collection would: beyond that, on few cores, extra threads only fight over the GIL.
+    """
+    with _SLOTS_LOCK:
+        if workers not in _SLOTS:
+            _SLOTS[workers] = threading.BoundedSemaphore(workers)
+        return _SLOTS[workers]
+
+
+def _collect_task(
+    task: Task, command_for: dict[str, str], slots: threading.BoundedSemaphore
+) -> Result:
+    with slots:
+        connection = task.host.get_connection(CONNECTION_NAME, task.nornir.config)
+        try:
+            output = connection.send_command(command_for[task.host.name])
+        finally:
+            task.host.close_connection(CONNECTION_NAME)
     return Result(host=task.host, result=output)
 
 
@@ -142,7 +163,12 @@ def collect(
     nr = build_nornir(usable, provider, workers=workers, timeout=timeout)
     if on_done is not None:
         nr = nr.with_processors([_Progress(on_done)])
-    aggregated = nr.run(task=_collect_task, command_for=command_for, on_failed=True)
+    aggregated = nr.run(
+        task=_collect_task,
+        command_for=command_for,
+        slots=session_slots(workers),
+        on_failed=True,
+    )
     for name, multi in aggregated.items():
         results[name] = to_collected(name, multi)
     return results

@@ -1,6 +1,9 @@
 """`make bench`: run every benchmark, print a table of numbers and ratios, save JSON.
 
-`python -m tests.benchmarks.run [--quick]` (--quick: small sizes, the smoke run used by tests).
+`python -m tests.benchmarks.run [--quick] [--repeat N] [--only SCENARIO ...]`
+(--quick: small sizes, the smoke run; --repeat: audit runs per size, default 1 to stay under
+15 minutes; the cheap rows - render, floor, API - always run CHEAP_REPEAT times and print
+min/median/max and the spread).
 """
 
 from __future__ import annotations
@@ -8,8 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import tempfile
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,82 +23,304 @@ from rich.console import Console
 from rich.table import Table
 
 from services.lab.bench import run_bench
-from tests.benchmarks.audit_scale import run_audit_scale
+from tests.benchmarks.api_load import run_api_load
+from tests.benchmarks.audit_scale import AuditScale, run_audit_scale
+from tests.benchmarks.campaign_scale import run_campaign_scale
+from tests.benchmarks.floor import run_floor_lab
+from tests.benchmarks.render import run_render
+from tests.benchmarks.stack import lab_base_port
 
 OUT = Path("var") / "bench"
+CHEAP_REPEAT = 3
+FLOOR_CONCURRENCY = 50
+Row = dict[str, Any]
 
 
-def lab_rows(sizes: list[int], workers: int = 50) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Options:
+    quick: bool
+    repeat: int
+    workdir: Path
+    api_database_url: str | None = None
+
+    @property
+    def cheap_repeat(self) -> int:
+        return 1 if self.quick else CHEAP_REPEAT
+
+
+@dataclass(frozen=True)
+class Scenario:
+    title: str
+    run: Callable[[Options], list[Row]]
+
+
+def cores() -> int:
+    return os.cpu_count() or 1
+
+
+def spread(values: Sequence[float]) -> dict[str, float]:
+    """min, median, max and (max - min) / median in percent."""
+    mid = statistics.median(values)
+    low, high = min(values), max(values)
+    return {
+        "min": low,
+        "median": mid,
+        "max": high,
+        "spread %": round((high - low) / mid * 100, 1) if mid else 0.0,
+    }
+
+
+def span(values: Sequence[float], digits: int = 1) -> str:
+    """`median (min-max)` of repeated measurements, for a table cell."""
+    s = spread(values)
+    if len(values) == 1:
+        return f"{s['median']:.{digits}f}"
+    return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}-{s['max']:.{digits}f})"
+
+
+def lab_rows(options: Options, workers: int = 50) -> list[Row]:
+    devices = 20 if options.quick else 1000
+    r = run_bench(devices=devices, workers=workers, base_port=lab_base_port(devices))
+    return [
+        {
+            "scenario": f"lab collect {devices} ({workers} threads)",
+            "cores": cores(),
+            "wall s": r.wall_seconds,
+            "median ms": round(r.median_seconds * 1000, 1),
+            "p95 ms": round(r.p95_seconds * 1000, 1),
+            "lab RSS MB": round(r.lab_rss_mb, 1),
+            "lab CPU ms/dev": r.lab_cpu_ms_per_device,
+            "client CPU ms/dev": r.client_cpu_ms_per_device,
+            "client-bound median ms": round(r.client_bound_median_seconds * 1000),
+            "failed": r.failed,
+            "targets met": all(r.targets_met().values()) if devices >= 1000 else "-",
+        }
+    ]
+
+
+def lab_scenario(options: Options) -> list[Row]:
+    return lab_rows(options) + lab_rows(options, workers=10)
+
+
+def floor_rows(options: Options) -> list[Row]:
+    devices = 20 if options.quick else 1000
+    runs = run_floor_lab(
+        options.workdir / "floor", devices, options.cheap_repeat, FLOOR_CONCURRENCY
+    )
+    walls = [r.wall_seconds for r in runs]
+    return [
+        {
+            "scenario": f"floor: asyncssh connect + show run, {devices} devices "
+            f"({FLOOR_CONCURRENCY} concurrent)",
+            "cores": cores(),
+            "runs": len(runs),
+            "wall s": span(walls, 2),
+            "dev/s": round(devices / statistics.median(walls), 1),
+            "spread %": spread(walls)["spread %"],
+            "median ms": round(statistics.median(r.median_ms for r in runs), 1),
+            "client CPU ms/dev": round(
+                statistics.median(r.client_cpu_seconds for r in runs) * 1000 / devices, 2
+            ),
+            "failed": sum(r.failed for r in runs),
+        }
+    ]
+
+
+def render_rows(options: Options) -> list[Row]:
+    devices = 20 if options.quick else 1000
+    runs = [run_render(devices) for _ in range(options.cheap_repeat)]
+    rates = [r.configs_per_second for r in runs]
+    return [
+        {
+            "scenario": f"render {devices} full configs (real templates, mixed platforms)",
+            "cores": cores(),
+            "runs": len(runs),
+            "configs/s": span(rates, 0),
+            "spread %": spread(rates)["spread %"],
+            "ms/config": round(1000 / statistics.median(rates), 3),
+            "inventory load s": round(statistics.median(r.load_seconds for r in runs), 2),
+            "KB/config": round(runs[0].chars / devices / 1024, 1),
+        }
+    ]
+
+
+def audit_row(devices: int, runs: list[AuditScale]) -> Row:
+    def med(values: Sequence[float]) -> float:
+        return round(statistics.median(values), 2)
+
+    ratios = [r.ratio for r in runs]
+    netwave = med([r.netwave_seconds for r in runs])
+    floor = med([r.floor_seconds for r in runs])
+    rss: dict[str, list[float]] = {}
+    for r in runs:
+        for name, mb in r.peak_rss_mb.items():
+            rss.setdefault(name, []).append(mb)
+    return {
+        "scenario": f"audit {devices}",
+        "cores": cores(),
+        "runs": len(runs),
+        "floor s": floor,
+        "bare s": med([r.bare_seconds for r in runs]),
+        "netwave s": netwave,
+        "ratio": span(ratios, 2),
+        "goal": "<= 1.25",
+        "x floor": round(netwave / floor, 2) if floor else "-",
+        "ms/device": med([r.netwave_ms_per_device for r in runs]),
+        "dev/s": med([r.netwave_devices_per_second for r in runs]),
+        "reported": min(r.netwave_devices_reported for r in runs),
+        "API 5xx retried": sum(len(r.api_5xx_retried) for r in runs),
+        **{f"RSS {k} MB": max(v) for k, v in sorted(rss.items())},
+    }
+
+
+def audit_rows(options: Options) -> list[Row]:
+    sizes = [12] if options.quick else [100, 500, 1000]
     rows = []
     for devices in sizes:
-        r = run_bench(devices=devices, workers=workers)
+        try:
+            runs = [
+                run_audit_scale(options.workdir / f"audit-{devices}-{i}", devices)
+                for i in range(options.repeat)
+            ]
+        except Exception as exc:  # the other sizes still run
+            Console(stderr=True).print_exception()
+            rows.append(
+                {"scenario": f"audit {devices}", "cores": cores(), "error": repr(exc)[:300]}
+            )
+            continue
+        rows.append(audit_row(devices, runs))
+    return rows
+
+
+def api_rows(options: Options) -> list[Row]:
+    clients, duration, warmup = (5, 1.0, 0.3) if options.quick else (50, 5.0, 1.0)
+    load = run_api_load(
+        options.workdir / "api",
+        devices=20 if options.quick else 100,
+        clients=clients,
+        duration=duration,
+        warmup=warmup,
+        repeat=options.cheap_repeat,
+        database_url=options.api_database_url,
+    )
+    bare_rps = statistics.median(r.rps for r in load.runs["bare FastAPI"])
+    rows = []
+    for endpoint, runs in load.runs.items():
+        rps = [r.rps for r in runs]
         rows.append(
             {
-                "scenario": f"lab collect {devices} ({workers} threads)",
-                "wall s": r.wall_seconds,
-                "median ms": round(r.median_seconds * 1000, 1),
-                "p95 ms": round(r.p95_seconds * 1000, 1),
-                "lab RSS MB": round(r.lab_rss_mb, 1),
-                "lab CPU ms/dev": r.lab_cpu_ms_per_device,
-                "client CPU ms/dev": r.client_cpu_ms_per_device,
-                "client-bound median ms": round(r.client_bound_median_seconds * 1000),
-                "failed": r.failed,
-                "targets met": all(r.targets_met().values()) if devices >= 1000 else "-",
+                "scenario": f"API {endpoint} ({clients} clients, {load.database})",
+                "cores": cores(),
+                "runs": len(runs),
+                "req/s": span(rps),
+                "spread %": spread(rps)["spread %"],
+                "p50 ms": round(statistics.median(r.p50_ms for r in runs), 1),
+                "p99 ms": round(statistics.median(r.p99_ms for r in runs), 1),
+                "x bare (req/s)": round(bare_rps / statistics.median(rps), 2) if rps else "-",
+                "errors": sum(r.errors for r in runs),
+                "server CPU ms/req": round(
+                    statistics.median(r.server_cpu_ms_per_request for r in runs), 2
+                ),
+                "client CPU ms/req": round(
+                    statistics.median(r.client_cpu_ms_per_request for r in runs), 2
+                ),
             }
         )
     return rows
 
 
-def audit_rows(sizes: list[int], workdir: Path) -> list[dict[str, Any]]:
-    rows = []
-    for devices in sizes:
-        r = run_audit_scale(workdir / f"audit-{devices}", devices)
-        rows.append(
-            {
-                "scenario": f"audit {devices}",
-                "bare s": r.bare_seconds,
-                "netwave s": r.netwave_seconds,
-                "ratio": r.ratio,
-                "goal": "<= 1.25",
-                "ms/device": r.netwave_ms_per_device,
-                "dev/s": r.netwave_devices_per_second,
-                "reported": r.netwave_devices_reported,
-                **{f"RSS {k} MB": v for k, v in sorted(r.peak_rss_mb.items())},
-            }
-        )
-    return rows
+def campaign_rows(options: Options) -> list[Row]:
+    devices, wave = (12, 6) if options.quick else (200, 50)
+    r = run_campaign_scale(
+        options.workdir / "campaign", devices, reload_seconds=2.0, wave_size=wave
+    )
+    return [
+        {
+            "scenario": f"campaign {r.devices} (OS upgrade, {r.reload_seconds:g} s reload)",
+            "cores": cores(),
+            "waves": r.waves,
+            "total s": r.total_seconds,
+            "slowest device s": r.slowest_device_seconds,
+            "ideal s (waves x slowest)": r.ideal_seconds,
+            "overhead %": r.overhead_percent,
+            "sum of per-wave slowest s": r.sum_of_slowest_per_wave_seconds,
+            "upgraded": r.upgraded,
+            "other": r.other_outcomes or "-",
+            **{f"RSS {k} MB": v for k, v in sorted(r.peak_rss_mb.items())},
+        }
+    ]
 
 
-def print_table(console: Console, title: str, rows: list[dict[str, Any]]) -> None:
+# Every row of issue 9, in print order.
+SCENARIOS: dict[str, Scenario] = {
+    "render": Scenario("Render: full intended configs per second", render_rows),
+    "floor": Scenario("Floor: bare asyncssh, no framework (the limit)", floor_rows),
+    "lab": Scenario("Lab: Nornir collects show running-config", lab_scenario),
+    "audit": Scenario("Audit: netwave end to end vs bare Nornir+Netmiko vs floor", audit_rows),
+    "api": Scenario("API: real endpoints vs a bare FastAPI endpoint", api_rows),
+    "campaign": Scenario("Campaign: OS upgrade in canary + waves through the API", campaign_rows),
+}
+
+
+def with_floor_ratios(results: dict[str, Any]) -> None:
+    """Lab collect rows get `x floor`: their wall time over the floor's (same fleet size)."""
+    floor = results.get("floor") or [{}]
+    if "wall s" not in floor[0]:
+        return
+    floor_wall = float(str(floor[0]["wall s"]).split()[0])
+    for row in results.get("lab", []):
+        if "wall s" in row:
+            row["x floor"] = round(row["wall s"] / floor_wall, 2)
+
+
+def print_table(console: Console, title: str, rows: list[Row]) -> None:
     if not rows:
         return
-    table = Table(title=f"{title} ({os.cpu_count()} cores)")
-    for column in rows[0]:
+    table = Table(title=f"{title} ({cores()} cores)")
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(str(v) for v in row.values()))
+        table.add_row(*(str(row.get(c, "")) for c in columns))
     console.print(table)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
+    parser.add_argument("--repeat", type=int, default=1, help="audit runs per fleet size")
+    parser.add_argument("--only", nargs="+", choices=sorted(SCENARIOS), help="these scenarios")
+    parser.add_argument(
+        "--api-database-url", default=None, help="API rows on this (empty) database, not SQLite"
+    )
     args = parser.parse_args()
-    console = Console(width=220)
-    lab_sizes = [20] if args.quick else [1000]
-    audit_sizes = [12] if args.quick else [100, 500, 1000]
+    console = Console(width=240)
+    began = time.monotonic()
+    names = args.only or list(SCENARIOS)
+    results: dict[str, Any] = {"cores": cores()}
+    failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="netwave-bench-") as tmp:
-        results = {
-            "cores": os.cpu_count(),
-            "lab": lab_rows(lab_sizes) + lab_rows(lab_sizes, workers=10),
-            "audit": audit_rows(audit_sizes, Path(tmp)),
-        }
-    print_table(console, "Lab: Nornir collects show running-config", results["lab"])
-    print_table(console, "Audit: netwave end to end vs bare Nornir+Netmiko", results["audit"])
+        options = Options(args.quick, max(1, args.repeat), Path(tmp), args.api_database_url)
+        for name in names:
+            started = time.monotonic()
+            try:
+                results[name] = SCENARIOS[name].run(options)
+            except Exception as exc:  # one broken scenario must not cost the others' figures
+                console.print_exception()
+                failures.append(name)
+                results[name] = [{"scenario": name, "cores": cores(), "error": repr(exc)[:300]}]
+            console.print(f"{name}: {time.monotonic() - started:.0f} s")
+    with_floor_ratios(results)
+    for name in names:
+        print_table(console, SCENARIOS[name].title, results[name])
+    results["total_seconds"] = round(time.monotonic() - began)
+    console.print(f"total {results['total_seconds']} s")
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.write_text(json.dumps(results, indent=2))
     console.print(f"written {path}")
+    if failures:
+        raise SystemExit(f"failed: {', '.join(failures)}")
 
 
 if __name__ == "__main__":

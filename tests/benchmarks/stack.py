@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -56,9 +57,22 @@ class PeakRss:
         self._stop.set()
 
 
+def lab_base_port(devices: int) -> int:
+    """First of `devices` free consecutive ports, searched from a random start.
+
+    Other labs on the machine (tests, other benchmarks) search from the bottom of the range
+    too; a random start makes two of them racing for the same ports unlikely.
+    """
+    start = random.randrange(21001, max(21002, 32000 - 2 * devices))
+    try:
+        return contiguous_free_ports(devices, start=start)
+    except RuntimeError:
+        return contiguous_free_ports(devices)
+
+
 def bench_settings(workdir: Path, devices: int, tenants: int) -> Settings:
     inventories = workdir / "inventories"
-    write_generated_inventory(inventories, devices, contiguous_free_ports(devices), tenants=tenants)
+    write_generated_inventory(inventories, devices, lab_base_port(devices), tenants=tenants)
     temporal, ui, api, control = free_ports(4, start=17000, stop=19000)
     settings = Settings(
         env="test",

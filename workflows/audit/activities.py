@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -15,8 +20,8 @@ from services.core.errors import InventoryError, RuleError, TemplateError
 from services.core.secrets import SecretsProvider
 from services.core.settings import Settings
 from services.network.backup import store_running
-from services.network.collect import Collected, Reachability
-from services.network.inventory import TenantInventory, load_tenant
+from services.network.collect import Collected, Reachability, collect
+from services.network.inventory import Device, TenantInventory, load_tenant
 from services.network.platforms import get_platform
 from services.network.render import renderer_for
 from services.store.repos import compliance as report_repo
@@ -30,11 +35,89 @@ from workflows.audit.models import (
     AuditStartInput,
     DeviceAudit,
 )
-from workflows.common.heartbeat import collect_resumable, last_heartbeat
+from workflows.common.heartbeat import last_heartbeat, run_heartbeating
 
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+# One write transaction at a time per worker process: SQLite has one write lock, and writers
+# queueing here wait in order instead of polling the lock until its busy timeout runs out.
+_WRITE_LOCK = threading.Lock()
+# Results per write transaction: large enough that the lock is taken rarely, small enough that
+# a heartbeat (every second) reports progress and a crash loses little work.
+WRITE_BATCH = 25
+
+
+@dataclass(frozen=True)
+class _Assessed:
+    """One device's comparison, not yet stored; `running` is None when it was not collected."""
+
+    device: Device
+    running: str | None
+    report: DeviceCompliance
+    intended_hash: str | None
+
+
+class _ResultWriter:
+    """Stores assessed devices from one thread, a batch per transaction, into `done`."""
+
+    def __init__(
+        self, store: Callable[[list[_Assessed]], list[DeviceAudit]], done: dict[str, DeviceAudit]
+    ) -> None:
+        self._store = store
+        self._done = done
+        self._queue: queue.Queue[_Assessed | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
+        self._error: BaseException | None = None
+
+    def put(self, assessed: _Assessed) -> None:
+        self._queue.put(assessed)
+
+    def snapshot(self) -> list[DeviceAudit]:
+        with self._lock:
+            return list(self._done.values())
+
+    def _run(self) -> None:
+        finished = False
+        while not finished:
+            batch: list[_Assessed] = []
+            item = self._queue.get()
+            while item is not None:
+                batch.append(item)
+                if len(batch) >= WRITE_BATCH:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            finished = item is None
+            if batch and self._error is None:
+                try:
+                    with _WRITE_LOCK:
+                        stored = self._store(batch)
+                except BaseException as exc:  # raised again in the activity's thread
+                    self._error = exc
+                    continue
+                with self._lock:
+                    self._done.update((a.device, a) for a in stored)
+
+    def __enter__(self) -> _ResultWriter:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if exc is None and self._error is not None:
+            raise self._error
 
 
 class AuditActivities:
@@ -71,24 +154,35 @@ class AuditActivities:
 
     @activity.defn(name="audit_devices")
     def audit_devices(self, request: AuditChunkInput) -> AuditChunkResult:
-        """Collect, back up, render intended and compare a chunk of one tenant's devices."""
+        """Collect, back up, render intended and compare a chunk of one tenant's devices.
+
+        Nornir's threads collect and compare; one writer thread stores the results in batches
+        (one transaction per batch). With SQLite's single write lock, a transaction per device
+        from 50 collecting threads left most of them queueing for the lock instead of talking
+        to devices. Heartbeats carry only devices whose rows are committed, so a retry after a
+        crash redoes exactly the devices that were not stored.
+        """
         inventory, rules = self._load(request.tenant)
         previous = last_heartbeat(AuditChunkResult)
         done = {d.device: d for d in previous.devices} if previous else {}
-        collect_resumable(
-            [inventory.device(n) for n in request.devices if n not in done],
-            self.settings,
-            self.provider,
-            lambda item: self._audit_one(request, inventory, rules, item),
-            done,
-            lambda devices: AuditChunkResult(devices=devices),
-        )
+        pending = [inventory.device(n) for n in request.devices if n not in done]
+        writer = _ResultWriter(lambda batch: self._store(request, batch), done)
+
+        def work() -> None:
+            with writer:
+                collect(
+                    pending,
+                    self.provider,
+                    workers=self.settings.device_workers,
+                    timeout=self.settings.device_timeout,
+                    on_done=lambda item: writer.put(self._assess(inventory, rules, item)),
+                )
+
+        run_heartbeating(work, lambda: AuditChunkResult(devices=writer.snapshot()))
         return AuditChunkResult(devices=[done[n] for n in request.devices])
 
-    def _audit_one(
-        self, request: AuditChunkInput, inventory: TenantInventory, rules: RuleSet, item: Collected
-    ) -> DeviceAudit:
-        """Compare first, then write the backup version and the result in one transaction."""
+    def _assess(self, inventory: TenantInventory, rules: RuleSet, item: Collected) -> _Assessed:
+        """Render intended and compare it with the collected running config (no I/O)."""
         device = inventory.device(item.device)
         intended_hash: str | None = None
         report: DeviceCompliance
@@ -104,39 +198,49 @@ class AuditActivities:
             else:
                 intended_hash = _sha256(intended)
                 report = compare_device(device, running, intended, rules)
+        return _Assessed(device, item.output if reachable else None, report, intended_hash)
+
+    def _store(self, request: AuditChunkInput, batch: list[_Assessed]) -> list[DeviceAudit]:
+        """Write the backup version and the result of every device of a batch, one transaction."""
+        audits = []
         with self.sessions.begin() as session:
-            stored = (
-                store_running(
+            for one in batch:
+                device, report = one.device, one.report
+                stored = (
+                    store_running(
+                        session,
+                        tenant=device.tenant,
+                        device=device.name,
+                        platform=device.platform,
+                        running=one.running,
+                        run_id=request.run_id,
+                    )
+                    if one.running is not None
+                    else None
+                )
+                report_repo.record_device(
                     session,
+                    report_id=request.report_id,
                     tenant=device.tenant,
                     device=device.name,
                     platform=device.platform,
-                    running=item.output or "",
-                    run_id=request.run_id,
+                    status=report.status,
+                    score=report.score,
+                    result=report.model_dump(mode="json"),
+                    backup_version=stored.version if stored else None,
+                    running_hash=stored.content_hash if stored else None,
+                    intended_hash=one.intended_hash,
                 )
-                if reachable
-                else None
-            )
-            report_repo.record_device(
-                session,
-                report_id=request.report_id,
-                tenant=device.tenant,
-                device=device.name,
-                platform=device.platform,
-                status=report.status,
-                score=report.score,
-                result=report.model_dump(mode="json"),
-                backup_version=stored.version if stored else None,
-                running_hash=stored.content_hash if stored else None,
-                intended_hash=intended_hash,
-            )
-        return DeviceAudit(
-            device=device.name,
-            status=report.status,
-            score=report.score,
-            backup_version=stored.version if stored else None,
-            running_hash=stored.content_hash if stored else None,
-        )
+                audits.append(
+                    DeviceAudit(
+                        device=device.name,
+                        status=report.status,
+                        score=report.score,
+                        backup_version=stored.version if stored else None,
+                        running_hash=stored.content_hash if stored else None,
+                    )
+                )
+        return audits
 
     @activity.defn(name="finish_audit")
     def finish_audit(self, request: AuditFinishInput) -> AuditResult:
