@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.api.state import AppState
 from services.core.settings import Settings
+from services.store.db import READ_ONLY
 from services.store.repos import tenants as tenant_repo
 from services.store.repos import tokens as token_repo
 from services.store.repos.tokens import Identity
@@ -36,8 +37,22 @@ def get_settings_dep(state: StateDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
-    with state.sessions() as session:
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def get_session(request: Request, state: StateDep) -> AsyncIterator[Session]:
+    """One session per request, committed at the end.
+
+    GET and HEAD read a snapshot (on SQLite: no write lock). Otherwise every request would take
+    SQLite's single write lock in its first dependency and need more pool threads to finish:
+    with all 40 threads waiting on the lock, the holder could not go on until the busy timeout.
+    """
+    read_only = request.method in READ_METHODS
+    bind = state.sessions.kw["bind"]
+    with state.sessions(
+        bind=bind.execution_options(**{READ_ONLY: True}) if read_only else bind
+    ) as session:
+        session.info["read_only"] = read_only
         try:
             yield session
             session.commit()
@@ -62,6 +77,7 @@ def authenticate_token(session: Session, settings: Settings, token: str) -> Iden
         token=token,
         pepper=settings.token_pepper.get_secret_value(),
         now=datetime.now(UTC),
+        touch=not session.info.get("read_only", False),
     )
 
 
@@ -83,6 +99,9 @@ def current_identity(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UNAUTHORIZED
     identity = authenticate_token(session, settings, credentials.credentials)
+    # End the transaction here: a dependency must not keep SQLite's write lock while FastAPI
+    # hops to other threads for the next dependencies and the route.
+    session.commit()
     if identity is None:
         raise UNAUTHORIZED
     return identity
@@ -124,7 +143,9 @@ def scoped_tenant(tenant: str, identity: CurrentIdentity, session: SessionDep) -
     """The path's tenant, if the caller may see it; a foreign tenant answers 404, never 403."""
     if identity.role == "tenant" and identity.tenant != tenant:
         raise tenant_not_found(tenant)
-    if tenant_repo.get_tenant(session, name=tenant) is None:
+    found = tenant_repo.get_tenant(session, name=tenant)
+    session.commit()  # as in current_identity: no lock kept across dependencies
+    if found is None:
         raise tenant_not_found(tenant)
     return tenant
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import HTTPException, status
@@ -16,6 +16,9 @@ from services.store.repos import audit as audit_repo
 from services.store.repos import runs as run_repo
 from services.store.repos.runs import RunOut
 from services.store.repos.tokens import Identity
+
+# Live progress is a bonus beside the database's status: never wait long for a busy worker.
+PROGRESS_TIMEOUT = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,12 @@ async def describe_run(state: AppState, run: RunOut, kind: RunKind) -> RunPublic
         result = await handle.result()
         public.result = kind.result.model_validate(result).model_dump(mode="json")
     elif described.status == WorkflowExecutionStatus.RUNNING:
-        progress = await handle.query("progress", result_type=kind.progress)
+        try:
+            progress = await handle.query(
+                "progress", result_type=kind.progress, rpc_timeout=PROGRESS_TIMEOUT
+            )
+        except Exception:  # a busy worker: the status without live progress
+            return public
         public.progress = progress.model_dump(mode="json")
     elif described.status == WorkflowExecutionStatus.FAILED:
         try:

@@ -42,9 +42,16 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "netwave_read_only"
+
+
 def _on_sqlite_begin(connection: Any) -> None:
-    """Take the write lock up front so a read-then-write never fails with a stale snapshot."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """Take the write lock up front so a read-then-write never fails with a stale snapshot;
+    read-only work (engine option READ_ONLY) reads a WAL snapshot and never waits for it."""
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
@@ -52,12 +59,20 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     parsed = normalise_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
+        if "poolclass" not in kwargs:
+            kwargs.setdefault("pool_size", 10)
+            kwargs.setdefault("max_overflow", 40)
         return create_engine(parsed, **kwargs)
     path = _sqlite_path(parsed)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     connect_args.update(kwargs.pop("connect_args", {}))
+    # More pooled connections than concurrent requests: an async route that checks one out on
+    # the event loop must never wait for another request to give one back.
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 200)
     engine = create_engine(parsed, connect_args=connect_args, **kwargs)
     event.listen(engine, "connect", _on_sqlite_connect)
     event.listen(engine, "begin", _on_sqlite_begin)

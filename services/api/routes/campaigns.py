@@ -3,6 +3,7 @@ after the canary; everyone on the MSP side follows per-wave and per-device progr
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -25,6 +26,9 @@ from services.store.repos.campaigns import CampaignDeviceOut, CampaignOut
 from services.store.repos.tokens import Identity
 from workflows.campaign.models import CampaignInput, CampaignProgress, ControlInput
 from workflows.campaign.workflow import CampaignWorkflow
+
+# Live progress is a bonus beside the database's status: never wait long for a busy worker.
+PROGRESS_TIMEOUT = timedelta(seconds=2)
 
 router = APIRouter(tags=["campaigns"])
 StaffIdentity = Annotated[Identity, require_roles("engineer", "approver", "admin")]
@@ -94,7 +98,9 @@ async def _detail(state: AppState, session: SessionDep, campaign_id: str) -> Cam
     if campaign.status not in campaign_repo.FINAL_STATUSES:
         try:
             handle = (await state.temporal()).get_workflow_handle(workflow_id(campaign_id))
-            progress = await handle.query("progress", result_type=CampaignProgress)
+            progress = await handle.query(
+                "progress", result_type=CampaignProgress, rpc_timeout=PROGRESS_TIMEOUT
+            )
         except Exception:  # the database is authoritative; live progress is a bonus
             progress = None
     s = state.settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, HTTPException, Query, Response, status
@@ -32,6 +33,9 @@ from services.store.repos.changes import ApprovalOut, ChangeOut, EventOut, PlanO
 from services.store.repos.tokens import Identity
 from workflows.change.models import ChangeInput, ChangeProgress, Decision, WindowOverride
 from workflows.change.workflow import ChangeWorkflow
+
+# Live progress is a bonus beside the database's status: never wait long for a busy worker.
+PROGRESS_TIMEOUT = timedelta(seconds=2)
 
 router = APIRouter(tags=["changes"])
 
@@ -78,19 +82,26 @@ def _get(session: SessionDep, tenant: str, change_id: str) -> ChangeOut:
 
 
 async def _detail(state: AppState, session: SessionDep, change: ChangeOut) -> ChangeDetail:
+    plan = change_repo.latest_plan(session, tenant=change.tenant, change_id=change.id)
+    events = change_repo.events(session, tenant=change.tenant, change_id=change.id)
+    approvals = change_repo.approvals(session, tenant=change.tenant, change_id=change.id)
+    # Everything read: give the connection back before waiting on Temporal, so a busy worker
+    # can neither hold SQLite's lock nor leave the event loop waiting for a pooled connection.
+    session.rollback()
     progress = None
-    session.rollback()  # no database lock held while Temporal answers
     try:
         handle = (await state.temporal()).get_workflow_handle(workflow_id(change.id))
-        progress = await handle.query("progress", result_type=ChangeProgress)
+        progress = await handle.query(
+            "progress", result_type=ChangeProgress, rpc_timeout=PROGRESS_TIMEOUT
+        )
     except Exception:  # the status in the database is authoritative; progress is a bonus
         progress = None
     s = state.settings
     return ChangeDetail(
         change=change,
-        plan=change_repo.latest_plan(session, tenant=change.tenant, change_id=change.id),
-        events=change_repo.events(session, tenant=change.tenant, change_id=change.id),
-        approvals=change_repo.approvals(session, tenant=change.tenant, change_id=change.id),
+        plan=plan,
+        events=events,
+        approvals=approvals,
         progress=progress,
         temporal_ui=f"{s.temporal_ui_url}/namespaces/{s.temporal_namespace}"
         f"/workflows/{workflow_id(change.id)}",

@@ -124,9 +124,12 @@ def create_token(
 
 
 def authenticate(
-    session: Session, *, token: str, pepper: str | SecretStr, now: datetime
+    session: Session, *, token: str, pepper: str | SecretStr, now: datetime, touch: bool = True
 ) -> Identity | None:
-    """The identity behind a token, or None if it is malformed, unknown, revoked or expired."""
+    """The identity behind a token, or None if it is malformed, unknown, revoked or expired.
+
+    `touch` records last_used_at; read-only requests leave it (they hold no write lock).
+    """
     aware("now", now)
     if not isinstance(token, str) or not (match := TOKEN_FORMAT.fullmatch(token)):
         return None
@@ -145,7 +148,7 @@ def authenticate(
         return None
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+    if touch and (row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION):
         row.last_used_at = now
         session.flush()
     return Identity(token_id=row.id, name=row.name, role=row.role, tenant=tenant)
