@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +21,7 @@ from services.core.temporal import connect
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import tokens as token_repo
-from tests.benchmarks.stack import PeakRss, bench_settings, netwave_stack
-from tests.utils.processes import settings_env
+from tests.benchmarks.stack import PeakRss, bench_settings, lab_process, netwave_stack
 
 REPO = Path(__file__).resolve().parents[2]
 TARGETS = {"cisco_ios": "17.9.4a", "arista_eos": "4.30.4M", "juniper_junos": "22.4R3"}
@@ -44,40 +40,6 @@ class CampaignScale:
     upgraded: int
     other_outcomes: dict[str, int]
     peak_rss_mb: dict[str, float]
-
-
-@contextmanager
-def lab_with_reload(settings: Settings, reload_seconds: float) -> Iterator[subprocess.Popen[bytes]]:
-    log = settings.var_dir / "bench-lab.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "services.cli",
-        "lab",
-        "--inventory",
-        str(settings.inventories_path),
-        "--reload-seconds",
-        str(reload_seconds),
-        "--copy-seconds",
-        "0.5",
-        "--bgp-seconds",
-        "0.5",
-    ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=settings_env(settings)
-        )
-    try:
-        deadline = time.monotonic() + 300
-        while "netwave lab: ready" not in log.read_text(errors="replace"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"lab did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield proc
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 def _admin_token(settings: Settings) -> str:
@@ -126,7 +88,11 @@ def run_campaign_scale(
         "reload_timeout_seconds": 120,
         "post_check": {"settle_seconds": 30},
     }
-    with lab_with_reload(settings, reload_seconds) as lab, netwave_stack(settings) as (stack, _):
+    timings = ("--reload-seconds", str(reload_seconds), "--copy-seconds", "0.5")
+    with (
+        lab_process(settings, *timings, "--bgp-seconds", "0.5") as lab,
+        netwave_stack(settings) as (stack, _),
+    ):
         pids = {"lab": lab.pid, **{c.name: c.process.pid for c in stack.children if c.process}}
         headers = {"Authorization": f"Bearer {_admin_token(settings)}"}
         with (

@@ -89,7 +89,8 @@ def bench_settings(workdir: Path, devices: int, tenants: int) -> Settings:
 
 
 @contextmanager
-def lab_process(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+def lab_process(settings: Settings, *args: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`netwave lab` over the settings' inventories (extra `args`, e.g. timings), once ready."""
     log = settings.var_dir / "bench-lab.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
@@ -101,6 +102,7 @@ def lab_process(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
                 "lab",
                 "--inventory",
                 str(settings.inventories_path),
+                *args,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -25,7 +25,7 @@ from services.changes.contract import load_contract
 from services.changes.plan import same_config
 from services.changes.remediation import plan_remediation
 from services.changes.webhooks import deliver, webhook_target
-from services.compliance.rules import tenant_rules
+from services.compliance.rules import RuleSet, tenant_rules
 from services.core.errors import NetwaveError
 from services.core.secrets import Credential, SecretsProvider
 from services.core.settings import Settings
@@ -376,12 +376,15 @@ class CampaignActivities:
         return StepResult(ok=result.ok, detail="; ".join(failed) or "post-checks passed")
 
     # -- config rollout steps --------------------------------------------------------------
-    def _rollout_commands(self, device: Device, running: str, features: list[str]) -> list[str]:
-        rules = tenant_rules(
+    def _rules(self, device: Device) -> RuleSet:
+        return tenant_rules(
             self.settings.inventories_path,
             device.tenant,
             self.settings.templates_path / "compliance.yaml",
         )
+
+    def _rollout_commands(self, device: Device, running: str, features: list[str]) -> list[str]:
+        rules = self._rules(device)
         intended = renderer_for(self.settings.templates_path).render_device(device)
         return plan_remediation(device, running, intended, rules, features).commands
 
@@ -461,11 +464,7 @@ class CampaignActivities:
             raise _fail(f"pre-rollout backup of {run.target.device} is missing")
         running = fetch_running(device, credential, timeout=self.settings.device_timeout)
         if not same_config(device.platform, running, backup.content):
-            rules = tenant_rules(
-                self.settings.inventories_path,
-                device.tenant,
-                self.settings.templates_path / "compliance.yaml",
-            )
+            rules = self._rules(device)
             commands = plan_remediation(
                 device, running, backup.content, rules, run.features
             ).commands

@@ -265,11 +265,10 @@ class CampaignWorkflow:
                 heartbeat_timeout_seconds=plan.spec.heartbeat_timeout_seconds,
                 tolerance=plan.spec.post_check,
             )
-            runbook = DeviceUpgradeWorkflow.run if plan.spec.kind == "os_upgrade" else None
             child_id = f"{workflow.info().workflow_id}-{target.tenant}-{target.device}"
-            if runbook is not None:
-                result: DeviceRunResult = await workflow.execute_child_workflow(
-                    runbook, run, id=child_id
+            if plan.spec.kind == "os_upgrade":
+                result = await workflow.execute_child_workflow(
+                    DeviceUpgradeWorkflow.run, run, id=child_id
                 )
             else:
                 result = await workflow.execute_child_workflow(
