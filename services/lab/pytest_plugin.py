@@ -41,10 +41,16 @@ def start_lab(
     timings: LabTimings = FAST_TIMINGS,
     templates: Path | None = None,
 ) -> ThreadedLab:
-    """Serve `source` inventories on free ports; the remapped copy is written under workdir."""
+    """Serve `source` inventories on free ports; the remapped copy is written under workdir.
+
+    Its tenants' maintenance windows are closed for the whole test (`closed_window`), so a
+    change waits in `scheduled` whatever the day and hour; tests open it with an override.
+    """
     names = [d.name for t in load_all(source).values() for d in t.devices.values()]
     ports = dict(zip(names, free_ports(len(names)), strict=True))
-    remapped = write_remapped_inventories(source, workdir / "inventories", ports)
+    remapped = write_remapped_inventories(
+        source, workdir / "inventories", ports, close_windows=True
+    )
     fleet = LabFleet.from_inventories(remapped, provider, timings=timings, templates=templates)
     return ThreadedLab(fleet, inventories_path=remapped).start()
 

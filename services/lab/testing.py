@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -175,8 +176,41 @@ def free_ports(count: int, start: int = 20000, stop: int = 30000) -> list[int]:
     return ports
 
 
-def write_remapped_inventories(src: Path, dst: Path, ports: dict[str, int]) -> Path:
-    """Copy inventories to `dst`, each host's port replaced from `ports` (by host name)."""
+CLOSED_WINDOW_DAYS_AHEAD = 180
+
+
+def closed_window(
+    now: datetime | None = None, blackouts: set[date] | frozenset[date] = frozenset()
+) -> dict[str, Any]:
+    """A maintenance window that opens once a year, about six months from `now` (UTC).
+
+    Tests that expect a change to wait in `scheduled` (and then open it with an admin override)
+    must not depend on the clock: a tenant's real window (globex: Saturday 23:00 London) may be
+    open while the suite runs. This one is always closed during a test, yet still within the
+    400-day search, so a change is scheduled rather than refused for having no window at all.
+    """
+    day = (now or datetime.now(UTC)).date() + timedelta(days=CLOSED_WINDOW_DAYS_AHEAD)
+    while day in blackouts or (day.month, day.day) == (2, 29):
+        day += timedelta(days=1)
+    return {"cron": f"0 3 {day.day} {day.month} *", "duration_minutes": 60, "timezone": "UTC"}
+
+
+def _blackout_days(contract: dict[str, Any]) -> set[date]:
+    days: set[date] = set()
+    for entry in contract.get("blackout_dates") or []:
+        value = entry["date"] if isinstance(entry, dict) else entry
+        days.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
+    return days
+
+
+def write_remapped_inventories(
+    src: Path, dst: Path, ports: dict[str, int], *, close_windows: bool = False
+) -> Path:
+    """Copy inventories to `dst`, each host's port replaced from `ports` (by host name).
+
+    With `close_windows`, every tenant's maintenance windows are replaced by `closed_window()`
+    so that tests behave the same whatever the day and hour they run.
+    """
     for tenant_dir in sorted(p for p in src.iterdir() if (p / "hosts.yaml").exists()):
         out = dst / tenant_dir.name
         out.mkdir(parents=True, exist_ok=True)
@@ -186,6 +220,8 @@ def write_remapped_inventories(src: Path, dst: Path, ports: dict[str, int]) -> P
                 for name, host in data.items():
                     if name in ports:
                         host["port"] = ports[name]
+            if close_windows and file.name == "tenant.yaml" and "windows" in data:
+                data["windows"] = [closed_window(blackouts=_blackout_days(data))]
             (out / file.name).write_text(yaml.safe_dump(data, sort_keys=False))
     for shared in src.glob("*.yaml"):  # fleet-wide files such as the image catalogue
         dst.mkdir(parents=True, exist_ok=True)

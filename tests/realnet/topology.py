@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from services.lab.testing import closed_window
+
 PREFIX = "nwrt-"  # every namespace, veth and FRR pathspace of the realnet starts with it
 TENANT = "realnet"
 CREDENTIAL = "realnet-frr"
@@ -124,7 +126,7 @@ def host_data(r: Router) -> dict[str, Any]:
 CONTRACT = {
     "contract": {"default_max_wan_mbps": 10_000, "qos_profiles": ["standard"]},
     "approval": {"auto_approve_within_contract": True, "expire_after_hours": 72},
-    "windows": [{"cron": "0 3 * * sun", "duration_minutes": 60, "timezone": "UTC"}],
+    "windows": [closed_window()],  # never open during a test: changes wait for an override
 }
 
 

@@ -79,9 +79,7 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 
 @contextmanager
-def running_worker(
-    settings: Settings, log: Path, *args: str
-) -> Iterator[subprocess.Popen[bytes]]:
+def running_worker(settings: Settings, log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
     """A `netwave worker` child, ready when it says so; stopped on exit."""
     offset = log.stat().st_size if log.exists() else 0
     proc = start_netwave(settings, "worker", log, *args)
