@@ -134,6 +134,27 @@ class UpgradeDriver:
 MD5_LINE = re.compile(r"=\s*([0-9a-f]{32})\s*$", re.M)
 
 
+BOOT_CONFIG = re.compile(r"Software image:\s*flash:/?(\S+)")
+
+
+def _boot_lines(conn: BaseConnection, config: str) -> list[str]:
+    output = str(conn.send_command(f"show {config} | include ^boot system"))
+    return [ln.strip() for ln in output.splitlines() if ln.startswith("boot system ")]
+
+
+def boot_line_edits(current: list[str], wanted: list[str]) -> list[str]:
+    """Config lines that turn the ordered `current` boot lines into `wanted`.
+
+    Lines already in place at the head are kept; the rest of `current` is removed and the rest
+    of `wanted` appended. Replaying after any prefix of these lines was applied pushes no
+    `boot system` line a second time: the applied ones are then part of the kept head.
+    """
+    keep = 0
+    while keep < min(len(current), len(wanted)) and current[keep] == wanted[keep]:
+        keep += 1
+    return [f"no {line}" for line in current[keep:]] + wanted[keep:]
+
+
 class IosUpgrade(UpgradeDriver):
     def facts(self, conn: BaseConnection) -> DeviceFacts:
         version = _ntc("cisco_ios", "show version", str(conn.send_command("show version")))
@@ -162,19 +183,25 @@ class IosUpgrade(UpgradeDriver):
     def set_boot(
         self, device: Device, credential: Credential, image: str, fallback: str | None
     ) -> None:
-        conn = connect(device, credential, 30)
-        try:
-            lines = str(conn.send_command("show running-config | include ^boot system"))
-        finally:
-            with contextlib.suppress(Exception):
-                conn.disconnect()
-        current = [ln.strip() for ln in lines.splitlines() if ln.startswith("boot system ")]
+        """Make the boot lines exactly `image` then `fallback`, pushing each line at most once.
+
+        A session cut half-way (a worker killed, a dropped link) leaves the lines partly
+        changed; the retry reads them again and pushes only what is still missing
+        (`boot_line_edits`), then saves if the startup config does not hold them yet.
+        """
         wanted = [f"boot system flash:{image}"]
         if fallback and fallback != image:
             wanted.append(f"boot system flash:{fallback}")
-        if current == wanted:
-            return
-        commands = [f"no {line}" for line in current] + wanted
+        conn = connect(device, credential, 30)
+        try:
+            commands = boot_line_edits(_boot_lines(conn, "running-config"), wanted)
+            if not commands:
+                if _boot_lines(conn, "startup-config") != wanted:
+                    conn.save_config()  # lines in place, but the cut came before the save
+                return
+        finally:
+            with contextlib.suppress(Exception):
+                conn.disconnect()
         result = push_config(device, credential, commands, save=True)
         if not result.ok:
             raise DeviceError(f"boot system not set: {result.error}")
@@ -187,9 +214,7 @@ class EosUpgrade(IosUpgrade):
     def facts(self, conn: BaseConnection) -> DeviceFacts:
         version = _ntc("arista_eos", "show version", str(conn.send_command("show version")))
         listing = _ntc("arista_eos", "dir flash:", str(conn.send_command("dir flash:")))
-        boot = re.search(
-            r"Software image:\s*flash:/?(\S+)", str(conn.send_command("show boot-config"))
-        )
+        boot = BOOT_CONFIG.search(str(conn.send_command("show boot-config")))
         if not version or not listing:
             raise DeviceError("show version or dir flash: gave nothing to parse")
         return DeviceFacts(
@@ -207,7 +232,16 @@ class EosUpgrade(IosUpgrade):
     def set_boot(
         self, device: Device, credential: Credential, image: str, fallback: str | None
     ) -> None:
-        # EOS boots one image; the previous one stays in flash for a rollback.
+        # EOS boots one image (its boot-config, written at once); the previous one stays in
+        # flash for a rollback. Already selected (a retry after a cut session): nothing to push.
+        conn = connect(device, credential, 30)
+        try:
+            selected = BOOT_CONFIG.search(str(conn.send_command("show boot-config")))
+        finally:
+            with contextlib.suppress(Exception):
+                conn.disconnect()
+        if selected is not None and selected.group(1) == image:
+            return
         result = push_config(device, credential, [f"boot system flash:{image}"], save=True)
         if not result.ok:
             raise DeviceError(f"boot system not set: {result.error}")

@@ -10,7 +10,15 @@ from services.core.secrets import FileSecretsProvider
 from services.lab import images as lab_images
 from services.lab.testing import ThreadedLab
 from services.network.inventory import load_all
-from services.network.upgrade import Image, read_facts, send_reload, set_boot, stage_image
+from services.network.push import push_config
+from services.network.upgrade import (
+    Image,
+    boot_line_edits,
+    read_facts,
+    send_reload,
+    set_boot,
+    stage_image,
+)
 
 DEVICES = {
     "cisco_ios": ("acme-hq-r1", "17.6.5", "17.9.4a"),
@@ -71,3 +79,50 @@ def test_corrupt_copy_is_caught_by_the_checksum(
     image = image_of("cisco_ios", target)
     result = stage_image(device, credential, image, f"http://127.0.0.1:1/{image.filename}")
     assert not result.verified and "checksum mismatch" in result.detail
+
+
+def _boot_lines(config: str) -> list[str]:
+    return [ln.strip() for ln in config.splitlines() if ln.startswith("boot system ")]
+
+
+@pytest.mark.parametrize("applied", [0, 1, 2, 3])
+def test_boot_selection_replayed_after_a_cut_session_pushes_no_line_twice(
+    applied: int, lab: ThreadedLab, lab_provider: FileSecretsProvider
+) -> None:
+    """A worker killed inside the boot-selection session: the retry finishes the job, once."""
+    name, _current, target = DEVICES["cisco_ios"]
+    assert lab.inventories_path is not None
+    device = load_all(lab.inventories_path)["acme"].devices[name]
+    credential = lab_provider.resolve(device.credential)
+    facts = read_facts(device, credential)
+    image = image_of("cisco_ios", target)
+    assert stage_image(device, credential, image, f"http://127.0.0.1:1/{image.filename}").verified
+    wanted = [f"boot system flash:{image.filename}", f"boot system flash:{facts.boot_image}"]
+    edits = boot_line_edits(_boot_lines(lab.running_config(name)), wanted)
+    assert len(edits) == 3  # no old, new, old again (boot order is line order)
+    if applied:  # the first attempt got this far, then its session was cut before the save
+        assert push_config(device, credential, edits[:applied], save=False).ok
+    saves = len(lab.record(name).saves)
+    set_boot(device, credential, image.filename, facts.boot_image)
+    assert _boot_lines(lab.running_config(name)) == wanted
+    for line in wanted:
+        assert lab.record(name).pushed_count(line) == 1, lab.record(name).pushed_lines
+    assert len(lab.record(name).saves) == saves + 1  # saved even when no line was missing
+    set_boot(device, credential, image.filename, facts.boot_image)  # a third attempt: no-op
+    assert len(lab.record(name).saves) == saves + 1
+    assert all(lab.record(name).pushed_count(line) == 1 for line in wanted)
+
+
+def test_eos_boot_selection_is_not_pushed_again_on_retry(
+    lab: ThreadedLab, lab_provider: FileSecretsProvider
+) -> None:
+    name, _current, target = DEVICES["arista_eos"]
+    assert lab.inventories_path is not None
+    device = load_all(lab.inventories_path)["acme"].devices[name]
+    credential = lab_provider.resolve(device.credential)
+    image = image_of("arista_eos", target)
+    assert stage_image(device, credential, image, f"http://127.0.0.1:1/{image.filename}").verified
+    set_boot(device, credential, image.filename, None)
+    set_boot(device, credential, image.filename, None)
+    assert lab.record(name).pushed_count(f"boot system flash:{image.filename}") == 1
+    assert read_facts(device, credential).boot_image == image.filename
