@@ -27,11 +27,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(NETWAVE) demo
 
-## make test: install test dependencies, lint and type-check, run the whole suite
+## make test: install test dependencies, lint and type-check, run the whole suite in
+## TEST_WORKERS processes (pytest-xdist; most tests wait on devices and Temporal, not the CPU)
+TEST_WORKERS ?= 3
 test: $(TEST_STAMP)
 	$(VENV)/bin/ruff check services workflows tests
 	$(VENV)/bin/mypy
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 ## make up: keep the embedded stack running (Ctrl-C stops it)
 up: $(STAMP)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -14,11 +14,29 @@ from temporalio.testing import WorkflowEnvironment
 from services.core.settings import Settings
 from services.core.temporal import temporal_cli_path
 
-pytest_plugins = (
-    ["services.lab.pytest_plugin"] if importlib.util.find_spec("services.lab.pytest_plugin") else []
-)  # TEMP
+pytest_plugins = ["services.lab.pytest_plugin"]
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Tests that must share one pytest-xdist worker (`make test` runs `pytest -n N`): the chaos
+# summary reads counters the chaos runs left in their process, and the real routers use fixed
+# namespace names. Every other test is its own unit of work.
+SERIAL_GROUPS = ("tests/chaos/", "tests/integration/realnet/")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Like `--dist load`, but each of SERIAL_GROUPS goes to one worker, in collection order.
+
+    (`--dist loadgroup` with `xdist_group` marks would say the same, but pytest-xdist 3.8 sets
+    the group through `item._nodeid`, which pytest 9 no longer reads.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SerialGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((group for group in SERIAL_GROUPS if nodeid.startswith(group)), nodeid)
+
+    return SerialGroupScheduling(config, log)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

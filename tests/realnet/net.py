@@ -115,10 +115,12 @@ def install_packages() -> None:
         policy.write_text("#!/bin/sh\nexit 101\n")
         policy.chmod(0o755)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    # Another pytest-xdist worker may be installing chromium: wait for dpkg's lock, not fail.
+    apt = ["apt-get", "-o", "DPkg::Lock::Timeout=600"]
     try:
-        install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
+        install = [*apt, "install", "-y", "-q", "--no-install-recommends", *missing]
         if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
+            subprocess.run([*apt, "update", "-q"], env=env, capture_output=True, check=False)
             done = subprocess.run(install, env=env, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise RuntimeError(f"apt-get install {' '.join(missing)} failed: {done.stderr}")

@@ -276,6 +276,7 @@ async def _decide(
         approver_token_id=identity.token_id,
         decision=decision,  # type: ignore[arg-type]
         comment=body.comment,
+        accepted_by_workflow=True,  # the workflow may already have moved the change on
     )
     audit_repo.record(
         session,

@@ -15,6 +15,7 @@ from services.api.deps import STAFF_ROLES, SessionDep, StateDep, check_role, sco
 from services.api.routes import changes as change_routes
 from services.api.web.render import ConsoleRoute, page, redirect
 from services.api.web.session import CheckedForm, ConsoleDep
+from services.core.errors import NetwaveError, NotFoundError
 from services.store.models import CHANGE_STATUSES
 from services.store.repos import changes as change_repo
 from services.store.repos.changes import TERMINAL_STATUSES
@@ -198,5 +199,13 @@ async def decide(
         return await _change_page(
             request, console, state, session, tenant, change_id,
             error=str(exc.detail), code=exc.status_code, comment=text,
+        )  # fmt: skip
+    except NetwaveError as exc:  # a store conflict: shown on the page, not as bare JSON
+        if isinstance(exc, NotFoundError):
+            raise
+        session.rollback()
+        return await _change_page(
+            request, console, state, session, tenant, change_id,
+            error=exc.message, code=status.HTTP_409_CONFLICT, comment=text,
         )  # fmt: skip
     return redirect(f"/console/tenants/{tenant}/changes/{change_id}?done={done}")

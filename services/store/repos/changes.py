@@ -685,12 +685,18 @@ def record_approval(
     approver_token_id: int,
     decision: ApprovalDecision,
     comment: str,
+    accepted_by_workflow: bool = False,
 ) -> ApprovalOut:
     """Record an approver's decision on the newest plan revision of a change awaiting approval.
 
     A decision counts once per revision: recording it again (a replay, or a second approver)
     is a ConflictError, also against a concurrent insert. The status is not changed here:
     the workflow moves the change with `transition`.
+
+    `accepted_by_workflow`: the change workflow's update validator already let this decision
+    through (the one gate for decisions). The workflow may then have moved the change on
+    (approved, scheduled, even re-planned) before this row is written, so the status and
+    newest-plan checks no longer apply; the once-per-revision check still does.
     """
     _positive_int("plan_revision", plan_revision)
     text_field("approver", approver, 255)
@@ -718,20 +724,8 @@ def record_approval(
     error = duplicate()
     if error is not None:
         raise error
-    if change.status != "awaiting_approval":
-        raise ConflictError(
-            f"change {change_id} is {change.status}, not awaiting_approval;"
-            f" it takes no {decision} decision",
-            hint="only a change awaiting approval takes decisions",
-        )
-    newest = _newest_plan(session, change_id)
-    if newest is None or newest.revision != plan_revision:
-        current = "none" if newest is None else str(newest.revision)
-        raise ConflictError(
-            f"plan_revision {plan_revision} is not the newest plan of change {change_id}"
-            f" (newest: {current})",
-            hint="review and decide on the newest plan revision",
-        )
+    if not accepted_by_workflow:
+        _check_awaiting(session, change, decision, plan_revision)
     row = ChangeApproval(
         change_id=change_id,
         plan_revision=plan_revision,
@@ -750,6 +744,26 @@ def record_approval(
             raise
         raise error from None
     return _approval_out(row)
+
+
+def _check_awaiting(
+    session: Session, change: ChangeRequest, decision: str, plan_revision: int
+) -> None:
+    """The change awaits approval and `plan_revision` is its newest plan."""
+    if change.status != "awaiting_approval":
+        raise ConflictError(
+            f"change {change.id} is {change.status}, not awaiting_approval;"
+            f" it takes no {decision} decision",
+            hint="only a change awaiting approval takes decisions",
+        )
+    newest = _newest_plan(session, change.id)
+    if newest is None or newest.revision != plan_revision:
+        current = "none" if newest is None else str(newest.revision)
+        raise ConflictError(
+            f"plan_revision {plan_revision} is not the newest plan of change {change.id}"
+            f" (newest: {current})",
+            hint="review and decide on the newest plan revision",
+        )
 
 
 def approvals(session: Session, *, tenant: str, change_id: str) -> list[ApprovalOut]:

@@ -682,6 +682,32 @@ def test_approval_needs_the_newest_plan_awaiting_approval(
     assert [a.plan_revision for a in approvals(session, tenant="acme", change_id=change.id)] == [2]
 
 
+def test_a_decision_the_workflow_accepted_is_recorded_after_it_moved_on(
+    session: Session, tenants: tuple[str, str]
+) -> None:
+    """The API records the row after the workflow's update accepted it; by then the workflow
+    may already have written `approved` (seen under load): the row must still be kept."""
+    change = _change(session)
+    ann = _approver(session)
+    _awaiting(session, change)
+    transition(session, tenant="acme", change_id=change.id, to_status="approved", actor="worker")
+    arguments: dict[str, Any] = {
+        "tenant": "acme",
+        "change_id": change.id,
+        "plan_revision": 1,
+        "approver": "ann",
+        "approver_token_id": ann,
+        "decision": "approved",
+        "comment": "ok",
+    }
+    with pytest.raises(ConflictError, match="is approved, not awaiting_approval"):
+        record_approval(session, **arguments)  # a decision nobody gated is still refused
+    approval = record_approval(session, **arguments, accepted_by_workflow=True)
+    assert (approval.approver, approval.decision) == ("ann", "approved")
+    with pytest.raises(ConflictError, match="was already approved by 'ann'"):
+        record_approval(session, **arguments, accepted_by_workflow=True)
+
+
 def test_concurrent_replayed_approvals_count_once(
     factory: sessionmaker[Session], tenants: tuple[str, str]
 ) -> None:

@@ -14,6 +14,13 @@ function showKindFields() {
   update();
 }
 
+// A form on its way (an approval, a pause) must not be cut off by a polling reload: the
+// reload would cancel the pending navigation and could send the form a second time.
+let submitting = false;
+document.addEventListener("submit", () => {
+  submitting = true;
+});
+
 // Pages of something in flight carry data-poll (a JSON URL) and data-status: when the
 // status there changes, reload the page to show the new state.
 function pollStatus() {
@@ -21,11 +28,12 @@ function pollStatus() {
   const url = body.dataset.poll;
   if (!url) return;
   const tick = async () => {
+    if (submitting) return;
     try {
       const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
       if (response.ok) {
         const doc = await response.json();
-        if (doc.status !== body.dataset.status) {
+        if (doc.status !== body.dataset.status && !submitting) {
           window.location.reload();
           return;
         }
@@ -60,6 +68,7 @@ function pollCampaign() {
       if (response.ok) {
         const doc = await response.json();
         const shown = document.querySelectorAll("#devices tbody tr").length;
+        if (submitting) return;
         if (doc.final || doc.devices.length !== shown) {
           // finished, or the workflow has just resolved its devices and waves: redraw all
           window.location.reload();
