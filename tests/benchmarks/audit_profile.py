@@ -32,6 +32,7 @@ from services.store.repos import compliance as report_repo
 from services.store.repos import tenants as tenant_repo
 from tests.benchmarks.stack import bench_settings, lab_process
 from workflows.audit import activities as audit_module
+from workflows.audit import assess as assess_module
 from workflows.audit.activities import AuditActivities
 from workflows.audit.models import AuditChunkInput
 
@@ -63,18 +64,25 @@ class Phases:
         stack.enter_context(patch.object(owner, attribute, timed))
 
 
-def profile_audit(workdir: Path, devices: int, parallel_chunks: int) -> dict[str, Any]:
-    settings = bench_settings(workdir, devices, tenants=10)
+def profile_audit(
+    workdir: Path, devices: int, parallel_chunks: int, assess_processes: int = 1
+) -> dict[str, Any]:
+    settings = bench_settings(workdir, devices, tenants=10).model_copy(
+        update={"assess_processes": assess_processes}
+    )
     sessions = prepare_local(settings)
     provider = FileSecretsProvider(settings.secrets_file)
     activities = AuditActivities(settings, sessions, provider)
     phases = Phases()
     stack = ExitStack()
-    phases.wrap(stack, audit_module, "compare_device", "compare")
+    if settings.assess_processes == 0:  # render + compare in this process: time them here
+        phases.wrap(stack, assess_module, "compare_device", "compare")
     phases.wrap(stack, audit_module, "store_running", "db: store backup")
     phases.wrap(stack, report_repo, "record_device", "db: record result")
     phases.wrap(stack, renderer_for(settings.templates_path), "render_device", "render")
-    phases.wrap(stack, activities, "_assess", "assess: render + compare (Nornir threads)")
+    phases.wrap(
+        stack, activities, "_assess", "assess: render + compare (Nornir threads wait)"
+    )
     phases.wrap(stack, activities, "_store", "store: one transaction per batch (writer thread)")
 
     chunks: list[AuditChunkInput] = []
@@ -112,6 +120,7 @@ def profile_audit(workdir: Path, devices: int, parallel_chunks: int) -> dict[str
         "collected": collected,
         "parallel_chunks": parallel_chunks,
         "device_workers": settings.device_workers,
+        "assess_processes": settings.assess_processes,
         "wall_s": round(wall, 2),
         "ms_per_device": round(wall * 1000 / devices, 1),
         "worker_cpu_ms_per_device": round(cpu * 1000 / devices, 2),
@@ -125,9 +134,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--devices", type=int, default=1000)
     parser.add_argument("--parallel-chunks", type=int, default=8)
+    parser.add_argument(
+        "--assess-processes", type=int, default=1, help="helper processes (0: in the threads)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="netwave-profile-") as tmp:
-        result = profile_audit(Path(tmp), args.devices, args.parallel_chunks)
+        result = profile_audit(Path(tmp), args.devices, args.parallel_chunks, args.assess_processes)
     print(json.dumps(result, indent=2))
 
 

@@ -33,7 +33,7 @@ def test_audit_scale_smoke(tmp_path: Path) -> None:
 
 
 def test_audit_profile_smoke(tmp_path: Path) -> None:
-    result = profile_audit(tmp_path, devices=6, parallel_chunks=2)
+    result = profile_audit(tmp_path / "in-threads", devices=6, parallel_chunks=2, assess_processes=0)
     assert result["collected"] == 6
     phases = result["phase_ms_per_device (summed over threads)"]
     assert phases.keys() >= {
@@ -41,6 +41,8 @@ def test_audit_profile_smoke(tmp_path: Path) -> None:
         "compare",
         "store: one transaction per batch (writer thread)",
     }
+    helped = profile_audit(tmp_path / "helper", devices=6, parallel_chunks=2, assess_processes=1)
+    assert helped["collected"] == 6 and helped["assess_processes"] == 1
 
 
 def test_render_smoke() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import queue
 import threading
 from collections.abc import Callable
@@ -13,19 +12,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from services.compliance.compare import compare_device, failed, unreachable
 from services.compliance.report import DeviceCompliance
 from services.compliance.rules import RuleSet, tenant_rules
-from services.core.errors import InventoryError, RuleError, TemplateError
+from services.core.errors import InventoryError, RuleError
 from services.core.secrets import SecretsProvider
 from services.core.settings import Settings
 from services.network.backup import store_running
 from services.network.collect import Collected, Reachability, collect
 from services.network.inventory import Device, TenantInventory, load_tenant
-from services.network.platforms import get_platform
-from services.network.render import renderer_for
 from services.store.repos import compliance as report_repo
 from services.store.repos import tenants as tenant_repo
+from workflows.audit.assess import AssessPool, RuleSource
 from workflows.audit.models import (
     AuditChunkInput,
     AuditChunkResult,
@@ -36,10 +33,6 @@ from workflows.audit.models import (
     DeviceAudit,
 )
 from workflows.common.heartbeat import last_heartbeat, run_heartbeating
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # One write transaction at a time per worker process: SQLite has one write lock, and writers
@@ -129,6 +122,7 @@ class AuditActivities:
         self.settings = settings
         self.sessions = sessions
         self.provider = provider
+        self.assessor = AssessPool(settings.assess_processes)
 
     def _load(self, tenant: str) -> tuple[TenantInventory, RuleSet]:
         root = self.settings.inventories_path
@@ -163,6 +157,11 @@ class AuditActivities:
         crash redoes exactly the devices that were not stored.
         """
         inventory, rules = self._load(request.tenant)
+        source = RuleSource(
+            self.settings.inventories_path,
+            request.tenant,
+            self.settings.templates_path / "compliance.yaml",
+        )
         previous = last_heartbeat(AuditChunkResult)
         done = {d.device: d for d in previous.devices} if previous else {}
         pending = [inventory.device(n) for n in request.devices if n not in done]
@@ -175,30 +174,22 @@ class AuditActivities:
                     self.provider,
                     workers=self.settings.device_workers,
                     timeout=self.settings.device_timeout,
-                    on_done=lambda item: writer.put(self._assess(inventory, rules, item)),
+                    on_done=lambda item: writer.put(self._assess(inventory, rules, item, source)),
                 )
 
         run_heartbeating(work, lambda: AuditChunkResult(devices=writer.snapshot()))
         return AuditChunkResult(devices=[done[n] for n in request.devices])
 
-    def _assess(self, inventory: TenantInventory, rules: RuleSet, item: Collected) -> _Assessed:
-        """Render intended and compare it with the collected running config (no I/O)."""
+    def _assess(
+        self, inventory: TenantInventory, rules: RuleSet, item: Collected, source: RuleSource
+    ) -> _Assessed:
+        """Render intended and compare it with the collected running config (in a helper)."""
         device = inventory.device(item.device)
-        intended_hash: str | None = None
-        report: DeviceCompliance
+        done = self.assessor.assess(self.settings.templates_path, rules, source, device, item)
         reachable = item.status is Reachability.ok and item.output is not None
-        if not reachable:
-            report = unreachable(device, f"{item.status.value}: {item.error or 'no output'}")
-        else:
-            running = get_platform(device.platform).strip_volatile(item.output or "")
-            try:
-                intended = renderer_for(self.settings.templates_path).render_device(device)
-            except TemplateError as exc:
-                report = failed(device, str(exc))
-            else:
-                intended_hash = _sha256(intended)
-                report = compare_device(device, running, intended, rules)
-        return _Assessed(device, item.output if reachable else None, report, intended_hash)
+        return _Assessed(
+            device, item.output if reachable else None, done.report, done.intended_hash
+        )
 
     def _store(self, request: AuditChunkInput, batch: list[_Assessed]) -> list[DeviceAudit]:
         """Write the backup version and the result of every device of a batch, one transaction."""
