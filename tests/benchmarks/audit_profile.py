@@ -77,12 +77,10 @@ def profile_audit(
     stack = ExitStack()
     if settings.assess_processes == 0:  # render + compare in this process: time them here
         phases.wrap(stack, assess_module, "compare_device", "compare")
-    phases.wrap(stack, audit_module, "store_running", "db: store backup")
-    phases.wrap(stack, report_repo, "record_device", "db: record result")
+    phases.wrap(stack, audit_module, "store_backups", "db: store backups")
+    phases.wrap(stack, report_repo, "record_devices", "db: record results")
     phases.wrap(stack, renderer_for(settings.templates_path), "render_device", "render")
-    phases.wrap(
-        stack, activities, "_assess", "assess: render + compare (Nornir threads wait)"
-    )
+    phases.wrap(stack, activities, "_assess", "assess: render + compare (Nornir threads wait)")
     phases.wrap(stack, activities, "_store", "store: one transaction per batch (writer thread)")
 
     chunks: list[AuditChunkInput] = []

@@ -33,7 +33,9 @@ def test_audit_scale_smoke(tmp_path: Path) -> None:
 
 
 def test_audit_profile_smoke(tmp_path: Path) -> None:
-    result = profile_audit(tmp_path / "in-threads", devices=6, parallel_chunks=2, assess_processes=0)
+    result = profile_audit(
+        tmp_path / "in-threads", devices=6, parallel_chunks=2, assess_processes=0
+    )
     assert result["collected"] == 6
     phases = result["phase_ms_per_device (summed over threads)"]
     assert phases.keys() >= {

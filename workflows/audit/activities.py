@@ -6,6 +6,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,11 +18,13 @@ from services.compliance.rules import RuleSet, tenant_rules
 from services.core.errors import InventoryError, RuleError
 from services.core.secrets import SecretsProvider
 from services.core.settings import Settings
-from services.network.backup import store_running
 from services.network.collect import Collected, Reachability, collect
 from services.network.inventory import Device, TenantInventory, load_tenant
+from services.network.platforms import get_platform
 from services.store.repos import compliance as report_repo
 from services.store.repos import tenants as tenant_repo
+from services.store.repos.backups import BackupItem, store_backups
+from services.store.repos.compliance import DeviceResult
 from workflows.audit.assess import AssessPool, RuleSource
 from workflows.audit.models import (
     AuditChunkInput,
@@ -33,7 +36,6 @@ from workflows.audit.models import (
     DeviceAudit,
 )
 from workflows.common.heartbeat import last_heartbeat, run_heartbeating
-
 
 # One write transaction at a time per worker process: SQLite has one write lock, and writers
 # queueing here wait in order instead of polling the lock until its busy timeout runs out.
@@ -192,46 +194,50 @@ class AuditActivities:
         )
 
     def _store(self, request: AuditChunkInput, batch: list[_Assessed]) -> list[DeviceAudit]:
-        """Write the backup version and the result of every device of a batch, one transaction."""
-        audits = []
+        """Write the backup versions and results of a batch: one transaction, few statements."""
+        items = [
+            BackupItem(one.device.name, get_platform(one.device.platform).strip_volatile(text))
+            for one in batch
+            if (text := one.running) is not None
+        ]
         with self.sessions.begin() as session:
-            for one in batch:
-                device, report = one.device, one.report
-                stored = (
-                    store_running(
-                        session,
-                        tenant=device.tenant,
-                        device=device.name,
-                        platform=device.platform,
-                        running=one.running,
-                        run_id=request.run_id,
-                    )
-                    if one.running is not None
-                    else None
-                )
-                report_repo.record_device(
+            stored = {
+                backup.device: backup
+                for backup in store_backups(
                     session,
-                    report_id=request.report_id,
-                    tenant=device.tenant,
-                    device=device.name,
-                    platform=device.platform,
-                    status=report.status,
-                    score=report.score,
-                    result=report.model_dump(mode="json"),
-                    backup_version=stored.version if stored else None,
-                    running_hash=stored.content_hash if stored else None,
+                    tenant=request.tenant,
+                    items=items,
+                    run_id=request.run_id,
+                    collected_at=datetime.now(UTC),
+                )
+            }
+            results = [
+                DeviceResult(
+                    device=one.device.name,
+                    platform=one.device.platform,
+                    status=one.report.status,
+                    score=one.report.score,
+                    result=one.report.model_dump(mode="json"),
+                    backup_version=backup.version if backup else None,
+                    running_hash=backup.content_hash if backup else None,
                     intended_hash=one.intended_hash,
                 )
-                audits.append(
-                    DeviceAudit(
-                        device=device.name,
-                        status=report.status,
-                        score=report.score,
-                        backup_version=stored.version if stored else None,
-                        running_hash=stored.content_hash if stored else None,
-                    )
-                )
-        return audits
+                for one in batch
+                for backup in [stored.get(one.device.name)]
+            ]
+            report_repo.record_devices(
+                session, report_id=request.report_id, tenant=request.tenant, results=results
+            )
+        return [
+            DeviceAudit(
+                device=r.device,
+                status=r.status,
+                score=r.score,
+                backup_version=r.backup_version,
+                running_hash=r.running_hash,
+            )
+            for r in results
+        ]
 
     @activity.defn(name="finish_audit")
     def finish_audit(self, request: AuditFinishInput) -> AuditResult:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Insert, Select, func, or_, select
+from sqlalchemy import Insert, Select, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -63,7 +64,13 @@ def content_hash(content: str) -> str:
 
 def _insert_blob(session: Session, digest: str, content: str) -> None:
     """Store the text once; a concurrent insert of the same text is not an error."""
-    values = {"content_hash": digest, "content": content, "size": len(content.encode())}
+    _insert_blobs(
+        session, [{"content_hash": digest, "content": content, "size": len(content.encode())}]
+    )
+
+
+def _insert_blobs(session: Session, values: list[dict[str, object]]) -> None:
+    """Store each text once (one statement); texts stored already are left as they are."""
     dialect = session.get_bind().dialect.name
     statement: Insert
     if dialect == "postgresql":
@@ -159,6 +166,130 @@ def store_backup(
         f"could not store a backup of {device} for tenant {tenant!r} "
         f"after {MAX_ATTEMPTS} attempts against concurrent writers"
     )
+
+
+class BackupItem(NamedTuple):
+    """One device's collected config, for `store_backups`."""
+
+    device: str
+    content: str
+
+
+def _batch_state(
+    session: Session, tenant_id: int, names: list[str], run_id: str
+) -> tuple[dict[str, _Version], dict[str, _Version]]:
+    """Per device: what this run stored, and the newest version (one statement, one snapshot)."""
+    of_batch = (ConfigBackup.tenant_id == tenant_id, ConfigBackup.device.in_(names))
+    newest = (
+        select(ConfigBackup.device, func.max(ConfigBackup.version).label("version"))
+        .where(*of_batch)
+        .group_by(ConfigBackup.device)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            ConfigBackup.device,
+            ConfigBackup.version,
+            ConfigBackup.content_hash,
+            ConfigBackup.run_id,
+        )
+        .where(*of_batch)
+        .where(
+            or_(
+                ConfigBackup.run_id == run_id,
+                select(newest.c.version)
+                .where(newest.c.device == ConfigBackup.device)
+                .scalar_subquery()
+                == ConfigBackup.version,
+            )
+        )
+        .order_by(ConfigBackup.device, ConfigBackup.version)
+    ).all()
+    by_run = {r.device: _Version(r.version, r.content_hash) for r in rows if r.run_id == run_id}
+    latest = {r.device: _Version(r.version, r.content_hash) for r in rows}  # newest last
+    return by_run, latest
+
+
+def store_backups(
+    session: Session,
+    *,
+    tenant: str,
+    items: Sequence[BackupItem],
+    run_id: str,
+    collected_at: datetime,
+) -> list[StoredBackup]:
+    """`store_backup` for many devices of one tenant, in a handful of statements.
+
+    The same answers as one `store_backup` per item (new version, unchanged, or this run's
+    earlier answer on a retry). If a concurrent writer gets in the way (a unique constraint
+    fires), nothing of the batch stays and each item goes through `store_backup` instead.
+    """
+    text_field("run_id", run_id, 255)
+    aware("collected_at", collected_at)
+    for item in items:
+        text_field("device", item.device, 255)
+    if len({item.device for item in items}) != len(items):
+        raise ConflictError("store_backups got the same device twice in one batch")
+    if not items:
+        return []
+    tenant_id = tenant_id_of(session, name=tenant)
+    by_run, latest = _batch_state(session, tenant_id, [item.device for item in items], run_id)
+    results: list[StoredBackup] = []
+    blobs: dict[str, dict[str, object]] = {}
+    new_rows: list[dict[str, object]] = []
+    for item in items:
+        done, last = by_run.get(item.device), latest.get(item.device)
+        digest = content_hash(item.content)
+        outcome: Outcome = "backed_up"
+        if done is not None:
+            version, stored = done
+        elif last is not None and last.content_hash == digest:
+            version, stored, outcome = last.version, digest, "unchanged"
+        else:
+            version, stored = (1 if last is None else last.version + 1), digest
+            blobs[digest] = {
+                "content_hash": digest,
+                "content": item.content,
+                "size": len(item.content.encode()),
+            }
+            new_rows.append(
+                {
+                    "tenant_id": tenant_id,
+                    "device": item.device,
+                    "version": version,
+                    "content_hash": digest,
+                    "collected_at": collected_at,
+                    "run_id": run_id,
+                }
+            )
+        results.append(
+            StoredBackup(
+                tenant=tenant,
+                device=item.device,
+                version=version,
+                content_hash=stored,
+                outcome=outcome,
+            )
+        )
+    if not new_rows:
+        return results
+    try:
+        with session.begin_nested():
+            _insert_blobs(session, list(blobs.values()))
+            session.execute(insert(ConfigBackup), new_rows)
+    except IntegrityError:  # a concurrent writer of one of these devices: one at a time
+        return [
+            store_backup(
+                session,
+                tenant=tenant,
+                device=item.device,
+                content=item.content,
+                run_id=run_id,
+                collected_at=collected_at,
+            )
+            for item in items
+        ]
+    return results
 
 
 def _backups(tenant: str) -> Select[ConfigBackup, ConfigBlob]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import math
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, func, select, update
@@ -296,8 +297,8 @@ def _check_result(
             )
 
 
-def _upsert(session: Session, values: dict[str, Any]) -> None:
-    """Insert the device's row, or update it when the (report, device) row exists already.
+def _upsert(session: Session, values: dict[str, Any] | list[dict[str, Any]]) -> None:
+    """Insert each device's row, or update it when the (report, device) row exists already.
 
     One statement settled by the unique constraint: concurrent retries leave one row.
     """
@@ -376,6 +377,47 @@ def record_device(
         .execution_options(populate_existing=True)
     ).one()
     return _result_out(row, tenant)
+
+
+class DeviceResult(NamedTuple):
+    """One device's result, for `record_devices`."""
+
+    device: str
+    platform: str
+    status: DeviceResultStatus
+    score: float
+    result: dict[str, Any]
+    backup_version: int | None = None
+    running_hash: str | None = None
+    intended_hash: str | None = None
+
+
+def record_devices(
+    session: Session, *, report_id: str, tenant: str, results: Sequence[DeviceResult]
+) -> None:
+    """`record_device` for many devices in one statement (nothing is read back).
+
+    Every result is checked before anything is written; one bad result refuses the batch.
+    """
+    for one in results:
+        _check_result(tenant=tenant, **one._asdict())
+    if len({one.device for one in results}) != len(results):
+        raise InvalidInputError("record_devices got the same device twice in one batch")
+    report = _report_row(session, tenant, report_id)
+    if report.status != "running":
+        raise ConflictError(
+            f"compliance report {report_id!r} is {report.status}; it takes no more device results"
+        )
+    if not results:
+        return
+    now = utcnow()
+    _upsert(
+        session,
+        [
+            {**one._asdict(), "score": float(one.score), "report_id": report_id, "created_at": now}
+            for one in results
+        ],
+    )
 
 
 def finish_report(

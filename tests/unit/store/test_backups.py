@@ -210,3 +210,66 @@ def test_bad_input_is_refused(session: Session, tenants: tuple[str, str]) -> Non
         )
     with pytest.raises(InvalidInputError, match="device"):
         _store(session, V1, None, device="")
+
+
+# --- store_backups: the audit's batch path ---------------------------------------------------
+
+
+def _batch(session: Session, run_id: str, **configs: str) -> list[StoredBackup]:
+    items = [backups.BackupItem(device, text) for device, text in configs.items()]
+    return backups.store_backups(
+        session, tenant="acme", items=items, run_id=run_id, collected_at=T0
+    )
+
+
+def test_a_batch_answers_like_one_call_per_device(
+    session: Session, tenants: tuple[str, str]
+) -> None:
+    _store(session, V1, "run-0", device="r2")
+    _store(session, V1, "run-0", device="r3")
+    _store(session, V2, "run-00", device="r3")
+    session.commit()
+    first = _batch(session, "run-1", r1=V1, r2=V1, r3=V1)
+    session.commit()
+    assert [(b.device, b.version, b.outcome) for b in first] == [
+        ("r1", 1, "backed_up"),  # new device
+        ("r2", 1, "unchanged"),  # same text as its newest version
+        ("r3", 3, "backed_up"),  # back to V1 after V2: a new version
+    ]
+    assert _batch(session, "run-1", r1=V1, r2=V1, r3=V1) == first  # a retry of the same run
+    assert _batch(session, "run-1", r1=V2)[0] == first[0]  # what this run stored stays its answer
+    assert session.scalar(select(func.count()).select_from(ConfigBlob)) == 2  # V1 and V2 once
+    assert _batch(session, "run-2") == []
+
+
+def test_a_batch_that_meets_a_concurrent_writer_goes_device_by_device(
+    session: Session, tenants: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store(session, V2, "other", device="r2")  # committed by a writer the batch did not see
+    session.commit()
+    real = backups._batch_state
+    looks: list[str] = []
+
+    def stale_once(*args: Any) -> Any:
+        looks.append("look")
+        return ({}, {}) if len(looks) == 1 else real(*args)
+
+    monkeypatch.setattr(backups, "_batch_state", stale_once)
+    stored = _batch(session, "run-1", r1=V1, r2=V1)
+    session.commit()
+    assert [(b.device, b.version, b.outcome) for b in stored] == [
+        ("r1", 1, "backed_up"),
+        ("r2", 2, "backed_up"),  # after the other writer's version 1, not over it
+    ]
+    listed = sorted((b.device, b.version) for b in list_backups(session, tenant="acme"))
+    assert listed == [("r1", 1), ("r2", 1), ("r2", 2)]
+
+
+def test_a_batch_refuses_bad_input_before_writing(
+    session: Session, tenants: tuple[str, str]
+) -> None:
+    with pytest.raises(InvalidInputError, match="device"):
+        _batch(session, "run-1", **{"r1": V1, "x" * 300: V1})
+    with pytest.raises(InvalidInputError, match="run_id"):
+        _batch(session, " ", r1=V1)
+    assert list_backups(session, tenant="acme") == []

@@ -22,6 +22,7 @@ from services.store.models import (
 )
 from services.store.repos.backups import diff_backups, store_backup
 from services.store.repos.compliance import (
+    DeviceResult,
     DeviceResultOut,
     ReportOut,
     device_history,
@@ -32,6 +33,7 @@ from services.store.repos.compliance import (
     get_report_by_workflow,
     list_reports,
     record_device,
+    record_devices,
     start_report,
     trend,
 )
@@ -400,3 +402,58 @@ def test_migration_0002_up_and_down(empty_url: str) -> None:
     assert migrate.current(empty_url) == "0001"
     assert not tables() & COMPLIANCE_TABLES
     assert "tenants" in tables()
+
+
+def _results(*devices: DeviceCompliance, version: int = 1) -> list[DeviceResult]:
+    return [
+        DeviceResult(
+            device=dc.device,
+            platform=dc.platform,
+            status=dc.status,
+            score=dc.score,
+            result=dc.model_dump(mode="json"),
+            backup_version=version,
+            running_hash="a" * 64,
+        )
+        for dc in devices
+    ]
+
+
+def test_a_batch_of_results_is_kept_like_one_record_per_device(
+    session: Session, tenants: tuple[str, str]
+) -> None:
+    report = _start(session)
+    r1, r2 = _device("r1", ["compliant"]), _device("r2", ["compliant", "drift"])
+    record_devices(session, report_id=report.id, tenant="acme", results=_results(r1, r2))
+    session.commit()
+    one = device_result(session, tenant="acme", report_id=report.id, device="r2")
+    assert one is not None and (one.status, one.score, one.backup_version) == ("drift", 50.0, 1)
+    assert one.result == r2.model_dump(mode="json")
+    # a retried batch replaces the rows (the audit's retry after a crash), never adds any
+    fixed = _device("r2", ["compliant", "compliant"])
+    retried = _results(r1, fixed, version=2)
+    record_devices(session, report_id=report.id, tenant="acme", results=retried)
+    session.commit()
+    assert _count(session) == 2
+    again = device_result(session, tenant="acme", report_id=report.id, device="r2")
+    assert again is not None and (again.status, again.backup_version) == ("compliant", 2)
+    assert again.created_at == one.created_at
+    done = finish_report(session, report_id=report.id, tenant="acme")
+    assert (done.devices_total, done.devices_compliant) == (2, 2)
+
+
+def test_a_batch_with_one_bad_result_writes_nothing(
+    session: Session, tenants: tuple[str, str]
+) -> None:
+    report = _start(session)
+    good, bad = _results(_device("r1", ["compliant"]), _device("r2", ["compliant"]))
+    with pytest.raises(InvalidInputError, match="score must be a number"):
+        record_devices(
+            session, report_id=report.id, tenant="acme", results=[good, bad._replace(score=101)]
+        )
+    with pytest.raises(InvalidInputError, match="same device twice"):
+        record_devices(session, report_id=report.id, tenant="acme", results=[good, good])
+    assert _count(session) == 0
+    finish_report(session, report_id=report.id, tenant="acme")
+    with pytest.raises(ConflictError, match="takes no more device results"):
+        record_devices(session, report_id=report.id, tenant="acme", results=[good])
