@@ -70,6 +70,8 @@ class DevStack:
     settings: Settings
     with_lab: bool = True
     lab_args: tuple[str, ...] = ()  # e.g. the demo's shorter reloads: ("--reload-seconds", "3")
+    # More `netwave worker --queues devices` processes: SSH work in more interpreters (cores).
+    device_workers: int = 0
     children: list[Child] = field(default_factory=list)
 
     def plan(self) -> list[Child]:
@@ -119,8 +121,20 @@ class DevStack:
                 _log_contains(logs / "worker.log", "worker ready"),
                 logs / "worker.log",
             ),
-            Child("api", _netwave("api"), _http_ok(f"{s.api_url}/healthz"), logs / "api.log"),
         ]
+        for number in range(1, self.device_workers + 1):
+            log = logs / f"device-worker-{number}.log"
+            children.append(
+                Child(
+                    f"device-worker-{number}",
+                    _netwave("worker", "--queues", "devices"),
+                    _log_contains(log, "worker ready"),
+                    log,
+                )
+            )
+        children.append(
+            Child("api", _netwave("api"), _http_ok(f"{s.api_url}/healthz"), logs / "api.log")
+        )
         return children
 
     def ports(self) -> dict[str, tuple[str, int]]:

@@ -94,10 +94,14 @@ def netwave_audit(settings: Settings, token: str, tenants: list[str], retried: l
         return time.perf_counter() - start
 
 
-def run_audit_scale(workdir: Path, devices: int, tenants: int = 10) -> AuditScale:
+def run_audit_scale(
+    workdir: Path, devices: int, tenants: int = 10, device_workers: int = 0
+) -> AuditScale:
+    """One audit size; `device_workers` more worker processes on the device queue."""
     settings = bench_settings(workdir, devices, tenants)
     names = list_tenants(settings.inventories_path)
-    with lab_process(settings) as lab, netwave_stack(settings) as (stack, token):
+    stack_cm = netwave_stack(settings, device_workers)
+    with lab_process(settings) as lab, stack_cm as (stack, token):
         pids = {"lab": lab.pid, **{c.name: c.process.pid for c in stack.children if c.process}}
         with PeakRss(pids) as rss:
             bare, bare_failed, median_ms = bare_script(

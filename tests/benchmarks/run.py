@@ -144,7 +144,7 @@ def render_rows(options: Options) -> list[Row]:
     ]
 
 
-def audit_row(devices: int, runs: list[AuditScale]) -> Row:
+def audit_row(devices: int, runs: list[AuditScale], device_workers: int = 0) -> Row:
     def med(values: Sequence[float]) -> float:
         return round(statistics.median(values), 2)
 
@@ -155,8 +155,9 @@ def audit_row(devices: int, runs: list[AuditScale]) -> Row:
     for r in runs:
         for name, mb in r.peak_rss_mb.items():
             rss.setdefault(name, []).append(mb)
+    workers = "" if not device_workers else f", worker + {device_workers} device worker"
     return {
-        "scenario": f"audit {devices}",
+        "scenario": f"audit {devices}{workers}",
         "cores": cores(),
         "runs": len(runs),
         "floor s": floor,
@@ -174,12 +175,17 @@ def audit_row(devices: int, runs: list[AuditScale]) -> Row:
 
 
 def audit_rows(options: Options) -> list[Row]:
+    """Each size with one worker, then the largest again with a second (device-queue) worker:
+    the bare script is one process, netwave scales out to the machine's cores."""
     sizes = [12] if options.quick else [100, 500, 1000]
+    plans = [(devices, 0) for devices in sizes] + [(sizes[-1], 1)]
     rows = []
-    for devices in sizes:
+    for devices, extra in plans:
         try:
             runs = [
-                run_audit_scale(options.workdir / f"audit-{devices}-{i}", devices)
+                run_audit_scale(
+                    options.workdir / f"audit-{devices}-{extra}-{i}", devices, device_workers=extra
+                )
                 for i in range(options.repeat)
             ]
         except Exception as exc:  # the other sizes still run
@@ -188,7 +194,7 @@ def audit_rows(options: Options) -> list[Row]:
                 {"scenario": f"audit {devices}", "cores": cores(), "error": repr(exc)[:300]}
             )
             continue
-        rows.append(audit_row(devices, runs))
+        rows.append(audit_row(devices, runs, extra))
     return rows
 
 

@@ -121,8 +121,9 @@ def lab_process(settings: Settings, *args: str) -> Iterator[subprocess.Popen[byt
 
 
 @contextmanager
-def netwave_stack(settings: Settings) -> Iterator[tuple[DevStack, str]]:
-    """Temporal, worker and API (no lab: the benchmark runs its own); yields an engineer token."""
+def netwave_stack(settings: Settings, device_workers: int = 0) -> Iterator[tuple[DevStack, str]]:
+    """Temporal, worker (plus `device_workers` device-queue workers) and API (no lab: the
+    benchmark runs its own); yields an engineer token."""
     sessions = prepare_local(settings)
     with sessions.begin() as session:
         token, _ = token_repo.create_token(
@@ -132,7 +133,7 @@ def netwave_stack(settings: Settings) -> Iterator[tuple[DevStack, str]]:
             name="bench",
             pepper=settings.token_pepper.get_secret_value(),
         )
-    stack = DevStack(settings, with_lab=False)
+    stack = DevStack(settings, with_lab=False, device_workers=device_workers)
     saved = dict(os.environ)
     os.environ.update(settings_env(settings))
     try:
