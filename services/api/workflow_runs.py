@@ -92,7 +92,11 @@ async def start_run(
         detail={"run_id": run.id},
     )
     session.commit()
-    return await describe_run(state, run, kind)
+    # Just started: RUNNING without asking Temporal again. A progress query would wait for the
+    # worker's first workflow task (and load a busy worker); GET on the run has live progress.
+    public = _public(state, run)
+    public.status = WorkflowExecutionStatus.RUNNING.name
+    return public
 
 
 async def describe_run(state: AppState, run: RunOut, kind: RunKind) -> RunPublic:
