@@ -144,7 +144,16 @@ def lab(
 
 
 @app.command()
-def dev() -> None:
+def dev(
+    device_workers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=64,
+            help="more worker processes on the device queue (SSH work on more cores)",
+        ),
+    ] = 0,
+) -> None:
     """Start Temporal, the lab, a worker and the API; stop them all on Ctrl-C."""
     from services.bootstrap import prepare_local
     from services.devstack import DevStack, StackError
@@ -152,7 +161,7 @@ def dev() -> None:
     settings = get_settings()
     try:
         prepare_local(settings)
-        stack = DevStack(settings)
+        stack = DevStack(settings, device_workers=device_workers)
         stack.check_ports()
         stack.start(on_ready=lambda name: console.print(f"[green]ready[/] {name}"))
     except (StackError, NetwaveError) as exc:
