@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.core.errors import NotFoundError
-from services.store.errors import ConflictError
+from services.store.errors import ConflictError, InvalidInputError
 from services.store.models import ConfigBackup, ConfigBlob, Tenant
 from services.store.repos._checks import aware, text_field
 from services.store.repos.tenants import tenant_id_of
@@ -229,7 +229,7 @@ def store_backups(
     for item in items:
         text_field("device", item.device, 255)
     if len({item.device for item in items}) != len(items):
-        raise ConflictError("store_backups got the same device twice in one batch")
+        raise InvalidInputError("store_backups got the same device twice in one batch")
     if not items:
         return []
     tenant_id = tenant_id_of(session, name=tenant)

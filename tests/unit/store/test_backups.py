@@ -272,4 +272,7 @@ def test_a_batch_refuses_bad_input_before_writing(
         _batch(session, "run-1", **{"r1": V1, "x" * 300: V1})
     with pytest.raises(InvalidInputError, match="run_id"):
         _batch(session, " ", r1=V1)
+    items = [backups.BackupItem("r1", V1), backups.BackupItem("r1", V2)]
+    with pytest.raises(InvalidInputError, match="same device twice"):
+        backups.store_backups(session, tenant="acme", items=items, run_id="r", collected_at=T0)
     assert list_backups(session, tenant="acme") == []
