@@ -79,7 +79,7 @@ async def test_acme_hears_each_status_change_with_its_own_counts_only(
     body = spec(targets={"tenants": ["acme", "globex"], "platforms": ["cisco_ios"]})
     campaign_id = await launch(api, tokens["admin"], body)
     doc = await wait_for(api, campaign_id, tokens["engineer"], finished)
-    assert doc["campaign"]["status"] == "completed", doc["campaign"]
+    assert doc["campaign"]["status"] == "completed", doc["devices"]
     deadline = time.monotonic() + 30
     while not any(e["status"] == "completed" for e, _, _ in acme_receiver):
         assert time.monotonic() < deadline, acme_receiver
