@@ -132,6 +132,10 @@ def lab_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Settings]:
     assert lab_fleet.inventories_path is not None
+    # A clean fleet for every test that runs netwave against it, whether or not it also asks
+    # for `lab`: faults, versions and configs left by the previous test on this worker
+    # (pytest-xdist gives each worker its own order) must not leak in.
+    lab_fleet.reset()
     monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("NETWAVE_SECRETS_PROVIDER", "file")
     monkeypatch.setenv("NETWAVE_SECRETS_FILE", str(lab_secrets_file))
