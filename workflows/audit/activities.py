@@ -126,11 +126,16 @@ class AuditActivities:
         self.provider = provider
         self.assessor = AssessPool(settings.assess_processes)
 
+    def _rule_source(self, tenant: str) -> RuleSource:
+        """The tenant's rule file, else the default one (templates/compliance.yaml)."""
+        default = self.settings.templates_path / "compliance.yaml"
+        return RuleSource(self.settings.inventories_path, tenant, default)
+
     def _load(self, tenant: str) -> tuple[TenantInventory, RuleSet]:
-        root = self.settings.inventories_path
+        source = self._rule_source(tenant)
         try:
-            default = self.settings.templates_path / "compliance.yaml"
-            return load_tenant(root, tenant), tenant_rules(root, tenant, default)
+            inventory = load_tenant(source.inventories, tenant)
+            return inventory, tenant_rules(source.inventories, tenant, source.default)
         except (InventoryError, RuleError) as exc:
             raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from None
 
@@ -159,11 +164,7 @@ class AuditActivities:
         crash redoes exactly the devices that were not stored.
         """
         inventory, rules = self._load(request.tenant)
-        source = RuleSource(
-            self.settings.inventories_path,
-            request.tenant,
-            self.settings.templates_path / "compliance.yaml",
-        )
+        source = self._rule_source(request.tenant)
         previous = last_heartbeat(AuditChunkResult)
         done = {d.device: d for d in previous.devices} if previous else {}
         pending = [inventory.device(n) for n in request.devices if n not in done]

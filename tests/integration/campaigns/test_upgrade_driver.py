@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from services.core.secrets import FileSecretsProvider
+from services.core.secrets import Credential, FileSecretsProvider
 from services.lab import images as lab_images
 from services.lab.testing import ThreadedLab
-from services.network.inventory import load_all
+from services.network.inventory import Device, load_all
 from services.network.push import push_config
 from services.network.upgrade import (
     Image,
@@ -38,16 +38,23 @@ def image_of(platform: str, version: str) -> Image:
     )
 
 
+def lab_device(
+    lab: ThreadedLab, provider: FileSecretsProvider, name: str
+) -> tuple[Device, Credential]:
+    """The lab's inventory entry of `name` and its resolved credential."""
+    assert lab.inventories_path is not None
+    device = next(
+        t.devices[name] for t in load_all(lab.inventories_path).values() if name in t.devices
+    )
+    return device, provider.resolve(device.credential)
+
+
 @pytest.mark.parametrize("platform", sorted(DEVICES))
 def test_stage_boot_reload_comes_back_on_the_target(
     platform: str, lab: ThreadedLab, lab_provider: FileSecretsProvider
 ) -> None:
     name, current, target = DEVICES[platform]
-    assert lab.inventories_path is not None
-    device = next(
-        t.devices[name] for t in load_all(lab.inventories_path).values() if name in t.devices
-    )
-    credential = lab_provider.resolve(device.credential)
+    device, credential = lab_device(lab, lab_provider, name)
     facts = read_facts(device, credential)
     assert facts.version == current and facts.boot_image and facts.free_bytes > 0
     image = image_of(platform, target)
@@ -72,9 +79,7 @@ def test_corrupt_copy_is_caught_by_the_checksum(
     lab: ThreadedLab, lab_provider: FileSecretsProvider
 ) -> None:
     name, _current, target = DEVICES["cisco_ios"]
-    assert lab.inventories_path is not None
-    device = load_all(lab.inventories_path)["acme"].devices[name]
-    credential = lab_provider.resolve(device.credential)
+    device, credential = lab_device(lab, lab_provider, name)
     lab.set_fault(name, corrupt_copy=True)
     image = image_of("cisco_ios", target)
     result = stage_image(device, credential, image, f"http://127.0.0.1:1/{image.filename}")
@@ -91,9 +96,7 @@ def test_boot_selection_replayed_after_a_cut_session_pushes_no_line_twice(
 ) -> None:
     """A worker killed inside the boot-selection session: the retry finishes the job, once."""
     name, _current, target = DEVICES["cisco_ios"]
-    assert lab.inventories_path is not None
-    device = load_all(lab.inventories_path)["acme"].devices[name]
-    credential = lab_provider.resolve(device.credential)
+    device, credential = lab_device(lab, lab_provider, name)
     facts = read_facts(device, credential)
     image = image_of("cisco_ios", target)
     assert stage_image(device, credential, image, f"http://127.0.0.1:1/{image.filename}").verified
@@ -117,9 +120,7 @@ def test_eos_boot_selection_is_not_pushed_again_on_retry(
     lab: ThreadedLab, lab_provider: FileSecretsProvider
 ) -> None:
     name, _current, target = DEVICES["arista_eos"]
-    assert lab.inventories_path is not None
-    device = load_all(lab.inventories_path)["acme"].devices[name]
-    credential = lab_provider.resolve(device.credential)
+    device, credential = lab_device(lab, lab_provider, name)
     image = image_of("arista_eos", target)
     assert stage_image(device, credential, image, f"http://127.0.0.1:1/{image.filename}").verified
     set_boot(device, credential, image.filename, None)
