@@ -31,6 +31,14 @@ WORKFLOWS: list[type] = [
 ]
 
 
+def local_activities(
+    settings: Settings, sessions: sessionmaker[Session], provider: SecretsProvider
+) -> list[Callable[..., Any]]:
+    """Short database steps that workflows run as local activities, on their own worker."""
+    audit = AuditActivities(settings, sessions, provider)
+    return [audit.start_audit, audit.finish_audit]
+
+
 def device_activities(
     settings: Settings, sessions: sessionmaker[Session], provider: SecretsProvider
 ) -> list[Callable[..., Any]]:

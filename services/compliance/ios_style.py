@@ -88,7 +88,8 @@ class HierComparison:
 
     def feature(self, check: FeatureCheck) -> FeatureResult:
         running = select(self.running, check)
-        target = (select(self.intended, check) if check.match_intended else running).deep_copy()
+        # select() copies, so only the running side needs a copy before pruning
+        target = select(self.intended, check) if check.match_intended else running.deep_copy()
         _prune(target, check.forbidden)
         texts = [c.text for c in running.all_children()]
         violations = forbidden_violations(texts, check.forbidden)

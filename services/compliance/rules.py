@@ -135,7 +135,13 @@ class FeatureCheck:
 
     def owns(self, line: str) -> bool:
         """Whether a top-level (or Junos `set`) line belongs to this feature."""
-        return any(p.search(line) for p in self.sections)
+        return _owned(self.sections, line)
+
+
+@lru_cache(maxsize=1 << 16)
+def _owned(sections: tuple[re.Pattern[str], ...], line: str) -> bool:
+    """Most lines repeat across a fleet's configs (same templates): matched once per process."""
+    return any(p.search(line) for p in sections)
 
 
 def _cross_checks(rules: RuleSet) -> list[tuple[Loc, str]]:

@@ -45,6 +45,11 @@ class EnvSecretsProvider:
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         self._environ = environ if environ is not None else dict(os.environ)
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled for an audit helper process: the credential variables only."""
+        wanted = {k: v for k, v in self._environ.items() if k.startswith("NETWAVE_CREDENTIAL_")}
+        return {"_environ": wanted}
+
     @staticmethod
     def _prefix(name: str) -> str:
         return "NETWAVE_CREDENTIAL_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
@@ -78,6 +83,10 @@ class FileSecretsProvider:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._cache: dict[str, Credential] | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled for an audit helper process: the path, never the secrets read from it."""
+        return {"path": self.path, "_cache": None}
 
     def _load(self) -> dict[str, Credential]:
         if self._cache is not None:

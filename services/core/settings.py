@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -55,12 +56,13 @@ class Settings(BaseSettings):
 
     device_workers: int = Field(default=50, ge=1, le=1000, description="Nornir threads per chunk")
     activity_threads: int = Field(default=8, ge=1, le=256, description="device activities at once")
-    assess_processes: int = Field(
-        default=1,
+    session_processes: int = Field(
+        default_factory=lambda: min(os.cpu_count() or 1, 4),
         ge=0,
         le=64,
-        description="helper processes that render and compare audit configs off the worker's "
-        "interpreter (0: in the worker's threads)",
+        description="helper processes per worker that run audit device sessions, render and "
+        "compare, off the worker's interpreter (default: the cores, at most 4; 0: in the "
+        "worker's threads)",
     )
     backup_chunk_size: int = Field(default=100, ge=1, le=5000)
     device_timeout: float = Field(default=20.0, gt=0)

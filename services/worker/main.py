@@ -14,23 +14,43 @@ from services.core.secrets import get_provider
 from services.core.settings import Settings
 from services.core.temporal import connect
 from services.store.db import get_engine, make_session_factory
-from workflows.registry import WORKFLOWS, device_activities
+from workflows.registry import WORKFLOWS, device_activities, local_activities
 
 log = logging.getLogger("netwave.worker")
 QUEUE_CHOICES = ("all", "workflows", "devices")
+LOCAL_THREADS = 4
 
 
 def build_workers(
-    client: Client, settings: Settings, executor: ThreadPoolExecutor, queues: str = "all"
+    client: Client,
+    settings: Settings,
+    executor: ThreadPoolExecutor,
+    queues: str = "all",
+    local_executor: ThreadPoolExecutor | None = None,
 ) -> list[Worker]:
-    """The workflow worker and/or the device-activity worker (sync activities on a thread pool)."""
+    """The workflow worker and/or the device-activity worker (sync activities on a thread pool).
+
+    Local activities get their own few threads (`local_executor`), so a report is opened or
+    closed at once even while every device thread is busy with long chunks.
+    """
     workers = []
-    if queues in ("all", "workflows"):
-        workers.append(Worker(client, task_queue=settings.task_queue, workflows=WORKFLOWS))
-    if queues not in ("all", "devices"):
-        return workers
     sessions = make_session_factory(get_engine(settings.database_url))
     provider = get_provider(settings)
+    if queues in ("all", "workflows"):
+        workers.append(
+            Worker(
+                client,
+                task_queue=settings.task_queue,
+                workflows=WORKFLOWS,
+                activities=local_activities(settings, sessions, provider),
+                activity_executor=local_executor
+                or ThreadPoolExecutor(LOCAL_THREADS, thread_name_prefix="local-activity"),
+                max_concurrent_local_activities=LOCAL_THREADS,
+                no_remote_activities=True,  # its activities are local ones only
+            )
+        )
+    if queues not in ("all", "devices"):
+        return workers
     return [
         *workers,
         Worker(
@@ -49,10 +69,13 @@ async def run_worker(settings: Settings, queues: str = "all") -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    with ThreadPoolExecutor(
-        max_workers=settings.activity_threads, thread_name_prefix="device-activity"
-    ) as executor:
-        workers = build_workers(client, settings, executor, queues)
+    with (
+        ThreadPoolExecutor(
+            max_workers=settings.activity_threads, thread_name_prefix="device-activity"
+        ) as executor,
+        ThreadPoolExecutor(LOCAL_THREADS, thread_name_prefix="local-activity") as local,
+    ):
+        workers = build_workers(client, settings, executor, queues, local)
         tasks = [asyncio.create_task(w.run()) for w in workers]
         log.info(
             "worker ready on %s: queues %s",

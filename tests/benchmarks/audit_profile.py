@@ -11,6 +11,7 @@ a lock shows up even when the CPU is idle).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import tempfile
 import threading
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+import psutil
+
 from services.bootstrap import prepare_local
 from services.core.secrets import FileSecretsProvider
 from services.network.inventory import list_tenants
@@ -35,6 +38,7 @@ from workflows.audit import activities as audit_module
 from workflows.audit import assess as assess_module
 from workflows.audit.activities import AuditActivities
 from workflows.audit.models import AuditChunkInput
+from workflows.audit.session_pool import shared_pool
 
 CHUNK = 50
 
@@ -64,23 +68,32 @@ class Phases:
         stack.enter_context(patch.object(owner, attribute, timed))
 
 
+def _cpu_of(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+    return total
+
+
 def profile_audit(
-    workdir: Path, devices: int, parallel_chunks: int, assess_processes: int = 1
+    workdir: Path, devices: int, parallel_chunks: int, session_processes: int = 2
 ) -> dict[str, Any]:
     settings = bench_settings(workdir, devices, tenants=10).model_copy(
-        update={"assess_processes": assess_processes}
+        update={"session_processes": session_processes}
     )
     sessions = prepare_local(settings)
     provider = FileSecretsProvider(settings.secrets_file)
     activities = AuditActivities(settings, sessions, provider)
     phases = Phases()
     stack = ExitStack()
-    if settings.assess_processes == 0:  # render + compare in this process: time them here
+    if settings.session_processes == 0:  # sessions, render + compare here: time them here
         phases.wrap(stack, assess_module, "compare_device", "compare")
+        phases.wrap(stack, activities, "_assess_here", "assess: render + compare (threads wait)")
     phases.wrap(stack, audit_module, "store_backups", "db: store backups")
     phases.wrap(stack, report_repo, "record_devices", "db: record results")
     phases.wrap(stack, renderer_for(settings.templates_path), "render_device", "render")
-    phases.wrap(stack, activities, "_assess", "assess: render + compare (Nornir threads wait)")
     phases.wrap(stack, activities, "_store", "store: one transaction per batch (writer thread)")
 
     chunks: list[AuditChunkInput] = []
@@ -106,22 +119,25 @@ def profile_audit(
         ):
             return len(activities.audit_devices(chunk).devices)
 
+    helpers = shared_pool(settings.session_processes)
+    helpers.start()
     with stack, lab_process(settings):
-        cpu = time.process_time()
+        cpu, helper_cpu = time.process_time(), _cpu_of(helpers.pids())
         start = time.perf_counter()
         with ThreadPoolExecutor(parallel_chunks) as pool:
             collected = sum(pool.map(run_chunk, chunks))
         wall = time.perf_counter() - start
-        cpu = time.process_time() - cpu
+        cpu, helper_cpu = time.process_time() - cpu, _cpu_of(helpers.pids()) - helper_cpu
     return {
         "devices": devices,
         "collected": collected,
         "parallel_chunks": parallel_chunks,
         "device_workers": settings.device_workers,
-        "assess_processes": settings.assess_processes,
+        "session_processes": settings.session_processes,
         "wall_s": round(wall, 2),
         "ms_per_device": round(wall * 1000 / devices, 1),
         "worker_cpu_ms_per_device": round(cpu * 1000 / devices, 2),
+        "helpers_cpu_ms_per_device": round(helper_cpu * 1000 / devices, 2),
         "phase_ms_per_device (summed over threads)": {
             k: round(v * 1000 / devices, 2) for k, v in sorted(phases.seconds.items())
         },
@@ -133,11 +149,13 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=1000)
     parser.add_argument("--parallel-chunks", type=int, default=8)
     parser.add_argument(
-        "--assess-processes", type=int, default=1, help="helper processes (0: in the threads)"
+        "--session-processes", type=int, default=2, help="helper processes (0: in the threads)"
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="netwave-profile-") as tmp:
-        result = profile_audit(Path(tmp), args.devices, args.parallel_chunks, args.assess_processes)
+        result = profile_audit(
+            Path(tmp), args.devices, args.parallel_chunks, args.session_processes
+        )
     print(json.dumps(result, indent=2))
 
 

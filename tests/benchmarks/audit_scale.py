@@ -110,6 +110,10 @@ def run_audit_scale(
     stack_cm = netwave_stack(settings, device_workers)
     with lab_process(settings) as lab, stack_cm as (stack, token):
         pids = {"lab": lab.pid, **{c.name: c.process.pid for c in stack.children if c.process}}
+        # Warm-up, not measured: one tenant's audit starts the worker's helper processes, as
+        # a long-running worker has them (the bare script runs in an interpreter that has
+        # imported Netmiko already).
+        netwave_audit(settings, token, names[:1], [])
         with PeakRss(pids) as rss:
             bare, bare_failed, median_ms = bare_script(
                 settings.inventories_path, settings.secrets_file

@@ -34,7 +34,7 @@ def test_audit_scale_smoke(tmp_path: Path) -> None:
 
 def test_audit_profile_smoke(tmp_path: Path) -> None:
     result = profile_audit(
-        tmp_path / "in-threads", devices=6, parallel_chunks=2, assess_processes=0
+        tmp_path / "in-threads", devices=6, parallel_chunks=2, session_processes=0
     )
     assert result["collected"] == 6
     phases = result["phase_ms_per_device (summed over threads)"]
@@ -43,8 +43,9 @@ def test_audit_profile_smoke(tmp_path: Path) -> None:
         "compare",
         "store: one transaction per batch (writer thread)",
     }
-    helped = profile_audit(tmp_path / "helper", devices=6, parallel_chunks=2, assess_processes=1)
-    assert helped["collected"] == 6 and helped["assess_processes"] == 1
+    helped = profile_audit(tmp_path / "helper", devices=6, parallel_chunks=2, session_processes=2)
+    assert helped["collected"] == 6 and helped["session_processes"] == 2
+    assert helped["helpers_cpu_ms_per_device"] > 0  # the sessions ran in the helpers
 
 
 def test_render_smoke() -> None:

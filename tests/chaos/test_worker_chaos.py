@@ -84,7 +84,12 @@ async def run_with_kills(
     with running_worker(settings, log):
         deadline = time.monotonic() + 240
         while not await done():
-            assert time.monotonic() < deadline, "the run did not finish after the last kill"
+            if time.monotonic() > deadline:
+                tail = log.read_text(errors="replace")[-3000:]
+                raise AssertionError(
+                    f"the run did not finish after the last kill; running: {await where()}\n"
+                    f"worker log:\n{tail}"
+                )
             await asyncio.sleep(0.3)
     return points
 
@@ -132,7 +137,8 @@ async def test_campaign_survives_kills_without_a_second_reload(
     with sessions() as session:
         campaign = campaign_repo.get_campaign(session, campaign_id=campaign_id)
         rows = campaign_repo.devices_of(session, campaign_id=campaign_id)
-    assert campaign.status == "completed", (campaign, rows)
+    unfinished = [(r.device, r.status, r.step, r.detail) for r in rows if r.status != "upgraded"]
+    assert campaign.status == "completed", f"{campaign.status}: {campaign.summary} {unfinished}"
     SUMMARY["completed"] += 1
     assert {r.status for r in rows} == {"upgraded"}, rows
     for name in IOS:

@@ -29,7 +29,7 @@ FIELDS = (
     "secrets_file",
     "device_workers",
     "activity_threads",
-    "assess_processes",
+    "session_processes",
     "device_timeout",
     "lab_control_port",
     "temporal_ui_url",

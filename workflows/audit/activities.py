@@ -5,7 +5,6 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 
@@ -13,19 +12,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from services.compliance.report import DeviceCompliance
 from services.compliance.rules import RuleSet, tenant_rules
 from services.core.errors import InventoryError, RuleError
 from services.core.secrets import SecretsProvider
 from services.core.settings import Settings
-from services.network.collect import Collected, Reachability, collect
-from services.network.inventory import Device, TenantInventory, load_tenant
-from services.network.platforms import get_platform
+from services.network.collect import Collected, collect
+from services.network.inventory import TenantInventory, load_tenant
 from services.store.repos import compliance as report_repo
 from services.store.repos import tenants as tenant_repo
 from services.store.repos.backups import BackupItem, store_backups
 from services.store.repos.compliance import DeviceResult
-from workflows.audit.assess import AssessPool, RuleSource
+from workflows.audit.assess import Outcome, RuleSource, audit_outcome
 from workflows.audit.models import (
     AuditChunkInput,
     AuditChunkResult,
@@ -35,6 +32,7 @@ from workflows.audit.models import (
     AuditStartInput,
     DeviceAudit,
 )
+from workflows.audit.session_pool import SliceJob, shared_pool
 from workflows.common.heartbeat import last_heartbeat, run_heartbeating
 
 # One write transaction at a time per worker process: SQLite has one write lock, and writers
@@ -45,30 +43,20 @@ _WRITE_LOCK = threading.Lock()
 WRITE_BATCH = 25
 
 
-@dataclass(frozen=True)
-class _Assessed:
-    """One device's comparison, not yet stored; `running` is None when it was not collected."""
-
-    device: Device
-    running: str | None
-    report: DeviceCompliance
-    intended_hash: str | None
-
-
 class _ResultWriter:
     """Stores assessed devices from one thread, a batch per transaction, into `done`."""
 
     def __init__(
-        self, store: Callable[[list[_Assessed]], list[DeviceAudit]], done: dict[str, DeviceAudit]
+        self, store: Callable[[list[Outcome]], list[DeviceAudit]], done: dict[str, DeviceAudit]
     ) -> None:
         self._store = store
         self._done = done
-        self._queue: queue.Queue[_Assessed | None] = queue.Queue()
+        self._queue: queue.Queue[Outcome | None] = queue.Queue()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._error: BaseException | None = None
 
-    def put(self, assessed: _Assessed) -> None:
+    def put(self, assessed: Outcome) -> None:
         self._queue.put(assessed)
 
     def snapshot(self) -> list[DeviceAudit]:
@@ -78,7 +66,7 @@ class _ResultWriter:
     def _run(self) -> None:
         finished = False
         while not finished:
-            batch: list[_Assessed] = []
+            batch: list[Outcome] = []
             item = self._queue.get()
             while item is not None:
                 batch.append(item)
@@ -124,7 +112,6 @@ class AuditActivities:
         self.settings = settings
         self.sessions = sessions
         self.provider = provider
-        self.assessor = AssessPool(settings.assess_processes)
 
     def _rule_source(self, tenant: str) -> RuleSource:
         """The tenant's rule file, else the default one (templates/compliance.yaml)."""
@@ -169,38 +156,38 @@ class AuditActivities:
         done = {d.device: d for d in previous.devices} if previous else {}
         pending = [inventory.device(n) for n in request.devices if n not in done]
         writer = _ResultWriter(lambda batch: self._store(request, batch), done)
+        job = SliceJob(
+            devices=pending,
+            provider=self.provider,
+            templates=self.settings.templates_path,
+            source=source,
+            workers=self.settings.device_workers,
+            timeout=self.settings.device_timeout,
+        )
 
         def work() -> None:
             with writer:
-                collect(
-                    pending,
+                pool = shared_pool(self.settings.session_processes)
+                left = pool.audit(job, writer.put)
+                collect(  # no helpers, or what a lost helper did not finish
+                    left,
                     self.provider,
                     workers=self.settings.device_workers,
                     timeout=self.settings.device_timeout,
-                    on_done=lambda item: writer.put(self._assess(inventory, rules, item, source)),
+                    on_done=lambda item: writer.put(self._assess_here(inventory, rules, item)),
                 )
 
         run_heartbeating(work, lambda: AuditChunkResult(devices=writer.snapshot()))
         return AuditChunkResult(devices=[done[n] for n in request.devices])
 
-    def _assess(
-        self, inventory: TenantInventory, rules: RuleSet, item: Collected, source: RuleSource
-    ) -> _Assessed:
-        """Render intended and compare it with the collected running config (in a helper)."""
+    def _assess_here(self, inventory: TenantInventory, rules: RuleSet, item: Collected) -> Outcome:
+        """Render intended and compare in this process (when no helper did)."""
         device = inventory.device(item.device)
-        done = self.assessor.assess(self.settings.templates_path, rules, source, device, item)
-        reachable = item.status is Reachability.ok and item.output is not None
-        return _Assessed(
-            device, item.output if reachable else None, done.report, done.intended_hash
-        )
+        return audit_outcome(self.settings.templates_path, rules, device, item)
 
-    def _store(self, request: AuditChunkInput, batch: list[_Assessed]) -> list[DeviceAudit]:
+    def _store(self, request: AuditChunkInput, batch: list[Outcome]) -> list[DeviceAudit]:
         """Write the backup versions and results of a batch: one transaction, few statements."""
-        items = [
-            BackupItem(one.device.name, get_platform(one.device.platform).strip_volatile(text))
-            for one in batch
-            if (text := one.running) is not None
-        ]
+        items = [BackupItem(one.device, one.backup) for one in batch if one.backup is not None]
         with self.sessions.begin() as session:
             stored = {
                 backup.device: backup
@@ -214,17 +201,17 @@ class AuditActivities:
             }
             results = [
                 DeviceResult(
-                    device=one.device.name,
-                    platform=one.device.platform,
-                    status=one.report.status,
-                    score=one.report.score,
-                    result=one.report.model_dump(mode="json"),
+                    device=one.device,
+                    platform=one.platform,
+                    status=one.status,
+                    score=one.score,
+                    result=one.result,
                     backup_version=backup.version if backup else None,
                     running_hash=backup.content_hash if backup else None,
                     intended_hash=one.intended_hash,
                 )
                 for one in batch
-                for backup in [stored.get(one.device.name)]
+                for backup in [stored.get(one.device)]
             ]
             report_repo.record_devices(
                 session, report_id=request.report_id, tenant=request.tenant, results=results

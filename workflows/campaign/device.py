@@ -12,7 +12,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError, TimeoutType
 
 with workflow.unsafe.imports_passed_through():
     from workflows.campaign.activities import CampaignActivities
@@ -35,6 +35,12 @@ STEP_RETRY = RetryPolicy(
     non_retryable_error_types=["PlanError", "ReloadTimeout", "CredentialError", "InventoryError"],
 )
 STEP_TIMEOUT = timedelta(minutes=10)
+# A step whose every attempt stopped heartbeating lost its workers, not its device (the step
+# heartbeats from the worker's own thread while it talks to the device): it runs again, with
+# fresh attempts, up to this many times before the device is failed. Found by the chaos test
+# on a slow machine, where four restarts in a row used up a pre-check's attempts.
+WORKER_LOSSES = 10
+WORKER_LOSS_PATCH = "worker-loss-is-not-a-device-failure"
 COPY_TIMEOUT = timedelta(hours=2)
 
 
@@ -54,14 +60,23 @@ class _Runbook:
         heartbeat: timedelta | None = None,
     ) -> Any:
         self.step = name
-        return await workflow.execute_activity_method(
-            getattr(CampaignActivities, name),
-            arg,
-            task_queue=run.device_task_queue,
-            start_to_close_timeout=timeout,
-            heartbeat_timeout=heartbeat or timedelta(seconds=run.heartbeat_timeout_seconds),
-            retry_policy=STEP_RETRY,
-        )
+        losses = 0
+        while True:
+            try:
+                return await workflow.execute_activity_method(
+                    getattr(CampaignActivities, name),
+                    arg,
+                    task_queue=run.device_task_queue,
+                    start_to_close_timeout=timeout,
+                    heartbeat_timeout=heartbeat or timedelta(seconds=run.heartbeat_timeout_seconds),
+                    retry_policy=STEP_RETRY,
+                )
+            except ActivityError as exc:
+                if not _worker_lost(exc) or losses >= WORKER_LOSSES:
+                    raise
+                if not workflow.patched(WORKER_LOSS_PATCH):  # histories from before: as then
+                    raise
+                losses += 1
 
     async def finish(
         self, run: DeviceRunInput, outcome: DeviceOutcome, detail: str
@@ -83,6 +98,11 @@ class _Runbook:
         return DeviceRunResult(
             tenant=run.target.tenant, device=run.target.device, outcome=outcome, detail=detail
         )
+
+
+def _worker_lost(exc: ActivityError) -> bool:
+    cause = exc.cause
+    return isinstance(cause, TimeoutError) and cause.type is TimeoutType.HEARTBEAT
 
 
 def _why(exc: ActivityError) -> str:

@@ -40,6 +40,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.change.models import WindowInput, WindowOut
 
 QUICK = timedelta(minutes=2)
+# The plan heartbeats each second: a plan that a killed worker held is retried after this, not
+# after its 10-minute start-to-close timeout (a kill during planning stalled a chaos run).
+PLAN_HEARTBEAT = timedelta(seconds=10)
 RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     maximum_attempts=5,
@@ -149,6 +152,7 @@ class CampaignWorkflow:
                 CampaignRef(campaign_id=request.campaign_id),
                 task_queue=request.device_task_queue,
                 start_to_close_timeout=timedelta(minutes=10),
+                heartbeat_timeout=PLAN_HEARTBEAT,
                 retry_policy=RETRY,
             )
         except ActivityError as exc:

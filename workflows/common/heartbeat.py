@@ -77,7 +77,10 @@ def collect_resumable(
 
 
 def call_heartbeating(work: Callable[[], R]) -> R:
-    """Return `work()`, heartbeating while it runs so a crashed worker's step is retried soon."""
+    """Return `work()`, heartbeating while it runs so a crashed worker's step is retried soon
+    (outside an activity, e.g. called directly by a test or the CLI, it is just `work()`)."""
+    if not activity.in_activity():
+        return work()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="device-step") as pool:
         future = pool.submit(work)
         while True:

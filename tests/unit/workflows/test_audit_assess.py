@@ -1,9 +1,17 @@
-"""Render + compare in helper processes gives the same answer as in the worker's threads."""
+"""Audit helper processes: the same answer as the worker's threads, and no device lost.
+
+The helpers collect (Nornir + Netmiko) and assess their share of a chunk against the lab; a
+helper that dies mid-job leaves its unfinished devices to the worker, and helpers never
+outlive a killed worker.
+"""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,10 +19,14 @@ from pathlib import Path
 import pytest
 
 from services.compliance.rules import tenant_rules
-from services.network.collect import Collected, Reachability
-from services.network.inventory import load_tenant
+from services.core.secrets import EnvSecretsProvider, FileSecretsProvider
+from services.core.settings import Settings
+from services.lab.pytest_plugin import ThreadedLab
+from services.network.collect import Collected, Reachability, collect
+from services.network.inventory import Device, load_tenant
 from services.network.render import renderer_for
-from workflows.audit.assess import AssessPool, RuleSource
+from workflows.audit.assess import Outcome, RuleSource, audit_outcome
+from workflows.audit.session_pool import SessionPool, SliceJob
 
 REPO = Path(__file__).resolve().parents[3]
 TEMPLATES = REPO / "templates"
@@ -24,45 +36,127 @@ DEVICE = load_tenant(REPO / "inventories", "acme").device("acme-hq-r1")
 
 
 @pytest.fixture
-def pool() -> Iterator[AssessPool]:
-    helpers = AssessPool(1)
+def pool() -> Iterator[SessionPool]:
+    helpers = SessionPool(2)
     yield helpers
     helpers.close()
 
 
-def drifted() -> Collected:
-    intended = renderer_for(TEMPLATES).render_device(DEVICE)
-    running = intended.replace("ntp server", "ntp server 192.0.2.99\nntp server", 1)
-    return Collected(DEVICE.name, Reachability.ok, output=running)
+def lab_devices(lab_settings: Settings) -> list[Device]:
+    return list(load_tenant(lab_settings.inventories_path, "acme").devices.values())
 
 
-def test_a_helper_process_reports_what_the_threads_would(pool: AssessPool) -> None:
-    in_threads = AssessPool(0).assess(TEMPLATES, RULES, SOURCE, DEVICE, drifted())
-    helped = pool.assess(TEMPLATES, RULES, SOURCE, DEVICE, drifted())
-    assert pool._executor is not None  # it really went to a helper
-    assert helped == in_threads
-    assert helped.report.status == "drift" and helped.intended_hash is not None
+def job_for(lab_settings: Settings, devices: list[Device]) -> SliceJob:
+    return SliceJob(
+        devices=devices,
+        provider=FileSecretsProvider(lab_settings.secrets_file),
+        templates=lab_settings.templates_path,
+        source=RuleSource(lab_settings.inventories_path, "acme", SOURCE.default),
+        workers=4,
+        timeout=10,
+    )
 
 
-def test_unreachable_devices_never_go_to_a_helper(pool: AssessPool) -> None:
-    item = Collected(DEVICE.name, Reachability.auth_failed, error="bad password")
-    done = pool.assess(TEMPLATES, RULES, SOURCE, DEVICE, item)
-    assert done.report.status == "unreachable" and done.intended_hash is None
-    assert pool._executor is None
+def in_threads(lab_settings: Settings, devices: list[Device]) -> dict[str, Outcome]:
+    job = job_for(lab_settings, devices)
+    collected = collect(devices, job.provider, workers=4, timeout=10)
+    by_name = {d.name: d for d in devices}
+    return {
+        name: audit_outcome(job.templates, RULES, by_name[name], item)
+        for name, item in collected.items()
+    }
 
 
-def test_a_dead_helper_pool_falls_back_to_the_threads(
-    pool: AssessPool, caplog: pytest.LogCaptureFixture
+def comparable(outcome: Outcome) -> tuple[object, ...]:
+    return (outcome.status, outcome.score, outcome.backup, outcome.intended_hash)
+
+
+def test_helpers_report_what_the_threads_would(
+    pool: SessionPool, lab: ThreadedLab, lab_settings: Settings
 ) -> None:
-    first = pool.assess(TEMPLATES, RULES, SOURCE, DEVICE, drifted())
-    assert pool._executor is not None
-    for process in list(pool._executor._processes.values()):
-        process.kill()
-        process.join()
-    again = pool.assess(TEMPLATES, RULES, SOURCE, DEVICE, drifted())
-    assert again == first
-    assert "audit helper processes off" in caplog.text
-    assert pool.assess(TEMPLATES, RULES, SOURCE, DEVICE, drifted()) == first
+    devices = lab_devices(lab_settings)
+    got: dict[str, Outcome] = {}
+    left = pool.audit(job_for(lab_settings, devices), lambda o: got.setdefault(o.device, o))
+    assert left == [] and len(pool.pids()) == 2  # both helpers really did the work
+    assert sorted(got) == sorted(d.name for d in devices)
+    expected = in_threads(lab_settings, devices)
+    assert {n: comparable(o) for n, o in got.items()} == {
+        n: comparable(o) for n, o in expected.items()
+    }
+    assert all(o.backup is not None and o.intended_hash for o in got.values())
+
+
+def test_an_unreachable_device_is_reported_not_lost(
+    pool: SessionPool, lab: ThreadedLab, lab_settings: Settings
+) -> None:
+    devices = lab_devices(lab_settings)
+    down = devices[0].name
+    lab.set_fault(down, unreachable=True)
+    got: dict[str, Outcome] = {}
+    assert pool.audit(job_for(lab_settings, devices), lambda o: got.setdefault(o.device, o)) == []
+    assert got[down].status == "unreachable" and got[down].backup is None
+    assert got[down].result["message"].startswith("unreachable: ")
+
+
+def test_a_helper_killed_mid_job_leaves_its_devices_to_the_worker(
+    pool: SessionPool, lab: ThreadedLab, lab_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    devices = lab_devices(lab_settings)
+    for device in devices:  # slow sessions: the kill lands while the helpers work
+        lab.set_fault(device.name, slow=0.05)
+    assert pool.start()
+    victim = pool.pids()[0]
+    got: list[str] = []
+    timer = threading.Timer(1.0, os.kill, (victim, signal.SIGKILL))
+    timer.start()
+    left = pool.audit(job_for(lab_settings, devices), lambda o: got.append(o.device))
+    timer.join()
+    assert left  # the dead helper's unfinished devices come back to the caller
+    assert sorted(got + [d.name for d in left]) == sorted(d.name for d in devices)
+    assert "audit helper processes off (a helper process died)" in caplog.text
+    assert not pool.enabled
+    # and the caller gets everything back from a pool that is off
+    assert pool.audit(job_for(lab_settings, devices), lambda o: None) == devices
+
+
+def test_outcome_of_an_unreachable_item_needs_no_helper() -> None:
+    item = Collected(DEVICE.name, Reachability.auth_failed, error="bad password")
+    done = audit_outcome(TEMPLATES, RULES, DEVICE, item)
+    assert done.status == "unreachable" and done.backup is None and done.intended_hash is None
+
+
+def test_a_drifted_config_is_drift_with_its_backup_stripped() -> None:
+    intended = renderer_for(TEMPLATES).render_device(DEVICE)
+    running = "Building configuration...\n" + intended.replace(
+        "ntp server", "ntp server 192.0.2.99\nntp server", 1
+    )
+    done = audit_outcome(TEMPLATES, RULES, DEVICE, Collected(DEVICE.name, Reachability.ok, running))
+    assert done.status == "drift" and done.backup is not None
+    assert "Building configuration" not in done.backup and "192.0.2.99" in done.backup
+
+
+def test_providers_pickle_without_their_secrets(tmp_path: Path) -> None:
+    """A job carries the provider to a helper: a path or the credential variables only."""
+    import pickle
+
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text("credentials:\n  lab: {username: u, password: s3cret-pw}\n")
+    secrets.chmod(0o600)
+    provider = FileSecretsProvider(secrets)
+    assert provider.resolve("lab").password.get_secret_value() == "s3cret-pw"
+    assert b"s3cret-pw" not in pickle.dumps(provider)
+    assert pickle.loads(pickle.dumps(provider)).resolve("lab").username == "u"
+    env = EnvSecretsProvider(
+        {
+            "NETWAVE_CREDENTIAL_LAB_USERNAME": "u",
+            "NETWAVE_CREDENTIAL_LAB_PASSWORD": "p",
+            "HOME": "/x",
+        }
+    )
+    assert pickle.loads(pickle.dumps(env))._environ == {
+        "NETWAVE_CREDENTIAL_LAB_USERNAME": "u",
+        "NETWAVE_CREDENTIAL_LAB_PASSWORD": "p",
+    }
 
 
 def test_helpers_leave_when_their_worker_is_killed(tmp_path: Path) -> None:
@@ -71,19 +165,18 @@ def test_helpers_leave_when_their_worker_is_killed(tmp_path: Path) -> None:
     script.write_text(
         "import sys, time\n"
         f"sys.path.insert(0, {str(REPO)!r})\n"
-        "from tests.unit.workflows.test_audit_assess import AssessPool, DEVICE, RULES, SOURCE,"
-        " TEMPLATES, drifted\n"
+        "from workflows.audit.session_pool import SessionPool\n"
         "if __name__ == '__main__':\n"
-        "    pool = AssessPool(1)\n"
-        "    pool.assess(TEMPLATES, RULES, SOURCE, DEVICE, drifted())\n"
-        "    print(*pool._executor._processes, flush=True)\n"
+        "    pool = SessionPool(2)\n"
+        "    pool.start()\n"
+        "    print(*pool.pids(), flush=True)\n"
         "    time.sleep(60)\n"
     )
     worker = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     try:
         assert worker.stdout is not None
         helpers = [int(pid) for pid in worker.stdout.readline().split()]
-        assert helpers
+        assert len(helpers) == 2
     finally:
         worker.kill()
         worker.wait()
@@ -91,3 +184,23 @@ def test_helpers_leave_when_their_worker_is_killed(tmp_path: Path) -> None:
     while any(Path(f"/proc/{pid}").exists() for pid in helpers):
         assert time.monotonic() < deadline, f"helpers {helpers} outlived their worker"
         time.sleep(0.1)
+
+
+def test_a_job_that_cannot_reach_a_helper_is_left_to_the_worker(
+    pool: SessionPool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A secrets provider that cannot be pickled (a plugin holding a client, say): the worker
+    audits in its own threads, and says why once."""
+
+    class HeldClient(FileSecretsProvider):
+        def __init__(self) -> None:
+            super().__init__(Path("unused"))
+            self.client = threading.Lock()  # not picklable
+
+        def __getstate__(self) -> dict[str, object]:
+            return self.__dict__
+
+    job = SliceJob([DEVICE], HeldClient(), TEMPLATES, SOURCE, workers=2, timeout=5)
+    assert pool.audit(job, lambda o: None) == [DEVICE]
+    assert not pool.enabled and not pool.restartable
+    assert "cannot hand a job to a helper" in caplog.text
