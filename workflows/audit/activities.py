@@ -144,10 +144,11 @@ class AuditActivities:
     def audit_devices(self, request: AuditChunkInput) -> AuditChunkResult:
         """Collect, back up, render intended and compare a chunk of one tenant's devices.
 
-        Nornir's threads collect and compare; one writer thread stores the results in batches
-        (one transaction per batch). With SQLite's single write lock, a transaction per device
-        from 50 collecting threads left most of them queueing for the lock instead of talking
-        to devices. Heartbeats carry only devices whose rows are committed, so a retry after a
+        The session pool's helper processes collect and compare (this worker's threads do what
+        no helper finished); one writer thread stores the results in batches (one transaction
+        per batch). With SQLite's single write lock, a transaction per device from 50
+        collecting threads left most of them queueing for the lock instead of talking to
+        devices. Heartbeats carry only devices whose rows are committed, so a retry after a
         crash redoes exactly the devices that were not stored.
         """
         inventory, rules = self._load(request.tenant)
