@@ -75,13 +75,9 @@ def _running(device: Device, item: Collected) -> str | None:
     return get_platform(device.platform).strip_volatile(item.output)
 
 
-def assess_device(templates: Path, rules: RuleSet, device: Device, item: Collected) -> Assessment:
-    """The device's compliance from what was collected (no I/O but reading templates)."""
-    return _assess(templates, rules, device, item, _running(device, item))
-
-
 def audit_outcome(templates: Path, rules: RuleSet, device: Device, item: Collected) -> Outcome:
-    """`assess_device`, in the form the worker stores."""
+    """The device's compliance from what was collected (no I/O but reading templates), in the
+    form the worker stores."""
     running = _running(device, item)
     done = _assess(templates, rules, device, item, running)
     return Outcome(

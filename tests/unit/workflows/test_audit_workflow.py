@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from temporalio import activity
@@ -49,29 +50,24 @@ def fake_finish(request: AuditFinishInput) -> AuditResult:
     )
 
 
-def worker(env: WorkflowEnvironment, queue: str) -> Worker:
-    from concurrent.futures import ThreadPoolExecutor
-
-    return Worker(
-        env.client,
-        task_queue=queue,
-        workflows=[ComplianceAuditWorkflow],
-        activities=[fake_start, fake_chunk, fake_finish],
-        activity_executor=ThreadPoolExecutor(4),
-    )
-
-
 async def run_audit(env: WorkflowEnvironment) -> tuple[AuditResult, WorkflowHistory]:
     queue = f"test-{uuid.uuid4()}"
-    async with worker(env, queue):
-        handle = await env.client.start_workflow(
-            ComplianceAuditWorkflow.run,
-            AuditInput(tenant="acme", chunk_size=2, device_task_queue=queue),
-            id=f"audit-{uuid.uuid4()}",
+    with ThreadPoolExecutor(4) as executor:
+        async with Worker(
+            env.client,
             task_queue=queue,
-        )
-        result = await handle.result()
-        return AuditResult.model_validate(result), await handle.fetch_history()
+            workflows=[ComplianceAuditWorkflow],
+            activities=[fake_start, fake_chunk, fake_finish],
+            activity_executor=executor,
+        ):
+            handle = await env.client.start_workflow(
+                ComplianceAuditWorkflow.run,
+                AuditInput(tenant="acme", chunk_size=2, device_task_queue=queue),
+                id=f"audit-{uuid.uuid4()}",
+                task_queue=queue,
+            )
+            result = await handle.result()
+            return AuditResult.model_validate(result), await handle.fetch_history()
 
 
 async def test_report_opened_and_closed_locally_chunks_on_the_device_queue(
