@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from functools import cache
 
 from hier_config import HConfig, MatchRule, Platform, get_hconfig, get_hconfig_driver
@@ -109,6 +110,35 @@ def _frr(driver: HConfigDriverBase) -> HConfigDriverBase:
 PLATFORM_RULES: dict[str, Callable[[HConfigDriverBase], HConfigDriverBase]] = {"frr": _frr}
 
 
+def one_pass(rules: Sequence[PerLineSubRule]) -> list[PerLineSubRule]:
+    """The same per-line substitutions as one rule, for speed.
+
+    hier_config runs every rule's `re.sub` on every line: 16 calls a line for IOS, half the
+    time of parsing a config. The one rule's search matches a whole line only when one of the
+    rules would match it, so a line no rule touches (nearly all of them) costs one search; a
+    line that matches gets every rule applied in order, by a replacement function (`re.sub`
+    takes one), exactly as before. Rules that cannot be combined (inline flags, numbered
+    backreferences) are returned as they are.
+    """
+    if len(rules) < 2 or any(re.search(r"\\\d|\(\?[a-zA-Z]", r.search) for r in rules):
+        return list(rules)
+    steps = [(re.compile(r.search), r.replace) for r in rules]
+    try:
+        gate = re.compile("^(?=.*?(?:" + "|".join(f"(?:{r.search})" for r in rules) + ")).*")
+    except re.error:
+        return list(rules)
+
+    def in_order(match: re.Match[str]) -> str:
+        line = match.group(0)
+        for pattern, replace in steps:
+            line = pattern.sub(replace, line)
+        return line
+
+    # model_construct: the model types `replace` as a string; hier_config only hands it to
+    # re.sub, which calls a function with the match.
+    return [PerLineSubRule.model_construct(search=gate.pattern, replace=in_order)]  # type: ignore[arg-type]
+
+
 @cache
 def driver_for(platform: str) -> HConfigDriverBase:
     """The tuned hier_config driver of an IOS-style netwave platform, built once per process.
@@ -122,7 +152,11 @@ def driver_for(platform: str) -> HConfigDriverBase:
         raise DeviceError(f"platform {platform!r} has no hier_config driver") from None
     driver = _tune(get_hconfig_driver(hier_platform), indentation)
     extra = PLATFORM_RULES.get(platform)
-    return extra(driver) if extra is not None else driver
+    if extra is not None:
+        driver = extra(driver)
+    rules = driver.rules
+    driver.rules = rules.model_copy(update={"per_line_sub": one_pass(rules.per_line_sub)})
+    return driver
 
 
 def parse(driver: HConfigDriverBase, text: str) -> HConfig:

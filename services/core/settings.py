@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     token_pepper: SecretStr = SecretStr(DEFAULT_TOKEN_PEPPER)
 
     device_workers: int = Field(default=50, ge=1, le=1000, description="Nornir threads per chunk")
-    activity_threads: int = Field(default=8, ge=1, le=256, description="device activities at once")
+    activity_threads: int = Field(default=16, ge=1, le=256, description="device activities at once")
     session_processes: int = Field(
         default_factory=lambda: min(os.cpu_count() or 1, 4),
         ge=0,

@@ -6,17 +6,18 @@ import difflib
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Insert, Select, func, insert, or_, select
+from sqlalchemy import Insert, Select, bindparam, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.core.errors import NotFoundError
 from services.store.errors import ConflictError, InvalidInputError
-from services.store.models import ConfigBackup, ConfigBlob, Tenant
+from services.store.models import ConfigBackup, ConfigBlob, Tenant, table_of
 from services.store.repos._checks import aware, text_field
 from services.store.repos.tenants import tenant_id_of
 
@@ -69,17 +70,20 @@ def _insert_blob(session: Session, digest: str, content: str) -> None:
     )
 
 
+@cache
+def _blob_insert(dialect: str) -> Insert:
+    """INSERT of blobs that leaves texts stored already alone, built once per dialect."""
+    table = table_of(ConfigBlob)
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"config blobs are not supported on {dialect}")
+
+
 def _insert_blobs(session: Session, values: list[dict[str, object]]) -> None:
     """Store each text once (one statement); texts stored already are left as they are."""
-    dialect = session.get_bind().dialect.name
-    statement: Insert
-    if dialect == "postgresql":
-        statement = postgresql.insert(ConfigBlob).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(ConfigBlob).values(values).on_conflict_do_nothing()
-    else:
-        raise NotImplementedError(f"config blobs are not supported on {dialect}")
-    session.execute(statement)
+    session.execute(_blob_insert(session.get_bind().dialect.name), values)
 
 
 class _Version(NamedTuple):
@@ -175,18 +179,18 @@ class BackupItem(NamedTuple):
     content: str
 
 
-def _batch_state(
-    session: Session, tenant_id: int, names: list[str], run_id: str
-) -> tuple[dict[str, _Version], dict[str, _Version]]:
-    """Per device: what this run stored, and the newest version (one statement, one snapshot)."""
-    of_batch = (ConfigBackup.tenant_id == tenant_id, ConfigBackup.device.in_(names))
+def _build_batch_state() -> Select[str, int, str, str | None]:
+    of_batch = (
+        ConfigBackup.tenant_id == bindparam("tenant_id"),
+        ConfigBackup.device.in_(bindparam("names", expanding=True)),
+    )
     newest = (
         select(ConfigBackup.device, func.max(ConfigBackup.version).label("version"))
         .where(*of_batch)
         .group_by(ConfigBackup.device)
         .subquery()
     )
-    rows = session.execute(
+    return (
         select(
             ConfigBackup.device,
             ConfigBackup.version,
@@ -196,7 +200,7 @@ def _batch_state(
         .where(*of_batch)
         .where(
             or_(
-                ConfigBackup.run_id == run_id,
+                ConfigBackup.run_id == bindparam("run_id"),
                 select(newest.c.version)
                 .where(newest.c.device == ConfigBackup.device)
                 .scalar_subquery()
@@ -204,6 +208,21 @@ def _batch_state(
             )
         )
         .order_by(ConfigBackup.device, ConfigBackup.version)
+    )
+
+
+# Built once: an audit runs it for every batch it stores, and building it cost more than
+# running it.
+_BATCH_STATE = _build_batch_state()
+_INSERT_BACKUPS = insert(table_of(ConfigBackup))
+
+
+def _batch_state(
+    session: Session, tenant_id: int, names: list[str], run_id: str
+) -> tuple[dict[str, _Version], dict[str, _Version]]:
+    """Per device: what this run stored, and the newest version (one statement, one snapshot)."""
+    rows = session.execute(
+        _BATCH_STATE, {"tenant_id": tenant_id, "names": names, "run_id": run_id}
     ).all()
     by_run = {r.device: _Version(r.version, r.content_hash) for r in rows if r.run_id == run_id}
     latest = {r.device: _Version(r.version, r.content_hash) for r in rows}  # newest last
@@ -276,7 +295,7 @@ def store_backups(
     try:
         with session.begin_nested():
             _insert_blobs(session, list(blobs.values()))
-            session.execute(insert(ConfigBackup), new_rows)
+            session.execute(_INSERT_BACKUPS, new_rows)
     except IntegrityError:  # a concurrent writer of one of these devices: one at a time
         return [
             store_backup(

@@ -11,10 +11,11 @@ import math
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from services.store.models import (
     DeviceResultStatus,
     ReportStatus,
     Tenant,
+    table_of,
     utcnow,
 )
 from services.store.repos._checks import aware, text_field
@@ -165,6 +167,14 @@ def _results(tenant: str) -> Select[DeviceComplianceResult]:
     )
 
 
+# Built once: a writer checks it for every batch of results it stores.
+_REPORT_STATUS = (
+    select(ComplianceReport.status)
+    .join(Tenant, ComplianceReport.tenant_id == Tenant.id)
+    .where(Tenant.name == bindparam("tenant"), ComplianceReport.id == bindparam("report_id"))
+)
+
+
 def _report_row(session: Session, tenant: str, report_id: str) -> ComplianceReport:
     """The tenant's report row, fresh from the database; NotFoundError otherwise."""
     row = session.scalar(
@@ -297,26 +307,31 @@ def _check_result(
             )
 
 
-def _upsert(session: Session, values: dict[str, Any] | list[dict[str, Any]]) -> None:
-    """Insert each device's row, or update it when the (report, device) row exists already.
-
-    One statement settled by the unique constraint: concurrent retries leave one row.
-    """
-    dialect = session.get_bind().dialect.name
+@cache
+def _upsert_statement(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """INSERT of device rows that updates a (report, device) row present already; built once
+    per dialect, run with one parameter set per device."""
+    table = table_of(DeviceComplianceResult)
     statement: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
-        statement = postgresql.insert(DeviceComplianceResult).values(values)
+        statement = postgresql.insert(table)
     elif dialect == "sqlite":
-        statement = sqlite.insert(DeviceComplianceResult).values(values)
+        statement = sqlite.insert(table)
     else:
         raise NotImplementedError(f"compliance results are not supported on {dialect}")
     replaced = ("platform", "status", "score", "backup_version", "running_hash", "intended_hash")
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["report_id", "device"],
-            set_={name: statement.excluded[name] for name in (*replaced, "result")},
-        )
+    return statement.on_conflict_do_update(
+        index_elements=["report_id", "device"],
+        set_={name: statement.excluded[name] for name in (*replaced, "result")},
     )
+
+
+def _upsert(session: Session, values: list[dict[str, Any]]) -> None:
+    """Insert each device's row, or update it when the (report, device) row exists already.
+
+    Settled by the unique constraint: concurrent retries leave one row.
+    """
+    session.execute(_upsert_statement(session.get_bind().dialect.name), values)
 
 
 def record_device(
@@ -356,18 +371,20 @@ def record_device(
         )
     _upsert(
         session,
-        {
-            "report_id": report_id,
-            "device": device,
-            "platform": platform,
-            "status": status,
-            "score": float(score),
-            "backup_version": backup_version,
-            "running_hash": running_hash,
-            "intended_hash": intended_hash,
-            "result": result,
-            "created_at": utcnow(),
-        },
+        [
+            {
+                "report_id": report_id,
+                "device": device,
+                "platform": platform,
+                "status": status,
+                "score": float(score),
+                "backup_version": backup_version,
+                "running_hash": running_hash,
+                "intended_hash": intended_hash,
+                "result": result,
+                "created_at": utcnow(),
+            },
+        ],
     )
     row = session.scalars(
         select(DeviceComplianceResult)
@@ -403,10 +420,12 @@ def record_devices(
         _check_result(tenant=tenant, **one._asdict())
     if len({one.device for one in results}) != len(results):
         raise InvalidInputError("record_devices got the same device twice in one batch")
-    report = _report_row(session, tenant, report_id)
-    if report.status != "running":
+    status = session.scalar(_REPORT_STATUS, {"tenant": tenant, "report_id": report_id})
+    if status is None:
+        raise NotFoundError(f"compliance report {report_id!r} not found in tenant {tenant!r}")
+    if status != "running":
         raise ConflictError(
-            f"compliance report {report_id!r} is {report.status}; it takes no more device results"
+            f"compliance report {report_id!r} is {status}; it takes no more device results"
         )
     if not results:
         return

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,9 +39,13 @@ def check_tenant_name(name: str) -> str:
     return name
 
 
+# Built once: writers call this for every batch they store.
+_TENANT_ID = select(Tenant.id).where(Tenant.name == bindparam("name"))
+
+
 def tenant_id_of(session: Session, *, name: str) -> int:
     """The id of an existing tenant; NotFoundError otherwise."""
-    tenant_id = session.scalar(select(Tenant.id).where(Tenant.name == name))
+    tenant_id = session.scalar(_TENANT_ID, {"name": name})
     if tenant_id is None:
         raise NotFoundError(f"tenant {name!r} not found")
     return tenant_id
