@@ -28,13 +28,17 @@ from tests.benchmarks.stack import PeakRss, bench_settings, lab_process, netwave
 
 @dataclass(frozen=True)
 class AuditScale:
+    """One fleet size on one stack: `pairs` measured (bare, netwave) pairs, in turn."""
+
     devices: int
     tenants: int
-    bare_seconds: float
+    pairs: list[tuple[float, float]]  # (bare s, netwave s), each pair run back to back
+    bare_seconds: float  # medians over the pairs
     bare_failed: int
     netwave_seconds: float
     netwave_devices_reported: int
-    ratio: float
+    ratio: float  # the median of the pairs' ratios
+    ratios: list[float]
     bare_devices_per_second: float
     netwave_devices_per_second: float
     netwave_ms_per_device: float
@@ -45,9 +49,14 @@ class AuditScale:
     peak_rss_mb: dict[str, float]
 
 
-def bare_script(inventories: Path, secrets: Path, workers: int = 50) -> tuple[float, int, float]:
-    """What an engineer would write: Nornir threaded runner, stock Netmiko, show run."""
+def bare_script(
+    inventories: Path, secrets: Path, workers: int = 50, tenants: list[str] | None = None
+) -> tuple[float, int, float]:
+    """What an engineer would write: Nornir threaded runner, stock Netmiko, show run (of the
+    given tenants' devices, default all)."""
     specs = specs_from_inventories(inventories, FileSecretsProvider(secrets))
+    if tenants is not None:
+        specs = [s for s in specs if s.tenant in tenants]
     nr = nornir_for_specs(specs, workers)
     start = time.perf_counter()
     result = nr.run(task=collect_running)
@@ -102,42 +111,60 @@ def netwave_audit(settings: Settings, token: str, tenants: list[str], retried: l
 
 
 def run_audit_scale(
-    workdir: Path, devices: int, tenants: int = 10, device_workers: int = 0
+    workdir: Path, devices: int, tenants: int = 10, device_workers: int = 0, pairs: int = 3
 ) -> AuditScale:
-    """One audit size; `device_workers` more worker processes on the device queue."""
+    """One audit size on one stack; `device_workers` more worker processes on the device queue.
+
+    Both sides are warmed up first, not measured: netwave with one audit of the whole fleet (a
+    long-running worker has its helper processes up and has audited these tenants before), the
+    bare script with one tenant (its interpreter has Netmiko imported and has connected once).
+    Then `pairs` times the bare script and netwave back to back, taking turns to go first; the
+    ratio is the median of the pairs' ratios. A shared machine's speed drifts (this VM's by
+    up to half within an hour), and a pair sees the same machine.
+    """
     settings = bench_settings(workdir, devices, tenants)
     names = list_tenants(settings.inventories_path)
     stack_cm = netwave_stack(settings, device_workers)
+    inventories, secrets = settings.inventories_path, settings.secrets_file
     with lab_process(settings) as lab, stack_cm as (stack, token):
         pids = {"lab": lab.pid, **{c.name: c.process.pid for c in stack.children if c.process}}
-        # Warm-up, not measured: one tenant's audit starts the worker's helper processes, as
-        # a long-running worker has them (the bare script runs in an interpreter that has
-        # imported Netmiko already).
-        netwave_audit(settings, token, names[:1], [])
+        netwave_audit(settings, token, names, [])
+        bare_script(inventories, secrets, tenants=names[:1])
+        measured: list[tuple[float, float]] = []
+        bare_runs: list[tuple[float, int, float]] = []
+        retried: list[str] = []
         with PeakRss(pids) as rss:
-            bare, bare_failed, median_ms = bare_script(
-                settings.inventories_path, settings.secrets_file
-            )
-            floor = floor_on_inventory(settings.inventories_path, settings.secrets_file)
-            retried: list[str] = []
-            netwave = netwave_audit(settings, token, names, retried)
+            floor = floor_on_inventory(inventories, secrets)
+            for turn in range(pairs):
+                if turn % 2 == 0:
+                    bare_runs.append(bare_script(inventories, secrets))
+                    netwave = netwave_audit(settings, token, names, retried)
+                else:
+                    netwave = netwave_audit(settings, token, names, retried)
+                    bare_runs.append(bare_script(inventories, secrets))
+                measured.append((bare_runs[-1][0], netwave))
         sessions = make_session_factory(get_engine(settings.database_url))
         with sessions() as session:
             reported = sum(
                 report_repo.list_reports(session, tenant=t, limit=1)[0].devices_total for t in names
             )
+    bare = statistics.median(b for b, _ in measured)
+    netwave = statistics.median(n for _, n in measured)
+    ratios = [round(n / b, 3) for b, n in measured]
     return AuditScale(
         devices=devices,
         tenants=len(names),
+        pairs=[(round(b, 2), round(n, 2)) for b, n in measured],
         bare_seconds=round(bare, 2),
-        bare_failed=bare_failed,
+        bare_failed=max(failed for _, failed, _ in bare_runs),
         netwave_seconds=round(netwave, 2),
         netwave_devices_reported=reported,
-        ratio=round(netwave / bare, 3),
+        ratio=round(statistics.median(ratios), 3),
+        ratios=ratios,
         bare_devices_per_second=round(devices / bare, 1),
         netwave_devices_per_second=round(devices / netwave, 1),
         netwave_ms_per_device=round(netwave / devices * 1000, 1),
-        bare_median_connect_show_ms=round(median_ms, 1),
+        bare_median_connect_show_ms=round(statistics.median(m for _, _, m in bare_runs), 1),
         floor_seconds=round(floor.wall_seconds, 2),
         floor_failed=floor.failed,
         api_5xx_retried=retried,

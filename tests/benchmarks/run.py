@@ -1,9 +1,10 @@
 """`make bench`: run every benchmark, print a table of numbers and ratios, save JSON.
 
 `python -m tests.benchmarks.run [--quick] [--repeat N] [--only SCENARIO ...]`
-(--quick: small sizes, the smoke run; --repeat: audit runs per size, default 1 to stay under
-15 minutes; the cheap rows - render, floor, API - always run CHEAP_REPEAT times and print
-min/median/max and the spread).
+(--quick: small sizes, the smoke run; --repeat: measured bare/netwave pairs per audit size,
+default AUDIT_PAIRS (the largest size with a second worker runs one pair fewer, to stay under
+15 minutes); the cheap rows - render, floor, API - always run CHEAP_REPEAT times; every
+repeated figure prints as median (min-max) with the spread).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from tests.benchmarks.stack import lab_base_port
 
 OUT = Path("var") / "bench"
 CHEAP_REPEAT = 3
+AUDIT_PAIRS = 3
 FLOOR_CONCURRENCY = 50
 Row = dict[str, Any]
 
@@ -144,33 +146,26 @@ def render_rows(options: Options) -> list[Row]:
     ]
 
 
-def audit_row(devices: int, runs: list[AuditScale], device_workers: int = 0) -> Row:
-    def med(values: Sequence[float]) -> float:
-        return round(statistics.median(values), 2)
-
-    ratios = [r.ratio for r in runs]
-    netwave = med([r.netwave_seconds for r in runs])
-    floor = med([r.floor_seconds for r in runs])
-    rss: dict[str, list[float]] = {}
-    for r in runs:
-        for name, mb in r.peak_rss_mb.items():
-            rss.setdefault(name, []).append(mb)
+def audit_row(devices: int, result: AuditScale, device_workers: int = 0) -> Row:
     workers = "" if not device_workers else f", worker + {device_workers} device worker"
     return {
         "scenario": f"audit {devices}{workers}",
         "cores": cores(),
-        "runs": len(runs),
-        "floor s": floor,
-        "bare s": med([r.bare_seconds for r in runs]),
-        "netwave s": netwave,
-        "ratio": span(ratios, 2),
+        "pairs": len(result.pairs),
+        "floor s": result.floor_seconds,
+        "bare s": span([b for b, _ in result.pairs], 2),
+        "netwave s": span([n for _, n in result.pairs], 2),
+        "ratio": span(result.ratios, 2),
         "goal": "<= 1.25",
-        "x floor": round(netwave / floor, 2) if floor else "-",
-        "ms/device": med([r.netwave_ms_per_device for r in runs]),
-        "dev/s": med([r.netwave_devices_per_second for r in runs]),
-        "reported": min(r.netwave_devices_reported for r in runs),
-        "API 5xx retried": sum(len(r.api_5xx_retried) for r in runs),
-        **{f"RSS {k} MB": max(v) for k, v in sorted(rss.items())},
+        "ratio spread %": spread(result.ratios)["spread %"],
+        "x floor": round(result.netwave_seconds / result.floor_seconds, 2)
+        if result.floor_seconds
+        else "-",
+        "ms/device": result.netwave_ms_per_device,
+        "dev/s": result.netwave_devices_per_second,
+        "reported": result.netwave_devices_reported,
+        "API 5xx retried": len(result.api_5xx_retried),
+        **{f"RSS {k} MB": v for k, v in sorted(result.peak_rss_mb.items())},
     }
 
 
@@ -178,23 +173,24 @@ def audit_rows(options: Options) -> list[Row]:
     """Each size with one worker, then the largest again with a second (device-queue) worker:
     the bare script is one process, netwave scales out to the machine's cores."""
     sizes = [12] if options.quick else [100, 500, 1000]
-    plans = [(devices, 0) for devices in sizes] + [(sizes[-1], 1)]
+    plans = [(devices, 0, options.repeat) for devices in sizes]
+    plans.append((sizes[-1], 1, max(1, options.repeat - 1)))
     rows = []
-    for devices, extra in plans:
+    for devices, extra, pairs in plans:
         try:
-            runs = [
-                run_audit_scale(
-                    options.workdir / f"audit-{devices}-{extra}-{i}", devices, device_workers=extra
-                )
-                for i in range(options.repeat)
-            ]
+            result = run_audit_scale(
+                options.workdir / f"audit-{devices}-{extra}",
+                devices,
+                device_workers=extra,
+                pairs=pairs,
+            )
         except Exception as exc:  # the other sizes still run
             Console(stderr=True).print_exception()
             rows.append(
                 {"scenario": f"audit {devices}", "cores": cores(), "error": repr(exc)[:300]}
             )
             continue
-        rows.append(audit_row(devices, runs, extra))
+        rows.append(audit_row(devices, result, extra))
     return rows
 
 
@@ -294,7 +290,9 @@ def print_table(console: Console, title: str, rows: list[Row]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
-    parser.add_argument("--repeat", type=int, default=1, help="audit runs per fleet size")
+    parser.add_argument(
+        "--repeat", type=int, default=AUDIT_PAIRS, help="bare/netwave pairs per audit size"
+    )
     parser.add_argument("--only", nargs="+", choices=sorted(SCENARIOS), help="these scenarios")
     parser.add_argument(
         "--api-database-url", default=None, help="API rows on this (empty) database, not SQLite"

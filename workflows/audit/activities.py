@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from services.compliance.rules import RuleSet, tenant_rules
+from services.compliance.rules import RuleSet
 from services.core.errors import InventoryError, RuleError
 from services.core.secrets import SecretsProvider
 from services.core.settings import Settings
@@ -23,7 +23,7 @@ from services.store.repos import compliance as report_repo
 from services.store.repos import tenants as tenant_repo
 from services.store.repos.backups import BackupItem, store_backups
 from services.store.repos.compliance import DeviceResult
-from workflows.audit.assess import Outcome, RuleSource, audit_outcome
+from workflows.audit.assess import Outcome, RuleSource, audit_outcome, rules_for
 from workflows.audit.models import (
     AuditChunkInput,
     AuditChunkResult,
@@ -134,7 +134,7 @@ class AuditActivities:
         source = self._rule_source(tenant)
         try:
             inventory = load_tenant(source.inventories, tenant)
-            return inventory, tenant_rules(source.inventories, tenant, source.default)
+            return inventory, rules_for(source)  # both parsed once per version of the files
         except (InventoryError, RuleError) as exc:
             raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from None
 

@@ -2,19 +2,22 @@
 
 Runs where the device was collected: in an audit helper process (`session_pool`), or in the
 worker's threads when there are none. A process keeps rule sets and compiled templates between
-devices; a rule file that changes on disk is read again.
+devices (a rule file that changes on disk is read again), and each device's last verdict: a
+device found as the last audit found it (same configs, same rules) is not compared again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from services.compliance.compare import compare_device, failed, unreachable
-from services.compliance.report import DeviceCompliance, DeviceStatus
+from services.compliance.report import DeviceStatus
 from services.compliance.rules import RULE_FILE, RuleSet, tenant_rules
 from services.core.errors import TemplateError
 from services.network.collect import Collected, Reachability
@@ -30,12 +33,6 @@ class RuleSource:
     inventories: Path
     tenant: str
     default: Path
-
-
-@dataclass(frozen=True)
-class Assessment:
-    report: DeviceCompliance
-    intended_hash: str | None
 
 
 @dataclass(frozen=True)
@@ -55,18 +52,74 @@ class Outcome:
     intended_hash: str | None
 
 
-def _assess(
-    templates: Path, rules: RuleSet, device: Device, item: Collected, running: str | None
-) -> Assessment:
-    if running is None:
-        reason = f"{item.status.value}: {item.error or 'no output'}"
-        return Assessment(unreachable(device, reason), None)
+@dataclass(frozen=True)
+class _Verdict:
+    """A compared device's status, score and report JSON (read-only: outcomes share it)."""
+
+    rules: RuleSet  # held, so the rule set's id in the key cannot be reused by another
+    status: DeviceStatus
+    score: float
+    result: dict[str, Any]
+
+
+class _Verdicts:
+    """The last comparisons of this process, by device and by what was compared.
+
+    A daily audit of a stable fleet finds most devices as the last one did: the same running
+    and intended configs under the same rules. Comparing them again (parsing both configs,
+    every feature) would be most of the audit's CPU after the SSH session, for the same answer.
+    The key holds everything the answer depends on; the oldest entries go first.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[object, ...], _Verdict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...], rules: RuleSet) -> _Verdict | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None or found.rules is not rules:
+                return None
+            self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], verdict: _Verdict) -> None:
+        with self._lock:
+            self._entries[key] = verdict
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+# Devices whose last verdict a process keeps: a few MB for a large worker's share of a fleet.
+KNOWN_VERDICTS = 20_000
+_VERDICTS = _Verdicts(KNOWN_VERDICTS)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _verdict(
+    templates: Path, rules: RuleSet, device: Device, running: str
+) -> tuple[_Verdict, str | None]:
+    """The device's verdict and intended hash: from the last comparison of the same configs
+    under the same rules, else compared now."""
     try:
         intended = renderer_for(templates).render_device(device)
     except TemplateError as exc:
-        return Assessment(failed(device, str(exc)), None)
-    digest = hashlib.sha256(intended.encode()).hexdigest()
-    return Assessment(compare_device(device, running, intended, rules), digest)
+        report = failed(device, str(exc))
+        return _Verdict(rules, report.status, report.score, report.model_dump(mode="json")), None
+    intended_hash = _digest(intended)
+    key = (device.tenant, device.name, device.platform, id(rules), _digest(running), intended_hash)
+    known = _VERDICTS.get(key, rules)
+    if known is not None:
+        return known, intended_hash
+    report = compare_device(device, running, intended, rules)
+    verdict = _Verdict(rules, report.status, report.score, report.model_dump(mode="json"))
+    _VERDICTS.put(key, verdict)
+    return verdict, intended_hash
 
 
 def _running(device: Device, item: Collected) -> str | None:
@@ -79,15 +132,20 @@ def audit_outcome(templates: Path, rules: RuleSet, device: Device, item: Collect
     """The device's compliance from what was collected (no I/O but reading templates), in the
     form the worker stores."""
     running = _running(device, item)
-    done = _assess(templates, rules, device, item, running)
+    if running is None:
+        report = unreachable(device, f"{item.status.value}: {item.error or 'no output'}")
+        verdict = _Verdict(rules, report.status, report.score, report.model_dump(mode="json"))
+        intended_hash = None
+    else:
+        verdict, intended_hash = _verdict(templates, rules, device, running)
     return Outcome(
         device=device.name,
         platform=device.platform,
         backup=running,
-        status=done.report.status,
-        score=done.report.score,
-        result=done.report.model_dump(mode="json"),
-        intended_hash=done.intended_hash,
+        status=verdict.status,
+        score=verdict.score,
+        result=verdict.result,
+        intended_hash=intended_hash,
     )
 
 

@@ -18,13 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from services.compliance.rules import tenant_rules
+from services.compliance.rules import RuleSet, tenant_rules
 from services.core.secrets import EnvSecretsProvider, FileSecretsProvider
 from services.core.settings import Settings
 from services.lab.pytest_plugin import ThreadedLab
 from services.network.collect import Collected, Reachability, collect
 from services.network.inventory import Device, load_tenant
 from services.network.render import renderer_for
+from workflows.audit import assess as assess_module
 from workflows.audit.assess import Outcome, RuleSource, audit_outcome
 from workflows.audit.session_pool import SessionPool, SliceJob
 
@@ -133,6 +134,39 @@ def test_a_drifted_config_is_drift_with_its_backup_stripped() -> None:
     done = audit_outcome(TEMPLATES, RULES, DEVICE, Collected(DEVICE.name, Reachability.ok, running))
     assert done.status == "drift" and done.backup is not None
     assert "Building configuration" not in done.backup and "192.0.2.99" in done.backup
+
+
+def test_a_device_found_as_last_time_is_not_compared_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compared: list[str] = []
+    real = assess_module.compare_device
+
+    def counting(device: Device, running: str, intended: str, rules: RuleSet) -> object:
+        compared.append(device.name)
+        return real(device, running, intended, rules)
+
+    monkeypatch.setattr(assess_module, "compare_device", counting)
+    monkeypatch.setattr(assess_module, "_VERDICTS", assess_module._Verdicts(2))
+    intended = renderer_for(TEMPLATES).render_device(DEVICE)
+    drifted = intended.replace("ntp server", "ntp server 192.0.2.98\nntp server", 1)
+    other = load_tenant(REPO / "inventories", "acme").device("acme-branch1-r1")
+
+    def audit(device: Device, running: str, rules: RuleSet = RULES) -> Outcome:
+        item = Collected(device.name, Reachability.ok, running)
+        return audit_outcome(TEMPLATES, rules, device, item)
+
+    first = audit(DEVICE, drifted)
+    again = audit(DEVICE, drifted)
+    assert compared == [DEVICE.name] and again == first and again.status == "drift"
+    fixed = audit(DEVICE, intended)  # its running config changed: compared again
+    assert fixed.status == "compliant" and len(compared) == 2
+    reread = RULES.model_copy(deep=True)  # the rule file changed on disk and was read again
+    assert audit(DEVICE, intended, reread).status == "compliant" and len(compared) == 3
+    audit(other, drifted)  # another device with the same text is its own verdict
+    assert compared[-1] == other.name
+    audit(DEVICE, drifted)  # the oldest verdicts went: the cache keeps 2
+    assert compared[-1] == DEVICE.name and len(compared) == 5
 
 
 def test_providers_pickle_without_their_secrets(tmp_path: Path) -> None:
