@@ -2,7 +2,7 @@
 
 `python -m tests.benchmarks.run [--quick] [--repeat N] [--only SCENARIO ...]`
 (--quick: small sizes, the smoke run; --repeat: measured bare/netwave pairs per audit size,
-default AUDIT_PAIRS (the largest size with a second worker runs one pair fewer, to stay under
+default AUDIT_PAIRS (the two extra rows of the largest size run one pair fewer, to stay under
 15 minutes); the cheap rows - render, floor, API - always run CHEAP_REPEAT times; every
 repeated figure prints as median (min-max) with the spread).
 """
@@ -146,10 +146,10 @@ def render_rows(options: Options) -> list[Row]:
     ]
 
 
-def audit_row(devices: int, result: AuditScale, device_workers: int = 0) -> Row:
+def audit_row(devices: int, result: AuditScale, device_workers: int = 0, how: str = "") -> Row:
     workers = "" if not device_workers else f", worker + {device_workers} device worker"
     return {
-        "scenario": f"audit {devices}{workers}",
+        "scenario": f"audit {devices}{workers}{how}",
         "cores": cores(),
         "pairs": len(result.pairs),
         "floor s": result.floor_seconds,
@@ -170,19 +170,22 @@ def audit_row(devices: int, result: AuditScale, device_workers: int = 0) -> Row:
 
 
 def audit_rows(options: Options) -> list[Row]:
-    """Each size with one worker, then the largest again with a second (device-queue) worker:
-    the bare script is one process, netwave scales out to the machine's cores."""
+    """Each size as a repeated (daily) audit; the largest again with the rules changed before
+    each run, so that every device is compared; and with a second (device-queue) worker."""
     sizes = [12] if options.quick else [100, 500, 1000]
-    plans = [(devices, 0, options.repeat) for devices in sizes]
-    plans.append((sizes[-1], 1, max(1, options.repeat - 1)))
+    fewer = max(1, options.repeat - 1)
+    plans = [(devices, 0, options.repeat, False) for devices in sizes]
+    plans += [(sizes[-1], 0, fewer, True), (sizes[-1], 1, fewer, False)]
     rows = []
-    for devices, extra, pairs in plans:
+    for devices, extra, pairs, compare_all in plans:
+        how = ", rules changed: every device compared" if compare_all else ""
         try:
             result = run_audit_scale(
-                options.workdir / f"audit-{devices}-{extra}",
+                options.workdir / f"audit-{devices}-{extra}-{compare_all}",
                 devices,
                 device_workers=extra,
                 pairs=pairs,
+                compare_all=compare_all,
             )
         except Exception as exc:  # the other sizes still run
             Console(stderr=True).print_exception()
@@ -190,7 +193,7 @@ def audit_rows(options: Options) -> list[Row]:
                 {"scenario": f"audit {devices}", "cores": cores(), "error": repr(exc)[:300]}
             )
             continue
-        rows.append(audit_row(devices, result, extra))
+        rows.append(audit_row(devices, result, extra, how))
     return rows
 
 

@@ -25,12 +25,14 @@ def test_lab_collect_smoke() -> None:
 
 
 def test_audit_scale_smoke(tmp_path: Path) -> None:
-    result = run_audit_scale(tmp_path, devices=6, tenants=2, pairs=2)
+    result = run_audit_scale(tmp_path, devices=6, tenants=2, pairs=2, compare_all=True)
     assert result.bare_failed == 0 and result.floor_failed == 0
     assert result.netwave_devices_reported == 6
     assert len(result.pairs) == len(result.ratios) == 2
     assert result.ratio > 0 and result.peak_rss_mb.keys() >= {"lab", "worker", "api"}
     assert result.floor_seconds > 0
+    rules = [tmp_path / "inventories" / t / "compliance.yaml" for t in ("gen-01", "gen-02")]
+    assert all(path.exists() for path in rules)  # changed before each run
 
 
 def test_audit_profile_smoke(tmp_path: Path) -> None:

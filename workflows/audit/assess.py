@@ -9,6 +9,7 @@ device found as the last audit found it (same configs, same rules) is not compar
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from services.compliance.compare import compare_device, failed, unreachable
-from services.compliance.report import DeviceStatus
+from services.compliance.report import DeviceCompliance, DeviceStatus
 from services.compliance.rules import RULE_FILE, RuleSet, tenant_rules
 from services.core.errors import TemplateError
 from services.network.collect import Collected, Reachability
@@ -54,12 +55,23 @@ class Outcome:
 
 @dataclass(frozen=True)
 class _Verdict:
-    """A compared device's status, score and report JSON (read-only: outcomes share it)."""
+    """What an audit stores of a device's comparison: status, score and the report as JSON."""
 
-    rules: RuleSet  # held, so the rule set's id in the key cannot be reused by another
     status: DeviceStatus
     score: float
     result: dict[str, Any]
+
+    @classmethod
+    def of(cls, report: DeviceCompliance) -> _Verdict:
+        return cls(report.status, report.score, report.model_dump(mode="json"))
+
+
+@dataclass(frozen=True)
+class _Known:
+    rules: RuleSet  # held, so the rule set's id in the key cannot be reused by another
+    status: DeviceStatus
+    score: float
+    result: str  # JSON text: a third of the memory of the dict
 
 
 class _Verdicts:
@@ -73,7 +85,7 @@ class _Verdicts:
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._entries: OrderedDict[tuple[object, ...], _Verdict] = OrderedDict()
+        self._entries: OrderedDict[tuple[object, ...], _Known] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: tuple[object, ...], rules: RuleSet) -> _Verdict | None:
@@ -82,18 +94,20 @@ class _Verdicts:
             if found is None or found.rules is not rules:
                 return None
             self._entries.move_to_end(key)
-            return found
+        return _Verdict(found.status, found.score, json.loads(found.result))
 
-    def put(self, key: tuple[object, ...], verdict: _Verdict) -> None:
+    def put(self, key: tuple[object, ...], rules: RuleSet, verdict: _Verdict) -> None:
+        known = _Known(rules, verdict.status, verdict.score, json.dumps(verdict.result))
         with self._lock:
-            self._entries[key] = verdict
+            self._entries[key] = known
             self._entries.move_to_end(key)
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
 
 
-# Devices whose last verdict a process keeps: a few MB for a large worker's share of a fleet.
-KNOWN_VERDICTS = 20_000
+# Devices whose last verdict a process keeps: about 2 KB each (a helper sees its share of the
+# fleet), 20 MB at most.
+KNOWN_VERDICTS = 10_000
 _VERDICTS = _Verdicts(KNOWN_VERDICTS)
 
 
@@ -109,16 +123,14 @@ def _verdict(
     try:
         intended = renderer_for(templates).render_device(device)
     except TemplateError as exc:
-        report = failed(device, str(exc))
-        return _Verdict(rules, report.status, report.score, report.model_dump(mode="json")), None
+        return _Verdict.of(failed(device, str(exc))), None
     intended_hash = _digest(intended)
     key = (device.tenant, device.name, device.platform, id(rules), _digest(running), intended_hash)
     known = _VERDICTS.get(key, rules)
     if known is not None:
         return known, intended_hash
-    report = compare_device(device, running, intended, rules)
-    verdict = _Verdict(rules, report.status, report.score, report.model_dump(mode="json"))
-    _VERDICTS.put(key, verdict)
+    verdict = _Verdict.of(compare_device(device, running, intended, rules))
+    _VERDICTS.put(key, rules, verdict)
     return verdict, intended_hash
 
 
@@ -133,9 +145,8 @@ def audit_outcome(templates: Path, rules: RuleSet, device: Device, item: Collect
     form the worker stores."""
     running = _running(device, item)
     if running is None:
-        report = unreachable(device, f"{item.status.value}: {item.error or 'no output'}")
-        verdict = _Verdict(rules, report.status, report.score, report.model_dump(mode="json"))
-        intended_hash = None
+        reason = f"{item.status.value}: {item.error or 'no output'}"
+        verdict, intended_hash = _Verdict.of(unreachable(device, reason)), None
     else:
         verdict, intended_hash = _verdict(templates, rules, device, running)
     return Outcome(
