@@ -5,6 +5,7 @@ against the floor (tests/benchmarks/floor.py: bare asyncssh, no framework) on th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import statistics
 import time
@@ -49,6 +50,8 @@ class AuditScale:
     floor_failed: int
     api_5xx_retried: list[str]
     peak_rss_mb: dict[str, float]
+    # pairs measured after them on the same stack with the rules changed before each run
+    compared_all: AuditScale | None = None
 
 
 def bare_script(
@@ -123,13 +126,17 @@ def rules_changed(settings: Settings, tenants: list[str]) -> None:
         os.utime(own, ns=(stamp, stamp))
 
 
+Pair = tuple[float, float]
+BareRun = tuple[float, int, float]
+
+
 def run_audit_scale(
     workdir: Path,
     devices: int,
     tenants: int = 10,
     device_workers: int = 0,
     pairs: int = 3,
-    compare_all: bool = False,
+    compared_pairs: int = 0,
 ) -> AuditScale:
     """One audit size on one stack; `device_workers` more worker processes on the device queue.
 
@@ -142,59 +149,73 @@ def run_audit_scale(
 
     Configs do not change between the runs, so netwave finds each device as its last audit
     did and does not compare it again (workflows/audit/assess.py), as in a daily audit of a
-    stable fleet. `compare_all` changes the rules before each netwave run instead: every
-    device is compared, as in a first audit or one after a rule change.
+    stable fleet. Then `compared_pairs` more pairs with the rules changed before each one
+    (`compared_all`): every device is compared, as in a first audit or one after a rule change.
     """
     settings = bench_settings(workdir, devices, tenants)
     names = list_tenants(settings.inventories_path)
     stack_cm = netwave_stack(settings, device_workers)
     inventories, secrets = settings.inventories_path, settings.secrets_file
+    retried: list[str] = []
+
+    def measure(count: int, compare_all: bool) -> tuple[list[Pair], list[BareRun]]:
+        measured: list[Pair] = []
+        bare_runs: list[BareRun] = []
+        for turn in range(count):
+            if compare_all:
+                rules_changed(settings, names)
+            if turn % 2 == 0:
+                bare_runs.append(bare_script(inventories, secrets))
+                netwave = netwave_audit(settings, token, names, retried)
+            else:
+                netwave = netwave_audit(settings, token, names, retried)
+                bare_runs.append(bare_script(inventories, secrets))
+            measured.append((bare_runs[-1][0], netwave))
+        return measured, bare_runs
+
     with lab_process(settings) as lab, stack_cm as (stack, token):
         pids = {"lab": lab.pid, **{c.name: c.process.pid for c in stack.children if c.process}}
         netwave_audit(settings, token, names, [])
         bare_script(inventories, secrets, tenants=names[:1])
-        measured: list[tuple[float, float]] = []
-        bare_runs: list[tuple[float, int, float]] = []
-        retried: list[str] = []
         with PeakRss(pids) as rss:
             floor = floor_on_inventory(inventories, secrets)
-            for turn in range(pairs):
-                if compare_all:
-                    rules_changed(settings, names)
-                if turn % 2 == 0:
-                    bare_runs.append(bare_script(inventories, secrets))
-                    netwave = netwave_audit(settings, token, names, retried)
-                else:
-                    netwave = netwave_audit(settings, token, names, retried)
-                    bare_runs.append(bare_script(inventories, secrets))
-                measured.append((bare_runs[-1][0], netwave))
+            repeated = measure(pairs, compare_all=False)
+            compared = measure(compared_pairs, compare_all=True) if compared_pairs else None
         sessions = make_session_factory(get_engine(settings.database_url))
         with sessions() as session:
             reported = sum(
                 report_repo.list_reports(session, tenant=t, limit=1)[0].devices_total for t in names
             )
-    bare = statistics.median(b for b, _ in measured)
-    netwave = statistics.median(n for _, n in measured)
-    ratios = [round(n / b, 3) for b, n in measured]
-    return AuditScale(
-        devices=devices,
-        tenants=len(names),
-        pairs=[(round(b, 2), round(n, 2)) for b, n in measured],
-        bare_seconds=round(bare, 2),
-        bare_failed=max(failed for _, failed, _ in bare_runs),
-        netwave_seconds=round(netwave, 2),
-        netwave_devices_reported=reported,
-        ratio=round(statistics.median(ratios), 3),
-        ratios=ratios,
-        bare_devices_per_second=round(devices / bare, 1),
-        netwave_devices_per_second=round(devices / netwave, 1),
-        netwave_ms_per_device=round(netwave / devices * 1000, 1),
-        bare_median_connect_show_ms=round(statistics.median(m for _, _, m in bare_runs), 1),
-        floor_seconds=round(floor.wall_seconds, 2),
-        floor_failed=floor.failed,
-        api_5xx_retried=retried,
-        peak_rss_mb={k: round(v, 1) for k, v in rss.peak_mb.items()},
-    )
+
+    def summary(runs: tuple[list[Pair], list[BareRun]]) -> AuditScale:
+        measured, bare_runs = runs
+        bare = statistics.median(b for b, _ in measured)
+        netwave = statistics.median(n for _, n in measured)
+        ratios = [round(n / b, 3) for b, n in measured]
+        return AuditScale(
+            devices=devices,
+            tenants=len(names),
+            pairs=[(round(b, 2), round(n, 2)) for b, n in measured],
+            bare_seconds=round(bare, 2),
+            bare_failed=max(failed for _, failed, _ in bare_runs),
+            netwave_seconds=round(netwave, 2),
+            netwave_devices_reported=reported,
+            ratio=round(statistics.median(ratios), 3),
+            ratios=ratios,
+            bare_devices_per_second=round(devices / bare, 1),
+            netwave_devices_per_second=round(devices / netwave, 1),
+            netwave_ms_per_device=round(netwave / devices * 1000, 1),
+            bare_median_connect_show_ms=round(statistics.median(m for _, _, m in bare_runs), 1),
+            floor_seconds=round(floor.wall_seconds, 2),
+            floor_failed=floor.failed,
+            api_5xx_retried=retried,
+            peak_rss_mb={k: round(v, 1) for k, v in rss.peak_mb.items()},
+        )
+
+    result = summary(repeated)
+    if compared is None:
+        return result
+    return dataclasses.replace(result, compared_all=summary(compared))
 
 
 def as_row(result: AuditScale) -> dict[str, Any]:

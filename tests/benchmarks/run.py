@@ -170,22 +170,22 @@ def audit_row(devices: int, result: AuditScale, device_workers: int = 0, how: st
 
 
 def audit_rows(options: Options) -> list[Row]:
-    """Each size as a repeated (daily) audit; the largest again with the rules changed before
-    each run, so that every device is compared; and with a second (device-queue) worker."""
+    """Each size as a repeated (daily) audit; on the largest's stack, more pairs with the rules
+    changed before each run, so that every device is compared; the largest again with a second
+    (device-queue) worker."""
     sizes = [12] if options.quick else [100, 500, 1000]
     fewer = max(1, options.repeat - 1)
-    plans = [(devices, 0, options.repeat, False) for devices in sizes]
-    plans += [(sizes[-1], 0, fewer, True), (sizes[-1], 1, fewer, False)]
+    plans = [(devices, 0, options.repeat, 0) for devices in sizes[:-1]]
+    plans += [(sizes[-1], 0, options.repeat, fewer), (sizes[-1], 1, fewer, 0)]
     rows = []
-    for devices, extra, pairs, compare_all in plans:
-        how = ", rules changed: every device compared" if compare_all else ""
+    for devices, extra, pairs, compared_pairs in plans:
         try:
             result = run_audit_scale(
-                options.workdir / f"audit-{devices}-{extra}-{compare_all}",
+                options.workdir / f"audit-{devices}-{extra}",
                 devices,
                 device_workers=extra,
                 pairs=pairs,
-                compare_all=compare_all,
+                compared_pairs=compared_pairs,
             )
         except Exception as exc:  # the other sizes still run
             Console(stderr=True).print_exception()
@@ -193,7 +193,10 @@ def audit_rows(options: Options) -> list[Row]:
                 {"scenario": f"audit {devices}", "cores": cores(), "error": repr(exc)[:300]}
             )
             continue
-        rows.append(audit_row(devices, result, extra, how))
+        rows.append(audit_row(devices, result, extra))
+        if result.compared_all is not None:
+            how = ", rules changed: every device compared"
+            rows.append(audit_row(devices, result.compared_all, extra, how))
     return rows
 
 

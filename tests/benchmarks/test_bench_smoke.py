@@ -25,10 +25,11 @@ def test_lab_collect_smoke() -> None:
 
 
 def test_audit_scale_smoke(tmp_path: Path) -> None:
-    result = run_audit_scale(tmp_path, devices=6, tenants=2, pairs=2, compare_all=True)
+    result = run_audit_scale(tmp_path, devices=6, tenants=2, pairs=2, compared_pairs=1)
     assert result.bare_failed == 0 and result.floor_failed == 0
     assert result.netwave_devices_reported == 6
     assert len(result.pairs) == len(result.ratios) == 2
+    assert result.compared_all is not None and len(result.compared_all.pairs) == 1
     assert result.ratio > 0 and result.peak_rss_mb.keys() >= {"lab", "worker", "api"}
     assert result.floor_seconds > 0
     rules = [tmp_path / "inventories" / t / "compliance.yaml" for t in ("gen-01", "gen-02")]
