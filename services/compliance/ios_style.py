@@ -68,6 +68,17 @@ def out_of_order(current: HConfigChild, target: HConfigChild) -> bool:
     return predicted != wanted
 
 
+def _owned(config: HConfig, check: FeatureCheck) -> list[tuple[int, str]]:
+    """The outline of the feature's sections, read in place: `_outline(select(config, check))`
+    without the copies."""
+    return [
+        (node.depth(), node.text)
+        for child in config.children
+        if check.owns(child.text)
+        for node in (child, *child.all_children())
+    ]
+
+
 def _outline(config: HConfig) -> list[tuple[int, str]]:
     """Every line with its depth, in order: two configs with one outline are the same config."""
     return [(child.depth(), child.text) for child in config.all_children()]
@@ -87,6 +98,28 @@ class HierComparison:
         self.intended = parse(self.driver, intended)
 
     def feature(self, check: FeatureCheck) -> FeatureResult:
+        """The feature's result; without copying a section when there is nothing to tell apart.
+
+        When the feature's sections are the same on both sides (or it has no intended lines to
+        match) and none of its lines is forbidden, the full comparison (`compared`) would find
+        both sides equal and report only the required-line checks: so does this, from the
+        sections as they are. A compliant device is most devices of most audits.
+        """
+        running = _owned(self.running, check)
+        texts = [text for _, text in running]
+        if forbidden_violations(texts, check.forbidden) or (
+            check.match_intended is not None and running != _owned(self.intended, check)
+        ):
+            return self.compared(check)
+        violations = required_violations(texts, check.required)
+        return FeatureResult(
+            feature=check.feature,
+            status="drift" if violations else "compliant",
+            violations=violations,
+        )
+
+    def compared(self, check: FeatureCheck) -> FeatureResult:
+        """The feature's sections of both configs compared: missing, extra, remediation."""
         running = select(self.running, check)
         # select() copies, so only the running side needs a copy before pruning
         target = select(self.intended, check) if check.match_intended else running.deep_copy()
