@@ -10,7 +10,7 @@ import os
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +216,3 @@ def run_audit_scale(
     if compared is None:
         return result
     return dataclasses.replace(result, compared_all=summary(compared))
-
-
-def as_row(result: AuditScale) -> dict[str, Any]:
-    return asdict(result)
