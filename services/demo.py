@@ -19,7 +19,7 @@ from services.cli_tables import (
     compliance_table,
     waves_table,
 )
-from services.client import NetwaveClient
+from services.client import ApiError, NetwaveClient
 from services.core.settings import Settings
 from services.devstack import DevStack
 from services.store.repos import tokens as token_repo
@@ -122,7 +122,14 @@ def run_changes(
             if doc["change"]["status"] == "scheduled":
                 window = str(doc["change"]["window_start"])[:16]
                 console.print(f"  {change_id}: next window {window}; msp-admin opens it now (demo)")
-                admin.decide_change(tenant, change_id, "override-window", "demo: run now")
+                try:
+                    admin.decide_change(tenant, change_id, "override-window", "demo: run now")
+                except ApiError as exc:
+                    # the window opened by itself between the read and the override: go on
+                    now = admin.change(tenant, change_id)["change"]["status"]
+                    if exc.status_code != 409 or now == "scheduled":
+                        raise
+                    console.print(f"  {change_id}: its window opened meanwhile ({now})")
             finals.append(admin.wait_change(tenant, change_id, FINAL))
     return finals
 
