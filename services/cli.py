@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from services.cli_intent import intent_app
 from services.cli_tables import (
     campaign_line,
     campaign_view,
@@ -52,6 +53,7 @@ campaign_app = typer.Typer(
 app.add_typer(campaign_app, name="campaign")
 image_app = typer.Typer(help="The OS image catalogue campaigns upgrade to.", no_args_is_help=True)
 app.add_typer(image_app, name="image")
+app.add_typer(intent_app, name="intent")
 # Piped output (CI logs, `make demo | tee`) is not 80 columns wide: keep tables readable.
 console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)

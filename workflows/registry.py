@@ -65,6 +65,8 @@ def device_activities(
         campaign.rollout_rollback,
         change.plan_change,
         change.plan_is_current,
+        change.lock_change_devices,
+        change.unlock_change_devices,
         change.set_change_status,
         change.record_override,
         change.next_change_window,

@@ -20,6 +20,7 @@ from services.api.routes import (
     devices,
     health,
     images,
+    intent,
     runs,
     tenants,
 )
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health,
         tenants,
         devices,
+        intent,
         backups,
         backup_runs,
         audits,

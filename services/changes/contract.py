@@ -42,6 +42,9 @@ class _Strict(BaseModel):
 
 class SiteContract(_Strict):
     max_wan_mbps: int = Field(ge=1, le=1_000_000)
+    # What the site's circuit can carry at most: above it a request is refused (422). Above
+    # max_wan_mbps but within the circuit is a commercial question for an approver.
+    circuit_mbps: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
 class Contract(_Strict):
@@ -159,6 +162,11 @@ class TenantContract(_Strict):
         """The contracted WAN rate limit of a site."""
         site_contract = self.contract.sites.get(site)
         return site_contract.max_wan_mbps if site_contract else self.contract.default_max_wan_mbps
+
+    def circuit_mbps(self, site: str) -> int | None:
+        """What the site's circuit carries at most (None: not recorded)."""
+        site_contract = self.contract.sites.get(site)
+        return site_contract.circuit_mbps if site_contract else None
 
     @property
     def blackouts(self) -> frozenset[dt.date]:

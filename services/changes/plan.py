@@ -1,11 +1,12 @@
 """Plan a capacity change on one device: the commands, their rollback and the exact diff.
 
-The change is applied to a copy of the device's inventory data and the golden templates are
-rendered again; the features whose rendering changed are the affected ones. Their config
-sections (IOS/EOS: the top-level sections those features render before and after; Junos: the
-statements beside the rendered ones) are compared with the running config by the compliance
-machinery (hier_config remediation, Junos set-line comparison). The rollback is the same
-comparison in the other direction: predicted future config back to the running config.
+The device's current intent (inventory data plus the intent revisions of verified changes) is
+rendered before and after the change's edits; the features whose rendering changed are the
+affected ones. The change is the difference between those two renderings (hier_config
+remediation on their sections; Junos: set-line comparison), applied to the running config:
+lines already there are not sent again, and drift elsewhere in the same sections is not
+pushed but listed as "left alone". The rollback undoes exactly what is pushed: the same
+comparison from the predicted config back to the running one.
 """
 
 from __future__ import annotations
@@ -15,24 +16,20 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from hier_config import HConfig, HConfigChild
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.changes.requests import (
-    ChangeRequest,
-    QosProfileChange,
-    VlanHandoffChange,
-    WanBandwidthChange,
-    handoffs,
-)
+from services.changes.edits import edits_for
+from services.changes.requests import ChangeRequest, VlanHandoffChange
 from services.compliance.compare import comparison_for
 from services.compliance.future import future_config
 from services.compliance.hier import driver_for, parse
 from services.compliance.junos_set import set_lines
 from services.compliance.rules import FeatureCheck, MatchIntended
 from services.core.errors import ChangeValidationError
+from services.intent.merge import apply_edits
+from services.intent.model import IntentEdit
 from services.network.inventory import Device
 from services.network.platforms import get_platform
 from services.network.render import Renderer
@@ -54,6 +51,12 @@ class DevicePlan(BaseModel):
     intended_hash: str
     running_hash: str
     future_hash: str
+    # Lines of the same sections where the device differs from the intent, not pushed.
+    left_alone: list[str] = Field(default_factory=list)
+    # What the change sets in the device's intended data (an intent revision once verified).
+    intent: list[IntentEdit] = Field(default_factory=list)
+    # Remediation: each feature's commands on their own, for an approver who takes a subset.
+    by_feature: dict[str, list[str]] = Field(default_factory=dict)
 
     @property
     def noop(self) -> bool:
@@ -65,18 +68,8 @@ def sha256(text: str) -> str:
 
 
 def apply_request(device: Device, request: ChangeRequest) -> Device:
-    """The device as it will be after the change: its inventory data with the change applied."""
-    data: dict[str, Any] = dict(device.data)
-    if isinstance(request, WanBandwidthChange):
-        data["wan"] = {**(data.get("wan") or {}), "bandwidth_mbps": request.bandwidth_mbps}
-    elif isinstance(request, QosProfileChange):
-        data["qos_profile"] = request.profile
-    elif isinstance(request, VlanHandoffChange):
-        handoff: dict[str, Any] = {"vlan_id": request.vlan_id, "address": str(request.address)}
-        if request.description:
-            handoff["description"] = request.description
-        data["vlan_handoffs"] = [*handoffs(device), handoff]
-    return device.model_copy(update={"data": data})
+    """The device as it will be after the change: its intended data with the change's edits."""
+    return apply_edits(device, edits_for(request, device))
 
 
 def affected_features(renderer: Renderer, before: Device, after: Device) -> list[str]:
@@ -117,7 +110,9 @@ def _ios_text(platform: str, config: str) -> str:
     return "\n".join(_ios_lines(parse(driver_for(platform), config).children)) + "\n"
 
 
-def _ios_future(platform: str, running: str, intended: str, sections: set[str]) -> str:
+def _ios_future(
+    platform: str, running: str, intended: str, sections: set[str], order: str | None = None
+) -> str:
     """Running with each changed section replaced in place by its intended version.
 
     A new section goes after the section the intent puts before it (a sub-interface after its
@@ -132,9 +127,10 @@ def _ios_future(platform: str, running: str, intended: str, sections: set[str]) 
         elif (wanted := target.get_child(equals=child.text)) is not None:
             kept.append(wanted)
     present = {child.text for child in kept}
+    placing = parse(driver, order) if order is not None else target
     for child in target.children:
         if child.text in sections and child.text not in present:
-            kept.insert(_ios_place(kept, target, child.text), child)
+            kept.insert(_ios_place(kept, placing, child.text), child)
     return "\n".join(_ios_lines(kept)) + "\n"
 
 
@@ -142,6 +138,8 @@ def _ios_place(kept: list[HConfigChild], target: HConfig, text: str) -> int:
     """Where a new section goes: after the section the intent puts before it, else last."""
     order = [child.text for child in target.children]
     position = {child.text: index for index, child in enumerate(kept)}
+    if text not in order:
+        return len(kept)
     for previous in reversed(order[: order.index(text)]):
         if previous in position:
             return position[previous] + 1
@@ -195,17 +193,6 @@ CONTENT: dict[str, Callable[[str, str], Counter[tuple[str, ...]]]] = {
     "ios": _ios_sections_of,
     "junos": _junos_statements,
 }
-# (platform, running, intended, sections, commands) -> predicted running config
-FUTURE: dict[str, Callable[[str, str, str, set[str], list[str]], str]] = {
-    # IOS/EOS: the changed sections as the intent has them, where the device lists them.
-    "ios": lambda platform, running, intended, sections, _: _ios_future(
-        platform, running, intended, sections
-    ),
-    # Junos: the statements after the commands, each beside its closest relative.
-    "junos": lambda platform, running, _intended, _sections, commands: future_config(
-        platform, running, commands
-    ),
-}
 ORDER: dict[str, Callable[[list[str]], list[str]]] = {
     "ios": _ios_order,
     "junos": lambda commands: commands,
@@ -250,11 +237,70 @@ def _remediation(check: FeatureCheck, running: str, target: str) -> list[str]:
     return ORDER[get_platform(check.platform).syntax](result.remediation)
 
 
+def _ios_line_future(platform: str, running: str, commands: list[str]) -> str:
+    """hier_config's future, without the `no ...` lines it keeps for what was already absent."""
+    driver = driver_for(platform)
+    current = parse(driver, running)
+    future = current.future(parse(driver, "\n".join(commands)))
+    present = {tuple(child.path()) for child in current.all_children()}
+    for child in list(future.all_children()):
+        if child.text.startswith("no ") and tuple(child.path()) not in present:
+            child.delete()
+    recreated = {c.removeprefix("no ") for c in commands if c.startswith("no ")}
+    return "\n".join(_device_order(list(current.children), list(future.children), recreated)) + "\n"
+
+
+def _value_key(text: str) -> str:
+    """What a line sets, without its value: `bandwidth 200000` -> `bandwidth`."""
+    return text.split(" ", 1)[0]
+
+
+def _device_order(
+    running: list[HConfigChild], future: list[HConfigChild], recreated: set[str]
+) -> list[str]:
+    """The future's lines in the device's order, for review: a kept line stays where it was,
+    a new value takes the place of the one it replaced, and a new line follows its
+    predecessor. A section the commands remove and create again keeps the future's order."""
+    position = {child.text: index for index, child in enumerate(running)}
+    kept = {child.text for child in future}
+    replaced = {
+        _value_key(c.text): index for index, c in enumerate(running) if c.text not in kept
+    }
+    ranked: list[tuple[float, int, HConfigChild]] = []
+    rank = -1.0
+    for order, child in enumerate(future):
+        if child.text in position:
+            rank = float(position[child.text])
+        elif _value_key(child.text) in replaced:
+            rank = replaced.pop(_value_key(child.text)) + 0.5
+        else:
+            rank += 0.001
+        ranked.append((rank, order, child))
+    lines: list[str] = []
+    for _rank, _order, child in sorted(ranked, key=lambda item: (item[0], item[1])):
+        was = next((c for c in running if c.text == child.text), None)
+        if not child.children or was is None or child.text in recreated:
+            lines += _ios_lines([child])
+            continue
+        lines.append(child.cisco_style_text())
+        lines += _device_order(list(was.children), list(child.children), set())
+    return lines
+
+
 def predicted_future(
-    platform: str, running: str, intended: str, sections: set[str], commands: list[str]
+    platform: str, running: str, commands: list[str], intended: str | None = None
 ) -> str:
-    """The running config the device shows once `commands` are pushed."""
-    return FUTURE[get_platform(platform).syntax](platform, running, intended, sections, commands)
+    """The running config the device shows once `commands` are pushed.
+
+    IOS/EOS: each section the commands touch stays where the device lists it; a new one goes
+    after the section that `intended` puts before it (a sub-interface after its port).
+    """
+    if get_platform(platform).syntax != "ios" or not commands:
+        return future_config(platform, running, commands)
+    future = _ios_line_future(platform, running, commands)
+    touched = {c for c in commands if not c.startswith(" ")}
+    touched |= {c.removeprefix("no ") for c in touched}
+    return _ios_future(platform, running, future, touched, intended)
 
 
 def _in_scope(platform: str, config: str, sections: set[str]) -> set[tuple[str, ...]]:
@@ -297,24 +343,30 @@ def _refuse_foreign_vlan(
 def plan_change(
     device: Device, running: str, request: ChangeRequest, renderer: Renderer
 ) -> DevicePlan:
-    """The commands that make the affected features of `running` match the changed intent."""
+    """The commands that take `running` from the device's intent (`device`, base + revisions)
+    to the intent with the change: only the lines the change itself alters."""
     platform = device.platform
     syntax = get_platform(platform).syntax
-    changed = apply_request(device, request)
+    edits = edits_for(request, device)
+    changed = apply_edits(device, edits)
     features = affected_features(renderer, device, changed)
+    before_intent = renderer.render_device(device)
     intended = renderer.render_device(changed)
     texts = [renderer.render_feature(d, f) for f in features for d in (device, changed)]
     sections = SECTIONS[syntax](platform, texts)
     if isinstance(request, VlanHandoffChange):
         _refuse_foreign_vlan(device, running, intended, request, renderer, changed)
     check = _check(platform, features, sections)
-    commands = _remediation(check, running, intended) if features else []
-    future = predicted_future(platform, running, intended, sections, commands)
+    delta = _remediation(check, before_intent, intended) if features else []
+    future = predicted_future(platform, running, delta, intended) if delta else running
+    commands = _remediation(check, running, future) if delta else []
+    if not commands:
+        future = running
     rollback = _remediation(check, future, running) if commands else []
-    before = normalized(platform, running)
+    left_alone = _remediation(check, future, intended) if features else []
     diff = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        future.splitlines(keepends=True),
+        normalized(platform, running).splitlines(keepends=True),
+        normalized(platform, future).splitlines(keepends=True),
         fromfile=f"{device.name} running",
         tofile=f"{device.name} after change",
     )
@@ -328,7 +380,9 @@ def plan_change(
         diff="".join(diff),
         intended_hash=sha256(intended),
         running_hash=sha256(get_platform(platform).strip_volatile(running)),
-        future_hash=sha256(future),
+        future_hash=sha256(normalized(platform, future)),
+        left_alone=left_alone,
+        intent=edits,
     )
 
 

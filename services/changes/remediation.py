@@ -40,6 +40,7 @@ def plan_remediation(
     syntax = get_platform(platform).syntax
     checks = [c for c in rules.checks(platform) if c.feature in features]
     forward = comparison_for(platform, running, intended)
+    by_feature = {c.feature: ORDER[syntax](forward.feature(c).remediation) for c in checks}
     commands = ORDER[syntax]([cmd for c in checks for cmd in forward.feature(c).remediation])
     future = future_config(platform, running, commands)
     backward = comparison_for(platform, future, running)
@@ -66,4 +67,5 @@ def plan_remediation(
         intended_hash=sha256(intended),
         running_hash=sha256(get_platform(platform).strip_volatile(running)),
         future_hash=sha256(future),
+        by_feature={feature: lines for feature, lines in by_feature.items() if lines},
     )

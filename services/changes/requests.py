@@ -176,17 +176,16 @@ def _check_bandwidth(
                     f"({device.name})",
                 )
             )
-    contracted = contract.max_wan_mbps(request.site)
-    if wanted > contracted:
+    circuit = contract.circuit_mbps(request.site)
+    if circuit is not None and wanted > circuit:
         errors.append(
             (
                 "bandwidth_mbps",
-                f"{wanted} Mbps is above the contracted maximum of {contracted} Mbps for site "
-                f"{request.site!r}",
+                f"{wanted} Mbps is above the {circuit} Mbps that the circuit of site "
+                f"{request.site!r} carries",
             )
         )
-    if not errors and all(current_bandwidth(d) == wanted for d in devices):
-        errors.append(("bandwidth_mbps", f"site {request.site!r} already runs at {wanted} Mbps"))
+    # Above the contracted rate is not an error: the policy sends it to an approver.
     return errors
 
 
@@ -214,8 +213,6 @@ def _check_profile(
             errors.append(
                 ("profile", f"QoS profile {request.profile!r} is not defined for {device.name}")
             )
-    if not errors and all(d.data.get("qos_profile") == request.profile for d in devices):
-        errors.append(("profile", f"site {request.site!r} already uses {request.profile!r}"))
     return errors
 
 
@@ -257,16 +254,9 @@ def _check_handoff(request: VlanHandoffChange, device: Device) -> list[tuple[str
     if not isinstance(lan, dict) or not lan.get("interface"):
         return [("site", f"{device.name} has no LAN interface to hand a VLAN off on")]
     errors = []
-    for handoff in handoffs(device):
-        if handoff.get("vlan_id") == request.vlan_id:
-            errors.append(
-                (
-                    "vlan_id",
-                    f"VLAN {request.vlan_id} is already in use on {device.name} "
-                    f"({lan['interface']}.{request.vlan_id})",
-                )
-            )
     for label, address in _addresses(device):
+        if label == f"VLAN {request.vlan_id}":
+            continue  # the same hand-off again: a duplicate (409), not bad input
         if request.address.network.overlaps(address.network):
             errors.append(
                 (

@@ -78,3 +78,10 @@ class ContractError(NetwaveError):
 class NoWindowError(NetwaveError):
     code = "NW720"
     hint = "add a maintenance window to the tenant contract or lift a blackout date"
+
+
+class DuplicateChangeError(NetwaveError):
+    """The request asks for what the intent or an open change already holds (409)."""
+
+    code = "NW730"
+    hint = "read the change or intent revision named in the message"

@@ -395,6 +395,48 @@ def _refuse_change_event_bulk(state: ORMExecuteState) -> None:
         raise AppendOnlyError("change events cannot be changed or deleted", hint=CHANGE_EVENTS_HINT)
 
 
+# --- intended state -------------------------------------------------------------------------
+
+
+class IntentRevisionRow(Base):
+    """Revision `seq` of a device's intent: the data paths one verified change set on it.
+
+    Written once, in the transaction that records the change `verified`; `edits` is a list of
+    {path, before, after}. Folded revisions were written back to the inventory files.
+    """
+
+    __tablename__ = "intent_revisions"
+    __table_args__ = (
+        UniqueConstraint("change_id", "device"),
+        UniqueConstraint("tenant_id", "device", "seq"),
+        CheckConstraint("seq >= 1", name="seq_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    device: Mapped[str] = mapped_column(String(255))
+    seq: Mapped[int] = mapped_column(Integer)
+    change_id: Mapped[str] = mapped_column(ForeignKey("change_requests.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    requested_by: Mapped[str] = mapped_column(String(255))
+    approved_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edits: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    folded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    folded_by: Mapped[str | None] = mapped_column(String(255))
+
+
+class DeviceLock(Base):
+    """A device held by one change while it applies: changes to a device run one at a time."""
+
+    __tablename__ = "device_locks"
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    device: Mapped[str] = mapped_column(String(255), primary_key=True)
+    change_id: Mapped[str] = mapped_column(ForeignKey("change_requests.id"))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 # --- upgrade campaigns -----------------------------------------------------------------------
 
 CampaignStatus = Literal[

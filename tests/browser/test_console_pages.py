@@ -114,7 +114,7 @@ def test_new_change_form_shows_errors_next_to_fields(
     page.fill("#bandwidth_mbps", "5000")
     page.click("#submit-change")
     expect(page.locator("#error-bandwidth_mbps")).to_contain_text(
-        "above the contracted maximum of 100 Mbps"
+        "above the 100 Mbps that the circuit of site 'branch1' carries"
     )
     expect(page.locator("#site")).to_have_value("branch1")
     user.shot("bandwidth-error")

@@ -29,6 +29,11 @@ TENANT_WRITES = {
     "POST /v1/tenants/{tenant}/compliance/reports/{report_id}/devices/{device}/remediate",
 }
 ID_PARAMS = {"device", "change_id", "report_id", "run_id", "version"}
+# Reads of a device's intent that every role may make (tenants: their own devices only).
+INTENT_READS = {
+    f"GET /v1/tenants/{{tenant}}/devices/{{device}}/intent{suffix}"
+    for suffix in ("", "/history", "/config", "/diff")
+}
 
 
 @pytest.fixture
@@ -78,6 +83,12 @@ def test_every_route_but_health_needs_a_token(ops: list[Operation]) -> None:
     assert public == PUBLIC, "a route without current_identity is reachable by anyone"
     tenant_writes = {op.label for op in ops if op.method != "GET" and op.allows("tenant")}
     assert tenant_writes <= TENANT_WRITES, "tenant tokens may write through these routes"
+
+
+def test_the_intent_reads_are_in_the_matrix(ops: list[Operation]) -> None:
+    found = {op.label: op for op in ops}
+    assert set(found) >= INTENT_READS, sorted(INTENT_READS - set(found))
+    assert all(found[label].roles is None for label in INTENT_READS)
 
 
 @pytest.mark.usefixtures("unchanged")

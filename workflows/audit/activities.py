@@ -17,8 +17,9 @@ from services.compliance.rules import RuleSet
 from services.core.errors import InventoryError, RuleError
 from services.core.secrets import SecretsProvider
 from services.core.settings import Settings
+from services.intent.source import intended_inventory
 from services.network.collect import Collected, collect
-from services.network.inventory import TenantInventory, load_tenant
+from services.network.inventory import TenantInventory
 from services.store.repos import compliance as report_repo
 from services.store.repos import tenants as tenant_repo
 from services.store.repos.backups import BackupItem, store_backups
@@ -133,8 +134,9 @@ class AuditActivities:
     def _load(self, tenant: str) -> tuple[TenantInventory, RuleSet]:
         source = self._rule_source(tenant)
         try:
-            inventory = load_tenant(source.inventories, tenant)
-            return inventory, rules_for(source)  # both parsed once per version of the files
+            with self.sessions() as session:  # the files once per version, plus revisions
+                inventory = intended_inventory(session, source.inventories, tenant)
+            return inventory, rules_for(source)
         except (InventoryError, RuleError) as exc:
             raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from None
 

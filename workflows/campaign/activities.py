@@ -29,6 +29,7 @@ from services.compliance.rules import RuleSet, tenant_rules
 from services.core.errors import NetwaveError
 from services.core.secrets import Credential, SecretsProvider
 from services.core.settings import Settings
+from services.intent.source import intended_device
 from services.network.backup import store_running
 from services.network.inventory import Device, load_all, load_tenant
 from services.network.push import connect, fetch_running, push_config
@@ -384,9 +385,14 @@ class CampaignActivities:
         )
 
     def _rollout_commands(self, device: Device, running: str, features: list[str]) -> list[str]:
+        """Remediation of `features` towards the device's intent (files + revisions)."""
         rules = self._rules(device)
-        intended = renderer_for(self.settings.templates_path).render_device(device)
-        return plan_remediation(device, running, intended, rules, features).commands
+        with self.sessions() as session:
+            intent = intended_device(
+                session, self.settings.inventories_path, device.tenant, device.name
+            ).device
+        intended = renderer_for(self.settings.templates_path).render_device(intent)
+        return plan_remediation(intent, running, intended, rules, features).commands
 
     @activity.defn(name="rollout_push")
     @heartbeating

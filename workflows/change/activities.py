@@ -10,6 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from services.changes.contract import TenantContract, load_contract
+from services.changes.intent import commands_hash, record_intent, refuse_removing_intent
 from services.changes.plan import DevicePlan, plan_change, restore_commands, same_config, sha256
 from services.changes.policy import PolicyDecision, decide
 from services.changes.remediation import RemediationRequest, plan_remediation
@@ -18,8 +19,10 @@ from services.changes.webhooks import build_event, deliver, webhook_target
 from services.changes.windows import next_window
 from services.compliance.rules import tenant_rules
 from services.core.errors import NetwaveError
+from services.core.failpoints import failpoint
 from services.core.secrets import Credential, SecretsProvider
 from services.core.settings import Settings
+from services.intent.source import intended_device, intended_inventory
 from services.network.backup import store_running
 from services.network.inventory import Device, TenantInventory, load_tenant
 from services.network.platforms import get_platform
@@ -35,10 +38,12 @@ from services.network.state import (
 from services.store.repos import audit as audit_repo
 from services.store.repos import backups as backup_repo
 from services.store.repos import changes as change_repo
+from services.store.repos import intent as intent_repo
 from services.store.repos.changes import ChangeFields, ChangeOut
 from workflows.change.models import (
     DeviceChangeInput,
     DeviceStep,
+    LockInput,
     NotifyInput,
     PlanInput,
     PlanSummary,
@@ -84,21 +89,33 @@ class ChangeActivities:
                 if change.kind == "remediation"
                 else parse_request(change.params)
             )
-            return change, request, load_tenant(root, tenant), load_contract(root, tenant)
+            with self.sessions() as session:
+                inventory = intended_inventory(session, root, tenant)
+            return change, request, inventory, load_contract(root, tenant)
         except (NetwaveError, ValidationError) as exc:
             raise _fail(exc) from None
 
-    def _plan_device(self, device: Device, running: str, request: AnyRequest) -> DevicePlan:
-        """The device's plan: a capacity change, or a compliance remediation."""
+    def _plan_device(
+        self, device: Device, running: str, request: AnyRequest, features: list[str] | None = None
+    ) -> DevicePlan:
+        """The device's plan against its current intent: a capacity change, or a compliance
+        remediation (of `features` when given: what the approver took of it)."""
         renderer = renderer_for(self.settings.templates_path)
+        with self.sessions() as session:
+            intent = intended_device(
+                session, self.settings.inventories_path, device.tenant, device.name
+            )
         if isinstance(request, RemediationRequest):
             root = self.settings.inventories_path
             rules = tenant_rules(
                 root, device.tenant, self.settings.templates_path / "compliance.yaml"
             )
-            intended = renderer.render_device(device)
-            return plan_remediation(device, running, intended, rules, request.features)
-        return plan_change(device, running, request, renderer)
+            intended = renderer.render_device(intent.device)
+            wanted = [f for f in request.features if features is None or f in features]
+            plan = plan_remediation(intent.device, running, intended, rules, wanted)
+            refuse_removing_intent(plan, intent, renderer)
+            return plan
+        return plan_change(intent.device, running, request, renderer)
 
     def _plan_of(self, tenant: str, change_id: str, device: str) -> DevicePlan:
         with self.sessions() as session:
@@ -135,7 +152,7 @@ class ChangeActivities:
             for device in devices:
                 credential = self.provider.resolve(device.credential)
                 running = fetch_running(device, credential, timeout=self.settings.device_timeout)
-                plans.append(self._plan_device(device, running, parsed))
+                plans.append(self._plan_device(device, running, parsed, request.features))
         except NetwaveError as exc:
             raise _fail(exc) from None
         documents = [p.model_dump(mode="json") for p in plans]
@@ -155,6 +172,8 @@ class ChangeActivities:
             reason=policy.reason,
             expire_after_hours=policy.expire_after_hours,
             noop=all(p.noop for p in plans),
+            commands_hash=commands_hash(plans),
+            features=sorted({f for p in plans for f in p.features}),
         )
 
     @activity.defn(name="plan_is_current")
@@ -167,15 +186,22 @@ class ChangeActivities:
             )
         if plan is None:
             return False
+        _change, parsed, _inventory, _contract = self._context(request.tenant, request.change_id)
         for doc in plan.devices:
             planned = DevicePlan.model_validate(doc)
             device, credential = self._device(request.tenant, planned.device)
             running = fetch_running(device, credential, timeout=self.settings.device_timeout)
-            # The same hash the plan took: no need to plan again just to compare.
             if (
                 sha256(get_platform(device.platform).strip_volatile(running))
                 != planned.running_hash
             ):
+                return False
+            # The intent may have moved too: a change verified on the device since this plan.
+            try:
+                again = self._plan_device(device, running, parsed, planned.features or None)
+            except NetwaveError as exc:
+                raise _fail(exc) from None
+            if again.intended_hash != planned.intended_hash:
                 return False
         return True
 
@@ -190,8 +216,10 @@ class ChangeActivities:
             fields["failure"] = request.failure[:2000]
         if "reason" in request.detail and request.to_status in ("planned", "awaiting_approval"):
             fields.setdefault("policy_reason", str(request.detail["reason"]))
+        if request.to_status == "verified":
+            failpoint("change.before_verified_record", self.settings.var_dir)
         with self.sessions.begin() as session:
-            change_repo.transition(
+            change = change_repo.transition(
                 session,
                 tenant=request.tenant,
                 change_id=request.change_id,
@@ -200,6 +228,13 @@ class ChangeActivities:
                 detail=request.detail,
                 **fields,
             )
+            if request.to_status == "verified":
+                # The intent revision commits with `verified`, or neither does.
+                record_intent(session, change)
+            if change.terminal:
+                intent_repo.unlock_devices(
+                    session, tenant=request.tenant, change_id=request.change_id
+                )
             audit_repo.record(
                 session,
                 actor=request.actor,
@@ -207,6 +242,28 @@ class ChangeActivities:
                 tenant=request.tenant,
                 object=f"change:{request.change_id}",
                 detail=request.detail,
+            )
+
+    @activity.defn(name="lock_change_devices")
+    def lock_change_devices(self, request: LockInput) -> None:
+        """Hold the change's devices (all or none); busy devices make Temporal retry later."""
+        with self.sessions.begin() as session:
+            busy = intent_repo.lock_devices(
+                session,
+                tenant=request.tenant,
+                change_id=request.change_id,
+                devices=request.devices,
+            )
+        if busy:
+            held = ", ".join(f"{d} by change {c}" for d, c in sorted(busy.items()))
+            raise ApplicationError(f"waiting for the device: held {held}", type="DeviceBusy")
+
+    @activity.defn(name="unlock_change_devices")
+    def unlock_change_devices(self, request: LockInput) -> None:
+        """Give the change's devices back (it goes back to approval, or it ended)."""
+        with self.sessions.begin() as session:
+            intent_repo.unlock_devices(
+                session, tenant=request.tenant, change_id=request.change_id
             )
 
     @activity.defn(name="record_override")
@@ -297,7 +354,7 @@ class ChangeActivities:
         plan = self._plan_of(request.tenant, request.change_id, request.device)
         device, credential = self._device(request.tenant, request.device)
         running = fetch_running(device, credential, timeout=self.settings.device_timeout)
-        again = self._plan_device(device, running, parsed)
+        again = self._plan_device(device, running, parsed, plan.features)
         if again.noop:
             return DeviceStep(ok=True, detail="already applied", data={"pushed": 0})
         result = push_config(
@@ -318,8 +375,9 @@ class ChangeActivities:
         after = collect_state(device, credential, timeout=self.settings.device_timeout)
         before = DeviceState.model_validate(request.before)
         if isinstance(parsed, RemediationRequest):
+            plan = self._plan_of(request.tenant, request.change_id, request.device)
             running = fetch_running(device, credential, timeout=self.settings.device_timeout)
-            left = self._plan_device(device, running, parsed).commands
+            left = self._plan_device(device, running, parsed, plan.features).commands
             lost = sorted(before.interfaces.keys() - after.interfaces.keys())
             checks = [
                 VerifyCheck(

@@ -23,6 +23,8 @@ class ChangeInput(BaseModel):
 class PlanInput(BaseModel):
     tenant: str
     change_id: str
+    # Remediation: only these features (what the approver took); None: all of the request's.
+    features: list[str] | None = None
 
 
 class PlanSummary(BaseModel):
@@ -32,6 +34,16 @@ class PlanSummary(BaseModel):
     reason: str
     expire_after_hours: int | None = None
     noop: bool = False
+    # What a decision approves (every device's commands): a re-plan with the same commands
+    # keeps the decision.
+    commands_hash: str = ""
+    features: list[str] = Field(default_factory=list)
+
+
+class LockInput(BaseModel):
+    tenant: str
+    change_id: str
+    devices: list[str]
 
 
 class StatusInput(BaseModel):
@@ -63,6 +75,8 @@ class Decision(BaseModel):
     approver: str
     decision: Literal["approved", "rejected"]
     comment: str = Field(min_length=1, max_length=1000)
+    # Remediation: the features the approver takes (None or empty: all of them).
+    features: list[str] | None = None
 
 
 class WindowOverride(BaseModel):

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         Decision,
         DeviceChangeInput,
         DeviceChangeResult,
+        LockInput,
         NotifyInput,
         PlanInput,
         PlanSummary,
@@ -44,6 +45,16 @@ NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_attempts=8
 )
 MAX_REPLANS = 3
+# A device held by another change: try again every few seconds for as long as it takes.
+LOCK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=1.5,
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=0,
+    non_retryable_error_types=["NotFound"],
+)
+# Histories from before per-device locks (and re-plans against the intent) replay as they ran.
+DEVICE_LOCK_PATCH = "change-device-lock"
 
 
 @workflow.defn(name="ChangeWorkflow")
@@ -54,6 +65,9 @@ class ChangeWorkflow:
         self._override: WindowOverride | None = None
         self._notifications: list[Any] = []
         self._input: ChangeInput | None = None
+        # Remediation: the features the approver took (None: all of the request's).
+        self._features: list[str] | None = None
+        self._plan_features: list[str] = []
 
     # -- helpers ---------------------------------------------------------------------------
     def _heartbeat(self) -> timedelta:
@@ -101,7 +115,9 @@ class ChangeWorkflow:
         assert self._input is not None
         plan = await workflow.execute_activity_method(
             ChangeActivities.plan_change,
-            PlanInput(tenant=self._input.tenant, change_id=self._input.change_id),
+            PlanInput(
+                tenant=self._input.tenant, change_id=self._input.change_id, features=self._features
+            ),
             task_queue=self._input.device_task_queue,
             start_to_close_timeout=timedelta(minutes=10),
             retry_policy=RETRY,
@@ -109,6 +125,7 @@ class ChangeWorkflow:
         )
         self._progress.plan_revision = plan.revision
         self._progress.devices = {d: "planned" for d in plan.devices}
+        self._plan_features = plan.features
         return plan
 
     async def _finish(self, status: str, devices: list[DeviceChangeResult]) -> ChangeResult:
@@ -133,6 +150,8 @@ class ChangeWorkflow:
         await self._status(
             "planned", "netwave", detail={"revision": plan.revision, "reason": plan.reason}
         )
+        locking = workflow.patched(DEVICE_LOCK_PATCH)
+        window: WindowOut | None = None
         for _ in range(MAX_REPLANS):
             if plan.auto_approved:
                 await self._status("approved", "policy", detail={"reason": plan.reason})
@@ -140,6 +159,11 @@ class ChangeWorkflow:
                 outcome = await self._await_decision(plan)
                 if outcome != "approved":
                     return await self._finish(outcome, [])
+                plan = await self._take_subset(plan)
+            if locking:
+                # One change at a time per device, in its window, against the newest intent.
+                window = window or await self._wait_for_window(request)
+                await self._lock(request, plan.devices)
             current = await workflow.execute_activity_method(
                 ChangeActivities.plan_is_current,
                 PlanInput(tenant=request.tenant, change_id=request.change_id),
@@ -150,19 +174,24 @@ class ChangeWorkflow:
             )
             if current:
                 break
-            # The device changed since the plan: plan again; the approver sees the new diff.
+            # The device or its intent changed since the plan: plan again.
+            approved = plan.commands_hash
             plan = await self._plan()
+            if locking and approved and plan.commands_hash == approved:
+                break  # the same commands as decided: the decision stands
+            if locking:
+                await self._unlock(request)
+                window = None
+            reason = "device config or intent changed; re-planned"
             await self._status(
-                "planned",
-                "netwave",
-                detail={"revision": plan.revision, "reason": "device config changed; re-planned"},
+                "planned", "netwave", detail={"revision": plan.revision, "reason": reason}
             )
             self._decision = None
         else:
             await self._status("failed", "netwave", failure="device config keeps changing")
             return await self._finish("failed", [])
 
-        window = await self._wait_for_window(request)
+        window = window or await self._wait_for_window(request)
         await self._status("applying", "netwave", detail={"window_start": window.start.isoformat()})
         results = await asyncio.gather(
             *(self._apply_device(request, device, plan.revision) for device in plan.devices)
@@ -177,8 +206,39 @@ class ChangeWorkflow:
         )
         detail = {r.device: f"{r.outcome}: {r.detail}"[:500] for r in results}
         extra = {"failure": "; ".join(detail.values())} if final != "verified" else {}
+        # `verified` writes the intent revision; every final status releases the devices.
         await self._status(final, "netwave", detail=detail, **extra)
         return await self._finish(final, list(results))
+
+    async def _take_subset(self, plan: PlanSummary) -> PlanSummary:
+        """A remediation approved for some of its features: plan those alone."""
+        decision = self._decision
+        if decision is None or not decision.features:
+            return plan
+        self._features = list(decision.features)
+        return await self._plan()
+
+    async def _lock(self, request: ChangeInput, devices: list[str]) -> None:
+        for device in devices:
+            self._progress.devices[device] = "waiting for the device"
+        await workflow.execute_activity_method(
+            ChangeActivities.lock_change_devices,
+            LockInput(tenant=request.tenant, change_id=request.change_id, devices=devices),
+            task_queue=request.device_task_queue,
+            start_to_close_timeout=QUICK,
+            retry_policy=LOCK_RETRY,
+        )
+        for device in devices:
+            self._progress.devices[device] = "planned"
+
+    async def _unlock(self, request: ChangeInput) -> None:
+        await workflow.execute_activity_method(
+            ChangeActivities.unlock_change_devices,
+            LockInput(tenant=request.tenant, change_id=request.change_id, devices=[]),
+            task_queue=request.device_task_queue,
+            start_to_close_timeout=QUICK,
+            retry_policy=RETRY,
+        )
 
     async def _await_decision(self, plan: PlanSummary) -> str:
         await self._status(
@@ -278,6 +338,14 @@ class ChangeWorkflow:
                 f"plan revision {decision.plan_revision} is stale; the current plan is "
                 f"revision {self._progress.plan_revision}: review the new diff"
             )
+        unknown = sorted(set(decision.features or []) - set(self._plan_features))
+        if unknown:
+            raise ValueError(
+                f"features {', '.join(unknown)} are not in the plan "
+                f"(plan: {', '.join(self._plan_features) or 'none'})"
+            )
+        if decision.features and decision.decision != "approved":
+            raise ValueError("features are chosen when approving, not when rejecting")
 
     @workflow.update(name="override_window")
     async def override_window(self, override: WindowOverride) -> ChangeProgress:

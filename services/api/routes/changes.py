@@ -21,9 +21,11 @@ from services.api.deps import (
 )
 from services.api.state import AppState
 from services.changes.contract import load_contract
+from services.changes.duplicates import refuse_duplicate
 from services.changes.remediation import RemediationRequest
 from services.changes.requests import ChangeRequest, validate_request
 from services.core.errors import ChangeValidationError, NetwaveError
+from services.intent.source import intended_device, intended_inventory
 from services.network.inventory import load_tenant
 from services.network.render import renderer_for
 from services.store.repos import audit as audit_repo
@@ -55,6 +57,11 @@ class ChangeDetail(BaseModel):
 
 class DecisionBody(BaseModel):
     comment: str = Field(min_length=1, max_length=1000, description="why (kept in the audit log)")
+    features: list[str] | None = Field(
+        default=None,
+        max_length=50,
+        description="remediation: approve only these features of the plan (default: all)",
+    )
 
 
 class OverrideBody(BaseModel):
@@ -176,9 +183,12 @@ async def request_change(
     ] = None,
 ) -> ChangeDetail | JSONResponse:
     """Request a capacity change for one of the tenant's sites."""
+    root = settings.inventories_path
     try:
-        inventory = load_tenant(settings.inventories_path, tenant)
-        validate_request(request, inventory, load_contract(settings.inventories_path, tenant))
+        inventory = intended_inventory(session, root, tenant)
+        devices = validate_request(request, inventory, load_contract(root, tenant))
+        intents = {d.name: intended_device(session, root, tenant, d.name) for d in devices}
+        refuse_duplicate(session, tenant, request, intents, idempotency_key)
     except ChangeValidationError as exc:
         return JSONResponse({"detail": exc.as_detail()}, status_code=422)
     except NetwaveError as exc:
@@ -260,6 +270,7 @@ async def _decide(
                 approver=identity.name,
                 decision=decision,
                 comment=body.comment,
+                features=body.features or None,
             ),
         )
     except WorkflowUpdateFailedError as exc:
@@ -284,7 +295,8 @@ async def _decide(
         action="change.approve" if decision == "approved" else "change.reject",
         tenant=tenant,
         object=f"change:{change_id}",
-        detail={"comment": body.comment, "revision": plan.revision},
+        detail={"comment": body.comment, "revision": plan.revision}
+        | ({"features": body.features} if body.features else {}),
     )
     session.commit()
     return await _detail(state, session, _get(session, tenant, change_id))

@@ -56,7 +56,9 @@ TRANSITIONS: Mapping[ChangeStatus, frozenset[ChangeStatus]] = MappingProxyType(
         # -> planned: re-plan because the device configuration changed since the plan.
         "awaiting_approval": frozenset({"approved", "rejected", "expired", "planned", "failed"}),
         "approved": frozenset({"scheduled", "planned", "failed"}),
-        "scheduled": frozenset({"applying", "failed"}),
+        # -> planned: re-plan because a change verified on the device before it moved the
+        # intent (changes to one device apply in order, each against the one before).
+        "scheduled": frozenset({"applying", "planned", "failed"}),
         "applying": frozenset({"verified", "rolled_back", "failed"}),
         "rejected": frozenset(),
         "expired": frozenset(),
@@ -70,7 +72,7 @@ TERMINAL_STATUSES: frozenset[ChangeStatus] = frozenset(
 )
 # Statuses in which a (new) plan revision may be added: those from which `planned` is reached.
 PLANNABLE_STATUSES: frozenset[ChangeStatus] = frozenset(
-    {"submitted", "planned", "awaiting_approval", "approved"}
+    {"submitted", "planned", "awaiting_approval", "approved", "scheduled"}
 )
 LIFECYCLE_HINT = "read the change's current status; the allowed moves are changes.TRANSITIONS"
 SETTABLE_FIELDS = ("workflow_id", "policy_reason", "window_start", "window_end", "failure")

@@ -4,53 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from fastapi.testclient import TestClient
-from temporalio.testing import WorkflowEnvironment
 
-from services.api.main import create_app
-from services.bootstrap import prepare_local
 from services.core.settings import Settings
 from services.lab.testing import ThreadedLab
-from tests.integration.backup.test_fleet_backup import scoped, workers
 from tests.utils.api import bearer, make_token
 
 FINAL = {"verified", "rolled_back", "failed", "rejected", "expired"}
-
-
-@pytest.fixture
-def change_settings(lab_settings: Settings, temporal_env: WorkflowEnvironment) -> Settings:
-    settings = scoped(lab_settings, temporal_env)
-    prepare_local(settings)
-    return settings
-
-
-@pytest_asyncio.fixture
-async def running_workers(
-    temporal_env: WorkflowEnvironment, change_settings: Settings
-) -> AsyncIterator[None]:
-    async with workers(temporal_env.client, change_settings):
-        yield
-
-
-@pytest.fixture
-def api(change_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(change_settings)) as client:
-        yield client
-
-
-@pytest.fixture
-def tokens(change_settings: Settings) -> dict[str, dict[str, str]]:
-    return {
-        "acme": bearer(make_token(change_settings, "tenant", tenant="acme")),
-        "globex": bearer(make_token(change_settings, "tenant", tenant="globex")),
-        "approver": bearer(make_token(change_settings, "approver")),
-        "admin": bearer(make_token(change_settings, "admin")),
-    }
 
 
 async def wait_status(
@@ -326,10 +290,10 @@ async def test_admin_cannot_approve_own_change(
     assert lab.record("globex-lon-r1").config_sessions == []
 
 
-@pytest.mark.usefixtures("running_workers")
-async def test_device_changed_after_plan_is_replanned_before_push(
-    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
-) -> None:
+async def change_device_after_plan(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab, lines: list[str]
+) -> tuple[str, dict[str, Any]]:
+    """A QoS change planned and approved; `lines` configured by hand before it applies."""
     from netmiko import ConnectHandler
 
     body = {"kind": "qos_profile", "site": "par", "profile": "premium"}
@@ -338,9 +302,37 @@ async def test_device_changed_after_plan_is_replanned_before_push(
     doc = await wait_status(api, path, tokens["globex"], {"awaiting_approval"})
     assert doc["plan"]["revision"] == 1
     with ConnectHandler(**lab.netmiko_params("globex-par-r1")) as conn:
-        conn.send_config_set(["logging host 192.0.2.99"])
+        conn.send_config_set(lines)
     lab.reset_records("globex-par-r1")
     await post(api, f"{path}/approve", json={"comment": "r1 ok"}, headers=tokens["approver"])
+    await wait_status(api, path, tokens["globex"], {"scheduled"})
+    await post(api, f"{path}/override-window", json={"reason": "test"}, headers=tokens["admin"])
+    return path, doc
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_unrelated_device_change_after_plan_is_replanned_and_the_decision_stands(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    path, first = await change_device_after_plan(api, tokens, lab, ["logging host 192.0.2.99"])
+    doc = await wait_status(api, path, tokens["globex"], FINAL)
+    assert doc["change"]["status"] == "verified", doc["change"]
+    # Planned again against the changed device: the same commands, so the approval holds.
+    assert doc["plan"]["revision"] == 2
+    assert doc["plan"]["devices"][0]["commands"] == first["plan"]["devices"][0]["commands"]
+    assert [a["plan_revision"] for a in doc["approvals"]] == [1]
+    assert "logging host 192.0.2.99" in lab.running_config("globex-par-r1")
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_device_changed_after_plan_is_replanned_before_push(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    # Part of what the change adds, configured by hand: the commands change, so they need a
+    # new decision, and nothing is pushed on the stale plan.
+    path, _ = await change_device_after_plan(
+        api, tokens, lab, ["class-map match-any VOICE", " match dscp ef"]
+    )
     deadline = time.monotonic() + 60
     while True:
         doc = await asyncio.to_thread(lambda: api.get(path, headers=tokens["globex"]).json())
@@ -349,11 +341,10 @@ async def test_device_changed_after_plan_is_replanned_before_push(
         assert time.monotonic() < deadline, doc["change"]
         await asyncio.sleep(0.2)
     assert lab.record("globex-par-r1").config_sessions == [], "nothing pushed on a stale plan"
+    assert not any("VOICE" in c and "class-map" in c for c in doc["plan"]["devices"][0]["commands"])
     stale = [e["to_status"] for e in doc["events"]]
     assert stale.count("awaiting_approval") == 2 and stale.count("planned") == 2
     await post(api, f"{path}/approve", json={"comment": "r2 ok"}, headers=tokens["approver"])
-    await wait_status(api, path, tokens["globex"], {"scheduled"})
-    await post(api, f"{path}/override-window", json={"reason": "test"}, headers=tokens["admin"])
     doc = await wait_status(api, path, tokens["globex"], FINAL)
     assert doc["change"]["status"] == "verified", doc["change"]
     assert [a["plan_revision"] for a in doc["approvals"]] == [1, 2]

@@ -27,6 +27,7 @@ from services.network.state import DeviceState, collect_state
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import backups as backup_repo
 from services.store.repos import changes as change_repo
+from services.store.repos import intent as intent_repo
 from tests.integration.audit.test_compliance_audit import audit, feature, results
 from tests.integration.backup.test_fleet_backup import run_backup, workers
 from tests.realnet.net import RealNet
@@ -59,6 +60,18 @@ def login(net: RealNet, name: str) -> tuple[Device, Credential]:
 
 def all_established(state: DeviceState) -> bool:
     return bool(state.bgp) and all(n.established for n in state.bgp.values())
+
+
+def drift_lines(result: dict[str, object]) -> list[str]:
+    """Every missing, extra and remediation line of a device's audit result."""
+    features = result["features"]
+    assert isinstance(features, list)
+    return [
+        line
+        for f in features
+        for key in ("missing", "extra", "remediation")
+        for line in f.get(key) or []
+    ]
 
 
 async def submit_and_run(
@@ -182,6 +195,80 @@ async def test_capacity_change_keeps_bgp_established(
     assert after.interfaces[WAN_INTERFACE].bandwidth_kbps == 250_000
     running = await asyncio.to_thread(fetch_running, device, credential, timeout=TIMEOUT)
     assert " bandwidth 250" in running.splitlines()
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_verified_change_is_kept_as_intent(
+    temporal_env: WorkflowEnvironment,
+    api: TestClient,
+    realnet: RealNet,
+    realnet_settings: Settings,
+) -> None:
+    body = {"kind": "wan_bandwidth", "site": SITE_OF_CHANGE, "bandwidth_mbps": 300}
+    doc = await submit_and_run(api, realnet_settings, body)
+    assert doc["change"]["status"] == "verified", doc["change"]
+    (plan,) = doc["plan"]["devices"]
+    # Only the rate: nothing about the other interfaces, no interface rt1 does not have.
+    assert plan["commands"] == [f"interface {WAN_INTERFACE}", " bandwidth 300"], plan
+
+    sessions = make_session_factory(get_engine(realnet_settings.database_url))
+    with sessions() as session:
+        revisions = intent_repo.revisions(session, tenant=TENANT, device=CHANGED)
+    (revision,) = [r for r in revisions if r.change_id == doc["change"]["id"]]
+    assert revision.kind == "wan_bandwidth"
+    edits = {e.path: e for e in revision.edits}
+    assert edits["wan.bandwidth_mbps"].after == 300, revision.edits
+
+    # The next audit renders from the intent: the approved rate is not drift.
+    report = await audit(temporal_env, realnet_settings, TENANT)
+    found = results(realnet_settings, TENANT, report.report_id)
+    interfaces = feature(found[CHANGED], "interfaces")
+    assert interfaces["status"] == "compliant", interfaces
+    assert [line for line in drift_lines(found[CHANGED]) if "bandwidth" in line] == []
+    assert found[CHANGED]["status"] == "compliant", found[CHANGED]
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_unrelated_drift_is_left_alone(
+    temporal_env: WorkflowEnvironment,
+    api: TestClient,
+    realnet: RealNet,
+    realnet_settings: Settings,
+) -> None:
+    _, other = links_of(CHANGED)
+    other_interface = other.interface(CHANGED)
+    intended_description = f"description link to {other.peer(CHANGED)}"
+    device, credential = login(realnet, CHANGED)
+    # Drift by hand in the feature the change touches (interfaces), on another interface.
+    realnet.configure(CHANGED, f"interface {other_interface}", "description changed by hand")
+    try:
+        body = {"kind": "wan_bandwidth", "site": SITE_OF_CHANGE, "bandwidth_mbps": 350}
+        doc = await submit_and_run(api, realnet_settings, body)
+        assert doc["change"]["status"] == "verified", doc["change"]
+        (plan,) = doc["plan"]["devices"]
+        assert plan["commands"] == [f"interface {WAN_INTERFACE}", " bandwidth 350"], plan
+        assert not [c for c in plan["commands"] if "description" in c], plan
+        # The drift is reported to the reviewer, not fixed.
+        assert f"interface {other_interface}" in plan["left_alone"], plan
+        assert f" {intended_description}" in plan["left_alone"], plan
+
+        running = await asyncio.to_thread(fetch_running, device, credential, timeout=TIMEOUT)
+        assert " description changed by hand" in running.splitlines()
+        assert " bandwidth 350" in running.splitlines()
+
+        report = await audit(temporal_env, realnet_settings, TENANT)
+        found = results(realnet_settings, TENANT, report.report_id)
+        interfaces = feature(found[CHANGED], "interfaces")
+        assert interfaces["status"] == "drift", interfaces
+        lines = drift_lines(found[CHANGED])
+        assert any("changed by hand" in line for line in lines), interfaces
+        assert any(intended_description in line for line in lines), interfaces
+        assert not [line for line in lines if "bandwidth" in line], interfaces
+    finally:
+        realnet.configure(CHANGED, f"interface {other_interface}", intended_description)
+    running = await asyncio.to_thread(fetch_running, device, credential, timeout=TIMEOUT)
+    assert " description changed by hand" not in running.splitlines()
+    assert f" {intended_description}" in running.splitlines()
 
 
 @pytest.mark.usefixtures("running_workers")

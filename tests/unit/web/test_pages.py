@@ -133,7 +133,7 @@ def test_new_change_form_shows_errors_next_to_the_fields(
     assert form.status_code == 200 and 'value="branch1"' in form.text
     cases = [
         ({"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": "5000"},
-         "bandwidth_mbps", "above the contracted maximum of 100 Mbps"),
+         "bandwidth_mbps", "above the 100 Mbps that the circuit of site 'branch1' carries"),
         ({"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": "lots"},
          "bandwidth_mbps", "valid integer"),
         ({"kind": "wan_bandwidth", "site": "atlantis", "bandwidth_mbps": "10"},

@@ -1,5 +1,6 @@
 """ChangeWorkflow timers with mocked activities on the time-skipping test server:
-an approval that never comes expires; an approved change waits for its window."""
+an approval that never comes expires; an approved change waits for its window, then for its
+device (held by another change), and re-plans when the intent moved."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest_asyncio
 from temporalio import activity
 from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -21,6 +23,7 @@ from workflows.change.models import (
     ChangeResult,
     DeviceChangeInput,
     DeviceStep,
+    LockInput,
     NotifyInput,
     PlanInput,
     PlanSummary,
@@ -32,7 +35,13 @@ from workflows.change.workflow import ChangeWorkflow
 
 statuses: list[str] = []
 pushes: list[str] = []
+locks: list[str] = []
 AUTO = {"value": False}
+# How the device lock answers: busy this many more times; plan_is_current's answers in turn;
+# the commands hash of each plan, in turn.
+BUSY = {"left": 0}
+CURRENT: list[bool] = []
+HASHES: list[str] = []
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -53,12 +62,27 @@ async def plan(request: PlanInput) -> PlanSummary:
         auto_approved=AUTO["value"],
         reason="test",
         expire_after_hours=None if AUTO["value"] else 72,
+        commands_hash=HASHES.pop(0) if HASHES else "same",
     )
 
 
 @activity.defn(name="plan_is_current")
 async def current(request: PlanInput) -> bool:
-    return True
+    return CURRENT.pop(0) if CURRENT else True
+
+
+@activity.defn(name="lock_change_devices")
+async def lock(request: LockInput) -> None:
+    if BUSY["left"] > 0:
+        BUSY["left"] -= 1
+        locks.append("busy")
+        raise ApplicationError("waiting for the device: held r1 by change other", type="DeviceBusy")
+    locks.append("locked")
+
+
+@activity.defn(name="unlock_change_devices")
+async def unlock(request: LockInput) -> None:
+    locks.append("unlocked")
 
 
 @activity.defn(name="set_change_status")
@@ -92,7 +116,7 @@ def _step(name: str) -> object:
     return step
 
 
-ACTIVITIES = [plan, current, set_status, record_override, notify, window] + [
+ACTIVITIES = [plan, current, lock, unlock, set_status, record_override, notify, window] + [
     _step(n)
     for n in (
         "change_backup",
@@ -115,11 +139,20 @@ async def start(
     )
 
 
+def reset(auto: bool) -> None:
+    statuses.clear()
+    pushes.clear()
+    locks.clear()
+    CURRENT.clear()
+    HASHES.clear()
+    BUSY["left"] = 0
+    AUTO["value"] = auto
+
+
 async def test_unanswered_approval_expires_and_touches_nothing(
     skipping_env: WorkflowEnvironment,
 ) -> None:
-    statuses.clear()
-    pushes.clear()
+    reset(auto=False)
     AUTO["value"] = False
     queue = f"test-{uuid.uuid4()}"
     async with Worker(
@@ -136,9 +169,7 @@ async def test_unanswered_approval_expires_and_touches_nothing(
 
 
 async def test_approved_change_waits_for_its_window(skipping_env: WorkflowEnvironment) -> None:
-    statuses.clear()
-    pushes.clear()
-    AUTO["value"] = True
+    reset(auto=True)
     queue = f"test-{uuid.uuid4()}"
     async with Worker(
         skipping_env.client,
@@ -154,3 +185,58 @@ async def test_approved_change_waits_for_its_window(skipping_env: WorkflowEnviro
     assert statuses == ["planned", "approved", "scheduled", "applying", "verified"]
     assert pushes == ["r1"]
     assert waited >= timedelta(hours=10), waited
+    assert locks == ["locked"]
+
+
+async def run_auto(env: WorkflowEnvironment) -> ChangeResult:
+    queue = f"test-{uuid.uuid4()}"
+    async with Worker(
+        env.client,
+        task_queue=queue,
+        workflows=[ChangeWorkflow, DeviceChangeWorkflow],
+        activities=ACTIVITIES,
+    ):
+        return await (await start(env, queue)).result()
+
+
+async def test_a_busy_device_is_waited_for_then_applied(skipping_env: WorkflowEnvironment) -> None:
+    reset(auto=True)
+    BUSY["left"] = 3
+    result = await run_auto(skipping_env)
+    assert result.status == "verified"
+    assert locks == ["busy", "busy", "busy", "locked"]
+    assert pushes == ["r1"]
+
+
+async def test_replan_with_the_same_commands_keeps_the_decision(
+    skipping_env: WorkflowEnvironment,
+) -> None:
+    reset(auto=True)
+    CURRENT.append(False)  # an earlier change on the device was verified meanwhile
+    HASHES.extend(["same", "same"])
+    result = await run_auto(skipping_env)
+    assert result.status == "verified"
+    assert statuses == ["planned", "approved", "scheduled", "applying", "verified"]
+    assert locks == ["locked"]
+
+
+async def test_replan_with_other_commands_gives_the_device_back_and_decides_again(
+    skipping_env: WorkflowEnvironment,
+) -> None:
+    reset(auto=True)
+    CURRENT.append(False)
+    HASHES.extend(["first", "second"])
+    result = await run_auto(skipping_env)
+    assert result.status == "verified"
+    assert statuses == [
+        "planned",
+        "approved",
+        "scheduled",
+        "planned",
+        "approved",
+        "scheduled",
+        "applying",
+        "verified",
+    ]
+    assert locks == ["locked", "unlocked", "locked"]
+    assert pushes == ["r1"]

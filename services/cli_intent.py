@@ -1,0 +1,198 @@
+"""`netwave intent`: a device's intended state through the API; export it back to the files."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from services.core.errors import NetwaveError
+from services.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from services.client import NetwaveClient
+
+intent_app = typer.Typer(
+    help="Intended state: inventory files plus the revisions of verified changes.",
+    no_args_is_help=True,
+)
+console = Console(width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True)
+
+TenantOption = Annotated[str, typer.Option(help="tenant")]
+DeviceOption = Annotated[str, typer.Option(help="device name")]
+TokenOption = Annotated[str, typer.Option(envvar="NETWAVE_TOKEN", help="API token")]
+STATE_COLOURS = {"applied": "green", "superseded": "yellow", "folded": "dim"}
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/] {escape(message)}")
+    return typer.Exit(code)
+
+
+def _client(token: str) -> NetwaveClient:
+    from services.client import NetwaveClient
+
+    if not token:
+        raise _fail("set NETWAVE_TOKEN or pass --token (netwave token create --role engineer)", 2)
+    return NetwaveClient(get_settings().api_url, token)
+
+
+def _get(token: str, tenant: str, device: str, what: str, **params: int) -> dict[str, Any]:
+    """GET the device's intent (`what`: '', /history, /config, /diff); API errors exit 1."""
+    from services.client import ApiError
+
+    path = f"/v1/tenants/{tenant}/devices/{device}/intent{what}"
+    try:
+        with _client(token) as client:
+            doc: dict[str, Any] = client._call("GET", path, params=params or None)
+    except ApiError as exc:
+        raise _fail(str(exc)) from None
+    return doc
+
+
+def _value(value: Any) -> str:
+    """A data value as the inventory's YAML would say it (mappings and lists as JSON)."""
+    if value is None:
+        return "-"
+    return escape(json.dumps(value) if isinstance(value, dict | list) else str(value))
+
+
+def _source(source: dict[str, Any]) -> str:
+    if source["kind"] == "file":
+        return "file"
+    return escape(
+        f"change {source['change_id']} (rev {source['revision']}, "
+        f"{source['requested_by']} / {source['approved_by']}, {str(source['at'])[:19]})"
+    )
+
+
+@intent_app.command("show")
+def intent_show(tenant: TenantOption, device: DeviceOption, token: TokenOption = "") -> None:
+    """Show a device's intended values, each with its source (file or change)."""
+    doc = _get(token, tenant, device, "")
+    title = f"Intent of {tenant}/{device} ({doc['platform']}), revision {doc['revision']}"
+    table = Table("path", "value", "source", title=title)
+    for item in doc["values"]:
+        source = _source(item["source"])
+        shown = source if source == "file" else f"[cyan]{source}[/]"
+        table.add_row(escape(item["path"]), _value(item["value"]), shown)
+    console.print(table)
+    for edit in doc["superseded"]:
+        console.print(
+            f"[yellow]superseded[/] {escape(edit['path'])}: revision {edit['revision']} "
+            f"({escape(edit['change_id'])}) set {_value(edit['value'])}; "
+            f"the file holds {_value(edit['file_value'])}"
+        )
+
+
+@intent_app.command("history")
+def intent_history(tenant: TenantOption, device: DeviceOption, token: TokenOption = "") -> None:
+    """List every intent revision of a device, oldest first, with its state and edits."""
+    doc = _get(token, tenant, device, "/history")
+    if not doc["revisions"]:
+        console.print(f"{tenant}/{device} has no intent revisions: its files are its intent")
+        return
+    table = Table("rev", "state", "change", "kind", "requested by", "approved by", "at", "edits")
+    for rev in doc["revisions"]:
+        edits = "\n".join(
+            f"{escape(e['path'])}: {_value(e['before'])} -> {_value(e['after'])}"
+            + ("" if e["applied"] or rev["state"] == "folded" else f" (now {_value(e['found'])})")
+            for e in rev["edits"]
+        )
+        colour = STATE_COLOURS.get(rev["state"], "white")
+        table.add_row(
+            str(rev["revision"]),
+            f"[{colour}]{rev['state']}[/]",
+            escape(rev["change_id"]),
+            escape(rev["kind"]),
+            escape(rev["requested_by"]),
+            escape(rev["approved_by"]),
+            str(rev["at"])[:19],
+            edits,
+        )
+    console.print(table)
+
+
+@intent_app.command("diff")
+def intent_diff(
+    tenant: TenantOption,
+    device: DeviceOption,
+    from_revision: Annotated[
+        int, typer.Option("--from", help="revision (0: the inventory files alone)")
+    ] = 0,
+    to_revision: Annotated[
+        int | None, typer.Option("--to", help="revision; default the newest")
+    ] = None,
+    token: TokenOption = "",
+) -> None:
+    """Diff the config rendered at two intent revisions of a device."""
+    params = {"from": from_revision}
+    if to_revision is not None:
+        params["to"] = to_revision
+    doc = _get(token, tenant, device, "/diff", **params)
+    if not doc["diff"]:
+        console.print(
+            f"no difference between revision {doc['from_revision']} "
+            f"and {doc['to_revision']} of {tenant}/{device}"
+        )
+        return
+    styles = {"+": "green", "-": "red", "@": "cyan"}
+    for line in doc["diff"].splitlines():
+        console.print(Text(line, style=styles.get(line[:1], "")), soft_wrap=True)
+
+
+@intent_app.command("export")
+def intent_export(
+    tenant: TenantOption,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+) -> None:
+    """Write a tenant's applied intent into its inventory files and fold the revisions (local)."""
+    from services.bootstrap import prepare_local
+    from services.intent.export import export_tenant
+    from services.store.repos import audit as audit_repo
+
+    settings = get_settings()
+    folder = settings.inventories_path / tenant
+    if not yes:
+        typer.confirm(f"Write the intent of {tenant} into {folder}?", abort=True)
+    actor = f"cli:{os.environ.get('USER', 'unknown')}"
+    try:
+        sessions = prepare_local(settings)
+        with sessions.begin() as session:
+            result = export_tenant(session, settings.inventories_path, tenant, actor)
+            if result.files or result.folded:
+                audit_repo.record(
+                    session,
+                    actor=actor,
+                    action="intent.export",
+                    tenant=tenant,
+                    object=f"tenant:{tenant}",
+                    detail={
+                        "files": [str(f) for f in result.files],
+                        "devices": result.devices,
+                        "folded": result.folded,
+                    },
+                )
+    except (NetwaveError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if not result.files and not result.folded and not result.kept:
+        console.print(f"nothing to export: {tenant} has no applied intent revisions")
+    for path in result.files:
+        console.print(f"wrote {escape(str(path))}")
+    if result.devices:
+        console.print(f"devices: {', '.join(result.devices)}")
+    if result.folded:
+        console.print(f"folded revisions: {', '.join(str(i) for i in result.folded)}")
+    if result.kept:
+        console.print(
+            "[yellow]kept as revisions[/] (the files cannot hold them exactly): "
+            + ", ".join(result.kept)
+        )

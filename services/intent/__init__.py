@@ -1,0 +1,1 @@
+"""Intended state: inventory data (the base) plus the intent revisions of verified changes."""
