@@ -593,12 +593,19 @@ def change_show(
     console.print(change_panel(doc))
 
 
-def _decide(tenant: str, change_id: str, action: str, text: str, token: str) -> None:
+def _decide(
+    tenant: str,
+    change_id: str,
+    action: str,
+    text: str,
+    token: str,
+    features: list[str] | None = None,
+) -> None:
     from services.client import ApiError
 
     try:
         with _client(token) as client:
-            doc = client.decide_change(tenant, change_id, action, text)
+            doc = client.decide_change(tenant, change_id, action, text, features)
     except ApiError as exc:
         raise _fail(str(exc)) from None
     console.print(f"change {change_id}: {doc['change']['status']}")
@@ -609,10 +616,14 @@ def change_approve(
     tenant: Annotated[str, typer.Option()],
     change_id: Annotated[str, typer.Argument()],
     comment: Annotated[str, typer.Option(help="why (required; kept in the audit log)")],
+    feature: Annotated[
+        list[str] | None,
+        typer.Option(help="remediation: approve only this feature (repeatable; default all)"),
+    ] = None,
     token: TokenOption = "",
 ) -> None:
     """Approve the current plan of a change (approver or admin; never your own)."""
-    _decide(tenant, change_id, "approve", comment, token)
+    _decide(tenant, change_id, "approve", comment, token, feature or None)
 
 
 @change_app.command("reject")

@@ -115,11 +115,22 @@ class NetwaveClient:
         result: dict[str, Any] = self._call("POST", path, json=body, headers=headers)
         return result
 
-    def decide_change(self, tenant: str, change_id: str, action: str, text: str) -> dict[str, Any]:
-        """action: approve | reject (text is the comment) or override-window (the reason)."""
+    def decide_change(
+        self,
+        tenant: str,
+        change_id: str,
+        action: str,
+        text: str,
+        features: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """action: approve | reject (text is the comment) or override-window (the reason);
+        `features`: approve only these features of a remediation."""
         key = "reason" if action == "override-window" else "comment"
         path = f"/v1/tenants/{tenant}/changes/{change_id}/{action}"
-        result: dict[str, Any] = self._call("POST", path, json={key: text})
+        body: dict[str, Any] = {key: text}
+        if features:
+            body["features"] = features
+        result: dict[str, Any] = self._call("POST", path, json=body)
         return result
 
     def wait_change(

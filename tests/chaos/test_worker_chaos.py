@@ -27,6 +27,7 @@ from services.lab.testing import ThreadedLab
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import changes as change_repo
+from services.store.repos import intent as intent_repo
 from tests.integration.backup.test_fleet_backup import scoped
 from tests.utils.api import bearer, make_token
 from tests.utils.processes import running_worker, stop
@@ -198,7 +199,71 @@ async def test_change_survives_kills_without_a_second_push(
     assert duplicates(lab, device, pushed) == 0, lab.record(device).pushed_lines
     with sessions() as session:
         backups = change_repo.backups_of(session, tenant="acme", change_id=change_id)
+        kept = intent_repo.revisions(session, tenant="acme", device=device)
     assert [b.device for b in backups] == [device]
+    assert [r.change_id for r in kept] == [change_id], "exactly one intent revision"
+
+
+VERIFIED_RECORD = "change.before_verified_record"
+
+
+async def test_kill_between_verify_and_its_record_keeps_exactly_one_revision(
+    chaos_settings: Settings, api: TestClient, lab: ThreadedLab, tmp_path: Path
+) -> None:
+    """The worker dies after the device was verified, before `verified` and the intent
+    revision are recorded: the next worker records both, once."""
+    acme = bearer(make_token(chaos_settings, "tenant", tenant="acme"))
+    admin = bearer(make_token(chaos_settings, "admin"))
+    body = {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": 60}
+    created = await request(api, "POST", "/v1/tenants/acme/changes", json=body, headers=acme)
+    assert created.status_code == 201, created.text
+    change_id = created.json()["change"]["id"]
+    path = f"/v1/tenants/acme/changes/{change_id}"
+    sessions = make_session_factory(get_engine(chaos_settings.database_url))
+    marker = chaos_settings.var_dir / "failpoints" / VERIFIED_RECORD
+    log = tmp_path / "worker.log"
+
+    def status() -> str:
+        with sessions() as session:
+            change = change_repo.get_change(session, tenant="acme", change_id=change_id)
+        assert change is not None
+        return change.status
+
+    with running_worker(chaos_settings, log, env={"NETWAVE_FAILPOINTS": VERIFIED_RECORD}) as w:
+        deadline = time.monotonic() + 120
+        overridden = False
+        while not marker.exists():
+            assert time.monotonic() < deadline, f"never reached the failpoint: {status()}"
+            if status() == "scheduled" and not overridden:
+                reply = await request(
+                    api, "POST", f"{path}/override-window", json={"reason": "chaos"}, headers=admin
+                )
+                overridden = reply.status_code == 200
+            await asyncio.sleep(0.2)
+        assert status() == "applying"
+        with sessions() as session:
+            assert (
+                intent_repo.revisions_of_change(session, tenant="acme", change_id=change_id) == []
+            )
+        stop(w, signal.SIGKILL)
+    SUMMARY["kill_points"].append("change@verified-record")
+    SUMMARY["runs"] += 1
+    with running_worker(chaos_settings, log):
+        deadline = time.monotonic() + 120
+        while status() not in {"verified", "rolled_back", "failed"}:
+            assert time.monotonic() < deadline, status()
+            await asyncio.sleep(0.3)
+    assert status() == "verified"
+    SUMMARY["completed"] += 1
+    with sessions() as session:
+        kept = intent_repo.revisions(session, tenant="acme", device="acme-branch1-r1")
+        events = change_repo.events(session, tenant="acme", change_id=change_id)
+    assert [(r.change_id, r.seq) for r in kept] == [(change_id, 1)]
+    assert [(e.path, e.after) for e in kept[0].edits] == [("wan.bandwidth_mbps", 60)]
+    assert [e.to_status for e in events].count("verified") == 1
+    doc = (await request(api, "GET", path, headers=acme)).json()
+    pushed = [c.strip() for d in doc["plan"]["devices"] for c in d["commands"]]
+    assert duplicates(lab, "acme-branch1-r1", pushed) == 0
 
 
 def test_chaos_summary(tmp_path_factory: pytest.TempPathFactory) -> None:

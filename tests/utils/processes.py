@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,14 +57,18 @@ def wait_for_text(path: Path, needle: str, proc: subprocess.Popen[bytes], timeou
 
 
 def start_netwave(
-    settings: Settings, command: str, log: Path, *args: str
+    settings: Settings,
+    command: str,
+    log: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "services.cli", command, *args],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=settings_env(settings),
+            env={**settings_env(settings), **(env or {})},
             start_new_session=True,
         )
 
@@ -80,10 +84,12 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 
 @contextmanager
-def running_worker(settings: Settings, log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A `netwave worker` child, ready when it says so; stopped on exit."""
+def running_worker(
+    settings: Settings, log: Path, *args: str, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A `netwave worker` child, ready when it says so; stopped on exit (`env`: more of it)."""
     offset = log.stat().st_size if log.exists() else 0
-    proc = start_netwave(settings, "worker", log, *args)
+    proc = start_netwave(settings, "worker", log, *args, env=env)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -259,3 +259,66 @@ async def test_export_then_audit_reports_the_same(
         results(change_settings, "acme", before.report_id)
     )
     assert after.score == before.score
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_the_same_request_twice_is_a_conflict_naming_the_open_change(
+    api: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
+    body = {"kind": "vlan_handoff", "site": "hq", "vlan_id": 310, "address": "10.31.0.1/24"}
+    first = await post(api, "/v1/tenants/acme/changes", json=body, headers=tokens["acme"])
+    assert first.status_code == 201, first.text
+    again = {**body, "address": "10.32.0.1/24", "description": "another try"}
+    second = await post(api, "/v1/tenants/acme/changes", json=again, headers=tokens["acme"])
+    assert second.status_code == 409, second.text
+    assert first.json()["change"]["id"] in second.json()["detail"]
+    assert "VLAN 310" in second.json()["detail"]
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_remediation_approved_for_one_feature_fixes_only_that_feature(
+    api: TestClient,
+    tokens: dict[str, dict[str, str]],
+    lab: ThreadedLab,
+    change_settings: Settings,
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    branch = "acme-branch1-r1"  # seeded with NTP drift
+    with ConnectHandler(**lab.netmiko_params(branch)) as conn:
+        conn.send_config_set(["logging host 192.0.2.77"])
+    report = await audit(temporal_env, change_settings, "acme")
+    remediate = f"/v1/tenants/acme/compliance/reports/{report.report_id}/devices/{branch}/remediate"
+    created = await post(api, remediate, headers=tokens["acme"])
+    assert created.status_code == 201, created.text
+    path = f"/v1/tenants/acme/changes/{created.json()['change']['id']}"
+    doc = await wait_status(api, path, tokens["acme"], {"awaiting_approval"})
+    by_feature = doc["plan"]["devices"][0]["by_feature"]
+    assert by_feature == {
+        "logging": ["no logging host 192.0.2.77"],
+        "ntp": ["ntp server 192.0.2.11", "no ntp server 203.0.113.123"],
+    }
+    unknown = await post(
+        api,
+        f"{path}/approve",
+        json={"comment": "ntp only", "features": ["bgp"]},
+        headers=tokens["approver"],
+    )
+    assert unknown.status_code == 409 and "not in the plan" in unknown.text
+    approved = await post(
+        api,
+        f"{path}/approve",
+        json={"comment": "ntp only", "features": ["ntp"]},
+        headers=tokens["approver"],
+    )
+    assert approved.status_code == 200, approved.text
+    await wait_status(api, path, tokens["acme"], {"scheduled"})
+    await post(api, f"{path}/override-window", json={"reason": "test"}, headers=tokens["admin"])
+    doc = await wait_status(api, path, tokens["acme"], FINAL)
+    assert doc["change"]["status"] == "verified", doc["change"]
+    assert doc["plan"]["devices"][0]["commands"] == by_feature["ntp"]
+    running = lab.running_config(branch)
+    assert "logging host 192.0.2.77" in running and "ntp server 192.0.2.11" in running
+    after = await audit(temporal_env, change_settings, "acme")
+    found = results(change_settings, "acme", after.report_id)[branch]
+    assert feature(found, "ntp")["status"] == "compliant"
+    assert feature(found, "logging")["status"] == "drift"

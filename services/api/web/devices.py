@@ -1,0 +1,135 @@
+"""Device page: the intended config against the running one, each value's source, history.
+
+Intent comes from the API's own intent routes (same scoping, same hidden paths); the running
+config is the device's newest backup.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import BaseModel
+
+from services.api.deps import SessionDep, SettingsDep
+from services.api.routes import intent as intent_routes
+from services.api.routes.devices import tenant_inventory
+from services.api.web.changes import TenantPage
+from services.api.web.render import ConsoleRoute, page
+from services.api.web.session import ConsoleDep
+from services.changes.plan import normalized, predicted_future
+from services.changes.remediation import plan_remediation
+from services.compliance.rules import tenant_rules
+from services.core.errors import NetwaveError
+from services.core.settings import Settings
+from services.store.repos import backups as backup_repo
+from services.store.repos.backups import BackupOut
+
+router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
+
+
+def shown_value(value: Any) -> str:
+    """An intent value as the page prints it: text as is, anything else as compact JSON."""
+    if value is None:
+        return "(absent)"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(", ", ": "))
+
+
+def edit_text(edit: Mapping[str, Any] | BaseModel) -> str:
+    """One intent edit in words: `sets wan.bandwidth_mbps 200 → 500`."""
+    data = edit.model_dump() if isinstance(edit, BaseModel) else edit
+    path, before, after = data["path"], data.get("before"), data.get("after")
+    if before is None:
+        return f"adds {path} {shown_value(after)}"
+    if after is None:
+        return f"removes {path} (was {shown_value(before)})"
+    return f"sets {path} {shown_value(before)} → {shown_value(after)}"
+
+
+@dataclass
+class Comparison:
+    """The intended config and how the running one differs from it (`error`: why not known)."""
+
+    intended: str | None = None
+    diff: str = ""
+    features: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def _compare(
+    settings: Settings,
+    session: SessionDep,
+    tenant: str,
+    device: str,
+    backup: BackupOut | None,
+) -> Comparison:
+    """Running (newest backup) vs intended, as an audit sees it: the tenant's rule sections.
+
+    The running config is brought to the intent the way a remediation would (predicted in the
+    device's own order), so sections netwave does not manage (boot, vty, secrets) stay out of
+    the diff and reordered sections do not show as removed and added.
+    """
+    try:
+        config = intent_routes.get_config(tenant, device, session, settings)
+    except HTTPException as exc:  # the intent does not render: say why, show the rest
+        if exc.status_code != status.HTTP_422_UNPROCESSABLE_CONTENT:
+            raise
+        return Comparison(error=str(exc.detail))
+    if backup is None:
+        return Comparison(intended=config.config)
+    platform = config.platform
+    try:
+        rules = tenant_rules(
+            settings.inventories_path, tenant, settings.templates_path / "compliance.yaml"
+        )
+        features = [c.feature for c in rules.checks(platform)]
+        drift = plan_remediation(
+            tenant_inventory(settings, tenant).devices[device],
+            backup.content,
+            config.config,
+            rules,
+            features,
+        )
+        future = predicted_future(platform, backup.content, drift.commands, config.config)
+        running, intended = normalized(platform, backup.content), normalized(platform, future)
+    except NetwaveError as exc:
+        return Comparison(intended=config.config, error=exc.message)
+    diff = difflib.unified_diff(
+        running.splitlines(keepends=True),
+        intended.splitlines(keepends=True),
+        fromfile=f"{device} running (backup v{backup.version})",
+        tofile=f"{device} intended (revision {config.revision})",
+    )
+    return Comparison(intended=config.config, diff="".join(diff), features=list(drift.by_feature))
+
+
+@router.get("/tenants/{tenant}/devices/{device}")
+def device_page(
+    request: Request,
+    tenant: TenantPage,
+    device: str,
+    console: ConsoleDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """One device: intended vs running config, where each value comes from, intent history."""
+    intent = intent_routes.get_intent(tenant, device, session, settings)
+    history = intent_routes.get_history(tenant, device, session, settings)
+    backup = backup_repo.latest_backup(session, tenant=tenant, device=device)
+    return page(
+        request,
+        "device.html",
+        console,
+        tenant=tenant,
+        device=device,
+        intent=intent,
+        revisions=list(reversed(history.revisions)),
+        backup=backup,
+        comparison=_compare(settings, session, tenant, device, backup),
+    )
