@@ -49,10 +49,9 @@ def _get(token: str, tenant: str, device: str, what: str, **params: int) -> dict
     """GET the device's intent (`what`: '', /history, /config, /diff); API errors exit 1."""
     from services.client import ApiError
 
-    path = f"/v1/tenants/{tenant}/devices/{device}/intent{what}"
     try:
         with _client(token) as client:
-            doc: dict[str, Any] = client._call("GET", path, params=params or None)
+            doc = client.intent(tenant, device, what, **params)
     except ApiError as exc:
         raise _fail(str(exc)) from None
     return doc

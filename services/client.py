@@ -133,6 +133,12 @@ class NetwaveClient:
         result: dict[str, Any] = self._call("POST", path, json=body)
         return result
 
+    def intent(self, tenant: str, device: str, what: str = "", **params: int) -> dict[str, Any]:
+        """A device's intent (`what`: '', '/history', '/config' or '/diff')."""
+        path = f"/v1/tenants/{tenant}/devices/{device}/intent{what}"
+        result: dict[str, Any] = self._call("GET", path, params=params or None)
+        return result
+
     def wait_change(
         self, tenant: str, change_id: str, statuses: set[str], timeout: float = 600.0
     ) -> dict[str, Any]:

@@ -101,20 +101,26 @@ def run_changes(
         NetwaveClient(url, tokens["msp-approver"]) as approver,
         NetwaveClient(url, tokens["msp-admin"]) as admin,
     ):
+        # A second demo on the same database finds its first one's changes in the intent:
+        # ask for something else than the intent holds (the same again is a 409).
+        held = acme.intent("acme", "acme-branch1-r1")["data"]["wan"]["bandwidth_mbps"]
+        rate = 90 if held == 80 else 80
+        profile = globex.intent("globex", "globex-par-r1")["data"]["qos_profile"]
+        other = "standard" if profile == "premium" else "premium"
         auto = acme.request_change(
-            "acme", {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": 80}
+            "acme", {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": rate}
         )
         manual = globex.request_change(
-            "globex", {"kind": "qos_profile", "site": "par", "profile": "premium"}
+            "globex", {"kind": "qos_profile", "site": "par", "profile": other}
         )
         auto_id, manual_id = auto["change"]["id"], manual["change"]["id"]
-        console.print(f"acme-noc requested change {auto_id}: branch1 WAN to 80 Mbps")
-        console.print(f"globex-noc requested change {manual_id}: par to QoS profile premium")
+        console.print(f"acme-noc requested change {auto_id}: branch1 WAN to {rate} Mbps")
+        console.print(f"globex-noc requested change {manual_id}: par to QoS profile {other}")
         doc = globex.wait_change("globex", manual_id, {"awaiting_approval"} | FINAL)
         console.print(
             f"  {manual_id}: {doc['change']['status']} ({doc['change']['policy_reason']})"
         )
-        approver.decide_change("globex", manual_id, "approve", "premium QoS is in the contract")
+        approver.decide_change("globex", manual_id, "approve", f"{other} QoS is in the contract")
         console.print(f"  msp-approver approved {manual_id}")
         finals = []
         for tenant, change_id in (("acme", auto_id), ("globex", manual_id)):

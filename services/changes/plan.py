@@ -263,9 +263,7 @@ def _device_order(
     predecessor. A section the commands remove and create again keeps the future's order."""
     position = {child.text: index for index, child in enumerate(running)}
     kept = {child.text for child in future}
-    replaced = {
-        _value_key(c.text): index for index, c in enumerate(running) if c.text not in kept
-    }
+    replaced = {_value_key(c.text): index for index, c in enumerate(running) if c.text not in kept}
     ranked: list[tuple[float, int, HConfigChild]] = []
     rank = -1.0
     for order, child in enumerate(future):

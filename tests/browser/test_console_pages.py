@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from services.core.settings import Settings
+from services.intent.model import IntentEdit
 from tests.browser.conftest import ServeConsole
-from tests.unit.web.factories import change, report
+from tests.unit.web.factories import back_up_files_config, change, report, revise
 from tests.utils.api import make_token
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is a test extra")
@@ -126,4 +127,32 @@ def test_new_change_form_shows_errors_next_to_fields(
     expect(page.locator("#error-vlan_id")).to_contain_text("less than or equal to 4094")
     expect(page.locator("#error-address")).to_contain_text("network or broadcast")
     user.shot("vlan-errors")
+    user.close()
+
+
+def test_device_page_shows_intent_against_running(
+    browser: Browser, serve_console: ServeConsole, console_settings: Settings, screens: Path
+) -> None:
+    device = "acme-branch1-r1"
+    edit = IntentEdit(path="wan.bandwidth_mbps", before=50, after=100)
+    changed = revise(console_settings, "acme", device, [edit], site="branch1")
+    back_up_files_config(console_settings, "acme", device)
+    base = serve_console(console_settings)
+    user = ConsoleUser(browser, base, screens, "acme")
+    user.sign_in(make_token(console_settings, "tenant", tenant="acme"))
+    page = user.visit(f"/console/tenants/acme/devices/{device}", "device")
+    expect(page.locator("h1")).to_contain_text(device)
+    expect(page.locator("#config pre.diff .del")).to_contain_text(["- bandwidth 50000"])
+    expect(page.locator("#config pre.diff .add")).to_contain_text(["+ bandwidth 100000"])
+    source = page.locator("#values tr[data-path='wan.bandwidth_mbps']")
+    expect(source).to_contain_text("alice@acme")
+    expect(page.locator("#values tr[data-path='wan.interface']")).to_contain_text("inventory file")
+    expect(page.locator("#history tr[data-revision='1'] .status")).to_have_text("applied")
+    source.locator("a").click()
+    expect(page.locator("p.muted code")).to_have_text(changed)  # the change that set it
+    user.shot("source-change")
+    response = page.goto("/console/tenants/globex/devices/globex-nyc-r1")
+    assert response is not None and response.status == 404
+    expect(page.locator("h1")).to_have_text("Not found")
+    user.shot("foreign-device")
     user.close()

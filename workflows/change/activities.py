@@ -262,9 +262,7 @@ class ChangeActivities:
     def unlock_change_devices(self, request: LockInput) -> None:
         """Give the change's devices back (it goes back to approval, or it ended)."""
         with self.sessions.begin() as session:
-            intent_repo.unlock_devices(
-                session, tenant=request.tenant, change_id=request.change_id
-            )
+            intent_repo.unlock_devices(session, tenant=request.tenant, change_id=request.change_id)
 
     @activity.defn(name="record_override")
     def record_override(self, request: StatusInput) -> None:

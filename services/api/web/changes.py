@@ -18,11 +18,13 @@ from services.api.web.session import CheckedForm, ConsoleDep
 from services.core.errors import NetwaveError, NotFoundError
 from services.store.models import CHANGE_STATUSES
 from services.store.repos import changes as change_repo
-from services.store.repos.changes import TERMINAL_STATUSES
+from services.store.repos.changes import TERMINAL_STATUSES, PlanOut
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 
 APPROVERS = frozenset({"approver", "admin"})
+# One checkbox per remediation feature (the console's form keeps one value per field name).
+FEATURE_FIELD = "feature-"
 ADMINS = frozenset({"admin"})
 # The path a change takes when everything goes well; the timeline marks how far it got.
 HAPPY_PATH = (
@@ -51,6 +53,24 @@ TenantPage = Annotated[str, Depends(console_tenant)]
 
 def _status_filter(value: str | None) -> str | None:
     return value if value in CHANGE_STATUSES else None
+
+
+def offered_features(plan: PlanOut | None) -> list[str]:
+    """A remediation plan's features that push something, in plan order (others: none)."""
+    devices = plan.devices if plan else []
+    return list(dict.fromkeys(f for d in devices for f in d.get("by_feature") or {}))
+
+
+def chosen_features(form: dict[str, str], plan: PlanOut | None) -> list[str] | None:
+    """The features the approver ticked (`feature-<name>` fields); None: all, or no choice."""
+    offered = offered_features(plan)
+    chosen = [f for f in offered if f"{FEATURE_FIELD}{f}" in form]
+    if offered and not chosen:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "tick at least one feature to approve, or reject the change",
+        )
+    return None if chosen == offered else chosen
 
 
 @router.get("/approvals")
@@ -107,8 +127,10 @@ async def _change_page(
     error: str | None = None,
     code: int = status.HTTP_200_OK,
     comment: str = "",
+    ticked: list[str] | None = None,
 ) -> Response:
     detail = await change_routes.get_change(tenant, change_id, state, session)
+    features = offered_features(detail.plan) if detail.change.kind == "remediation" else []
     reached = {e.to_status for e in detail.events}
     identity = console.identity
     own = detail.change.requested_by_token_id == identity.token_id or (
@@ -129,6 +151,8 @@ async def _change_page(
         done=DONE_MESSAGES.get(request.query_params.get("done", "")),
         error=error,
         comment=comment,
+        features=features,
+        ticked=features if ticked is None else ticked,
     )
 
 
@@ -167,10 +191,15 @@ async def decide(
 ) -> Response:
     """Approve or reject (approver, admin; never the requester), or run now (admin)."""
     text = form.get("comment", "").strip()
+    ticked = [k.removeprefix(FEATURE_FIELD) for k in form if k.startswith(FEATURE_FIELD)] or None
     try:
         if decision in ("approve", "reject"):
             identity = check_role(console.identity, APPROVERS)
-            body = change_routes.DecisionBody(comment=text)
+            features = None
+            if decision == "approve":
+                plan = change_repo.latest_plan(session, tenant=tenant, change_id=change_id)
+                features = chosen_features(form, plan)
+            body = change_routes.DecisionBody(comment=text, features=features)
             action = (
                 change_routes.approve_change
                 if decision == "approve"
@@ -191,6 +220,7 @@ async def decide(
         return await _change_page(
             request, console, state, session, tenant, change_id,
             error=message, code=status.HTTP_422_UNPROCESSABLE_CONTENT, comment=text,
+            ticked=ticked,
         )  # fmt: skip
     except HTTPException as exc:
         if exc.status_code == status.HTTP_404_NOT_FOUND:
@@ -199,6 +229,7 @@ async def decide(
         return await _change_page(
             request, console, state, session, tenant, change_id,
             error=str(exc.detail), code=exc.status_code, comment=text,
+            ticked=ticked,
         )  # fmt: skip
     except NetwaveError as exc:  # a store conflict: shown on the page, not as bare JSON
         if isinstance(exc, NotFoundError):
@@ -207,5 +238,6 @@ async def decide(
         return await _change_page(
             request, console, state, session, tenant, change_id,
             error=exc.message, code=status.HTTP_409_CONFLICT, comment=text,
+            ticked=ticked,
         )  # fmt: skip
     return redirect(f"/console/tenants/{tenant}/changes/{change_id}?done={done}")

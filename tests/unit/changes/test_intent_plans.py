@@ -122,7 +122,9 @@ def test_above_contract_within_the_circuit_goes_to_an_approver(
     devices = validate_request(request, inventories["acme"], contracts["acme"])
     decision = decide(request, contracts["acme"], devices[0].data)
     assert not decision.auto_approved
-    assert decision.reason == "bandwidth 100 -> 300 Mbps above contracted 200 Mbps needs an approver"
+    assert decision.reason == (
+        "bandwidth 100 -> 300 Mbps above contracted 200 Mbps needs an approver"
+    )
     # Above what the circuit carries is bad input.
     with pytest.raises(ChangeValidationError, match="circuit of site 'branch1' carries"):
         validate_request(

@@ -82,9 +82,7 @@ def test_downgrade_one_revision_drops_only_its_tables(empty_url: str) -> None:
     migrate.downgrade(empty_url, "0002")
     assert migrate.current(empty_url) == "0002"
     assert _tables(empty_url) == {
-        name
-        for name in TABLES - CAMPAIGN_TABLES - INTENT_TABLES
-        if not name.startswith("change_")
+        name for name in TABLES - CAMPAIGN_TABLES - INTENT_TABLES if not name.startswith("change_")
     }
     migrate.upgrade(empty_url)
     assert _tables(empty_url) == TABLES

@@ -10,9 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.bootstrap import prepare_local
 from services.core.settings import Settings
+from services.intent.model import IntentEdit
+from services.network.inventory import load_tenant
+from services.network.render import renderer_for
 from services.store.db import get_engine, make_session_factory
+from services.store.repos import backups as backup_repo
 from services.store.repos import changes as change_repo
 from services.store.repos import compliance as report_repo
+from services.store.repos import intent as intent_repo
 from services.store.repos import tokens as token_repo
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -52,15 +57,18 @@ def change(
     requested_by_token_id: int | None = None,
     awaiting: bool = False,
     policy_reason: str = "qos_profile changes need an approver (tenant contract)",
+    params: dict[str, Any] | None = None,
+    devices: list[dict[str, Any]] | None = None,
 ) -> str:
-    """A stored qos_profile change; with awaiting=True planned and waiting for an approver."""
-    params: dict[str, Any] = {"kind": "qos_profile", "site": site, "profile": "premium"}
+    """A stored change (qos_profile unless `params` say otherwise); with awaiting=True planned
+    (`devices`: the plan's, else one qos device) and waiting for an approver."""
+    params = params or {"kind": "qos_profile", "site": site, "profile": "premium"}
     with sessions(settings).begin() as session:
         found, _ = change_repo.create_change(
             session,
             tenant=tenant,
             site=site,
-            kind="qos_profile",
+            kind=params["kind"],
             params=params,
             requested_by=requested_by,
             requested_by_token_id=requested_by_token_id,
@@ -71,7 +79,8 @@ def change(
                 session,
                 tenant=tenant,
                 change_id=found.id,
-                devices=[
+                devices=devices
+                or [
                     {
                         "device": device,
                         "platform": "cisco_ios",
@@ -126,3 +135,50 @@ def report(settings: Settings, tenant: str, *, workflow_id: str, days_ago: int, 
             session, report_id=opened.id, tenant=tenant, finished_at=at + timedelta(minutes=1)
         )
     return opened.id
+
+
+def revise(
+    settings: Settings,
+    tenant: str,
+    device: str,
+    edits: list[IntentEdit],
+    *,
+    kind: str = "wan_bandwidth",
+    site: str = "hq",
+) -> str:
+    """A change verified on `device` (alice@acme asked, bob@msp approved): its intent revision
+    written; the change's id."""
+    with sessions(settings).begin() as session:
+        found, _ = change_repo.create_change(
+            session,
+            tenant=tenant,
+            site=site,
+            kind=kind,  # type: ignore[arg-type]
+            params={"kind": kind},
+            requested_by="alice@acme",
+        )
+        intent_repo.record_revisions(
+            session,
+            tenant=tenant,
+            change_id=found.id,
+            kind=kind,
+            requested_by="alice@acme",
+            approved_by="bob@msp",
+            edits={device: edits},
+        )
+    return found.id
+
+
+def back_up_files_config(settings: Settings, tenant: str, device: str) -> None:
+    """A backup of `device` that runs what its inventory files alone render."""
+    found = load_tenant(settings.inventories_path, tenant).device(device)
+    running = renderer_for(settings.templates_path).render_device(found)
+    with sessions(settings).begin() as session:
+        backup_repo.store_backup(
+            session,
+            tenant=tenant,
+            device=device,
+            content=running,
+            run_id=f"backup-{device}",
+            collected_at=datetime.now(UTC),
+        )
