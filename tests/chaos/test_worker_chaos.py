@@ -43,7 +43,21 @@ IOS = [
     "initech-aus-r1",
     "initech-dal-r2",
 ]
-SUMMARY: dict[str, Any] = {"kill_points": [], "runs": 0, "completed": 0, "duplicate_pushes": 0}
+SUMMARY: dict[str, Any] = {
+    "kill_points": [],
+    "runs": 0,
+    "completed": 0,
+    "duplicate_pushes": 0,
+    "duplicate_revisions": 0,
+    "lost_revisions": 0,
+}
+
+
+def count_revisions(kept: list[Any], change_id: str) -> None:
+    """A verified change has exactly one intent revision on its device."""
+    own = [r for r in kept if r.change_id == change_id]
+    SUMMARY["duplicate_revisions"] += max(0, len(own) - 1)
+    SUMMARY["lost_revisions"] += 1 if not own else 0
 
 
 @pytest.fixture
@@ -201,6 +215,7 @@ async def test_change_survives_kills_without_a_second_push(
         backups = change_repo.backups_of(session, tenant="acme", change_id=change_id)
         kept = intent_repo.revisions(session, tenant="acme", device=device)
     assert [b.device for b in backups] == [device]
+    count_revisions(kept, change_id)
     assert [r.change_id for r in kept] == [change_id], "exactly one intent revision"
 
 
@@ -258,6 +273,7 @@ async def test_kill_between_verify_and_its_record_keeps_exactly_one_revision(
     with sessions() as session:
         kept = intent_repo.revisions(session, tenant="acme", device="acme-branch1-r1")
         events = change_repo.events(session, tenant="acme", change_id=change_id)
+    count_revisions(kept, change_id)
     assert [(r.change_id, r.seq) for r in kept] == [(change_id, 1)]
     assert [(e.path, e.after) for e in kept[0].edits] == [("wan.bandwidth_mbps", 60)]
     assert [e.to_status for e in events].count("verified") == 1
@@ -271,11 +287,14 @@ def test_chaos_summary(tmp_path_factory: pytest.TempPathFactory) -> None:
     print(
         f"\nchaos: {len(SUMMARY['kill_points'])} kill points exercised, "
         f"{SUMMARY['completed']}/{SUMMARY['runs']} runs completed, "
-        f"{SUMMARY['duplicate_pushes']} duplicate pushes"
+        f"{SUMMARY['duplicate_pushes']} duplicate pushes, "
+        f"{SUMMARY['duplicate_revisions']} duplicate and {SUMMARY['lost_revisions']} lost "
+        "intent revisions"
     )
     out = Path("var") / "chaos"
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(SUMMARY, indent=2))
     assert SUMMARY["runs"] == 0 or len(SUMMARY["kill_points"]) >= 10
     assert SUMMARY["duplicate_pushes"] == 0
+    assert SUMMARY["duplicate_revisions"] == SUMMARY["lost_revisions"] == 0
     assert SUMMARY["completed"] == SUMMARY["runs"]
