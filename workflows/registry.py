@@ -18,6 +18,7 @@ from workflows.campaign.device import DeviceRolloutWorkflow, DeviceUpgradeWorkfl
 from workflows.campaign.workflow import CampaignWorkflow
 from workflows.change.activities import ChangeActivities
 from workflows.change.device import DeviceChangeWorkflow
+from workflows.change.lifecycle import ChangeLifecycleActivities
 from workflows.change.workflow import ChangeWorkflow
 
 WORKFLOWS: list[type] = [
@@ -46,6 +47,7 @@ def device_activities(
     backup = BackupActivities(settings, sessions, provider)
     audit = AuditActivities(settings, sessions, provider)
     change = ChangeActivities(settings, sessions, provider)
+    lifecycle = ChangeLifecycleActivities(settings, sessions, provider)
     campaign = CampaignActivities(settings, sessions, provider)
     return [
         campaign.campaign_plan,
@@ -65,12 +67,12 @@ def device_activities(
         campaign.rollout_rollback,
         change.plan_change,
         change.plan_is_current,
-        change.lock_change_devices,
-        change.unlock_change_devices,
-        change.set_change_status,
-        change.record_override,
-        change.next_change_window,
-        change.notify_change,
+        lifecycle.lock_change_devices,
+        lifecycle.unlock_change_devices,
+        lifecycle.set_change_status,
+        lifecycle.record_override,
+        lifecycle.next_change_window,
+        lifecycle.notify_change,
         change.change_backup,
         change.change_pre_check,
         change.change_push,

@@ -10,16 +10,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from services.changes.contract import TenantContract, load_contract
-from services.changes.intent import commands_hash, record_intent, refuse_removing_intent
+from services.changes.intent import commands_hash, refuse_removing_intent
 from services.changes.plan import DevicePlan, plan_change, restore_commands, same_config, sha256
 from services.changes.policy import PolicyDecision, decide
 from services.changes.remediation import RemediationRequest, plan_remediation
 from services.changes.requests import ChangeRequest, parse_request, validate_request
-from services.changes.webhooks import build_event, deliver, webhook_target
-from services.changes.windows import next_window
 from services.compliance.rules import tenant_rules
 from services.core.errors import NetwaveError
-from services.core.failpoints import failpoint
 from services.core.secrets import Credential, SecretsProvider
 from services.core.settings import Settings
 from services.intent.source import intended_device, intended_inventory
@@ -35,21 +32,14 @@ from services.network.state import (
     collect_state,
     verify_change,
 )
-from services.store.repos import audit as audit_repo
 from services.store.repos import backups as backup_repo
 from services.store.repos import changes as change_repo
-from services.store.repos import intent as intent_repo
-from services.store.repos.changes import ChangeFields, ChangeOut
+from services.store.repos.changes import ChangeOut
 from workflows.change.models import (
     DeviceChangeInput,
     DeviceStep,
-    LockInput,
-    NotifyInput,
     PlanInput,
     PlanSummary,
-    StatusInput,
-    WindowInput,
-    WindowOut,
 )
 from workflows.common.heartbeat import heartbeating
 
@@ -204,102 +194,6 @@ class ChangeActivities:
             if again.intended_hash != planned.intended_hash:
                 return False
         return True
-
-    @activity.defn(name="set_change_status")
-    def set_change_status(self, request: StatusInput) -> None:
-        """Move the change to a new status; the event and the audit entry commit together."""
-        fields: ChangeFields = {}
-        if request.window_start is not None:
-            fields["window_start"] = request.window_start
-            fields["window_end"] = request.window_end
-        if request.failure is not None:
-            fields["failure"] = request.failure[:2000]
-        if "reason" in request.detail and request.to_status in ("planned", "awaiting_approval"):
-            fields.setdefault("policy_reason", str(request.detail["reason"]))
-        if request.to_status == "verified":
-            failpoint("change.before_verified_record", self.settings.var_dir)
-        with self.sessions.begin() as session:
-            change = change_repo.transition(
-                session,
-                tenant=request.tenant,
-                change_id=request.change_id,
-                to_status=request.to_status,  # type: ignore[arg-type]
-                actor=request.actor,
-                detail=request.detail,
-                **fields,
-            )
-            if request.to_status == "verified":
-                # The intent revision commits with `verified`, or neither does.
-                record_intent(session, change)
-            if change.terminal:
-                intent_repo.unlock_devices(
-                    session, tenant=request.tenant, change_id=request.change_id
-                )
-            audit_repo.record(
-                session,
-                actor=request.actor,
-                action=f"change.{request.to_status}",
-                tenant=request.tenant,
-                object=f"change:{request.change_id}",
-                detail=request.detail,
-            )
-
-    @activity.defn(name="lock_change_devices")
-    def lock_change_devices(self, request: LockInput) -> None:
-        """Hold the change's devices (all or none); busy devices make Temporal retry later."""
-        with self.sessions.begin() as session:
-            busy = intent_repo.lock_devices(
-                session,
-                tenant=request.tenant,
-                change_id=request.change_id,
-                devices=request.devices,
-            )
-        if busy:
-            held = ", ".join(f"{d} by change {c}" for d, c in sorted(busy.items()))
-            raise ApplicationError(f"waiting for the device: held {held}", type="DeviceBusy")
-
-    @activity.defn(name="unlock_change_devices")
-    def unlock_change_devices(self, request: LockInput) -> None:
-        """Give the change's devices back (it goes back to approval, or it ended)."""
-        with self.sessions.begin() as session:
-            intent_repo.unlock_devices(session, tenant=request.tenant, change_id=request.change_id)
-
-    @activity.defn(name="record_override")
-    def record_override(self, request: StatusInput) -> None:
-        """An admin opened the window early: recorded in the change's events and the audit log."""
-        with self.sessions.begin() as session:
-            audit_repo.record(
-                session,
-                actor=request.actor,
-                action="change.window_override",
-                tenant=request.tenant,
-                object=f"change:{request.change_id}",
-                detail=request.detail,
-            )
-
-    @activity.defn(name="next_change_window")
-    def next_change_window(self, request: WindowInput) -> WindowOut:
-        """The open or next maintenance window of the tenant (blackout dates skipped)."""
-        try:
-            window = next_window(
-                load_contract(self.settings.inventories_path, request.tenant), request.now
-            )
-        except NetwaveError as exc:
-            raise _fail(exc, "NoWindow") from None
-        return WindowOut(start=window.start, end=window.end, source=window.source)
-
-    @activity.defn(name="notify_change")
-    def notify_change(self, request: NotifyInput) -> None:
-        """Deliver the signed webhook event; raising makes Temporal retry with backoff."""
-        contract = load_contract(self.settings.inventories_path, request.tenant)
-        target = webhook_target(contract, self.provider)
-        if target is None:
-            return
-        url, secret = target
-        body = build_event(request.change_id, request.tenant, request.status, request.detail)
-        result = deliver(url, body, secret, timeout=10.0)
-        if not result.ok:
-            raise ApplicationError(f"webhook {url} failed: {result.error or result.status_code}")
 
     # -- per device ----------------------------------------------------------------------
     @activity.defn(name="change_backup")

@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from workflows.change.activities import ChangeActivities
     from workflows.change.device import DeviceChangeWorkflow
+    from workflows.change.lifecycle import ChangeLifecycleActivities
     from workflows.change.models import (
         ChangeInput,
         ChangeProgress,
@@ -79,7 +80,7 @@ class ChangeWorkflow:
         assert self._input is not None
         detail = extra.pop("detail", {})
         await workflow.execute_activity_method(
-            ChangeActivities.set_change_status,
+            ChangeLifecycleActivities.set_change_status,
             StatusInput(
                 tenant=self._input.tenant,
                 change_id=self._input.change_id,
@@ -97,7 +98,7 @@ class ChangeWorkflow:
         # Webhooks never block the change: delivered in the background, awaited at the end.
         self._notifications.append(
             workflow.start_activity_method(
-                ChangeActivities.notify_change,
+                ChangeLifecycleActivities.notify_change,
                 NotifyInput(
                     tenant=self._input.tenant,
                     change_id=self._input.change_id,
@@ -222,7 +223,7 @@ class ChangeWorkflow:
         for device in devices:
             self._progress.devices[device] = "waiting for the device"
         await workflow.execute_activity_method(
-            ChangeActivities.lock_change_devices,
+            ChangeLifecycleActivities.lock_change_devices,
             LockInput(tenant=request.tenant, change_id=request.change_id, devices=devices),
             task_queue=request.device_task_queue,
             start_to_close_timeout=QUICK,
@@ -233,7 +234,7 @@ class ChangeWorkflow:
 
     async def _unlock(self, request: ChangeInput) -> None:
         await workflow.execute_activity_method(
-            ChangeActivities.unlock_change_devices,
+            ChangeLifecycleActivities.unlock_change_devices,
             LockInput(tenant=request.tenant, change_id=request.change_id, devices=[]),
             task_queue=request.device_task_queue,
             start_to_close_timeout=QUICK,
@@ -264,7 +265,7 @@ class ChangeWorkflow:
 
     async def _wait_for_window(self, request: ChangeInput) -> WindowOut:
         window: WindowOut = await workflow.execute_activity_method(
-            ChangeActivities.next_change_window,
+            ChangeLifecycleActivities.next_change_window,
             WindowInput(tenant=request.tenant, now=workflow.now()),
             task_queue=request.device_task_queue,
             start_to_close_timeout=QUICK,
@@ -290,7 +291,7 @@ class ChangeWorkflow:
     async def _audit_override(self) -> None:
         assert self._input is not None and self._override is not None
         await workflow.execute_activity_method(
-            ChangeActivities.record_override,
+            ChangeLifecycleActivities.record_override,
             StatusInput(
                 tenant=self._input.tenant,
                 change_id=self._input.change_id,
