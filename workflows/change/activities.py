@@ -23,7 +23,7 @@ from services.intent.source import intended_device, intended_inventory
 from services.network.backup import store_running
 from services.network.inventory import Device, TenantInventory, load_tenant
 from services.network.platforms import get_platform
-from services.network.push import fetch_running, push_config
+from services.network.push import PushError, fetch_running, push_config
 from services.network.render import renderer_for
 from services.network.state import (
     DeviceState,
@@ -310,17 +310,20 @@ class ChangeActivities:
         if backup is None:
             raise _fail(LookupError(f"pre-change backup v{version} of {request.device} is missing"))
         running = fetch_running(device, credential, timeout=self.settings.device_timeout)
+        refused = ""
         if not same_config(device.platform, running, backup.content):
             commands = restore_commands(plan, running, backup.content)
             result = push_config(device, credential, commands, timeout=self.settings.device_timeout)
-            if not result.ok:
+            if not result.ok and result.error_kind is not PushError.rejected:
                 raise ApplicationError(f"rollback push failed: {result.error}")
+            # A line the device refuses is refused again on retry: report it, do not retry.
+            refused = f"; the device refused: {result.error}" if not result.ok else ""
             running = fetch_running(device, credential, timeout=self.settings.device_timeout)
         equal = same_config(device.platform, running, backup.content)
-        return DeviceStep(
-            ok=equal,
-            detail="running config equals the pre-change backup"
-            if equal
-            else "rollback incomplete",
-            data={"backup_version": version},
-        )
+        if equal:
+            detail = "running config equals the pre-change backup"
+        else:
+            left = restore_commands(plan, running, backup.content)
+            shown = "; ".join(line.strip() for line in left[:20]) or "outside the plan's sections"
+            detail = f"rollback incomplete{refused}; lines left over: {shown}"
+        return DeviceStep(ok=equal, detail=detail[:1500], data={"backup_version": version})

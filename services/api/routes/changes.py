@@ -193,6 +193,10 @@ async def request_change(
         return JSONResponse({"detail": exc.as_detail()}, status_code=422)
     except NetwaveError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    finally:
+        # Reads done: no transaction (on SQLite, the write lock) is held across the awaits
+        # below, or a second request on this event loop would wait for it and block the loop.
+        session.rollback()
     change, created = await _create_and_start(
         state,
         session,
@@ -397,6 +401,7 @@ async def remediate_device(
         )
     site = load_tenant(settings.inventories_path, tenant).device(device).site or device
     request = RemediationRequest(site=site, device=device, report_id=report_id, features=drifted)
+    session.rollback()  # no transaction held across the awaits of _create_and_start
     change, created = await _create_and_start(
         state,
         session,

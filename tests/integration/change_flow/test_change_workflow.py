@@ -348,3 +348,23 @@ async def test_device_changed_after_plan_is_replanned_before_push(
     doc = await wait_status(api, path, tokens["globex"], FINAL)
     assert doc["change"]["status"] == "verified", doc["change"]
     assert [a["plan_revision"] for a in doc["approvals"]] == [1, 2]
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_refused_rollback_names_the_lines_left_over(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    # The push is refused at `bandwidth`, after the shaper took the new rate; the rollback's
+    # line that puts the old rate back is refused too.
+    lab.set_fault("acme-branch1-r1", reject_line=r"^\s*(bandwidth 90000|shape average 50000000)$")
+    body = {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": 90}
+    created = await post(api, "/v1/tenants/acme/changes", json=body, headers=tokens["acme"])
+    path = f"/v1/tenants/acme/changes/{created.json()['change']['id']}"
+    await wait_status(api, path, tokens["acme"], {"scheduled"})
+    await post(api, f"{path}/override-window", json={"reason": "test"}, headers=tokens["admin"])
+    doc = await wait_status(api, path, tokens["acme"], FINAL)
+    assert doc["change"]["status"] == "failed", doc["change"]
+    failure = doc["change"]["failure"]
+    assert "push failed" in failure and "the device refused" in failure, failure
+    assert "lines left over" in failure and "shape average 50000000" in failure, failure
+    assert "shape average 90000000" in lab.running_config("acme-branch1-r1")
