@@ -67,12 +67,13 @@ register(
     )
 )
 
-# FRRouting's vtysh: an IOS-like shell, driven by Netmiko's cisco_ios driver.
+# FRRouting's vtysh: an IOS-like shell, driven by Netmiko's cisco_ios driver. Only the header
+# vtysh prints goes; `frr defaults traditional|datacenter` is configuration (it sets timers
+# and defaults of every daemon) and stays in backups.
 FRR_VOLATILE = (
     r"^Building configuration\.\.\.\s*$",
     r"^Current configuration:\s*$",
     r"^frr version ",
-    r"^frr defaults ",
 )
 register(Platform("frr", "cisco_ios", "ios", "show running-config", volatile=FRR_VOLATILE))
 

@@ -92,10 +92,11 @@ class _SaveFailed(Exception):
 IOS_ERRORS = (
     r"^% ?(Invalid|Incomplete|Ambiguous|Error|Unknown|Cannot|Bad)|^% .*not (permitted|allowed)"
 )
-# vtysh: `% Unknown command: ...`, `% Command incomplete: ...`, `% Invalid ...`, `% Malformed ...`
+# vtysh: `% Unknown command: ...`, `% Command incomplete: ...`, `% Invalid ...`, `% Malformed ...`,
+# and the northbound's `% Configuration failed.` (then `Error type:`/`Error description:`).
 FRR_ERRORS = (
     r"^% ?(Unknown command|Command incomplete|Ambiguous command|Invalid|Malformed|Can't|Cannot"
-    r"|Error|There is no)"
+    r"|Error|There is no|Configuration failed|Failed)"
 )
 JUNOS_ERRORS = r"syntax error|unknown command|missing argument|invalid value|^error:"
 

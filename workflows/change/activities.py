@@ -13,6 +13,7 @@ from services.changes.contract import TenantContract, load_contract
 from services.changes.intent import commands_hash, refuse_removing_intent
 from services.changes.plan import DevicePlan, plan_change, restore_commands, same_config, sha256
 from services.changes.policy import PolicyDecision, decide
+from services.changes.prechecks import missing_targets
 from services.changes.remediation import RemediationRequest, plan_remediation
 from services.changes.requests import ChangeRequest, parse_request, validate_request
 from services.compliance.rules import tenant_rules
@@ -233,10 +234,21 @@ class ChangeActivities:
     @activity.defn(name="change_pre_check")
     @heartbeating
     def change_pre_check(self, request: DeviceChangeInput) -> DeviceStep:
-        """Operational state before the change (interfaces, BGP neighbours, routes)."""
+        """Operational state before the change (interfaces, BGP neighbours, routes); not ok
+        when an interface the change configures does not exist on the device."""
+        _change, parsed, inventory, _contract = self._context(request.tenant, request.change_id)
         device, credential = self._device(request.tenant, request.device)
         state = collect_state(device, credential, timeout=self.settings.device_timeout)
-        return DeviceStep(ok=True, data=state.model_dump(mode="json"))
+        missing = []
+        if not isinstance(parsed, RemediationRequest):
+            missing = missing_targets(parsed, inventory.device(request.device).data, state)
+        detail = (
+            f"{', '.join(missing)} does not exist on {request.device} "
+            f"(interfaces: {', '.join(sorted(state.interfaces)) or 'none'}); nothing pushed"
+            if missing
+            else ""
+        )
+        return DeviceStep(ok=not missing, detail=detail, data=state.model_dump(mode="json"))
 
     @activity.defn(name="change_push")
     @heartbeating

@@ -12,6 +12,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.change.activities import ChangeActivities
     from workflows.change.models import DeviceChangeInput, DeviceChangeResult, DeviceStep
 
+# Histories from before pre-checks could fail replay as they ran.
+PRE_CHECK_PATCH = "change-pre-check-targets"
 DEVICE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     maximum_interval=timedelta(seconds=20),
@@ -43,6 +45,15 @@ class DeviceChangeWorkflow:
         backup = await self._run("change_backup", request)
         version = int(backup.data["version"])
         before = await self._run("change_pre_check", request)
+        if not before.ok and workflow.patched(PRE_CHECK_PATCH):
+            # A target the device does not have: nothing was pushed, nothing to roll back.
+            self._step = "failed"
+            return DeviceChangeResult(
+                device=request.device,
+                outcome="failed",
+                detail=f"pre-check failed: {before.detail}",
+                backup_version=version,
+            )
         request = request.model_copy(update={"before": before.data})
         push = await self._run("change_push", request)
         if push.ok:

@@ -368,3 +368,55 @@ async def test_refused_rollback_names_the_lines_left_over(
     assert "push failed" in failure and "the device refused" in failure, failure
     assert "lines left over" in failure and "shape average 50000000" in failure, failure
     assert "shape average 90000000" in lab.running_config("acme-branch1-r1")
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_a_wan_interface_the_device_lacks_fails_at_pre_check_with_nothing_pushed(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab, change_settings: Settings
+) -> None:
+    from services.intent.model import IntentEdit
+    from services.store.db import get_engine, make_session_factory
+    from services.store.repos import changes as change_repo
+    from services.store.repos import intent as intent_repo
+
+    # A typo in the WAN interface's name, kept as intent (as if an earlier change set it).
+    sessions = make_session_factory(get_engine(change_settings.database_url))
+    with sessions.begin() as session:
+        typo, _ = change_repo.create_change(
+            session,
+            tenant="acme",
+            site="hq",
+            kind="wan_bandwidth",
+            params={"kind": "wan_bandwidth"},
+            requested_by="test",
+        )
+        intent_repo.record_revisions(
+            session,
+            tenant="acme",
+            change_id=typo.id,
+            kind="wan_bandwidth",
+            requested_by="test",
+            approved_by="test",
+            edits={
+                "acme-hq-r1": [
+                    IntentEdit(
+                        path="wan.interface",
+                        before="GigabitEthernet0/0",
+                        after="GigabitEthernet0/9",
+                    )
+                ]
+            },
+        )
+    before = lab.running_config("acme-hq-r1")
+    lab.reset_records("acme-hq-r1")
+    body = {"kind": "wan_bandwidth", "site": "hq", "bandwidth_mbps": 300}
+    created = await post(api, "/v1/tenants/acme/changes", json=body, headers=tokens["acme"])
+    assert created.status_code == 201, created.text
+    path = f"/v1/tenants/acme/changes/{created.json()['change']['id']}"
+    await wait_status(api, path, tokens["acme"], {"scheduled"})
+    await post(api, f"{path}/override-window", json={"reason": "test"}, headers=tokens["admin"])
+    doc = await wait_status(api, path, tokens["acme"], FINAL)
+    assert doc["change"]["status"] == "failed", doc["change"]
+    assert "pre-check failed: GigabitEthernet0/9 does not exist" in doc["change"]["failure"]
+    assert lab.record("acme-hq-r1").config_sessions == [], "nothing pushed"
+    assert lab.running_config("acme-hq-r1") == before

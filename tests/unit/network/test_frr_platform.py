@@ -92,12 +92,20 @@ def test_running_config_parses_without_frr_exit_lines() -> None:
     assert top == ["hostname rt1", "log syslog informational", "interface eth1",
                    "interface lan0", "router bgp 65101"]  # fmt: skip
     assert same_config("frr", RUNNING, RUNNING.replace("frr version 8.4.4", "frr version 9.1"))
-    assert get_platform("frr").strip_volatile(RUNNING).startswith("!\nhostname rt1")
+    stripped = get_platform("frr").strip_volatile(RUNNING)
+    assert stripped.startswith("!\nfrr defaults traditional\nhostname rt1")
 
 
 @pytest.mark.parametrize(
     "answer",
-    ["% Unknown command: foo", "% Command incomplete: neighbor 1.2.3.4", "% Invalid input"],
+    [
+        "% Unknown command: foo",
+        "% Command incomplete: neighbor 1.2.3.4",
+        "% Invalid input",
+        # zebra refusing `no interface p34` on a live port (the text reported in issue 18)
+        "% Configuration failed.\n\nError type: validation\n"
+        "Error description: only inactive interfaces can be deleted",
+    ],
 )
 def test_error_patterns(answer: str) -> None:
     assert re.search(error_pattern("frr"), answer, re.M)
@@ -141,3 +149,13 @@ def test_templates_render_every_feature() -> None:
         " match ip address prefix-list LAN-OUT",
     ):
         assert line in config.splitlines(), line
+
+
+def test_backups_keep_frr_defaults_and_drop_only_the_header() -> None:
+    running = (
+        "Building configuration...\n\nCurrent configuration:\n!\nfrr version 8.4.4\n"
+        "frr defaults traditional\nhostname rt1\n!\nend\n"
+    )
+    kept = get_platform("frr").strip_volatile(running)
+    assert "frr defaults traditional" in kept
+    assert "frr version" not in kept and "Building configuration" not in kept
