@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from services.changes.contract import TenantContract
 from services.core.errors import ChangeValidationError
 from services.network.inventory import Device, TenantInventory
+from services.network.platforms import get_platform
 
 # Highest WAN rate netwave configures per platform (Mbps): the shaper's and the CLI's range.
 PLATFORM_MAX_WAN_MBPS: dict[str, int] = {
@@ -145,6 +146,18 @@ def validate_request(
     if not devices:
         raise ChangeValidationError(
             [("site", f"site {request.site!r} has no edge device with a WAN link")]
+        )
+    unable = [d for d in devices if not get_platform(d.platform).can_change(request.kind)]
+    if unable:
+        raise ChangeValidationError(
+            [
+                (
+                    "kind",
+                    f"{d.name} runs {d.platform}, where netwave cannot make a {request.kind} "
+                    f"change (it can: {', '.join(sorted(get_platform(d.platform).change_kinds))})",
+                )
+                for d in unable
+            ]
         )
     errors: list[tuple[str, str]] = []
     if isinstance(request, WanBandwidthChange):

@@ -21,6 +21,12 @@ class Platform:
     running_config_command: str
     version_command: str = "show version"
     volatile: tuple[str, ...] = field(default=())
+    # Capacity-change kinds netwave can render and verify on the platform (its templates hold
+    # the features each kind needs); anything else is refused at request time.
+    change_kinds: frozenset[str] = frozenset({"wan_bandwidth", "qos_profile", "vlan_handoff"})
+
+    def can_change(self, kind: str) -> bool:
+        return kind in self.change_kinds
 
     def strip_volatile(self, config: str) -> str:
         """The config without lines that change when nothing was changed (timestamps, sizes)."""
@@ -75,7 +81,18 @@ FRR_VOLATILE = (
     r"^Current configuration:\s*$",
     r"^frr version ",
 )
-register(Platform("frr", "cisco_ios", "ios", "show running-config", volatile=FRR_VOLATILE))
+# The FRR templates have interfaces, BGP, routing policy and static routes: no QoS shaper and
+# no VLAN hand-offs, so only the WAN rate (`bandwidth`) is a capacity change there.
+register(
+    Platform(
+        "frr",
+        "cisco_ios",
+        "ios",
+        "show running-config",
+        volatile=FRR_VOLATILE,
+        change_kinds=frozenset({"wan_bandwidth"}),
+    )
+)
 
 
 def get_platform(name: str) -> Platform:
