@@ -52,6 +52,10 @@ NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_attempts=8
 )
 FINAL = ("completed", "halted", "cancelled", "failed")
+# What proves a canary: the device was changed and verified (not skipped as already done).
+CHANGED_OUTCOMES = frozenset({"upgraded", "applied"})
+# Histories from before canaries had to prove something replay as they ran.
+CANARY_PROOF_PATCH = "campaign-canary-proof"
 
 
 @workflow.defn(name="CampaignWorkflow")
@@ -189,6 +193,10 @@ class CampaignWorkflow:
             if index == 0 and canary and wave_failures:
                 stop_reason = f"canary failed on {wave_failures} device(s); no further wave"
                 break
+            if index == 0 and canary and workflow.patched(CANARY_PROOF_PATCH):
+                stop_reason = await self._prove_canary(plan, results)
+                if stop_reason:
+                    break
             if self._progress.failures > plan.allowed_failures:
                 stop_reason = (
                     f"{self._progress.failures} failures exceed the budget of "
@@ -218,6 +226,34 @@ class CampaignWorkflow:
         )
         await asyncio.gather(*self._notifications, return_exceptions=True)
         return self._result()
+
+    async def _prove_canary(self, plan: CampaignPlan, results: list[DeviceRunResult]) -> str:
+        """The waves open only after a canary was actually changed and verified: while every
+        canary so far was already as intended, devices of the next waves take their place.
+        Returns why the campaign stops ("" to go on)."""
+        size = plan.spec.strategy.canary_size
+        while not any(r.outcome in CHANGED_OUTCOMES for r in results) and not self._cancelled:
+            stand_ins = self._take_from_later_waves(plan, size)
+            if not stand_ins:
+                return ""  # every device was already as intended: nothing left to prove
+            results = list(
+                await asyncio.gather(*(self._run_device(plan, t, 0) for t in stand_ins))
+            )
+            failures = sum(1 for r in results if r.outcome in FAILED_OUTCOMES)
+            self._progress.failures += failures
+            if failures:
+                return f"canary failed on {failures} device(s); no further wave"
+        return ""
+
+    def _take_from_later_waves(self, plan: CampaignPlan, count: int) -> list[Target]:
+        """Up to `count` devices moved from the front of the later waves into the canary."""
+        taken: list[Target] = []
+        for index, wave in enumerate(plan.waves[1:], start=1):
+            while wave and len(taken) < count:
+                taken.append(wave.pop(0))
+                self._progress.waves[index].devices -= 1
+                self._progress.waves[0].devices += 1
+        return taken
 
     def _result(self) -> CampaignResult:
         assert self._input is not None

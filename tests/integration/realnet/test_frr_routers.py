@@ -7,6 +7,7 @@ nothing is left behind.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -20,9 +21,16 @@ from services.api.main import create_app
 from services.changes.plan import same_config
 from services.core.secrets import Credential, FileSecretsProvider
 from services.core.settings import Settings
+from services.intent.model import IntentEdit
 from services.network.inventory import Device
 from services.network.platforms import get_platform
-from services.network.push import fetch_running, push_config
+from services.network.push import (
+    PushError,
+    connect,
+    error_pattern,
+    fetch_running,
+    push_config,
+)
 from services.network.state import DeviceState, collect_state
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import backups as backup_repo
@@ -30,8 +38,8 @@ from services.store.repos import changes as change_repo
 from services.store.repos import intent as intent_repo
 from tests.integration.audit.test_compliance_audit import audit, feature, results
 from tests.integration.backup.test_fleet_backup import run_backup, workers
-from tests.realnet.net import RealNet
-from tests.realnet.topology import SITE_OF_CHANGE, TENANT, WAN_INTERFACE, links_of
+from tests.realnet.net import FRR_ETC, RealNet
+from tests.realnet.topology import SITE_OF_CHANGE, TENANT, WAN_INTERFACE, links_of, router
 from tests.utils.api import bearer, make_token
 
 FINAL = {"verified", "rolled_back", "failed", "rejected", "expired"}
@@ -300,6 +308,113 @@ async def test_failed_verify_rolls_back_to_the_backup(
     strip = get_platform("frr").strip_volatile
     assert same_config("frr", running, backup.content)
     assert strip(running) == strip(backup.content) == strip(before)
+
+
+def startup_config(name: str) -> tuple[bytes, int]:
+    """The router's startup config (the integrated frr.conf `write memory` writes, in its FRR
+    pathspace's folder: vtysh's `show startup-config` prints nothing for a `-N` instance) and
+    its modification time."""
+    path = FRR_ETC / router(name).netns / "frr.conf"
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_wan_interface_typo_fails_at_pre_check_with_nothing_pushed(
+    api: TestClient, realnet: RealNet, realnet_settings: Settings
+) -> None:
+    typo = "p39"
+    device, credential = login(realnet, CHANGED)
+    state = await asyncio.to_thread(collect_state, device, credential, timeout=TIMEOUT)
+    assert WAN_INTERFACE in state.interfaces and typo not in state.interfaces
+    # A typo in the WAN interface's name, kept as intent (as if an earlier change had set it).
+    sessions = make_session_factory(get_engine(realnet_settings.database_url))
+    with sessions.begin() as session:
+        earlier, _ = change_repo.create_change(
+            session,
+            tenant=TENANT,
+            site=SITE_OF_CHANGE,
+            kind="wan_bandwidth",
+            params={"kind": "wan_bandwidth"},
+            requested_by="realnet",
+        )
+        intent_repo.record_revisions(
+            session,
+            tenant=TENANT,
+            change_id=earlier.id,
+            kind="wan_bandwidth",
+            requested_by="realnet",
+            approved_by="realnet",
+            edits={CHANGED: [IntentEdit(path="wan.interface", before=WAN_INTERFACE, after=typo)]},
+        )
+    running_before = await asyncio.to_thread(fetch_running, device, credential, timeout=TIMEOUT)
+    startup_before = startup_config(CHANGED)
+
+    body = {"kind": "wan_bandwidth", "site": SITE_OF_CHANGE, "bandwidth_mbps": 450}
+    doc = await submit_and_run(api, realnet_settings, body)
+    assert doc["change"]["status"] == "failed", doc["change"]
+    failure = doc["change"]["failure"]
+    assert "pre-check failed" in failure and f"{typo} does not exist on {CHANGED}" in failure
+    assert "nothing pushed" in failure and "rollback" not in failure, failure
+    statuses = [e["to_status"] for e in doc["events"]]
+    assert statuses == ["submitted", "planned", "approved", "scheduled", "applying", "failed"]
+    (plan,) = doc["plan"]["devices"]
+    assert plan["commands"] == [f"interface {typo}", " bandwidth 450"], plan  # never sent
+
+    running_after = await asyncio.to_thread(fetch_running, device, credential, timeout=TIMEOUT)
+    assert running_after == running_before
+    assert f"interface {typo}" not in running_after.splitlines()
+    assert startup_config(CHANGED) == startup_before  # same bytes, not even rewritten
+
+
+def frr_answer(device: Device, credential: Credential, line: str) -> str:
+    """What vtysh answers to one config line, read without an error pattern; nothing saved."""
+    conn = connect(device, credential, TIMEOUT)
+    try:
+        conn.config_mode()
+        answer = conn.send_config_set(
+            [line], enter_config_mode=False, exit_config_mode=False, read_timeout=TIMEOUT
+        )
+        conn.exit_config_mode()
+    finally:
+        conn.disconnect()
+    return str(answer)
+
+
+async def test_frr_refusals_match_the_error_patterns(realnet: RealNet) -> None:
+    device, credential = login(realnet, CHANGED)
+    _, other = links_of(CHANGED)
+    active = other.interface(CHANGED)  # up, addressed, carrying the eBGP session to rt3
+    running_before = await asyncio.to_thread(fetch_running, device, credential, timeout=TIMEOUT)
+    assert f" ip address {other.address(CHANGED)}" in running_before.splitlines()
+    startup_before = startup_config(CHANGED)
+    # line -> (what the error pattern matches, FRR 8.4.4's whole answer as vtysh prints it).
+    # PushResult.error is Netmiko's "Invalid input detected at command: <line>, matched error:
+    # <match>": the rest of the answer (`Error description: ...`) is not in it.
+    refusals = {
+        "foo bar": ("% Unknown command", "% Unknown command: foo bar"),
+        "interface": ("% Command incomplete", "% Command incomplete: interface"),
+        f"no interface {active}": (
+            "% Configuration failed",
+            "% Configuration failed.\n\nError type: validation\n"
+            "Error description: only inactive interfaces can be deleted",
+        ),
+    }
+    for line, (matched, answer) in refusals.items():
+        result = await asyncio.to_thread(push_config, device, credential, [line], timeout=TIMEOUT)
+        assert not result.ok, (line, result)
+        assert result.error_kind == PushError.rejected, (line, result)
+        assert result.pushed == 0 and not result.saved, (line, result)
+        assert result.error is not None, (line, result)
+        assert f"command: {line}," in result.error and matched in result.error, (line, result)
+        said = await asyncio.to_thread(frr_answer, device, credential, line)
+        assert answer in said, (line, said)
+        assert re.search(error_pattern("frr"), said, re.M), (line, said)
+
+    running_after = await asyncio.to_thread(fetch_running, device, credential, timeout=TIMEOUT)
+    assert running_after == running_before
+    assert startup_config(CHANGED) == startup_before
+    state = await asyncio.to_thread(collect_state, device, credential, timeout=TIMEOUT)
+    assert active in state.interfaces and all_established(state), state.bgp
 
 
 def test_teardown_leaves_nothing_behind(realnet: RealNet) -> None:

@@ -176,3 +176,67 @@ async def test_each_device_starts_inside_its_tenants_window(
     # Tenant webhooks: each status change carries every tenant's own counts, separately.
     assert [n.status for n in notified] == ["running", "completed"]
     assert notified[-1].tenants == {"early": {"upgraded": 1}, "late": {"upgraded": 1}}
+
+
+# -- a canary that was already on target proves nothing ------------------------------------
+CANARY_TARGETS = [
+    Target(tenant="early", device="a-done", platform="cisco_ios"),  # already on version 2
+    Target(tenant="early", device="b-bad", platform="cisco_ios"),  # fails its post-check
+    Target(tenant="early", device="c-later", platform="cisco_ios"),
+]
+
+
+@activity.defn(name="campaign_plan")
+async def canary_plan(ref: CampaignRef) -> CampaignPlan:
+    spec = CampaignSpec(
+        name="t",
+        kind="os_upgrade",
+        target_versions={"cisco_ios": "2"},
+        strategy={"canary_size": 1, "wave_size": 2, "max_concurrency": 2},  # type: ignore[arg-type]
+    )
+    return CampaignPlan(
+        spec=spec,
+        waves=plan_waves(CANARY_TARGETS, 1, 2),
+        images={"cisco_ios": IMAGE},
+        allowed_failures=5,
+    )
+
+
+@activity.defn(name="upgrade_pre_check")
+async def canary_pre_check(run: DeviceRunInput) -> PreCheck:
+    done = run.target.device == "a-done"
+    return PreCheck(ok=True, skip=done, version="2" if done else "1", boot_image="old.bin")
+
+
+@activity.defn(name="upgrade_post_check")
+async def canary_post_check(run: DeviceRunInput) -> StepResult:
+    return StepResult(ok=run.target.device != "b-bad", detail="BGP down")
+
+
+async def test_waves_open_only_after_a_canary_was_really_upgraded(
+    skipping_env: WorkflowEnvironment,
+) -> None:
+    events.clear()
+    statuses.clear()
+    queue = f"q-{uuid.uuid4().hex[:8]}"
+    replaced = {plan: canary_plan, pre_check: canary_pre_check, post_check: canary_post_check}
+    async with Worker(
+        skipping_env.client,
+        task_queue=queue,
+        workflows=[CampaignWorkflow, DeviceUpgradeWorkflow, DeviceRolloutWorkflow],
+        activities=[replaced.get(a, a) for a in ACTIVITIES],
+    ):
+        result = await skipping_env.client.execute_workflow(
+            CampaignWorkflow.run,
+            CampaignInput(campaign_id="c2", device_task_queue=queue),
+            id=f"campaign-{uuid.uuid4()}",
+            task_queue=queue,
+            result_type=CampaignResult,
+        )
+    outcomes = {d.device: d.outcome for d in result.devices}
+    # The skipped canary proved nothing: the next device stood in as canary, failed, and the
+    # campaign stopped before the wave it came from.
+    assert outcomes["a-done"] == "skipped" and outcomes["b-bad"] in ("rolled_back", "failed")
+    assert "c-later:reload" not in events and "c-later" not in outcomes
+    assert result.counts.get("not_started") == 1, result.counts
+    assert result.status == "halted" and "canary failed" in result.reason, result
