@@ -21,6 +21,7 @@ from hier_config import HConfig, HConfigChild
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.changes.edits import edits_for
+from services.changes.negation import keep_ports
 from services.changes.requests import ChangeRequest, VlanHandoffChange
 from services.compliance.compare import comparison_for
 from services.compliance.future import future_config
@@ -234,7 +235,10 @@ def _check(platform: str, features: list[str], sections: set[str]) -> FeatureChe
 
 def _remediation(check: FeatureCheck, running: str, target: str) -> list[str]:
     result = comparison_for(check.platform, running, target).feature(check)
-    return ORDER[get_platform(check.platform).syntax](result.remediation)
+    commands = ORDER[get_platform(check.platform).syntax](result.remediation)
+    if get_platform(check.platform).syntax == "ios":
+        commands = keep_ports(check.platform, commands, running)
+    return commands
 
 
 def _ios_line_future(platform: str, running: str, commands: list[str]) -> str:

@@ -210,13 +210,29 @@ def push_config(
 
 
 def _send(conn: BaseConnection, line: str, driver: PushDriver, timeout: float) -> None:
-    conn.send_config_set(
-        [line],
-        enter_config_mode=False,
-        exit_config_mode=False,
-        error_pattern=driver.error_pattern,
-        read_timeout=timeout,
+    """Send one line; a refusal raises with the device's whole answer (FRR says why on the
+    lines after `% Configuration failed.`, which Netmiko's own check would cut off)."""
+    output = str(
+        conn.send_config_set(
+            [line], enter_config_mode=False, exit_config_mode=False, read_timeout=timeout
+        )
     )
+    if re.search(driver.error_pattern, output, flags=re.M):
+        raise ConfigInvalidException(
+            f"the device refused {line.strip()!r}: {answer_of(output, line)}"
+        )
+
+
+def answer_of(output: str, line: str) -> str:
+    """What the device answered to `line`: its output without the echo and the prompts."""
+    sent = line.strip()
+    kept = []
+    for text in (t.strip() for t in output.splitlines()):
+        echo = text == sent or re.match(r"^\S+[#>]\s*" + re.escape(sent) + "$", text)
+        if not text or echo or re.match(r"^\S+[#>]$", text):
+            continue
+        kept.append(text)
+    return " / ".join(kept)[:500]
 
 
 def _failure(conn: BaseConnection, exc: BaseException) -> PushError:

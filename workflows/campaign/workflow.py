@@ -236,9 +236,7 @@ class CampaignWorkflow:
             stand_ins = self._take_from_later_waves(plan, size)
             if not stand_ins:
                 return ""  # every device was already as intended: nothing left to prove
-            results = list(
-                await asyncio.gather(*(self._run_device(plan, t, 0) for t in stand_ins))
-            )
+            results = list(await asyncio.gather(*(self._run_device(plan, t, 0) for t in stand_ins)))
             failures = sum(1 for r in results if r.outcome in FAILED_OUTCOMES)
             self._progress.failures += failures
             if failures:

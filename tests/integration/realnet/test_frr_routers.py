@@ -388,8 +388,8 @@ async def test_frr_refusals_match_the_error_patterns(realnet: RealNet) -> None:
     assert f" ip address {other.address(CHANGED)}" in running_before.splitlines()
     startup_before = startup_config(CHANGED)
     # line -> (what the error pattern matches, FRR 8.4.4's whole answer as vtysh prints it).
-    # PushResult.error is Netmiko's "Invalid input detected at command: <line>, matched error:
-    # <match>": the rest of the answer (`Error description: ...`) is not in it.
+    # PushResult.error names the line and carries FRR's whole answer, lines joined by " / ",
+    # so the reason (`Error description: ...`) reaches the change's failure.
     refusals = {
         "foo bar": ("% Unknown command", "% Unknown command: foo bar"),
         "interface": ("% Command incomplete", "% Command incomplete: interface"),
@@ -405,7 +405,9 @@ async def test_frr_refusals_match_the_error_patterns(realnet: RealNet) -> None:
         assert result.error_kind == PushError.rejected, (line, result)
         assert result.pushed == 0 and not result.saved, (line, result)
         assert result.error is not None, (line, result)
-        assert f"command: {line}," in result.error and matched in result.error, (line, result)
+        assert f"the device refused {line!r}" in result.error, (line, result)
+        assert " / ".join(p for p in answer.splitlines() if p) in result.error, (line, result)
+        assert matched in result.error
         said = await asyncio.to_thread(frr_answer, device, credential, line)
         assert answer in said, (line, said)
         assert re.search(error_pattern("frr"), said, re.M), (line, said)

@@ -159,3 +159,19 @@ def test_backups_keep_frr_defaults_and_drop_only_the_header() -> None:
     kept = get_platform("frr").strip_volatile(running)
     assert "frr defaults traditional" in kept
     assert "frr version" not in kept and "Building configuration" not in kept
+
+
+def test_a_refusal_carries_the_whole_answer_without_echo_or_prompt() -> None:
+    from services.network.push import answer_of
+
+    output = (
+        "rt1(config)# no interface eth2\n% Configuration failed.\n\nError type: validation\n"
+        "Error description: only inactive interfaces can be deleted\nrt1(config)# "
+    )
+    assert answer_of(output, "no interface eth2") == (
+        "% Configuration failed. / Error type: validation / "
+        "Error description: only inactive interfaces can be deleted"
+    )
+    assert answer_of("rt1(config)# foo bar\n% Unknown command: foo bar\n", "foo bar") == (
+        "% Unknown command: foo bar"
+    )
