@@ -175,3 +175,29 @@ def test_a_refusal_carries_the_whole_answer_without_echo_or_prompt() -> None:
     assert answer_of("rt1(config)# foo bar\n% Unknown command: foo bar\n", "foo bar") == (
         "% Unknown command: foo bar"
     )
+
+
+def test_a_router_without_a_lan_renders_and_announces_nothing() -> None:
+    device = Device(
+        name="core1",
+        tenant="t",
+        hostname="10.255.1.9",
+        port=22,
+        platform="frr",
+        credential="c",
+        data={
+            "asn": 65109,
+            "router_id": "192.168.255.9",
+            "wan": {
+                "interface": "ens3",
+                "address": "10.0.9.1/30",
+                "description": "to core2",
+                "bandwidth_mbps": 1000,
+            },
+            "bgp_neighbors": [{"ip": "10.0.9.2", "remote_as": 65110, "description": "core2"}],
+        },
+    )
+    config = renderer_for(TEMPLATES).render_device(device).splitlines()
+    assert "interface ens3" in config and " bandwidth 1000" in config
+    assert not any("network " in line for line in config)
+    assert "ip prefix-list LAN-OUT seq 5 deny any" in config
