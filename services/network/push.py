@@ -209,6 +209,30 @@ def push_config(
             conn.disconnect()
 
 
+def save_running(device: Device, credential: Credential, *, timeout: float = 30.0) -> PushResult:
+    """Make the running config the startup config (IOS/EOS/FRR `write memory`); a platform
+    whose apply is its save (Junos commit) has nothing to do."""
+    driver = PUSH_DRIVERS.get(device.platform)
+    if driver is None or driver.commit_saves:
+        return PushResult(ok=True, pushed=0, saved=driver is not None)
+    try:
+        conn = connect(device, credential, timeout)
+    except Exception as exc:
+        kind = _REACHABILITY.get(classify(exc), PushError.failed)
+        return PushResult(ok=False, pushed=0, error_kind=kind, error=_short(exc))
+    try:
+        output = str(conn.save_config())
+        if re.search(r"^%", output, re.M):
+            error = f"save failed: {output.strip()}"[:300]
+            return PushResult(ok=False, pushed=0, error_kind=PushError.save_failed, error=error)
+        return PushResult(ok=True, pushed=0, saved=True)
+    except Exception as exc:
+        return PushResult(ok=False, pushed=0, error_kind=_failure(conn, exc), error=_short(exc))
+    finally:
+        with contextlib.suppress(Exception):
+            conn.disconnect()
+
+
 def _send(conn: BaseConnection, line: str, driver: PushDriver, timeout: float) -> None:
     """Send one line; a refusal raises with the device's whole answer (FRR says why on the
     lines after `% Configuration failed.`, which Netmiko's own check would cut off)."""

@@ -24,7 +24,7 @@ from services.intent.source import intended_device, intended_inventory
 from services.network.backup import store_running
 from services.network.inventory import Device, TenantInventory, load_tenant
 from services.network.platforms import get_platform
-from services.network.push import PushError, fetch_running, push_config
+from services.network.push import PushError, fetch_running, push_config, save_running
 from services.network.render import renderer_for
 from services.network.state import (
     DeviceState,
@@ -261,8 +261,10 @@ class ChangeActivities:
         again = self._plan_device(device, running, parsed, plan.features)
         if again.noop:
             return DeviceStep(ok=True, detail="already applied", data={"pushed": 0})
+        # Not saved yet: the startup config takes the change only once it is verified, so a
+        # device that reloads mid-change comes back as it was.
         result = push_config(
-            device, credential, plan.commands, timeout=self.settings.device_timeout
+            device, credential, plan.commands, save=False, timeout=self.settings.device_timeout
         )
         return DeviceStep(
             ok=result.ok,
@@ -299,9 +301,13 @@ class ChangeActivities:
         else:
             result = verify_change(parsed, before, after, device.data)
         failed = [f"{c.name}: {c.detail}" for c in result.checks if not c.ok]
+        if result.ok:
+            saved = save_running(device, credential, timeout=self.settings.device_timeout)
+            if not saved.ok:
+                failed.append(f"save: {saved.error}")
         return DeviceStep(
-            ok=result.ok,
-            detail="; ".join(failed) or "all post-checks passed",
+            ok=not failed,
+            detail="; ".join(failed) or "all post-checks passed; saved",
             data={"checks": [c.model_dump(mode="json") for c in result.checks]},
         )
 
@@ -325,7 +331,10 @@ class ChangeActivities:
         refused = ""
         if not same_config(device.platform, running, backup.content):
             commands = restore_commands(plan, running, backup.content)
-            result = push_config(device, credential, commands, timeout=self.settings.device_timeout)
+            # Never saved: the change was not saved either, so the startup config is as it was.
+            result = push_config(
+                device, credential, commands, save=False, timeout=self.settings.device_timeout
+            )
             if not result.ok and result.error_kind is not PushError.rejected:
                 raise ApplicationError(f"rollback push failed: {result.error}")
             # A line the device refuses is refused again on retry: report it, do not retry.

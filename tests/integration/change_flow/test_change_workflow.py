@@ -65,6 +65,7 @@ async def test_auto_approved_change_is_applied_in_an_overridden_window(
     assert statuses == ["submitted", "planned", "approved", "scheduled", "applying", "verified"]
     record = lab.record("acme-branch1-r1")
     assert len(record.config_sessions) == 1
+    assert record.saves, "saved once verified"
     for line in plan["commands"]:
         assert record.pushed_count(line.strip()) == 1 or line.strip() in ("exit", "end")
 
@@ -140,6 +141,7 @@ async def test_failed_push_rolls_back_to_the_backup(
     doc = await wait_status(api, path, tokens["acme"], FINAL)
     assert doc["change"]["status"] == "rolled_back", doc["change"]
     assert "push failed" in doc["change"]["failure"]
+    assert not lab.record("acme-branch1-r1").saves, "a change not verified is never saved"
     from services.changes.plan import same_config
 
     assert same_config("cisco_ios", lab.running_config("acme-branch1-r1"), before)

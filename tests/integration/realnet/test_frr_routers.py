@@ -218,6 +218,7 @@ async def test_verified_change_is_kept_as_intent(
     (plan,) = doc["plan"]["devices"]
     # Only the rate: nothing about the other interfaces, no interface rt1 does not have.
     assert plan["commands"] == [f"interface {WAN_INTERFACE}", " bandwidth 300"], plan
+    assert b" bandwidth 300\n" in startup_config(CHANGED)[0], "saved once verified"
 
     sessions = make_session_factory(get_engine(realnet_settings.database_url))
     with sessions() as session:
@@ -287,6 +288,7 @@ async def test_failed_verify_rolls_back_to_the_backup(
     (wan_link, *_) = links_of(CHANGED)
     peer = wan_link.peer(CHANGED)
     before = await asyncio.to_thread(fetch_running, device, credential, timeout=TIMEOUT)
+    startup_before = startup_config(CHANGED)
     # The far end of the WAN goes dark: the post-check `wan_up` must fail after the push.
     realnet.set_link(peer, wan_link.interface(peer), up=False)
     try:
@@ -308,6 +310,8 @@ async def test_failed_verify_rolls_back_to_the_backup(
     strip = get_platform("frr").strip_volatile
     assert same_config("frr", running, backup.content)
     assert strip(running) == strip(backup.content) == strip(before)
+    # Saved only once verified: the startup config never saw the change nor its rollback.
+    assert startup_config(CHANGED) == startup_before
 
 
 def startup_config(name: str) -> tuple[bytes, int]:
