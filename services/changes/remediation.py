@@ -38,7 +38,7 @@ def plan_remediation(
     """Commands, rollback and diff that make `features` of `running` match `intended`."""
     platform = device.platform
     syntax = get_platform(platform).syntax
-    checks = [c for c in rules.checks(platform) if c.feature in features]
+    checks = [c for c in rules.checks(platform, intended) if c.feature in features]
     forward = comparison_for(platform, running, intended)
     by_feature = {c.feature: ORDER[syntax](forward.feature(c).remediation) for c in checks}
     commands = ORDER[syntax]([cmd for c in checks for cmd in forward.feature(c).remediation])

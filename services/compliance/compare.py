@@ -59,7 +59,7 @@ def compare_device(device: Device, running: str, intended: str, rules: RuleSet) 
         comparison = comparison_for(device.platform, running, intended)
     except NetwaveError as exc:
         return failed(device, exc.message)
-    features = compare_features(rules.checks(device.platform), comparison)
+    features = compare_features(rules.checks(device.platform, intended), comparison)
     return DeviceCompliance.from_features(device.tenant, device.name, device.platform, features)
 
 

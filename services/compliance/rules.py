@@ -10,6 +10,10 @@ on top-level lines; on Junos, on `set` lines) and lists the checks for it:
 `ordered: true` also checks line order (match_intended: lines inside each section; required:
 the order of the regexes). A rule applies to every platform of the feature unless it names
 `platforms`. Errors name the file, line and field.
+
+A section written `@intended <regex>` owns exactly the top-level lines of the device's intended
+config that match the regex: `@intended ^interface ` audits the interfaces the inventory names,
+whatever they are called, and leaves the others (management, loopbacks) alone.
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ from services.network.inventory import YAML_LOADER
 from services.network.platforms import PLATFORMS
 
 RULE_FILE = "compliance.yaml"
+INTENDED = "@intended "
 
 
 def _regex(value: str) -> str:
     try:
-        re.compile(value)
+        re.compile(value.removeprefix(INTENDED))
     except re.error as exc:
         raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
     return value
@@ -101,12 +106,14 @@ class RuleSet(BaseModel):
 
     features: dict[FeatureName, Feature] = Field(min_length=1)
 
-    def checks(self, platform: str) -> list[FeatureCheck]:
-        """The features checked on a platform, in file order."""
+    def checks(self, platform: str, intended: str | None = None) -> list[FeatureCheck]:
+        """The features checked on a platform, in file order; `@intended` sections owning the
+        top-level lines of `intended` (without it: the lines their regex matches)."""
+        top = None if intended is None else _top_lines(intended)
         found = []
         for name, feature in self.features.items():
             if platform in feature.sections:
-                found.append(FeatureCheck.of(name, feature, platform))
+                found.append(FeatureCheck.of(name, feature, platform, top))
         return found
 
 
@@ -122,12 +129,14 @@ class FeatureCheck:
     forbidden: tuple[Forbidden, ...]
 
     @classmethod
-    def of(cls, name: str, feature: Feature, platform: str) -> FeatureCheck:
+    def of(
+        cls, name: str, feature: Feature, platform: str, top: tuple[str, ...] | None = None
+    ) -> FeatureCheck:
         rules = [r for r in feature.rules if r.applies_to(platform)]
         return cls(
             feature=name,
             platform=platform,
-            sections=tuple(re.compile(p) for p in feature.sections[platform]),
+            sections=_sections(tuple(feature.sections[platform]), top),
             match_intended=next((r for r in rules if isinstance(r, MatchIntended)), None),
             required=tuple(r for r in rules if isinstance(r, Required)),
             forbidden=tuple(r for r in rules if isinstance(r, Forbidden)),
@@ -136,6 +145,30 @@ class FeatureCheck:
     def owns(self, line: str) -> bool:
         """Whether a top-level (or Junos `set`) line belongs to this feature."""
         return _owned(self.sections, line)
+
+
+def _top_lines(config: str) -> tuple[str, ...]:
+    """Top-level lines of a config (Junos set configs: every line)."""
+    return tuple(
+        line.rstrip() for line in config.splitlines() if line.strip() and line[0] not in " !#"
+    )
+
+
+@lru_cache(maxsize=4096)
+def _sections(
+    patterns: tuple[str, ...], top: tuple[str, ...] | None
+) -> tuple[re.Pattern[str], ...]:
+    compiled: list[re.Pattern[str]] = []
+    for pattern in patterns:
+        if not pattern.startswith(INTENDED):
+            compiled.append(re.compile(pattern))
+            continue
+        regex = re.compile(pattern.removeprefix(INTENDED))
+        if top is None:
+            compiled.append(regex)
+        else:
+            compiled += [re.compile(f"^{re.escape(line)}$") for line in top if regex.search(line)]
+    return tuple(compiled)
 
 
 @lru_cache(maxsize=1 << 16)

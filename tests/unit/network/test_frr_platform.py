@@ -201,3 +201,42 @@ def test_a_router_without_a_lan_renders_and_announces_nothing() -> None:
     assert "interface ens3" in config and " bandwidth 1000" in config
     assert not any("network " in line for line in config)
     assert "ip prefix-list LAN-OUT seq 5 deny any" in config
+
+
+def test_frr_audits_the_interfaces_the_inventory_names_whatever_their_names() -> None:
+    from services.compliance.compare import compare_device
+    from services.compliance.rules import load_rules
+
+    device = Device(
+        name="core1",
+        tenant="t",
+        hostname="10.255.1.9",
+        port=22,
+        platform="frr",
+        credential="c",
+        data={
+            "asn": 65109,
+            "router_id": "192.168.255.9",
+            "wan": {
+                "interface": "ens3",
+                "address": "10.0.9.1/30",
+                "description": "to core2",
+                "bandwidth_mbps": 1000,
+            },
+            "bgp_neighbors": [],
+        },
+    )
+    intended = renderer_for(TEMPLATES).render_device(device)
+    rules = load_rules(TEMPLATES / "compliance.yaml")
+    # A routed link named ens3 is audited; a management port the inventory does not name is not.
+    running = intended.replace(" bandwidth 1000", " bandwidth 900") + (
+        "interface mgmt0\n ip address 192.168.0.9/24\nexit\n"
+    )
+    interfaces = next(
+        f
+        for f in compare_device(device, running, intended, rules).features
+        if f.feature == "interfaces"
+    )
+    assert interfaces.status == "drift"
+    assert interfaces.missing == ["interface ens3", " bandwidth 1000"]
+    assert not any("mgmt0" in line for line in interfaces.extra + interfaces.remediation)
