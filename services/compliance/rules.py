@@ -106,10 +106,15 @@ class RuleSet(BaseModel):
 
     features: dict[FeatureName, Feature] = Field(min_length=1)
 
+    def _uses_intent(self, platform: str) -> bool:
+        return any(
+            _by_intent(p) for f in self.features.values() for p in f.sections.get(platform, ())
+        )
+
     def checks(self, platform: str, intended: str | None = None) -> list[FeatureCheck]:
         """The features checked on a platform, in file order; `@intended` sections owning the
         top-level lines of `intended` (without it: the lines their regex matches)."""
-        top = None if intended is None else _top_lines(intended)
+        top = None if intended is None or not self._uses_intent(platform) else _top_lines(intended)
         found = []
         for name, feature in self.features.items():
             if platform in feature.sections:
@@ -133,10 +138,11 @@ class FeatureCheck:
         cls, name: str, feature: Feature, platform: str, top: tuple[str, ...] | None = None
     ) -> FeatureCheck:
         rules = [r for r in feature.rules if r.applies_to(platform)]
+        patterns = tuple(feature.sections[platform])
         return cls(
             feature=name,
             platform=platform,
-            sections=_sections(tuple(feature.sections[platform]), top),
+            sections=_sections(patterns, top if any(_by_intent(p) for p in patterns) else None),
             match_intended=next((r for r in rules if isinstance(r, MatchIntended)), None),
             required=tuple(r for r in rules if isinstance(r, Required)),
             forbidden=tuple(r for r in rules if isinstance(r, Forbidden)),
@@ -145,6 +151,10 @@ class FeatureCheck:
     def owns(self, line: str) -> bool:
         """Whether a top-level (or Junos `set`) line belongs to this feature."""
         return _owned(self.sections, line)
+
+
+def _by_intent(pattern: str) -> bool:
+    return pattern.startswith(INTENDED)
 
 
 def _top_lines(config: str) -> tuple[str, ...]:
