@@ -72,19 +72,14 @@ def refuse_duplicate(
     """DuplicateChangeError when the intent of every touched device already holds what the
     request sets, or an open change of the tenant asks for the same (a replay of the request
     with its idempotency key is not a duplicate: it returns the change it made)."""
-    replay = idempotency_key is not None and any(
-        other.idempotency_key == idempotency_key
-        for other in change_repo.list_changes(session, tenant=tenant, limit=OPEN_CHANGES_LOOKED_AT)
-    )
-    if replay:
+    others = change_repo.list_changes(session, tenant=tenant, limit=OPEN_CHANGES_LOOKED_AT)
+    if idempotency_key is not None and any(o.idempotency_key == idempotency_key for o in others):
         return
     holders = [(name, _held_by(request, intent)) for name, intent in sorted(intents.items())]
     if holders and all(source is not None for _name, source in holders):
         where = "; ".join(f"{name}: {source}" for name, source in holders)
         raise DuplicateChangeError(f"the intent already has {_what(request)}, set by {where}")
-    for other in change_repo.list_changes(session, tenant=tenant, limit=OPEN_CHANGES_LOOKED_AT):
-        if idempotency_key is not None and other.idempotency_key == idempotency_key:
-            return
+    for other in others:
         if other.status not in TERMINAL_STATUSES and _same(request, other):
             raise DuplicateChangeError(
                 f"change {other.id} ({other.status}) already asks for {_what(request)}"

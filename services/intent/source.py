@@ -25,3 +25,12 @@ def intended_device(session: Session, inventories: Path, tenant: str, device: st
     """One device's intent, with where each revision stands (InventoryError when unknown)."""
     base = load_tenant(inventories, tenant).device(device)
     return merge(base, intent_repo.revisions(session, tenant=tenant, device=device))
+
+
+def intended_devices(
+    session: Session, inventories: Path, tenant: str, names: list[str]
+) -> dict[str, Intended]:
+    """Several devices' intents from one read of the tenant's revisions."""
+    base = load_tenant(inventories, tenant)
+    revisions = intent_repo.revisions(session, tenant=tenant)
+    return {n: merge(base.device(n), [r for r in revisions if r.device == n]) for n in names}

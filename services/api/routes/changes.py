@@ -25,7 +25,7 @@ from services.changes.duplicates import refuse_duplicate
 from services.changes.remediation import RemediationRequest
 from services.changes.requests import ChangeRequest, validate_request
 from services.core.errors import ChangeValidationError, NetwaveError
-from services.intent.source import intended_device, intended_inventory
+from services.intent.source import intended_devices, intended_inventory
 from services.network.inventory import load_tenant
 from services.network.render import renderer_for
 from services.store.repos import audit as audit_repo
@@ -187,7 +187,7 @@ async def request_change(
     try:
         inventory = intended_inventory(session, root, tenant)
         devices = validate_request(request, inventory, load_contract(root, tenant))
-        intents = {d.name: intended_device(session, root, tenant, d.name) for d in devices}
+        intents = intended_devices(session, root, tenant, [d.name for d in devices])
         refuse_duplicate(session, tenant, request, intents, idempotency_key)
     except ChangeValidationError as exc:
         return JSONResponse({"detail": exc.as_detail()}, status_code=422)
