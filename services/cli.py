@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from services.cli_intent import intent_app
+from services.cli_platforms import platforms as platforms_command
 from services.cli_tables import (
     campaign_line,
     campaign_view,
@@ -54,6 +55,7 @@ app.add_typer(campaign_app, name="campaign")
 image_app = typer.Typer(help="The OS image catalogue campaigns upgrade to.", no_args_is_help=True)
 app.add_typer(image_app, name="image")
 app.add_typer(intent_app, name="intent")
+app.command("platforms")(platforms_command)
 # Piped output (CI logs, `make demo | tee`) is not 80 columns wide: keep tables readable.
 console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)
@@ -673,7 +675,7 @@ def _versions(pairs: list[str]) -> dict[str, str]:
         platform, sep, version = pair.partition("=")
         if not sep or not platform.strip() or not version.strip():
             raise _fail(
-                f"--version takes PLATFORM=VERSION, e.g. cisco_ios=17.9.4a, not {pair!r}", 2
+                f"--version takes PLATFORM=VERSION (see `netwave platforms`), not {pair!r}", 2
             )
         versions[platform.strip()] = version.strip()
     return versions
@@ -730,7 +732,7 @@ IntervalOption = Annotated[float, typer.Option(help="seconds between polls with 
 
 @campaign_app.command("launch")
 def campaign_launch(
-    name: Annotated[str | None, typer.Option(help="campaign name, e.g. ios-17.9-q3")] = None,
+    name: Annotated[str | None, typer.Option(help="campaign name, e.g. edge-upgrade-q3")] = None,
     kind: Annotated[str | None, typer.Option(help="os_upgrade (default) or config_rollout")] = None,
     version: Annotated[
         list[str] | None,
@@ -788,8 +790,9 @@ def campaign_launch(
 ) -> None:
     """Launch an OS upgrade or config rollout in canary + waves (engineer or admin).
 
-    Example: netwave campaign launch --name ios-17.9 --version cisco_ios=17.9.4a
-    --platform cisco_ios --canary 1 --wave-size 5 --max-failures 1 --watch
+    Example: netwave campaign launch --name edge-q3 --version PLATFORM=VERSION
+    --platform PLATFORM --canary 1 --wave-size 5 --max-failures 1 --watch
+    (`netwave platforms` lists the platforms and which of them can be upgraded)
     """
     from services.client import ApiError
 
@@ -951,7 +954,9 @@ def campaign_retry(
 
 @image_app.command("list")
 def image_list(
-    platform: Annotated[str | None, typer.Option(help="one platform, e.g. cisco_ios")] = None,
+    platform: Annotated[
+        str | None, typer.Option(help="one platform (see `netwave platforms`)")
+    ] = None,
     token: TokenOption = "",
 ) -> None:
     """List the OS images campaigns may upgrade to."""
@@ -966,7 +971,7 @@ def image_list(
 
 @image_app.command("add")
 def image_add(
-    platform: Annotated[str, typer.Option(help="Netmiko device_type, e.g. cisco_ios")],
+    platform: Annotated[str, typer.Option(help="platform (see `netwave platforms`)")],
     version: Annotated[str, typer.Option(help="OS version, e.g. 17.9.4a")],
     filename: Annotated[str, typer.Option(help="file name on the image server and in flash")],
     size: Annotated[int, typer.Option(help="size in bytes")],

@@ -22,6 +22,7 @@ from services.cli_tables import (
 from services.client import ApiError, NetwaveClient
 from services.core.settings import Settings
 from services.devstack import DevStack
+from services.lab.images import DEMO_UPGRADE
 from services.store.repos import tokens as token_repo
 
 GOOD = {"backed_up", "unchanged"}
@@ -82,7 +83,7 @@ FAULTY = "globex-par-r1"  # in the last wave: loses its WAN link after the reloa
 CAMPAIGN: dict[str, Any] = {
     "name": "demo-os-upgrade",
     "kind": "os_upgrade",
-    "target_versions": {"cisco_ios": "17.9.4a", "arista_eos": "4.30.4M"},
+    "target_versions": DEMO_UPGRADE,
     "strategy": {"canary_size": 1, "wave_size": 5, "max_concurrency": 5, "max_failures": 1},
     "respect_windows": False,
     "reload_timeout_seconds": 60,
@@ -141,7 +142,7 @@ def run_changes(
 
 
 def run_campaign(settings: Settings, tokens: dict[str, str], console: Console) -> dict[str, Any]:
-    """Upgrade every IOS and EOS router of the lab: a canary, then waves of five; one router
+    """Upgrade the lab's routers of DEMO_UPGRADE: a canary, then waves of five; one router
     fails its post-check, is rolled back, and the budget of one failure absorbs it."""
     lab = f"http://127.0.0.1:{settings.lab_control_port}"
     httpx.patch(
@@ -149,9 +150,10 @@ def run_campaign(settings: Settings, tokens: dict[str, str], console: Console) -
     ).raise_for_status()
     with NetwaveClient(settings.api_url, tokens["msp-admin"]) as admin:
         doc = admin.launch_campaign(CAMPAIGN)
+        versions = ", ".join(f"{p} {v}" for p, v in sorted(DEMO_UPGRADE.items()))
         console.print(
-            f"msp-admin launched OS upgrade campaign {doc['campaign']['id']} (IOS 17.9.4a, "
-            f"EOS 4.30.4M; canary 1, waves of 5, 1 failure allowed, outside windows); "
+            f"msp-admin launched OS upgrade campaign {doc['campaign']['id']} ({versions}; "
+            f"canary 1, waves of 5, 1 failure allowed, outside windows); "
             f"lab fault: {FAULTY} loses its WAN link after the reload"
         )
         console.print(f"  {doc['temporal_ui']}")

@@ -21,6 +21,7 @@ from services.api.routes import (
     health,
     images,
     intent,
+    platforms,
     runs,
     tenants,
 )
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runs,
         changes,
         images,
+        platforms,
         campaigns,
         web,
     ):

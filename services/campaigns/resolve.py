@@ -8,7 +8,7 @@ from services.campaigns.spec import CampaignSpec
 from services.campaigns.targets import Target, select_targets
 from services.core.errors import ChangeValidationError
 from services.network.inventory import TenantInventory
-from services.network.upgrade import UPGRADE_DRIVERS, Image
+from services.network.upgrade import Image, upgradable_platforms
 
 FindImage = Callable[[str, str], Image | None]
 
@@ -27,8 +27,12 @@ def resolve_campaign(
     errors: list[tuple[str, str]] = []
     for platform, version in sorted(spec.target_versions.items()):
         where = f"target_versions.{platform}"
-        if platform not in UPGRADE_DRIVERS:
-            errors.append((where, f"netwave cannot upgrade {platform!r} devices"))
+        if platform not in upgradable_platforms():
+            named = sorted(f"{t.tenant}/{t.device}" for t in targets if t.platform == platform)
+            shown = (
+                f" ({', '.join(named[:10])}{', ...' if len(named) > 10 else ''})" if named else ""
+            )
+            errors.append((where, f"netwave cannot upgrade {platform!r} devices{shown}"))
             continue
         image = find_image(platform, version)
         if image is None:

@@ -81,7 +81,7 @@ class CampaignSpec(BaseModel):
     @model_validator(mode="after")
     def _kind_fields(self) -> Self:
         if self.kind == "os_upgrade" and not self.target_versions:
-            raise ValueError("an os_upgrade needs target_versions, e.g. {'cisco_ios': '17.9.4a'}")
+            raise ValueError("an os_upgrade needs target_versions: {platform: version}")
         if self.kind == "config_rollout" and not self.features:
             raise ValueError("a config_rollout needs features, e.g. ['ntp', 'logging']")
         if self.kind == "os_upgrade" and self.features:

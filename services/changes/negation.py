@@ -1,9 +1,11 @@
 """Commands a NOS accepts: a physical interface is never deleted, its lines are negated.
 
-`no interface eth1` on a port with an address is refused by FRR ("only inactive interfaces
-can be deleted") and on IOS resets nothing useful; what a rollback or remediation means by it
+`no interface eth1` on a port with an address is refused by some NOSes ("only inactive
+interfaces can be deleted") and resets nothing useful on others; what a rollback or remediation
+means by it
 is "this port should carry none of these lines". Logical interfaces (sub-interfaces,
-loopbacks, VLAN interfaces, tunnels, bundles) can be deleted as they are.
+loopbacks, VLAN interfaces, tunnels, bundles) can be deleted as they are, unless the platform's
+interfaces are kernel objects it only configures (`Platform.deletes_logical_interfaces`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 
 from services.compliance.hier import driver_for, parse
+from services.network.platforms import get_platform
 
 # Interface names that are not ports: they can be created and deleted.
 LOGICAL = re.compile(
@@ -34,7 +37,8 @@ def keep_ports(platform: str, commands: list[str], config: str) -> list[str]:
     result: list[str] = []
     for command in commands:
         name = command.removeprefix("no interface ").strip()
-        if not command.startswith("no interface ") or not physical(name):
+        deletable = get_platform(platform).deletes_logical_interfaces and not physical(name)
+        if not command.startswith("no interface ") or deletable:
             result.append(command)
             continue
         section = tree.get_child(equals=f"interface {name}")

@@ -3,7 +3,7 @@
 The device's current intent (inventory data plus the intent revisions of verified changes) is
 rendered before and after the change's edits; the features whose rendering changed are the
 affected ones. The change is the difference between those two renderings (hier_config
-remediation on their sections; Junos: set-line comparison), applied to the running config:
+remediation on their sections; set configs: set-line comparison), applied to the running config:
 lines already there are not sent again, and drift elsewhere in the same sections is not
 pushed but listed as "left alone". The rollback undoes exactly what is pushed: the same
 comparison from the predicted config back to the running one.
@@ -26,8 +26,8 @@ from services.changes.requests import ChangeRequest, VlanHandoffChange
 from services.compliance.compare import comparison_for
 from services.compliance.future import future_config
 from services.compliance.hier import driver_for, parse
-from services.compliance.junos_set import set_lines
 from services.compliance.rules import FeatureCheck, MatchIntended
+from services.compliance.set_lines import set_lines
 from services.core.errors import ChangeValidationError
 from services.intent.merge import apply_edits
 from services.intent.model import IntentEdit
@@ -44,7 +44,8 @@ class DevicePlan(BaseModel):
     device: str
     platform: str
     features: list[str]
-    # The config sections the plan may touch (IOS/EOS: top-level lines; Junos: statement paths).
+    # The config sections the plan may touch (indented configs: top-level lines; set configs:
+    # statement paths).
     sections: list[str]
     commands: list[str]
     rollback: list[str]
@@ -85,33 +86,33 @@ def affected_features(renderer: Renderer, before: Device, after: Device) -> list
 # --- config sections of the affected features, per config syntax --------------------------
 
 
-def _ios_sections(platform: str, texts: list[str]) -> set[str]:
+def _indented_sections(platform: str, texts: list[str]) -> set[str]:
     driver = driver_for(platform)
     return {child.text for text in texts for child in parse(driver, text).children}
 
 
-def _junos_parent(line: str) -> str:
+def _set_parent(line: str) -> str:
     """The statement without its last value (a quoted value counts as one)."""
     if line.endswith('"') and ' "' in line:
         return line[: line.rindex(' "')]
     return line.rsplit(" ", 1)[0]
 
 
-def _junos_sections(platform: str, texts: list[str]) -> set[str]:
-    return {_junos_parent(line) for text in texts for line in set_lines(text)}
+def _set_sections(platform: str, texts: list[str]) -> set[str]:
+    return {_set_parent(line) for text in texts for line in set_lines(text)}
 
 
-def _ios_lines(children: Iterable[HConfigChild]) -> list[str]:
+def _indented_lines(children: Iterable[HConfigChild]) -> list[str]:
     """Config lines of sections in the order given (multi-line entries such as banners split)."""
     nodes = (node for child in children for node in (child, *child.all_children()))
     return [line for node in nodes for line in node.cisco_style_text().split("\n")]
 
 
-def _ios_text(platform: str, config: str) -> str:
-    return "\n".join(_ios_lines(parse(driver_for(platform), config).children)) + "\n"
+def _indented_text(platform: str, config: str) -> str:
+    return "\n".join(_indented_lines(parse(driver_for(platform), config).children)) + "\n"
 
 
-def _ios_future(
+def _indented_future(
     platform: str, running: str, intended: str, sections: set[str], order: str | None = None
 ) -> str:
     """Running with each changed section replaced in place by its intended version.
@@ -131,11 +132,11 @@ def _ios_future(
     placing = parse(driver, order) if order is not None else target
     for child in target.children:
         if child.text in sections and child.text not in present:
-            kept.insert(_ios_place(kept, placing, child.text), child)
-    return "\n".join(_ios_lines(kept)) + "\n"
+            kept.insert(_indented_place(kept, placing, child.text), child)
+    return "\n".join(_indented_lines(kept)) + "\n"
 
 
-def _ios_place(kept: list[HConfigChild], target: HConfig, text: str) -> int:
+def _indented_place(kept: list[HConfigChild], target: HConfig, text: str) -> int:
     """Where a new section goes: after the section the intent puts before it, else last."""
     order = [child.text for child in target.children]
     position = {child.text: index for index, child in enumerate(kept)}
@@ -147,56 +148,56 @@ def _ios_place(kept: list[HConfigChild], target: HConfig, text: str) -> int:
     return len(kept)
 
 
-def _ios_sections_of(platform: str, config: str) -> Counter[tuple[str, ...]]:
+def _indented_sections_of(platform: str, config: str) -> Counter[tuple[str, ...]]:
     """Top-level sections with their lines in order; the order of the sections themselves
     does not count (a device lists a re-created section last)."""
     tree = parse(driver_for(platform), config)
-    return Counter(tuple(_ios_lines([child])) for child in tree.children)
+    return Counter(tuple(_indented_lines([child])) for child in tree.children)
 
 
-def _ios_paths(platform: str, config: str) -> set[tuple[str, ...]]:
+def _indented_paths(platform: str, config: str) -> set[tuple[str, ...]]:
     return {tuple(node.path()) for node in parse(driver_for(platform), config).all_children()}
 
 
-def _ios_order(commands: list[str]) -> list[str]:
+def _indented_order(commands: list[str]) -> list[str]:
     """Whole sections are removed last, once nothing refers to them any more."""
     removals = [c for c in commands if c.startswith("no ")]
     return [c for c in commands if not c.startswith("no ")] + removals
 
 
-def _junos_text(platform: str, config: str) -> str:
+def _set_text(platform: str, config: str) -> str:
     return "\n".join(set_lines(config)) + "\n"
 
 
-def _junos_statements(platform: str, config: str) -> Counter[tuple[str, ...]]:
-    """Junos statements; their order is the device's display order, not configuration."""
+def _set_statements(platform: str, config: str) -> Counter[tuple[str, ...]]:
+    """Set statements; their order is the device's display order, not configuration."""
     return Counter((line,) for line in set_lines(config))
 
 
-def _junos_paths(platform: str, config: str) -> set[tuple[str, ...]]:
+def _set_paths(platform: str, config: str) -> set[tuple[str, ...]]:
     return {(line,) for line in set_lines(config)}
 
 
 SECTIONS: dict[str, Callable[[str, list[str]], set[str]]] = {
-    "ios": _ios_sections,
-    "junos": _junos_sections,
+    "indented": _indented_sections,
+    "set": _set_sections,
 }
 SECTION_PATTERN: dict[str, Callable[[str], str]] = {
-    "ios": lambda text: "^" + re.escape(text) + "$",
-    "junos": lambda path: "^" + re.escape(path) + "( |$)",
+    "indented": lambda text: "^" + re.escape(text) + "$",
+    "set": lambda path: "^" + re.escape(path) + "( |$)",
 }
-TEXT: dict[str, Callable[[str, str], str]] = {"ios": _ios_text, "junos": _junos_text}
+TEXT: dict[str, Callable[[str, str], str]] = {"indented": _indented_text, "set": _set_text}
 PATHS: dict[str, Callable[[str, str], set[tuple[str, ...]]]] = {
-    "ios": _ios_paths,
-    "junos": _junos_paths,
+    "indented": _indented_paths,
+    "set": _set_paths,
 }
 CONTENT: dict[str, Callable[[str, str], Counter[tuple[str, ...]]]] = {
-    "ios": _ios_sections_of,
-    "junos": _junos_statements,
+    "indented": _indented_sections_of,
+    "set": _set_statements,
 }
 ORDER: dict[str, Callable[[list[str]], list[str]]] = {
-    "ios": _ios_order,
-    "junos": lambda commands: commands,
+    "indented": _indented_order,
+    "set": lambda commands: commands,
 }
 
 
@@ -236,12 +237,12 @@ def _check(platform: str, features: list[str], sections: set[str]) -> FeatureChe
 def _remediation(check: FeatureCheck, running: str, target: str) -> list[str]:
     result = comparison_for(check.platform, running, target).feature(check)
     commands = ORDER[get_platform(check.platform).syntax](result.remediation)
-    if get_platform(check.platform).syntax == "ios":
+    if get_platform(check.platform).syntax == "indented":
         commands = keep_ports(check.platform, commands, running)
     return commands
 
 
-def _ios_line_future(platform: str, running: str, commands: list[str]) -> str:
+def _indented_line_future(platform: str, running: str, commands: list[str]) -> str:
     """hier_config's future, without the `no ...` lines it keeps for what was already absent."""
     driver = driver_for(platform)
     current = parse(driver, running)
@@ -282,7 +283,7 @@ def _device_order(
     for _rank, _order, child in sorted(ranked, key=lambda item: (item[0], item[1])):
         was = next((c for c in running if c.text == child.text), None)
         if not child.children or was is None or child.text in recreated:
-            lines += _ios_lines([child])
+            lines += _indented_lines([child])
             continue
         lines.append(child.cisco_style_text())
         lines += _device_order(list(was.children), list(child.children), set())
@@ -294,15 +295,15 @@ def predicted_future(
 ) -> str:
     """The running config the device shows once `commands` are pushed.
 
-    IOS/EOS: each section the commands touch stays where the device lists it; a new one goes
-    after the section that `intended` puts before it (a sub-interface after its port).
+    Indented configs: each section the commands touch stays where the device lists it; a new
+    one goes after the section that `intended` puts before it (a sub-interface after its port).
     """
-    if get_platform(platform).syntax != "ios" or not commands:
+    if get_platform(platform).syntax != "indented" or not commands:
         return future_config(platform, running, commands)
-    future = _ios_line_future(platform, running, commands)
+    future = _indented_line_future(platform, running, commands)
     touched = {c for c in commands if not c.startswith(" ")}
     touched |= {c.removeprefix("no ") for c in touched}
-    return _ios_future(platform, running, future, touched, intended)
+    return _indented_future(platform, running, future, touched, intended)
 
 
 def _in_scope(platform: str, config: str, sections: set[str]) -> set[tuple[str, ...]]:

@@ -1,7 +1,7 @@
 """Before anything is pushed: the interfaces a change configures must exist on the device.
 
 A typo in an inventory's interface name would otherwise create an interface on a real NOS (or
-fail half-way) and leave a rollback that the NOS may refuse (FRR deletes only inactive
+fail half-way) and leave a rollback that the NOS may refuse (some delete only inactive
 interfaces). Sub-interfaces a change creates are not required to exist; their port is.
 """
 

@@ -48,7 +48,7 @@ def plan_remediation(
     sections = {
         s
         for s in SECTIONS[syntax](platform, [running, future])
-        if any(c.owns(s if syntax == "ios" else f"set {s}") or c.owns(s) for c in checks)
+        if any(c.owns(s if syntax == "indented" else f"set {s}") or c.owns(s) for c in checks)
     }
     diff = difflib.unified_diff(
         normalized(platform, running).splitlines(keepends=True),

@@ -20,17 +20,11 @@ from services.core.errors import ChangeValidationError
 from services.network.inventory import Device, TenantInventory
 from services.network.platforms import get_platform
 
-# Highest WAN rate netwave configures per platform (Mbps): the shaper's and the CLI's range.
-PLATFORM_MAX_WAN_MBPS: dict[str, int] = {
-    "cisco_ios": 10_000,
-    "arista_eos": 100_000,
-    "juniper_junos": 10_000,
-    "frr": 100_000,  # zebra's `bandwidth (1-100000)`, in Mbps
-}
 EDGE_ROLE = "edge"
 SITE = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 # What a description may contain: it lands on a CLI line, so no control characters, no `?`
-# (IOS context help), no quotes or backslashes (Junos strings), no `|`, `;`, `{`, `}`, `!`, `#`.
+# (context help on most CLIs), no quotes or backslashes (quoted strings), no `|`, `;`, `{`,
+# `}`, `!`, `#`.
 DESCRIPTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.,:/()@+&=-]*$")
 DESCRIPTION_MAX = 80
 
@@ -178,10 +172,8 @@ def _check_bandwidth(
     errors = []
     wanted = request.bandwidth_mbps
     for device in devices:
-        limit = PLATFORM_MAX_WAN_MBPS.get(device.platform)
-        if limit is None:
-            errors.append(("site", f"{device.name}: no WAN rate limit known for {device.platform}"))
-        elif wanted > limit:
+        limit = get_platform(device.platform).max_wan_mbps
+        if wanted > limit:
             errors.append(
                 (
                     "bandwidth_mbps",

@@ -1,4 +1,4 @@
-"""IOS-style config text as a tree of indented blocks, edited without losing its layout."""
+"""Indented config text as a tree of indented blocks, edited without losing its layout."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ class Block:
 
 
 def _banner_delimiter(first: str) -> str:
-    """`^C` (or the first character) after `banner motd`; EOS banners end with a line `EOF`."""
+    """`^C` (or the first character) after `banner motd`; some NOSes end a banner with a line
+    `EOF`."""
     words = first.split(maxsplit=2)
     if len(words) < 3:
         return "EOF"

@@ -1,7 +1,7 @@
 """Compare a device's running config with its intended config under the tenant's rules.
 
-Platforms plug in through COMPARISONS, keyed by netwave platform name: hier_config for
-IOS-style configs, set-line comparison for Junos.
+The comparison follows the platform's config syntax (COMPARISONS): hier_config for indented
+configs, set-line comparison for `set` configs.
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from services.compliance.ios_style import HierComparison
-from services.compliance.junos_set import SetLineComparison
+from services.compliance.indented import HierComparison
 from services.compliance.report import DeviceCompliance, FeatureResult
 from services.compliance.rules import FeatureCheck, RuleSet
+from services.compliance.set_lines import SetLineComparison
 from services.core.errors import DeviceError, NetwaveError
 from services.network.inventory import Device
+from services.network.platforms import ConfigSyntax, get_platform
 
 
 class Comparison(Protocol):
@@ -25,18 +26,16 @@ class Comparison(Protocol):
 
 ComparisonFactory = Callable[[str, str, str], Comparison]  # (platform, running, intended)
 
-COMPARISONS: dict[str, ComparisonFactory] = {
-    "cisco_ios": HierComparison,
-    "arista_eos": HierComparison,
-    "frr": HierComparison,
-    "juniper_junos": SetLineComparison,
+COMPARISONS: dict[ConfigSyntax, ComparisonFactory] = {
+    "indented": HierComparison,
+    "set": SetLineComparison,
 }
 
 
 def comparison_for(platform: str, running: str, intended: str) -> Comparison:
     """The comparison of a platform, with both configs parsed."""
     try:
-        factory = COMPARISONS[platform]
+        factory = COMPARISONS[get_platform(platform).syntax]
     except KeyError:
         raise DeviceError(f"no config comparison for platform {platform!r}") from None
     return factory(platform, running, intended)

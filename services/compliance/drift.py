@@ -1,10 +1,10 @@
 """Seeded drift: turn a device's intended config into a drifted running config.
 
 Inventories seed drift per device under `data.lab.drift: {add: [...], remove: [...]}`, lines in
-the platform's syntax. An IOS/EOS entry may be an indented snippet (`interface Ethernet1` with
+the platform's syntax. An indented-config entry may be a snippet (`interface Ethernet1` with
 `   shape rate 100000` under it): parents match exactly, the last line removes every line it
 starts (whole words). An added line takes the place of the line removed beside it, else goes last.
-Junos entries are `set` lines: remove deletes the statement and all below it. The lab and the
+Set-line entries are `set` lines: remove deletes the statement and all below it. The lab and the
 tests share this one implementation.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.compliance.blocks import Editor, parse_blocks, render_blocks
-from services.compliance.junos_set import apply_commands, set_lines
+from services.compliance.set_lines import apply_commands, set_lines
 from services.core.errors import InventoryError
 from services.network.inventory import Device
 from services.network.platforms import get_platform
@@ -41,7 +41,7 @@ def device_drift(device: Device) -> Drift:
         raise InventoryError(f"{device.tenant}/{device.name}: data.lab.drift: {exc}") from None
 
 
-def _apply_ios_style(text: str, drift: Drift) -> str:
+def _apply_indented(text: str, drift: Drift) -> str:
     editor = Editor(parse_blocks(text))
     for entry in drift.remove:
         editor.remove(parse_blocks(entry))
@@ -50,15 +50,15 @@ def _apply_ios_style(text: str, drift: Drift) -> str:
     return render_blocks(editor.root)
 
 
-def _apply_junos(text: str, drift: Drift) -> str:
+def _apply_set(text: str, drift: Drift) -> str:
     commands = ["delete " + line.strip().removeprefix("set ") for line in drift.remove]
     commands += ["set " + line.strip().removeprefix("set ") for line in drift.add]
     return "\n".join(apply_commands(set_lines(text), commands)) + "\n"
 
 
 APPLY_BY_SYNTAX: dict[str, Callable[[str, Drift], str]] = {
-    "ios": _apply_ios_style,
-    "junos": _apply_junos,
+    "indented": _apply_indented,
+    "set": _apply_set,
 }
 
 

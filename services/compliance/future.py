@@ -5,23 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from services.compliance.hier import driver_for, lines_of, parse
-from services.compliance.junos_set import apply_commands, set_lines
+from services.compliance.set_lines import apply_commands, set_lines
 from services.network.platforms import get_platform
 
 
-def _ios_style_future(platform: str, running: str, commands: Sequence[str]) -> str:
+def _indented_future(platform: str, running: str, commands: Sequence[str]) -> str:
     driver = driver_for(platform)
     future = parse(driver, running).future(parse(driver, "\n".join(commands)))
     return "\n".join(lines_of(future)) + "\n"
 
 
-def _junos_future(platform: str, running: str, commands: Sequence[str]) -> str:
+def _set_future(platform: str, running: str, commands: Sequence[str]) -> str:
     return "\n".join(apply_commands(set_lines(running), commands)) + "\n"
 
 
 FUTURE_BY_SYNTAX: dict[str, Callable[[str, str, Sequence[str]], str]] = {
-    "ios": _ios_style_future,
-    "junos": _junos_future,
+    "indented": _indented_future,
+    "set": _set_future,
 }
 
 

@@ -1,12 +1,12 @@
-"""hier_config drivers for IOS-style platforms, tuned to how netwave's configs are written."""
+"""hier_config drivers for indented-config platforms, tuned to how netwave's configs are written."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import cache
 
-from hier_config import HConfig, MatchRule, Platform, get_hconfig, get_hconfig_driver
+from hier_config import HConfig, MatchRule, get_hconfig, get_hconfig_driver
 from hier_config.models import (
     IdempotentCommandsRule,
     NegationDefaultWithRule,
@@ -16,13 +16,7 @@ from hier_config.models import (
 from hier_config.platforms.driver_base import HConfigDriverBase
 
 from services.core.errors import DeviceError
-
-# netwave platform -> (hier_config platform, indentation of `show running-config`)
-HIER_PLATFORMS: dict[str, tuple[Platform, int]] = {
-    "cisco_ios": (Platform.CISCO_IOS, 1),
-    "arista_eos": (Platform.ARISTA_EOS, 3),
-    "frr": (Platform.CISCO_IOS, 1),
-}
+from services.network.platforms import HierSettings, get_platform
 
 # Commands where the new value simply replaces the old one: remediation pushes the new line
 # without a `no` for the old one, as an engineer would.
@@ -84,36 +78,11 @@ def _tune(driver: HConfigDriverBase, indentation: int) -> HConfigDriverBase:
     return driver
 
 
-def _frr(driver: HConfigDriverBase) -> HConfigDriverBase:
-    """FRR closes every section with a top-level `exit` and prints its version: not config."""
-    rules = driver.rules
-    dropped = [
-        PerLineSubRule(search=r"^exit$", replace=""),
-        PerLineSubRule(search=r"^frr (version|defaults) .*", replace=""),
-    ]
-    idempotent = [
-        IdempotentCommandsRule(match_rules=(MatchRule(startswith="log syslog"),)),
-        IdempotentCommandsRule(
-            match_rules=(MatchRule(startswith="router bgp"), MatchRule(startswith="bgp router-id"))
-        ),
-    ]
-    driver.rules = rules.model_copy(
-        update={
-            "per_line_sub": [*rules.per_line_sub, *dropped],
-            "idempotent_commands": [*rules.idempotent_commands, *idempotent],
-        }
-    )
-    return driver
-
-
-# Platform-specific rules on top of the shared tuning, keyed by netwave platform.
-PLATFORM_RULES: dict[str, Callable[[HConfigDriverBase], HConfigDriverBase]] = {"frr": _frr}
-
-
 def one_pass(rules: Sequence[PerLineSubRule]) -> list[PerLineSubRule]:
     """The same per-line substitutions as one rule, for speed.
 
-    hier_config runs every rule's `re.sub` on every line: 16 calls a line for IOS, half the
+    hier_config runs every rule's `re.sub` on every line: 16 calls a line for the shared
+    tuning, half the
     time of parsing a config. The one rule's search matches a whole line only when one of the
     rules would match it, so a line no rule touches (nearly all of them) costs one search; a
     line that matches gets every rule applied in order, by a replacement function (`re.sub`
@@ -139,21 +108,25 @@ def one_pass(rules: Sequence[PerLineSubRule]) -> list[PerLineSubRule]:
     return [PerLineSubRule.model_construct(search=gate.pattern, replace=in_order)]  # type: ignore[arg-type]
 
 
+def tune_for(settings: HierSettings) -> HConfigDriverBase:
+    """hier_config's driver with netwave's shared tuning, then the platform's own rules."""
+    driver = _tune(get_hconfig_driver(settings.platform), settings.indentation)
+    if settings.rules is not None:
+        driver = settings.rules(driver)
+    return driver
+
+
 @cache
 def driver_for(platform: str) -> HConfigDriverBase:
-    """The tuned hier_config driver of an IOS-style netwave platform, built once per process.
+    """The tuned hier_config driver of an indented netwave platform, built once per process.
 
     Building one costs more than parsing a config (about 0.5 ms); nothing changes a driver
     after `_tune`, so audits and plans share it.
     """
-    try:
-        hier_platform, indentation = HIER_PLATFORMS[platform]
-    except KeyError:
-        raise DeviceError(f"platform {platform!r} has no hier_config driver") from None
-    driver = _tune(get_hconfig_driver(hier_platform), indentation)
-    extra = PLATFORM_RULES.get(platform)
-    if extra is not None:
-        driver = extra(driver)
+    settings = get_platform(platform).hier
+    if settings is None:
+        raise DeviceError(f"platform {platform!r} has no hier_config driver")
+    driver = tune_for(settings)
     rules = driver.rules
     driver.rules = rules.model_copy(update={"per_line_sub": one_pass(rules.per_line_sub)})
     return driver

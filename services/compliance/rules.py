@@ -1,7 +1,7 @@
 """Compliance rules of a tenant (inventories/<tenant>/compliance.yaml), validated with pydantic.
 
 A rule file maps each feature to the config sections that make it up on each platform (regexes
-on top-level lines; on Junos, on `set` lines) and lists the checks for it:
+on top-level lines; on set-line platforms, on `set` lines) and lists the checks for it:
 
 - `match_intended`: the device's section must equal the rendered intended section;
 - `required`: regexes that must match a line of the section;
@@ -149,7 +149,7 @@ class FeatureCheck:
         )
 
     def owns(self, line: str) -> bool:
-        """Whether a top-level (or Junos `set`) line belongs to this feature."""
+        """Whether a top-level (or `set`) line belongs to this feature."""
         return _owned(self.sections, line)
 
 
@@ -158,7 +158,7 @@ def _by_intent(pattern: str) -> bool:
 
 
 def _top_lines(config: str) -> tuple[str, ...]:
-    """Top-level lines of a config (Junos set configs: every line)."""
+    """Top-level lines of a config (set-line configs: every line)."""
     return tuple(
         line.rstrip() for line in config.splitlines() if line.strip() and line[0] not in " !#"
     )

@@ -41,6 +41,16 @@ class FlashFilePublic(BaseModel):
     version: str | None
 
 
+class PendingConfirmPublic(BaseModel):
+    key: str  # "commit" (Junos `commit confirmed`) or the EOS session name (`commit timer`)
+    seconds: float  # the timer as set, in device seconds
+    seconds_left: float
+
+
+class ExpiredTimers(BaseModel):
+    expired: list[str]
+
+
 class DeviceDetail(DeviceSummary):
     unsaved_changes: bool
     flash_total: int
@@ -150,6 +160,19 @@ def create_control_app(fleet: LabFleet) -> FastAPI:
         device = get(name)
         await fleet.reset(device.name)
         return DeviceSummary(**_summary(device))
+
+    @app.get("/devices/{name}/confirm-timers")
+    async def confirm_timers(name: str) -> list[PendingConfirmPublic]:
+        """Changes waiting for a confirmation (Junos commit confirmed, EOS commit timer)."""
+        return [
+            PendingConfirmPublic(key=p.key, seconds=p.seconds, seconds_left=p.remaining())
+            for p in get(name).confirms.pending.values()
+        ]
+
+    @app.post("/devices/{name}/confirm-timers/expire")
+    async def expire_confirm_timers(name: str) -> ExpiredTimers:
+        """Run out every confirm timer now: each pending change goes back, as on the NOS."""
+        return ExpiredTimers(expired=get(name).expire_confirm_timers())
 
     @app.get("/devices/{name}/running-config", response_class=PlainTextResponse)
     async def running_config(name: str) -> str:

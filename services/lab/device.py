@@ -5,7 +5,8 @@ Lab-only settings come from the inventory's `data.lab` mapping (all optional):
 - `faults`: faults in force at start (see faults.py).
 - `privilege`: 15 (default) lands logins in privileged exec (`#`); 1 in user exec (`>`), so
   `enable` with the credential's enable secret is needed.
-- `reload_seconds`, `copy_seconds`, `bgp_establish_seconds`: override the fleet's timings.
+- `reload_seconds`, `copy_seconds`, `bgp_establish_seconds`, `confirm_minute_seconds`: override
+  the fleet's timings.
 - `flash_total_mb`: flash size (default 4096 MB, Junos /var/tmp 8192 MB).
 - `bgp_prefixes`: prefixes received per neighbour, a number or `{ip: number}`.
 - `extra_config`: lines appended to the initial config (drift for compliance audits).
@@ -26,7 +27,8 @@ from services.core.secrets import Credential
 from services.lab.config_tree import ConfigTree, SetConfig
 from services.lab.faults import Faults
 from services.lab.flash import Flash
-from services.lab.records import DeviceRecord, ReloadRecord, now
+from services.lab.records import DeviceRecord, ReloadRecord, SafetyNetRecord, now
+from services.lab.safety import CommitEntry, ConfigSession, ConfirmTimers, PendingConfirm
 
 Config = ConfigTree | SetConfig
 Status = Literal["up", "reloading"]
@@ -38,9 +40,17 @@ class LabTimings(BaseModel):
     reload_seconds: float = Field(default=8.0, ge=0)
     copy_seconds: float = Field(default=3.0, ge=0)
     bgp_establish_seconds: float = Field(default=5.0, ge=0)
+    # How long a minute of a confirm timer (`commit confirmed 10`, `commit timer 00:10:00`)
+    # lasts: minutes are minutes unless a fleet or an inventory shortens them.
+    confirm_minute_seconds: float = Field(default=60.0, gt=0)
 
     def for_device(self, lab_data: dict[str, Any]) -> LabTimings:
-        keys = ("reload_seconds", "copy_seconds", "bgp_establish_seconds")
+        keys = (
+            "reload_seconds",
+            "copy_seconds",
+            "bgp_establish_seconds",
+            "confirm_minute_seconds",
+        )
         return self.model_copy(update={k: float(lab_data[k]) for k in keys if k in lab_data})
 
 
@@ -74,6 +84,8 @@ class Platform(Protocol):
 
     def boot_version(self, device: LabDevice) -> str | None: ...
 
+    def confirm_expired(self, device: LabDevice, pending: PendingConfirm) -> None: ...
+
 
 @dataclass
 class DeviceState:
@@ -84,7 +96,8 @@ class DeviceState:
     startup: Config
     flash: Flash
     candidate: SetConfig | None = None
-    commits: list[tuple[datetime, SetConfig]] = field(default_factory=list)
+    commits: list[CommitEntry] = field(default_factory=list)  # Junos, newest first
+    config_sessions: dict[str, ConfigSession] = field(default_factory=dict)  # EOS
     boot_image: str | None = None
     pending_version: str | None = None
     booted_at: float = field(default_factory=time.monotonic)
@@ -115,6 +128,7 @@ class LabDevice:
         self.on_reachability: Callable[[LabDevice], Awaitable[None]] | None = None
         self._reboot: asyncio.Task[None] | None = None
         self._faults_changed = asyncio.Event()
+        self.confirms = ConfirmTimers(self._confirm_expired)
 
     @property
     def name(self) -> str:
@@ -131,11 +145,16 @@ class LabDevice:
     def _initial_state(self) -> DeviceState:
         version = str(self.spec.data.get("version") or "")
         running = self.platform.initial_config(self.spec)
+        # A commit-model device starts with one commit in its history: the config it boots.
+        history: list[CommitEntry] = []
+        if isinstance(running, SetConfig):
+            history.append(CommitEntry(running.copy(), via="other"))
         return DeviceState(
             version=version,
             running=running,
             startup=running.copy(),
             flash=self.platform.initial_flash(self.spec, version),
+            commits=history,
         )
 
     # --- configuration ---------------------------------------------------------------------
@@ -151,6 +170,27 @@ class LabDevice:
     @property
     def unsaved(self) -> bool:
         return self.state.running != self.state.startup
+
+    # --- confirm timers (see safety.py) ------------------------------------------------------
+
+    def arm_confirm(self, key: str, checkpoint: Config, minutes: float) -> PendingConfirm:
+        """Keep `checkpoint` and take the change back after `minutes` unless confirmed."""
+        scale = self.timings.confirm_minute_seconds / 60
+        pending = PendingConfirm(key, checkpoint.copy(), minutes * 60, scale)
+        self.confirms.arm(pending)
+        return pending
+
+    def stop_confirm(self, key: str) -> PendingConfirm | None:
+        """Stop a confirm timer; the caller keeps the change or restores the checkpoint."""
+        return self.confirms.stop(key)
+
+    def expire_confirm_timers(self) -> list[str]:
+        """Every pending change goes back now, as when its timer runs out; returns their keys."""
+        return self.confirms.expire()
+
+    def _confirm_expired(self, pending: PendingConfirm) -> None:
+        self.platform.confirm_expired(self, pending)
+        self.record.safety_nets.append(SafetyNetRecord(action="expire", target=pending.key))
 
     # --- faults and reachability -----------------------------------------------------------
 
@@ -178,6 +218,7 @@ class LabDevice:
         """Drop every session, stay unreachable for reload_seconds, boot the selected image."""
         entry = ReloadRecord(via=via, from_version=self.state.version)
         self.record.reloads.append(entry)
+        self.expire_confirm_timers()  # an unconfirmed change does not survive a reboot
         self.status = "reloading"
         # Start the boot first: the caller may be the session the reload is about to drop.
         self._reboot = asyncio.get_running_loop().create_task(self._boot(entry))
@@ -207,6 +248,7 @@ class LabDevice:
         state.version = version
         state.running = state.startup.copy()
         state.candidate = None
+        state.config_sessions.clear()
         state.pending_version = None
         state.booted_at = time.monotonic()
         state.booted_wall = now()
@@ -227,6 +269,7 @@ class LabDevice:
             self._reboot = None
         was = self.reachable
         self.drop_sessions()
+        self.confirms.cancel_all()
         self.state = self._initial_state()
         self.faults = Faults.model_validate(self.spec.lab.get("faults") or {})
         self.record = DeviceRecord(name=self.name)
@@ -235,6 +278,7 @@ class LabDevice:
             await self._notify()
 
     async def close(self) -> None:
+        self.confirms.cancel_all()
         if self._reboot is not None:
             self._reboot.cancel()
             self._reboot = None

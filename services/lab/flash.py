@@ -18,6 +18,7 @@ class FlashFile:
     version: str | None = None
     corrupt: bool = False
     mtime: datetime = field(default_factory=now)
+    content: str | None = None  # text files (config checkpoints); None for images and blobs
 
 
 @dataclass
@@ -41,6 +42,13 @@ class Flash:
 
     def add_file(self, name: str, size: int) -> FlashFile:
         entry = FlashFile(name, size, hashlib.md5(name.encode()).hexdigest())
+        self.files[name] = entry
+        return entry
+
+    def add_text(self, name: str, text: str) -> FlashFile:
+        """Write a text file (a config checkpoint), replacing one of the same name."""
+        data = text.encode()
+        entry = FlashFile(name, len(data), hashlib.md5(data).hexdigest(), content=text)
         self.files[name] = entry
         return entry
 

@@ -222,3 +222,7 @@ class LabFleet:
 
     async def reload(self, name: str) -> ReloadRecord:
         return await self.device(name).reload(via="api")
+
+    def expire_confirm_timers(self, name: str) -> list[str]:
+        """Run out a device's confirm timers now (the pending changes go back)."""
+        return self.device(name).expire_confirm_timers()

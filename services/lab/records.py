@@ -32,6 +32,7 @@ class ConfigSessionRecord(BaseModel):
     ended_at: datetime | None = None
     lines: list[ConfigLineRecord] = Field(default_factory=list)
     dropped: bool = False
+    name: str | None = None  # EOS `configure session` name: lines went to its candidate
 
     @property
     def pushed(self) -> list[str]:
@@ -50,6 +51,17 @@ class CommitRecord(BaseModel):
     at: datetime = Field(default_factory=now)
     check: bool = False
     comment: str | None = None
+    confirm_minutes: int | None = None  # `commit confirmed N`
+
+
+class SafetyNetRecord(BaseModel):
+    """One step of a configuration safety net (see `DeviceRecord.safety_nets`)."""
+
+    at: datetime = Field(default_factory=now)
+    action: str
+    target: str = ""  # the flash file, the EOS session, the Junos commit comment
+    ok: bool = True  # False: the device refused the step (the reason is in `detail`)
+    detail: str | None = None
 
 
 class DeviceRecord(BaseModel):
@@ -63,6 +75,10 @@ class DeviceRecord(BaseModel):
     commits: list[CommitRecord] = Field(default_factory=list)
     reloads: list[ReloadRecord] = Field(default_factory=list)
     copies: list[str] = Field(default_factory=list)
+    # IOS: checkpoint (copy running-config flash:), replace (configure replace).
+    # EOS: session_commit, commit_timer, confirm, abort. Junos: commit_confirmed, confirm.
+    # Any platform: expire (a confirm timer ran out and the config went back).
+    safety_nets: list[SafetyNetRecord] = Field(default_factory=list)
 
     @property
     def pushed_lines(self) -> list[str]:
@@ -81,6 +97,14 @@ class DeviceRecord(BaseModel):
         """How many times exactly this line was pushed (accepted)."""
         return sum(1 for line in self.pushed_lines if line == text)
 
+    def safety_net_count(self, action: str, target: str | None = None) -> int:
+        """How many times a safety-net step succeeded (for one file/session if `target`)."""
+        return sum(
+            1
+            for step in self.safety_nets
+            if step.ok and step.action == action and (target is None or step.target == target)
+        )
+
     def summary(self) -> dict[str, int]:
         return {
             "logins": len(self.logins),
@@ -90,6 +114,7 @@ class DeviceRecord(BaseModel):
             "saves": len(self.saves),
             "commits": len(self.commits),
             "reloads": len(self.reloads),
+            "safety_nets": len(self.safety_nets),
         }
 
 

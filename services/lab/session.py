@@ -17,6 +17,7 @@ from services.lab.device import LabDevice
 from services.lab.platforms.base import PlatformCli
 from services.lab.platforms.grammar import Frame
 from services.lab.records import ConfigLineRecord, ConfigSessionRecord, now
+from services.lab.safety import ConfigSession
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class Shell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self.frames: list[Frame] = []  # IOS-like config mode stack; empty in exec mode
         self.edit: list[str] | None = None  # Junos [edit ...] path; None outside config mode
         self.config_record: ConfigSessionRecord | None = None
+        self.config_session: ConfigSession | None = None  # EOS `configure session` being edited
         self.display_set = False  # Junos: the current command was piped to `display set`
         self._conn = conn
         self._chan: asyncssh.SSHServerChannel[str] | None = None
@@ -189,13 +191,15 @@ class Shell(asyncssh.SSHServerSession):  # type: ignore[type-arg]
     def in_config(self) -> bool:
         return bool(self.frames) or self.edit is not None
 
-    def enter_config(self) -> None:
-        self.config_record = ConfigSessionRecord()
+    def enter_config(self, session: ConfigSession | None = None) -> None:
+        self.config_session = session
+        self.config_record = ConfigSessionRecord(name=session.name if session else None)
         self.device.record.config_sessions.append(self.config_record)
 
     def leave_config(self, dropped: bool = False) -> None:
         self.frames = []
         self.edit = None
+        self.config_session = None
         if self.config_record is not None:
             self.config_record.ended_at = now()
             self.config_record.dropped = dropped

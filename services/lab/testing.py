@@ -126,6 +126,16 @@ class ThreadedLab:
     def reload(self, name: str) -> ReloadRecord:
         return self.run(self.fleet.reload(name))
 
+    def expire_confirm_timers(self, name: str) -> list[str]:
+        """Run out the device's confirm timers now, as if their minutes had passed: Junos
+        `commit confirmed` and EOS `commit timer` changes go back. Returns their keys."""
+        return self.call(lambda: self.fleet.expire_confirm_timers(name))
+
+    def pending_confirms(self, name: str) -> dict[str, float]:
+        """Pending confirms of a device: key -> device seconds left."""
+        device = self.fleet.device(name)
+        return self.call(lambda: {k: p.remaining() for k, p in device.confirms.pending.items()})
+
     def running_config(self, name: str) -> str:
         device = self.fleet.device(name)
         cli = get_cli(device.spec.platform)

@@ -1,10 +1,11 @@
 """Push config commands to a device in one Netmiko config session, and read its running config.
 
-Each platform says how its config session runs (PUSH_DRIVERS, keyed by netwave platform):
-IOS/EOS enter `configure terminal`, refuse a line whose answer matches the error pattern, and
-save with `write memory`; Junos works in `configure exclusive` from a clean candidate and
-applies everything at once with `commit`. Failures come back as a PushResult that says what
-happened in an operator's words, never as a half-read exception.
+Each platform driver says how its config session runs (`Platform.push`): the command that
+opens it, the answers that mean a line was refused, and how the session ends (leave and
+`write memory`, or a commit that applies and keeps at once). A change pushed with a `tag`
+runs under the platform's safety net (`services.network.safety`): applied but not kept until
+`save_running` confirms it, and taken back by `undo_change`. Failures come back as a
+PushResult that says what happened in an operator's words, never as a half-read exception.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from enum import StrEnum
 
 from netmiko import BaseConnection, ConnectHandler
 from netmiko.exceptions import ConfigInvalidException, ReadTimeout
-from netmiko.juniper.juniper import JuniperBase
 from pydantic import BaseModel, ConfigDict
 
 from services.core.secrets import Credential
@@ -25,6 +25,7 @@ from services.network.collect import Reachability, classify
 from services.network.inventory import Device
 from services.network.nornir_fleet import netmiko_extras
 from services.network.platforms import get_platform
+from services.network.safety import SafetyNetError
 
 
 class PushError(StrEnum):
@@ -35,14 +36,15 @@ class PushError(StrEnum):
     timeout = "timeout"
     rejected = "rejected"  # the device refused a line
     session_dropped = "session_dropped"  # the session was cut mid-push
-    commit_failed = "commit_failed"  # Junos refused the candidate
+    commit_failed = "commit_failed"  # the device refused the candidate at commit
     save_failed = "save_failed"  # lines applied, startup config not written
     no_credential = "no_credential"
     failed = "failed"
 
 
 class PushResult(BaseModel):
-    """What a push did: `pushed` lines were accepted (on Junos: into the candidate)."""
+    """What a push did: `pushed` lines were accepted (on a candidate-config platform: into
+    the candidate; `applied` says whether any of it reached the running config)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -51,6 +53,7 @@ class PushResult(BaseModel):
     error_kind: PushError | None = None
     error: str | None = None
     saved: bool = False
+    applied: bool = True
 
 
 Finish = Callable[[BaseConnection, bool, float], None]
@@ -65,55 +68,22 @@ class PushDriver:
     prelude: tuple[str, ...] = ()
     finish: Finish | None = None
     enable: bool = False  # needs privileged (enable) mode for config
-    commit_saves: bool = False  # applying the change also makes it persistent (Junos commit)
+    commit_saves: bool = False  # applying the change also makes it persistent (a commit)
+    # Lines are applied as they are typed (False: into a candidate, applied at the end).
+    applies_each_line: bool = True
 
 
-def _finish_ios(conn: BaseConnection, save: bool, timeout: float) -> None:
+def exit_and_save(conn: BaseConnection, save: bool, timeout: float) -> None:
+    """Leave config mode; `write memory` when asked to save."""
     conn.exit_config_mode()
     if save:
         output = conn.save_config()
         if re.search(r"^%", output, re.M):
-            raise _SaveFailed(output.strip())
+            raise SaveFailed(output.strip())
 
 
-def _finish_junos(conn: BaseConnection, save: bool, timeout: float) -> None:
-    # A Junos commit is both the apply and the save: it always runs.
-    if isinstance(conn, JuniperBase):
-        conn.commit(read_timeout=max(timeout, 30.0))
-    else:
-        conn.commit()
-    conn.exit_config_mode()
-
-
-class _SaveFailed(Exception):
+class SaveFailed(Exception):
     pass
-
-
-IOS_ERRORS = (
-    r"^% ?(Invalid|Incomplete|Ambiguous|Error|Unknown|Cannot|Bad)|^% .*not (permitted|allowed)"
-)
-# vtysh: `% Unknown command: ...`, `% Command incomplete: ...`, `% Invalid ...`, `% Malformed ...`,
-# and the northbound's `% Configuration failed.` (then `Error type:`/`Error description:`).
-FRR_ERRORS = (
-    r"^% ?(Unknown command|Command incomplete|Ambiguous command|Invalid|Malformed|Can't|Cannot"
-    r"|Error|There is no|Configuration failed|Failed)"
-)
-JUNOS_ERRORS = r"syntax error|unknown command|missing argument|invalid value|^error:"
-
-PUSH_DRIVERS: dict[str, PushDriver] = {
-    "cisco_ios": PushDriver(IOS_ERRORS, finish=_finish_ios, enable=True),
-    "arista_eos": PushDriver(IOS_ERRORS, finish=_finish_ios, enable=True),
-    # vtysh is always privileged; `write memory` saves the integrated frr.conf.
-    "frr": PushDriver(FRR_ERRORS, finish=_finish_ios),
-    # A clean candidate first, so the commit holds our lines and nothing left by others.
-    "juniper_junos": PushDriver(
-        JUNOS_ERRORS,
-        config_command="configure exclusive",
-        prelude=("rollback 0",),
-        finish=_finish_junos,
-        commit_saves=True,
-    ),
-}
 
 
 def connect(device: Device, credential: Credential, timeout: float) -> BaseConnection:
@@ -126,8 +96,7 @@ def connect(device: Device, credential: Credential, timeout: float) -> BaseConne
         password=credential.password.get_secret_value(),
         **netmiko_extras(device, enable, timeout),
     )
-    driver = PUSH_DRIVERS.get(device.platform)
-    if driver is not None and driver.enable and not conn.check_enable_mode():
+    if get_platform(device.platform).push.enable and not conn.check_enable_mode():
         conn.enable()
     return conn
 
@@ -159,28 +128,33 @@ def push_config(
     *,
     save: bool = True,
     timeout: float = 30.0,
+    tag: str | None = None,
 ) -> PushResult:
-    """Push `commands` in one config session; save (IOS/EOS) or commit (Junos) at the end."""
-    driver = PUSH_DRIVERS.get(device.platform)
-    if driver is None:
-        return PushResult(
-            ok=False,
-            pushed=0,
-            error_kind=PushError.failed,
-            error=f"no push driver for {device.platform}",
-        )
+    """Push `commands` in one config session, then save or commit as the platform does.
+
+    With a `tag`, the change runs under the platform's safety net: applied but not kept
+    (never saved here), to be confirmed by `save_running(tag=...)` or taken back by
+    `undo_change`.
+    """
+    platform = get_platform(device.platform)
+    driver = platform.push
+    net = platform.safety_net if tag else None
     if not commands:
         return PushResult(ok=True, pushed=0)
     try:
         conn = connect(device, credential, timeout)
     except Exception as exc:  # connection faults are classified, not raised
         kind = _REACHABILITY.get(classify(exc), PushError.failed)
-        return PushResult(ok=False, pushed=0, error_kind=kind, error=_short(exc))
+        return PushResult(ok=False, pushed=0, error_kind=kind, error=_short(exc), applied=False)
     pushed = 0
     stage = "push"
+    applied_each = driver.applies_each_line and not (net and net.config_command(tag or ""))
     try:
-        if driver.config_command:
-            conn.config_mode(config_command=driver.config_command)
+        if net is not None and tag:
+            net.before(conn, tag, timeout)
+        config_command = (net.config_command(tag) if net and tag else None) or driver.config_command
+        if config_command:
+            conn.config_mode(config_command=config_command)
         else:
             conn.config_mode()
         for line in driver.prelude:
@@ -189,17 +163,32 @@ def push_config(
             _send(conn, line, driver, timeout)
             pushed += 1
         stage = "finish"
+        if net is not None and tag:
+            if not net.apply(conn, tag, timeout) and driver.finish is not None:
+                driver.finish(conn, False, timeout)
+            return PushResult(ok=True, pushed=pushed, saved=False)
         if driver.finish is not None:
             driver.finish(conn, save, timeout)
         return PushResult(ok=True, pushed=pushed, saved=save or driver.commit_saves)
     except ConfigInvalidException as exc:
-        return PushResult(ok=False, pushed=pushed, error_kind=PushError.rejected, error=str(exc))
-    except _SaveFailed as exc:
+        if net is not None and tag:
+            with contextlib.suppress(Exception):
+                net.abandon(conn, tag)
+        return PushResult(
+            ok=False,
+            pushed=pushed,
+            error_kind=PushError.rejected,
+            error=str(exc),
+            applied=applied_each and pushed > 0,
+        )
+    except SaveFailed as exc:
         error = f"save failed: {exc}"[:300]
         return PushResult(ok=False, pushed=pushed, error_kind=PushError.save_failed, error=error)
-    except ValueError as exc:  # Netmiko's commit() says the commit failed
+    except (ValueError, SafetyNetError) as exc:  # Netmiko's commit() says the commit failed
         kind = PushError.commit_failed if stage == "finish" else PushError.failed
-        return PushResult(ok=False, pushed=pushed, error_kind=kind, error=_short(exc))
+        return PushResult(
+            ok=False, pushed=pushed, error_kind=kind, error=_short(exc), applied=applied_each
+        )
     except Exception as exc:
         return PushResult(
             ok=False, pushed=pushed, error_kind=_failure(conn, exc), error=_short(exc)
@@ -209,23 +198,35 @@ def push_config(
             conn.disconnect()
 
 
-def save_running(device: Device, credential: Credential, *, timeout: float = 30.0) -> PushResult:
-    """Make the running config the startup config (IOS/EOS/FRR `write memory`); a platform
-    whose apply is its save (Junos commit) has nothing to do."""
-    driver = PUSH_DRIVERS.get(device.platform)
-    if driver is None or driver.commit_saves:
-        return PushResult(ok=True, pushed=0, saved=driver is not None)
+def save_running(
+    device: Device, credential: Credential, *, timeout: float = 30.0, tag: str | None = None
+) -> PushResult:
+    """Keep a verified change: confirm it under the platform's safety net (with a `tag`),
+    then make the running config the startup config (`write memory`); a platform whose
+    apply is its save (a commit) has nothing more to do."""
+    platform = get_platform(device.platform)
+    driver = platform.push
+    net = platform.safety_net if tag else None
+    if net is None and driver.commit_saves:
+        return PushResult(ok=True, pushed=0, saved=True)
     try:
         conn = connect(device, credential, timeout)
     except Exception as exc:
         kind = _REACHABILITY.get(classify(exc), PushError.failed)
         return PushResult(ok=False, pushed=0, error_kind=kind, error=_short(exc))
     try:
+        if net is not None and tag:
+            net.confirm(conn, tag, timeout)
+        if driver.commit_saves:
+            return PushResult(ok=True, pushed=0, saved=True)
         output = str(conn.save_config())
         if re.search(r"^%", output, re.M):
             error = f"save failed: {output.strip()}"[:300]
             return PushResult(ok=False, pushed=0, error_kind=PushError.save_failed, error=error)
         return PushResult(ok=True, pushed=0, saved=True)
+    except SafetyNetError as exc:
+        error = f"could not confirm the change: {exc}"[:300]
+        return PushResult(ok=False, pushed=0, error_kind=PushError.commit_failed, error=error)
     except Exception as exc:
         return PushResult(ok=False, pushed=0, error_kind=_failure(conn, exc), error=_short(exc))
     finally:
@@ -233,8 +234,25 @@ def save_running(device: Device, credential: Credential, *, timeout: float = 30.
             conn.disconnect()
 
 
+def undo_change(
+    device: Device, credential: Credential, tag: str, *, timeout: float = 30.0
+) -> str | None:
+    """Take a tagged change back through the platform's safety net; what was done, or None
+    when the platform has no net or it had nothing to take back. Raises SafetyNetError with
+    the device's answer when the NOS refuses."""
+    net = get_platform(device.platform).safety_net
+    if net is None:
+        return None
+    conn = connect(device, credential, timeout)
+    try:
+        return net.undo(conn, tag, timeout)
+    finally:
+        with contextlib.suppress(Exception):
+            conn.disconnect()
+
+
 def _send(conn: BaseConnection, line: str, driver: PushDriver, timeout: float) -> None:
-    """Send one line; a refusal raises with the device's whole answer (FRR says why on the
+    """Send one line; a refusal raises with the device's whole answer (some NOSes say why on the
     lines after `% Configuration failed.`, which Netmiko's own check would cut off)."""
     output = str(
         conn.send_config_set(
@@ -279,4 +297,4 @@ def fetch_running(device: Device, credential: Credential, timeout: float = 30.0)
 
 def error_pattern(platform: str) -> str:
     """The regex that marks a refused config line on a platform."""
-    return PUSH_DRIVERS[platform].error_pattern
+    return get_platform(platform).push.error_pattern

@@ -1,7 +1,8 @@
 """Operational state from show commands, parsed into data, and the post-change checks on it.
 
-Parsers plug in per platform (STATE_COMMANDS, keyed by netwave platform): ntc-templates
-(TextFSM) where its template reads the device's output, a small parser where it does not.
+Each platform driver gives its show commands and parsers (`Platform.state`): the NOS's JSON
+where it has it, ntc-templates (TextFSM) where a template reads the output, a small parser
+where neither does.
 BGP states are named alike on every platform (`Established`, else the device's word).
 """
 
@@ -20,6 +21,7 @@ from services.changes.requests import ChangeRequest, VlanHandoffChange, WanBandw
 from services.core.errors import DeviceError
 from services.core.secrets import Credential
 from services.network.inventory import Device
+from services.network.platforms import get_platform
 from services.network.push import connect
 
 ESTABLISHED = "Established"
@@ -56,128 +58,18 @@ class DeviceState(BaseModel):
 Rows = list[dict[str, Any]]
 
 
-def _ntc(platform: str, command: str, output: str) -> Rows:
+def ntc_rows(device_type: str, command: str, output: str) -> Rows:
+    """Rows of ntc-templates' TextFSM template for a Netmiko device_type and command."""
     try:
-        rows = parse_output(platform=platform, command=command, data=output)
+        rows = parse_output(platform=device_type, command=command, data=output)
     except Exception as exc:  # TextFSM raises its own errors on output it cannot read
-        raise DeviceError(f"cannot parse `{command}` output ({platform}): {exc}") from None
+        raise DeviceError(f"cannot parse `{command}` output ({device_type}): {exc}") from None
     return [dict(row) for row in rows]
 
 
-def _int(text: Any) -> int | None:
+def int_of(text: Any) -> int | None:
     match = re.match(r"\s*(\d+)", str(text or ""))
     return int(match.group(1)) if match else None
-
-
-# --- Cisco IOS / IOS-XE (ntc-templates) ----------------------------------------------------
-
-
-def ios_interfaces(output: str) -> dict[str, InterfaceState]:
-    return {
-        row["interface"]: InterfaceState(
-            up=row["link_status"] == "up" and row["protocol_status"] == "up",
-            bandwidth_kbps=_int(row["bandwidth"]),
-        )
-        for row in _ntc("cisco_ios", "show interfaces", output)
-    }
-
-
-def ios_bgp(output: str) -> dict[str, BgpNeighbor]:
-    found = {}
-    for row in _ntc("cisco_ios", "show ip bgp summary", output):
-        state = row["state_or_prefixes_received"]
-        if state.isdigit():
-            found[row["bgp_neighbor"]] = BgpNeighbor(state=ESTABLISHED, prefixes=int(state))
-        else:
-            found[row["bgp_neighbor"]] = BgpNeighbor(state=state)
-    return found
-
-
-def ios_routes(output: str) -> int | None:
-    rows = _ntc("cisco_ios", "show ip route summary", output)
-    counted = [r for r in rows if r["route_source"] not in ("internal", "Total")]
-    return sum((_int(r["networks"]) or 0) + (_int(r["subnets"]) or 0) for r in counted)
-
-
-# --- Arista EOS (ntc-templates; route summary by hand) -------------------------------------
-
-
-def eos_interfaces(output: str) -> dict[str, InterfaceState]:
-    return {
-        row["interface"]: InterfaceState(
-            up=row["link_status"] == "up" and row["protocol_status"].startswith("up"),
-            bandwidth_kbps=_int(row["bandwidth"]),
-        )
-        for row in _ntc("arista_eos", "show interfaces", output)
-    }
-
-
-def eos_bgp(output: str) -> dict[str, BgpNeighbor]:
-    found = {}
-    for row in _ntc("arista_eos", "show ip bgp summary", output):
-        if row["state"] == "Estab":
-            found[row["bgp_neigh"]] = BgpNeighbor(
-                state=ESTABLISHED, prefixes=_int(row["state_pfxrcd"])
-            )
-        else:
-            found[row["bgp_neigh"]] = BgpNeighbor(state=row["state"])
-    return found
-
-
-EOS_TOTAL = re.compile(r"^\s*Total Routes\s+(\d+)\s*$", re.M)
-
-
-def eos_routes(output: str) -> int | None:
-    match = EOS_TOTAL.search(output)
-    return int(match.group(1)) if match else None
-
-
-# --- Junos (interfaces and BGP by hand: ntc's templates expect other layouts) --------------
-
-JUNOS_PHYSICAL = re.compile(r"^Physical interface: (\S+), (Enabled|Administratively down)")
-JUNOS_LINK = re.compile(r"Physical link is (\w+)")
-JUNOS_LOGICAL = re.compile(r"^\s+Logical interface (\S+)")
-JUNOS_BANDWIDTH = re.compile(r"^\s+Bandwidth: (\d+)\s*kbps")
-JUNOS_PEER = re.compile(r"^(\d+\.\d+\.\d+\.\d+)\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+.*\s(\S+)\s*$")
-JUNOS_RIB = re.compile(r"^\s+\S+\.\d+: (\d+)/(\d+)/(\d+)/(\d+)")
-
-
-def junos_interfaces(output: str) -> dict[str, InterfaceState]:
-    """Physical interfaces and their logical units (`ge-0/0/0.0`, with the unit bandwidth)."""
-    found: dict[str, InterfaceState] = {}
-    physical_up = False
-    current: str | None = None
-    for line in output.splitlines():
-        if match := JUNOS_PHYSICAL.match(line):
-            link = JUNOS_LINK.search(line)
-            physical_up = match.group(2) == "Enabled" and bool(link and link.group(1) == "Up")
-            current = match.group(1)
-            found[current] = InterfaceState(up=physical_up)
-        elif match := JUNOS_LOGICAL.match(line):
-            current = match.group(1)
-            found[current] = InterfaceState(up=physical_up)
-        elif (match := JUNOS_BANDWIDTH.match(line)) and current is not None:
-            found[current] = InterfaceState(up=found[current].up, bandwidth_kbps=int(match[1]))
-    return found
-
-
-def junos_bgp(output: str) -> dict[str, BgpNeighbor]:
-    found: dict[str, BgpNeighbor] = {}
-    last: str | None = None
-    for line in output.splitlines():
-        if match := JUNOS_PEER.match(line):
-            last = match.group(1)
-            state = ESTABLISHED if match.group(2) == "Establ" else match.group(2)
-            found[last] = BgpNeighbor(state=state, prefixes=0 if state == ESTABLISHED else None)
-        elif (match := JUNOS_RIB.match(line)) and last is not None and found[last].established:
-            received = int(match.group(2)) + (found[last].prefixes or 0)
-            found[last] = BgpNeighbor(state=ESTABLISHED, prefixes=received)
-    return found
-
-
-def junos_routes(output: str) -> int | None:
-    rows = _ntc("juniper_junos", "show route summary", output)
-    return sum(_int(r["routes"]) or 0 for r in rows if r["table_name"] == "inet.0") or None
 
 
 @dataclass(frozen=True)
@@ -188,37 +80,13 @@ class StateCommands:
     bgp: tuple[str, Callable[[str], dict[str, BgpNeighbor]]]
     routes: tuple[str, Callable[[str], int | None]]
 
-
-STATE_COMMANDS: dict[str, StateCommands] = {
-    "cisco_ios": StateCommands(
-        ("show interfaces", ios_interfaces),
-        ("show ip bgp summary", ios_bgp),
-        ("show ip route summary", ios_routes),
-    ),
-    "arista_eos": StateCommands(
-        ("show interfaces", eos_interfaces),
-        ("show ip bgp summary", eos_bgp),
-        ("show ip route summary", eos_routes),
-    ),
-    "juniper_junos": StateCommands(
-        ("show interfaces", junos_interfaces),
-        ("show bgp summary", junos_bgp),
-        ("show route summary", junos_routes),
-    ),
-}
-
-
-def register_state_commands(platform: str, commands: StateCommands) -> StateCommands:
-    """Plug in the show commands and parsers of a platform kept in its own module."""
-    STATE_COMMANDS[platform] = commands
-    return commands
+    @property
+    def commands(self) -> tuple[str, str, str]:
+        return (self.interfaces[0], self.bgp[0], self.routes[0])
 
 
 def state_commands(platform: str) -> StateCommands:
-    try:
-        return STATE_COMMANDS[platform]
-    except KeyError:
-        raise DeviceError(f"no state parsers for platform {platform!r}") from None
+    return get_platform(platform).state
 
 
 def parse_state(platform: str, outputs: Mapping[str, str]) -> DeviceState:
@@ -237,7 +105,7 @@ def parse_state(platform: str, outputs: Mapping[str, str]) -> DeviceState:
 def collect_state(device: Device, credential: Credential, *, timeout: float = 30.0) -> DeviceState:
     """Run the platform's show commands in one session and parse them."""
     commands = state_commands(device.platform)
-    wanted = (commands.interfaces[0], commands.bgp[0], commands.routes[0])
+    wanted = commands.commands
     conn = connect(device, credential, timeout)
     try:
         outputs = {cmd: str(conn.send_command(cmd, read_timeout=timeout)) for cmd in wanted}
@@ -279,7 +147,8 @@ def _interface(state: DeviceState, name: str) -> InterfaceState | None:
 
 
 def _bandwidth_kbps(state: DeviceState, name: str) -> int | None:
-    """The configured rate of an interface (Junos: of its unit 0, where netwave sets it)."""
+    """The configured rate of an interface, or of its unit 0 on platforms that set the rate
+    on the logical unit."""
     for candidate in (name, f"{name}.0"):
         found = state.interfaces.get(candidate)
         if found is not None and found.bandwidth_kbps is not None:
@@ -334,7 +203,3 @@ def verify_change(
             )
         )
     return VerifyResult(ok=all(check.ok for check in checks), checks=checks)
-
-
-# Platforms whose parsers live in their own module register themselves on import.
-import services.network.parsers_frr  # noqa: E402, F401

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Interface
 from typing import Any
 
-# Lines that end an IOS/EOS banner block when the config is read back.
+# Lines that end a banner block of an indented config when it is read back.
 BANNER_ENDS = frozenset({"EOF", "%", "!"})
-JUNOS_SPECIAL = set(" \t;{}#\"'[]")
+SET_SPECIAL = set(" \t;{}#\"'[]")
 
 
 class TemplateValueError(ValueError):
@@ -84,19 +84,20 @@ def banner_line(value: Any) -> str:
     return text
 
 
-def junos_string(value: Any) -> str:
-    """A Junos value, quoted when it holds spaces or specials, as `display set` prints it."""
+def set_string(value: Any) -> str:
+    """A value of a `set` line, quoted when it holds spaces or specials, as `display set`
+    prints it."""
     text = str(single_line(value))
     if '"' in text or "\\" in text:
         raise TemplateValueError(f"value {text!r} may not contain quotes or backslashes")
-    if not text or JUNOS_SPECIAL & set(text):
+    if not text or SET_SPECIAL & set(text):
         return f'"{text}"'
     return text
 
 
-def junos_message(lines: Any) -> str:
-    """Banner lines as one quoted Junos `login message`, lines joined by `\\n`."""
-    checked = [junos_string(banner_line(line)).strip('"') for line in lines]
+def set_message(lines: Any) -> str:
+    """Banner lines as one quoted `set` value (a login message), lines joined by `\\n`."""
+    checked = [set_string(banner_line(line)).strip('"') for line in lines]
     return '"' + "\\n".join(checked) + '"'
 
 
@@ -126,8 +127,8 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "network": network,
     "network_prefix": network_prefix,
     "banner_line": banner_line,
-    "junos_string": junos_string,
-    "junos_message": junos_message,
+    "set_string": set_string,
+    "set_message": set_message,
     "number": number,
     "lookup": lookup,
 }

@@ -24,8 +24,15 @@ from services.intent.source import intended_device, intended_inventory
 from services.network.backup import store_running
 from services.network.inventory import Device, TenantInventory, load_tenant
 from services.network.platforms import get_platform
-from services.network.push import PushError, fetch_running, push_config, save_running
+from services.network.push import (
+    PushError,
+    fetch_running,
+    push_config,
+    save_running,
+    undo_change,
+)
 from services.network.render import renderer_for
+from services.network.safety import SafetyNetError, tag_for
 from services.network.state import (
     DeviceState,
     VerifyCheck,
@@ -262,9 +269,15 @@ class ChangeActivities:
         if again.noop:
             return DeviceStep(ok=True, detail="already applied", data={"pushed": 0})
         # Not saved yet: the startup config takes the change only once it is verified, so a
-        # device that reloads mid-change comes back as it was.
+        # device that reloads mid-change comes back as it was. Under the platform's safety
+        # net (the change's tag names its checkpoint, session or commit on the device).
         result = push_config(
-            device, credential, plan.commands, save=False, timeout=self.settings.device_timeout
+            device,
+            credential,
+            plan.commands,
+            save=False,
+            timeout=self.settings.device_timeout,
+            tag=tag_for(request.change_id),
         )
         return DeviceStep(
             ok=result.ok,
@@ -302,7 +315,12 @@ class ChangeActivities:
             result = verify_change(parsed, before, after, device.data)
         failed = [f"{c.name}: {c.detail}" for c in result.checks if not c.ok]
         if result.ok:
-            saved = save_running(device, credential, timeout=self.settings.device_timeout)
+            saved = save_running(
+                device,
+                credential,
+                timeout=self.settings.device_timeout,
+                tag=tag_for(request.change_id),
+            )
             if not saved.ok:
                 failed.append(f"save: {saved.error}")
         return DeviceStep(
@@ -327,8 +345,16 @@ class ChangeActivities:
             )
         if backup is None:
             raise _fail(LookupError(f"pre-change backup v{version} of {request.device} is missing"))
-        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
         refused = ""
+        undone = ""
+        try:  # the NOS's own take-back first (configure replace, session abort, rollback 1)
+            done = undo_change(
+                device, credential, tag_for(request.change_id), timeout=self.settings.device_timeout
+            )
+            undone = f"; {done}" if done else ""
+        except SafetyNetError as exc:
+            refused = f"; the device refused its own rollback: {exc}"
+        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
         if not same_config(device.platform, running, backup.content):
             commands = restore_commands(plan, running, backup.content)
             # Never saved: the change was not saved either, so the startup config is as it was.
@@ -338,13 +364,14 @@ class ChangeActivities:
             if not result.ok and result.error_kind is not PushError.rejected:
                 raise ApplicationError(f"rollback push failed: {result.error}")
             # A line the device refuses is refused again on retry: report it, do not retry.
-            refused = f"; the device refused: {result.error}" if not result.ok else ""
+            if not result.ok:
+                refused += f"; the device refused: {result.error}"
             running = fetch_running(device, credential, timeout=self.settings.device_timeout)
         equal = same_config(device.platform, running, backup.content)
         if equal:
-            detail = "running config equals the pre-change backup"
+            detail = f"running config equals the pre-change backup{undone}"
         else:
             left = restore_commands(plan, running, backup.content)
             shown = "; ".join(line.strip() for line in left[:20]) or "outside the plan's sections"
-            detail = f"rollback incomplete{refused}; lines left over: {shown}"
+            detail = f"rollback incomplete; lines left over: {shown}{refused}"
         return DeviceStep(ok=equal, detail=detail[:1500], data={"backup_version": version})

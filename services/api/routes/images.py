@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi import Path as PathParam
 
 from services.api.deps import EngineerIdentity, SessionDep, require_roles
-from services.network.upgrade import UPGRADE_DRIVERS, Image
+from services.network.upgrade import Image, upgradable_platforms
 from services.store.errors import ConflictError
 from services.store.repos import audit as audit_repo
 from services.store.repos import images as image_repo
@@ -32,14 +32,14 @@ def list_images(
 @router.post("/v1/images", response_model=ImageOut, status_code=status.HTTP_201_CREATED)
 def add_image(image: Image, identity: EngineerIdentity, session: SessionDep) -> ImageOut:
     """Add an image (platform, version, file name, size, md5)."""
-    if image.platform not in UPGRADE_DRIVERS:
+    if image.platform not in upgradable_platforms():
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail=[
                 {
                     "loc": ["body", "platform"],
                     "msg": f"netwave cannot upgrade {image.platform!r} devices "
-                    f"(it upgrades: {', '.join(sorted(UPGRADE_DRIVERS))})",
+                    f"(it upgrades: {', '.join(upgradable_platforms())})",
                     "type": "value_error",
                 }
             ],

@@ -14,10 +14,12 @@ from services.lab.opstate import OpModel
 from services.lab.platforms import arista_eos_show as show
 from services.lab.platforms import files, initial
 from services.lab.platforms.arista_eos_grammar import EOS_GRAMMAR, expand_interface, short_interface
+from services.lab.platforms.arista_eos_sessions import EosSessions
 from services.lab.platforms.base import Command, command, words
 from services.lab.platforms.grammar import Frame
 from services.lab.platforms.ios_like import IosLikeCli, tree_of, tree_op_model
 from services.lab.platforms.seed import seed_of
+from services.lab.safety import PendingConfirm
 
 if TYPE_CHECKING:
     from services.lab.session import Shell
@@ -40,8 +42,13 @@ class AristaEosCli(IosLikeCli):
     grammar = EOS_GRAMMAR
     style = RenderStyle("   ", separate_nested=True)
 
+    def __init__(self) -> None:
+        self.sessions = EosSessions(self)
+        super().__init__()
+
     def exec_commands(self) -> list[Command]:
         return [
+            *self.sessions.exec_commands(),
             command("en|able", self.enable, level=0),
             command("disa|ble", self.disable),
             command("exi|t", self.logout, level=0),
@@ -71,9 +78,16 @@ class AristaEosCli(IosLikeCli):
     def config_commands(self) -> list[Command]:
         return [
             *super().config_commands(),
+            *self.sessions.config_commands(),
             command("banner", self.banner_cmd, r"\s+(?P<kind>motd|login)"),
             command("boot system", self.boot_system, FILE),
         ]
+
+    def prompt(self, shell: Shell) -> str:
+        text = super().prompt(shell)
+        if shell.frames and shell.config_session is not None:
+            return text.replace("(config", f"(config-s-{shell.config_session.name[:6]}", 1)
+        return text
 
     def mode_name(self, frame: Frame) -> str:
         header = frame.header or ""
@@ -107,6 +121,9 @@ class AristaEosCli(IosLikeCli):
 
     def op_model(self, device: LabDevice) -> OpModel:
         return tree_op_model(tree_of(device.state.running))
+
+    def confirm_expired(self, device: LabDevice, pending: PendingConfirm) -> None:
+        self.sessions.expired(device, pending)
 
     def banner(self, shell: Shell) -> str:
         for node in tree_of(shell.device.state.running).root.children:
@@ -208,8 +225,10 @@ class AristaEosCli(IosLikeCli):
             collected.append(line)
         kind = m.group("kind")
         block = "\n".join([f"banner {kind}", *collected, "EOF"])
-        tree_of(shell.device.state.running).set_line([], block, f"banner {kind}", rank=60)
-        shell.device.config_changed()
+        tree = self.config_tree(shell)
+        tree.set_line([], block, f"banner {kind}", rank=60)
+        if tree is shell.device.state.running:
+            shell.device.config_changed()
         shell.record_line(m.group(0), True)
 
     async def boot_system(self, shell: Shell, m: re.Match[str]) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from services.lab.device import Config, DeviceSpec, LabDevice
 from services.lab.flash import Flash
 from services.lab.opstate import OpModel, OpSnapshot, snapshot
+from services.lab.safety import PendingConfirm
 
 if TYPE_CHECKING:
     from services.lab.session import Shell
@@ -101,3 +102,8 @@ class PlatformCli(ABC):
 
     def snapshot(self, device: LabDevice) -> OpSnapshot:
         return snapshot(device, self.op_model(device))
+
+    def confirm_expired(self, device: LabDevice, pending: PendingConfirm) -> None:
+        """A confirm timer ran out: the running config goes back to the checkpoint."""
+        device.state.running = pending.checkpoint.copy()
+        device.config_changed()

@@ -11,6 +11,7 @@ from services.lab.config_tree import ConfigTree, RenderStyle
 from services.lab.device import DeviceSpec, LabDevice
 from services.lab.flash import Flash, default_flash
 from services.lab.opstate import OpModel
+from services.lab.platforms import cisco_ios_replace as replace
 from services.lab.platforms import cisco_ios_show as show
 from services.lab.platforms import files, initial
 from services.lab.platforms.base import Command, command
@@ -38,6 +39,7 @@ class CiscoIosCli(IosLikeCli):
             command("logo|ut", self.logout, level=0),
             command("q|uit", self.logout, level=0),
             command("te|rminal", self.terminal, r"\s+.+", level=0),
+            command("conf|igure rep|lace", self.configure_replace, FILE + r"(?P<force>\s+force)?"),
             command("conf|igure t|erminal", self.configure),
             command("conf|igure", self.configure_ask),
             command("sh|ow ve|rsion", self.show_version, level=0),
@@ -57,6 +59,7 @@ class CiscoIosCli(IosLikeCli):
             command("cop|y", self.copy, r"\s+(?P<src>\S+)\s+(?P<dst>\S+)"),
             command("verify", self.verify, r"\s+/md5" + FILE + r"(?:\s+(?P<md5>[0-9a-fA-F]+))?"),
             command("del|ete", self.delete, r"(?P<force>\s+/force)?" + FILE),
+            command("more", self.more, FILE),
             command("rel|oad", self.reload),
             command("cle|ar cou|nters", self.clear_counters),
         ]
@@ -105,7 +108,8 @@ class CiscoIosCli(IosLikeCli):
     def incomplete(self) -> str:
         return "% Incomplete command.\n\n"
 
-    def render(self, device: LabDevice, config: ConfigTree, *, startup: bool) -> str:
+    def config_text(self, device: LabDevice, config: ConfigTree) -> str:
+        """The config as IOS writes it to a file (`show running-config` without its header)."""
         state = device.state
         major_minor = ".".join(state.version.split(".")[:2])
         stamp = state.changed_at.strftime("%H:%M:%S UTC %a %b %d %Y")
@@ -115,7 +119,11 @@ class CiscoIosCli(IosLikeCli):
                 f"! NVRAM config last updated at "
                 f"{state.saved_at.strftime('%H:%M:%S UTC %a %b %d %Y')}"
             )
-        body = "\n".join([*head, "!", f"version {major_minor}", *self.render_body(config), "end"])
+        lines = [*head, "!", f"version {major_minor}", *self.render_body(config), "end"]
+        return "\n".join(lines) + "\n"
+
+    def render(self, device: LabDevice, config: ConfigTree, *, startup: bool) -> str:
+        body = self.config_text(device, config).removesuffix("\n")
         size = len(body) + 1
         if startup:
             return f"Using {size} out of 33554432 bytes\n{body}\n\n"
@@ -129,6 +137,15 @@ class CiscoIosCli(IosLikeCli):
     async def configure(self, shell: Shell, m: re.Match[str] | None) -> None:
         shell.out("Enter configuration commands, one per line.  End with CNTL/Z.\n")
         self.enter_config(shell)
+
+    async def configure_replace(self, shell: Shell, m: re.Match[str]) -> None:
+        force = bool(m.group("force"))
+        await replace.configure_replace(
+            shell, m.group("path"), force=force, parse=self.config_from_text
+        )
+
+    async def more(self, shell: Shell, m: re.Match[str]) -> None:
+        await replace.more(shell, m.group("path"))
 
     async def configure_ask(self, shell: Shell, m: re.Match[str]) -> None:
         answer = await shell.ask("Configuring from terminal, memory, or network [terminal]? ")
@@ -223,6 +240,10 @@ class CiscoIosCli(IosLikeCli):
             if not quiet:
                 await shell.ask("Destination filename [startup-config]? ")
             await self.save(shell)
+            return
+        if src.startswith(("run", "system:run")) and files.flash_name(dst) is not None:
+            text = self.config_text(device, tree_of(device.state.running))
+            await replace.checkpoint(shell, dst, text, quiet=quiet)
             return
         if src.startswith("start") and dst.startswith("run"):
             device.state.running = device.state.startup.copy()

@@ -14,6 +14,7 @@ from services.lab.opstate import InterfaceConfig, NeighborConfig, OpModel
 from services.lab.platforms import filters
 from services.lab.platforms.base import Command, PlatformCli, command, find, first_word_known
 from services.lab.platforms.grammar import Applied, Frame, Grammar, apply_line, word_offset
+from services.lab.safety import ConfigSession
 
 if TYPE_CHECKING:
     from services.lab.session import Shell
@@ -128,10 +129,11 @@ class IosLikeCli(PlatformCli):
             shell.out(error)
             shell.record_line(text, False, error.strip())
             return
-        applied = apply_line(self.grammar, tree_of(device.state.running), shell.frames, text)
+        tree = self.config_tree(shell)
+        applied = apply_line(self.grammar, tree, shell.frames, text)
         if applied.ok:
             shell.frames = applied.frames
-            if applied.changed:
+            if applied.changed and tree is device.state.running:
                 device.config_changed()
             shell.record_line(text, True)
             return
@@ -149,9 +151,15 @@ class IosLikeCli(PlatformCli):
 
     # --- shared exec handlers --------------------------------------------------------------
 
-    def enter_config(self, shell: Shell) -> None:
+    def config_tree(self, shell: Shell) -> ConfigTree:
+        """The config that config-mode lines edit: running (EOS sessions: their candidate)."""
+        if shell.config_session is not None:
+            return shell.config_session.candidate
+        return tree_of(shell.device.state.running)
+
+    def enter_config(self, shell: Shell, session: ConfigSession | None = None) -> None:
         shell.frames = [Frame("global")]
-        shell.enter_config()
+        shell.enter_config(session)
 
     async def enable(self, shell: Shell, m: re.Match[str] | None) -> None:
         if shell.privileged:

@@ -11,7 +11,7 @@ from services.lab.config_tree import SetConfig
 from services.lab.device import DeviceSpec, LabDevice
 from services.lab.flash import Flash, default_flash
 from services.lab.opstate import OpModel
-from services.lab.platforms import files, initial
+from services.lab.platforms import files, initial, junos_commit
 from services.lab.platforms import juniper_junos_show as show
 from services.lab.platforms.base import Command, PlatformCli, command, find, first_word_known
 from services.lab.platforms.grammar import word_offset
@@ -19,6 +19,7 @@ from services.lab.platforms.junos_config import JunosConfigMode, set_of
 from services.lab.platforms.junos_model import junos_op_model
 from services.lab.platforms.seed import seed_of
 from services.lab.records import now
+from services.lab.safety import PendingConfirm
 
 if TYPE_CHECKING:
     from services.lab.session import Shell
@@ -82,6 +83,9 @@ class JuniperJunosCli(PlatformCli):
     def op_model(self, device: LabDevice) -> OpModel:
         return junos_op_model(set_of(device.state.running))
 
+    def confirm_expired(self, device: LabDevice, pending: PendingConfirm) -> None:
+        junos_commit.confirm_expired(device, pending)
+
     def running_config(self, device: LabDevice) -> str:
         return "\n".join(set_of(device.state.running).render(device.state.version)) + "\n"
 
@@ -98,7 +102,8 @@ class JuniperJunosCli(PlatformCli):
         if shell.edit is None:
             return f"{base}> "
         where = " ".join(shell.edit)
-        return f"\n[edit{' ' + where if where else ''}]\n{base}# "
+        note = junos_commit.pending_note(shell.device)
+        return f"{note}\n[edit{' ' + where if where else ''}]\n{base}# "
 
     # --- dispatch ----------------------------------------------------------------------------
 
@@ -199,9 +204,7 @@ class JuniperJunosCli(PlatformCli):
         shell.out(show.storage(shell.device.state.flash))
 
     async def show_commits(self, shell: Shell, m: re.Match[str]) -> None:
-        lines = []
-        for index, (at, _config) in enumerate(shell.device.state.commits):
-            lines.append(f"{index:<3} {at:%Y-%m-%d %H:%M:%S} UTC by {shell.username} via cli")
+        lines = [entry.line(i) for i, entry in enumerate(shell.device.state.commits)]
         shell.out("\n".join(lines) + "\n" if lines else "")
 
     async def show_uptime(self, shell: Shell, m: re.Match[str]) -> None:

@@ -6,16 +6,15 @@ import re
 from typing import TYPE_CHECKING
 
 from services.lab.config_tree import SetConfig, split_junos
+from services.lab.platforms import junos_commit
 from services.lab.platforms.base import Command, command, find
 from services.lab.platforms.grammar import Outcome
 from services.lab.platforms.juniper_junos_grammar import match_statement, valid_path
-from services.lab.records import CommitRecord, now
+from services.lab.platforms.junos_commit import CommitSyntaxError, parse_commit
 
 if TYPE_CHECKING:
     from services.lab.platforms.juniper_junos import JuniperJunosCli
     from services.lab.session import Shell
-
-MAX_ROLLBACKS = 50
 
 
 def set_of(config: object) -> SetConfig:
@@ -154,35 +153,17 @@ class JunosConfigMode:
         shell.leave_config()
 
     async def commit(self, shell: Shell, m: re.Match[str]) -> None:
-        opts = m.group("opts").strip()
-        device = shell.device
+        opts = parse_commit(m.group("opts"))
+        if isinstance(opts, CommitSyntaxError):
+            shell.out(self.cli.error(shell, m.group(0).strip(), opts.word, opts.message))
+            return
         cand = candidate(shell)
         errors = check_errors(cand)
         if errors:
             shell.out("\n".join(errors) + "\nerror: configuration check-out failed\n")
             return
-        comment_match = re.search(r'comment\s+"([^"]*)"', opts)
-        comment = comment_match.group(1) if comment_match else None
-        if opts.startswith("check"):
-            device.record.commits.append(CommitRecord(check=True))
-            shell.out("configuration check succeeds\n")
-            return
-        state = device.state
-        state.running = cand.copy()
-        state.startup = cand.copy()
-        state.commits.insert(0, (now(), cand.copy()))
-        del state.commits[MAX_ROLLBACKS:]
-        device.config_changed()
-        device.record.commits.append(CommitRecord(comment=comment))
-        confirmed = re.match(r"confirmed(?:\s+(\d+))?", opts)
-        if confirmed:
-            minutes = confirmed.group(1) or "10"
-            shell.out(
-                f"commit confirmed will be automatically rolled back in {minutes} minutes "
-                "unless confirmed\n"
-            )
-        shell.out("commit complete\n")
-        if "and-quit" in opts:
+        shell.out(junos_commit.commit(shell.device, cand, shell.username, opts))
+        if opts.and_quit:
             shell.out("Exiting configuration mode\n")
             shell.leave_config()
 
@@ -192,7 +173,7 @@ class JunosConfigMode:
         if n == 0:
             state.candidate = set_of(state.running).copy()
         elif n < len(state.commits):
-            state.candidate = state.commits[n][1].copy()
+            state.candidate = state.commits[n].config.copy()
         else:
             shell.out(f"error: Cannot rollback, file /config/juniper.conf.{n}.gz does not exist\n")
             return

@@ -356,8 +356,9 @@ async def test_device_changed_after_plan_is_replanned_before_push(
 async def test_refused_rollback_names_the_lines_left_over(
     api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
 ) -> None:
-    # The push is refused at `bandwidth`, after the shaper took the new rate; the rollback's
-    # line that puts the old rate back is refused too.
+    # The push is refused at `bandwidth`, after the shaper took the new rate; the device
+    # refuses the line that puts the old rate back, in its own `configure replace` of the
+    # checkpoint and again when typed.
     lab.set_fault("acme-branch1-r1", reject_line=r"^\s*(bandwidth 90000|shape average 50000000)$")
     body = {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": 90}
     created = await post(api, "/v1/tenants/acme/changes", json=body, headers=tokens["acme"])
@@ -369,7 +370,9 @@ async def test_refused_rollback_names_the_lines_left_over(
     failure = doc["change"]["failure"]
     assert "push failed" in failure and "the device refused" in failure, failure
     assert "lines left over" in failure and "shape average 50000000" in failure, failure
+    assert "configure replace flash:netwave-" in failure, failure
     assert "shape average 90000000" in lab.running_config("acme-branch1-r1")
+    assert lab.record("acme-branch1-r1").safety_net_count("checkpoint") == 1
 
 
 @pytest.mark.usefixtures("running_workers")

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -19,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from services.api.main import create_app
 from services.changes.plan import same_config
-from services.core.secrets import Credential, FileSecretsProvider
+from services.core.secrets import Credential
 from services.core.settings import Settings
 from services.intent.model import IntentEdit
 from services.network.inventory import Device
@@ -38,13 +36,15 @@ from services.store.repos import changes as change_repo
 from services.store.repos import intent as intent_repo
 from tests.integration.audit.test_compliance_audit import audit, feature, results
 from tests.integration.backup.test_fleet_backup import run_backup, workers
-from tests.realnet.net import FRR_ETC, RealNet
+from tests.integration.realnet.helpers import (
+    CHANGED,
+    TIMEOUT,
+    login,
+    startup_config,
+    submit_and_run,
+)
+from tests.realnet.net import RealNet
 from tests.realnet.topology import SITE_OF_CHANGE, TENANT, WAN_INTERFACE, links_of, router
-from tests.utils.api import bearer, make_token
-
-FINAL = {"verified", "rolled_back", "failed", "rejected", "expired"}
-CHANGED = "rt1"  # the edge router of SITE_OF_CHANGE
-TIMEOUT = 15.0
 
 
 @pytest_asyncio.fixture
@@ -61,11 +61,6 @@ def api(realnet_settings: Settings) -> Iterator[TestClient]:
         yield client
 
 
-def login(net: RealNet, name: str) -> tuple[Device, Credential]:
-    device = net.device(name)
-    return device, FileSecretsProvider(net.secrets_file).resolve(device.credential)
-
-
 def all_established(state: DeviceState) -> bool:
     return bool(state.bgp) and all(n.established for n in state.bgp.values())
 
@@ -80,37 +75,6 @@ def drift_lines(result: dict[str, object]) -> list[str]:
         for key in ("missing", "extra", "remediation")
         for line in f.get(key) or []
     ]
-
-
-async def submit_and_run(
-    api: TestClient, settings: Settings, body: dict[str, Any], timeout: float = 90
-) -> dict[str, Any]:
-    """Submit a change as the tenant, open its window as an admin, wait for its final status."""
-    tenant = bearer(make_token(settings, "tenant", tenant=TENANT))
-    admin = bearer(make_token(settings, "admin"))
-    created = await asyncio.to_thread(
-        lambda: api.post(f"/v1/tenants/{TENANT}/changes", json=body, headers=tenant)
-    )
-    assert created.status_code == 201, created.text
-    path = f"/v1/tenants/{TENANT}/changes/{created.json()['change']['id']}"
-    await wait_status(api, path, tenant, {"scheduled"}, timeout)
-    opened = await asyncio.to_thread(
-        lambda: api.post(f"{path}/override-window", json={"reason": "realnet"}, headers=admin)
-    )
-    assert opened.status_code == 200, opened.text
-    return await wait_status(api, path, tenant, FINAL, timeout)
-
-
-async def wait_status(
-    api: TestClient, path: str, headers: dict[str, str], wanted: set[str], timeout: float
-) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        doc: dict[str, Any] = await asyncio.to_thread(lambda: api.get(path, headers=headers).json())
-        if doc["change"]["status"] in wanted:
-            return doc
-        assert time.monotonic() < deadline, f"still {doc['change']['status']}, wanted {wanted}"
-        await asyncio.sleep(0.3)
 
 
 async def test_backup_of_every_router(
@@ -314,14 +278,6 @@ async def test_failed_verify_rolls_back_to_the_backup(
     assert startup_config(CHANGED) == startup_before
 
 
-def startup_config(name: str) -> tuple[bytes, int]:
-    """The router's startup config (the integrated frr.conf `write memory` writes, in its FRR
-    pathspace's folder: vtysh's `show startup-config` prints nothing for a `-N` instance) and
-    its modification time."""
-    path = FRR_ETC / router(name).netns / "frr.conf"
-    return path.read_bytes(), path.stat().st_mtime_ns
-
-
 @pytest.mark.usefixtures("running_workers")
 async def test_wan_interface_typo_fails_at_pre_check_with_nothing_pushed(
     api: TestClient, realnet: RealNet, realnet_settings: Settings
@@ -401,6 +357,11 @@ async def test_frr_refusals_match_the_error_patterns(realnet: RealNet) -> None:
             "% Configuration failed",
             "% Configuration failed.\n\nError type: validation\n"
             "Error description: only inactive interfaces can be deleted",
+        ),
+        # bgpd's refusal of another AS has no `%`.
+        "router bgp 65999": (
+            "BGP is already running",
+            f"BGP is already running; AS is {router(CHANGED).asn}",
         ),
     }
     for line, (matched, answer) in refusals.items():

@@ -92,4 +92,19 @@ def test_an_os_upgrade_of_frr_is_refused_before_it_starts() -> None:
     spec = CampaignSpec(name="frr-up", kind="os_upgrade", target_versions={"frr": "10.1"})
     with pytest.raises(ChangeValidationError) as caught:
         resolve_campaign(spec, {"acme": frr_site()}, lambda platform, version: None)
-    assert caught.value.errors == [("target_versions.frr", "netwave cannot upgrade 'frr' devices")]
+    assert caught.value.errors == [
+        ("target_versions.frr", "netwave cannot upgrade 'frr' devices (acme/rt1)")
+    ]
+
+
+def test_the_platforms_route_says_what_each_platform_serves(
+    client: TestClient, settings: Settings
+) -> None:
+    tenant = bearer(make_token(settings, "tenant", tenant="acme"))
+    listed = client.get("/v1/platforms", headers=tenant)
+    assert listed.status_code == 200, listed.text
+    by_name = {p["platform"]: p for p in listed.json()}
+    assert by_name["frr"]["change_kinds"] == ["wan_bandwidth"]
+    assert by_name["frr"]["os_upgrade"] is False
+    assert by_name["juniper_junos"]["safety_net"] == "commit confirmed"
+    assert client.get("/v1/platforms").status_code == 401

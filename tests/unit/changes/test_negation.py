@@ -38,10 +38,23 @@ def test_ports_and_logical_interfaces(name: str, port: bool) -> None:
 
 def test_a_port_is_negated_line_by_line_and_a_sub_interface_deleted() -> None:
     commands = ["no interface p39", "no interface eth1.300", "hostname rt2"]
-    assert keep_ports("frr", commands, RUNNING) == [
+    assert keep_ports("cisco_ios", commands, RUNNING) == [
         "interface p39",
         " no bandwidth 300",
         "no interface eth1.300",
+        "hostname rt2",
+    ]
+
+
+def test_frr_never_deletes_an_interface_it_only_configures() -> None:
+    """FRR refuses `no interface eth1.300` while the kernel has it ("only inactive interfaces
+    can be deleted"): its lines are negated like a port's."""
+    commands = ["no interface p39", "no interface eth1.300", "hostname rt2"]
+    assert keep_ports("frr", commands, RUNNING) == [
+        "interface p39",
+        " no bandwidth 300",
+        "interface eth1.300",
+        " no ip address 10.30.0.1/24",
         "hostname rt2",
     ]
 
@@ -63,4 +76,5 @@ def test_restoring_a_backup_never_deletes_a_port() -> None:
     commands = restore_commands(plan, RUNNING, backup)
     assert "no interface p39" not in commands
     assert commands[commands.index("interface p39") + 1] == " no bandwidth 300"
-    assert "no interface eth1.300" in commands
+    assert "no interface eth1.300" not in commands
+    assert commands[commands.index("interface eth1.300") + 1] == " no ip address 10.30.0.1/24"

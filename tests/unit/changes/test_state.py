@@ -9,11 +9,11 @@ import pytest
 from services.changes.requests import QosProfileChange, VlanHandoffChange, WanBandwidthChange
 from services.core.errors import DeviceError
 from services.network.state import (
-    STATE_COMMANDS,
     BgpNeighbor,
     DeviceState,
     InterfaceState,
     parse_state,
+    state_commands,
     verify_change,
 )
 from tests.unit.changes.conftest import FLEET
@@ -22,9 +22,8 @@ DATA = Path(__file__).parent / "data"
 
 
 def outputs(platform: str, **replace: tuple[str, str]) -> dict[str, str]:
-    commands = STATE_COMMANDS[platform]
     found = {}
-    for command in (commands.interfaces[0], commands.bgp[0], commands.routes[0]):
+    for command in state_commands(platform).commands:
         text = (DATA / f"{platform}_{command.replace(' ', '_')}.txt").read_text()
         for old, new in replace.values():
             text = text.replace(old, new)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 
 from services.compliance.compare import COMPARISONS
-from services.compliance.ios_style import HierComparison
+from services.compliance.indented import HierComparison
 from services.compliance.rules import RuleSet
+from services.network.platforms import get_platform
 from tests.unit.compliance.conftest import FLEET
 from tests.unit.compliance.test_compare import running_of
 
-IOS_STYLE = sorted(n for n, d in FLEET.items() if COMPARISONS[d.platform] is HierComparison)
+IOS_STYLE = sorted(
+    n for n, d in FLEET.items() if COMPARISONS[get_platform(d.platform).syntax] is HierComparison
+)
 
 # What a device adds to its intended config (defaults it prints), and faults of each rule kind.
 DEFAULTS = "service timestamps log datetime msec\nboot-start-marker\n"

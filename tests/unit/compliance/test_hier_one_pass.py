@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from hier_config import HConfig, get_hconfig, get_hconfig_driver
+from hier_config import HConfig, get_hconfig
 from hier_config.models import PerLineSubRule
 from hier_config.platforms.driver_base import HConfigDriverBase
 
-from services.compliance.hier import HIER_PLATFORMS, PLATFORM_RULES, _tune, driver_for, one_pass
+from services.compliance.hier import driver_for, one_pass, tune_for
+from services.network.platforms import PLATFORMS, get_platform
 
 # Lines each rule removes or cuts, next to look-alikes it must leave alone; a banner whose text
 # looks like comments (hier_config never substitutes inside a banner).
@@ -45,17 +46,16 @@ end
 
 def _rule_by_rule(platform: str) -> HConfigDriverBase:
     """The driver as tuned before the rules were combined."""
-    hier_platform, indentation = HIER_PLATFORMS[platform]
-    driver = _tune(get_hconfig_driver(hier_platform), indentation)
-    extra = PLATFORM_RULES.get(platform)
-    return extra(driver) if extra is not None else driver
+    settings = get_platform(platform).hier
+    assert settings is not None
+    return tune_for(settings)
 
 
 def _outline(config: HConfig) -> list[tuple[int, str]]:
     return [(child.depth(), child.text) for child in config.all_children()]
 
 
-@pytest.mark.parametrize("platform", sorted(HIER_PLATFORMS))
+@pytest.mark.parametrize("platform", sorted(n for n, p in PLATFORMS.items() if p.hier))
 def test_one_rule_parses_every_config_as_the_rules_one_by_one(
     platform: str, intended: dict[str, str]
 ) -> None:

@@ -1,14 +1,18 @@
-"""Unit-test helpers: lab devices built in memory, no sockets."""
+"""Unit-test helpers: lab devices built in memory, and Netmiko helpers for the SSH tests."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
+from netmiko import BaseConnection, ConnectHandler
 from pydantic import SecretStr
 
 from services.core.secrets import Credential
 from services.lab.device import DeviceSpec, LabDevice, LabTimings
 from services.lab.platforms import get_cli
+from services.lab.testing import ThreadedLab
 
 CREDENTIAL = Credential(username="netwave", password=SecretStr("pw"), enable=SecretStr("en"))
 WAN = {
@@ -37,3 +41,30 @@ def make_device(platform: str = "cisco_ios", **lab: Any) -> LabDevice:
         get_cli(platform),
         LabTimings(reload_seconds=0, copy_seconds=0, bgp_establish_seconds=0),
     )
+
+
+ERRORS = r"% Invalid input|% Incomplete|syntax error|unknown command|missing argument"
+EXEC = r"#\s*$"
+
+
+@contextmanager
+def connect(lab: ThreadedLab, name: str) -> Iterator[BaseConnection]:
+    """A Netmiko session on a lab device (the stock driver of its platform)."""
+    conn = ConnectHandler(**lab.netmiko_params(name))
+    try:
+        yield conn
+    finally:
+        with suppress(Exception):
+            conn.disconnect()
+
+
+def send(conn: BaseConnection, command: str, expect: str | None = None) -> str:
+    """`send_command` as text (until the prompt, or `expect`)."""
+    if expect is None:
+        return str(conn.send_command(command))
+    return str(conn.send_command(command, expect_string=expect))
+
+
+def timing(conn: BaseConnection, command: str) -> str:
+    """`send_command_timing`: what the device printed once it went quiet (questions too)."""
+    return str(conn.send_command_timing(command, last_read=0.3))

@@ -12,11 +12,13 @@ from services.changes.plan import same_config
 from services.compliance.hier import driver_for, parse
 from services.core.errors import DeviceError
 from services.network.inventory import Device
-from services.network.parsers_frr import frr_bgp, frr_interfaces, frr_routes
 from services.network.platforms import get_platform
+from services.network.platforms.frr import bgp as frr_bgp
+from services.network.platforms.frr import interfaces as frr_interfaces
+from services.network.platforms.frr import routes as frr_routes
 from services.network.push import error_pattern
 from services.network.render import renderer_for
-from services.network.state import STATE_COMMANDS, parse_state
+from services.network.state import parse_state, state_commands
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 
@@ -75,7 +77,7 @@ def test_state_parsers_read_frr_json() -> None:
 
 
 def test_state_is_registered_and_refuses_garbage() -> None:
-    commands = STATE_COMMANDS["frr"]
+    commands = state_commands("frr")
     outputs = {
         commands.interfaces[0]: json.dumps(INTERFACES),
         commands.bgp[0]: json.dumps(BGP),

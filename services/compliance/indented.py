@@ -1,4 +1,4 @@
-"""Feature comparison of IOS-style configs (IOS, EOS) with hier_config."""
+"""Feature comparison of indented configs with hier_config."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def _subtree_lines(child: HConfigChild) -> list[str]:
 
 
 class HierComparison:
-    """Running vs intended config of one IOS-style device, compared feature by feature."""
+    """Running vs intended config of one indented-config device, compared feature by feature."""
 
     def __init__(self, platform: str, running: str, intended: str) -> None:
         self.driver = driver_for(platform)

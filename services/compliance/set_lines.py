@@ -1,4 +1,4 @@
-"""Junos configs as `set` lines (`show configuration | display set`): compare and apply."""
+"""Configs as `set` lines (`show configuration | display set`): compare and apply."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def delete_of(line: str) -> str:
 
 
 class SetLineComparison:
-    """Running vs intended config of one Junos device, compared feature by feature."""
+    """Running vs intended config of one set-line device, compared feature by feature."""
 
     def __init__(self, platform: str, running: str, intended: str) -> None:
         self.platform = platform
