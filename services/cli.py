@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from services.cli_devices import devices_app
 from services.cli_intent import intent_app
 from services.cli_platforms import platforms as platforms_command
 from services.cli_tables import (
@@ -55,6 +56,7 @@ app.add_typer(campaign_app, name="campaign")
 image_app = typer.Typer(help="The OS image catalogue campaigns upgrade to.", no_args_is_help=True)
 app.add_typer(image_app, name="image")
 app.add_typer(intent_app, name="intent")
+app.add_typer(devices_app, name="devices")
 app.command("platforms")(platforms_command)
 # Piped output (CI logs, `make demo | tee`) is not 80 columns wide: keep tables readable.
 console = Console(width=None if sys.stdout.isatty() else 150)

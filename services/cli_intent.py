@@ -13,47 +13,26 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from services.cli_common import DeviceOption, TenantOption, TokenOption, call_api, fail
 from services.core.errors import NetwaveError
 from services.core.settings import get_settings
 
 if TYPE_CHECKING:
-    from services.client import NetwaveClient
+    pass
 
 intent_app = typer.Typer(
     help="Intended state: inventory files plus the revisions of verified changes.",
     no_args_is_help=True,
 )
 console = Console(width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True)
-
-TenantOption = Annotated[str, typer.Option(help="tenant")]
-DeviceOption = Annotated[str, typer.Option(help="device name")]
-TokenOption = Annotated[str, typer.Option(envvar="NETWAVE_TOKEN", help="API token")]
 STATE_COLOURS = {"applied": "green", "superseded": "yellow", "folded": "dim"}
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/] {escape(message)}")
-    return typer.Exit(code)
-
-
-def _client(token: str) -> NetwaveClient:
-    from services.client import NetwaveClient
-
-    if not token:
-        raise _fail("set NETWAVE_TOKEN or pass --token (netwave token create --role engineer)", 2)
-    return NetwaveClient(get_settings().api_url, token)
 
 
 def _get(token: str, tenant: str, device: str, what: str, **params: int) -> dict[str, Any]:
     """GET the device's intent (`what`: '', /history, /config, /diff); API errors exit 1."""
-    from services.client import ApiError
-
-    try:
-        with _client(token) as client:
-            doc = client.intent(tenant, device, what, **params)
-    except ApiError as exc:
-        raise _fail(str(exc)) from None
+    doc: dict[str, Any] = call_api(
+        token, lambda client: client.intent(tenant, device, what, **params)
+    )
     return doc
 
 
@@ -181,7 +160,7 @@ def intent_export(
                     },
                 )
     except (NetwaveError, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if not result.files and not result.folded and not result.kept:
         console.print(f"nothing to export: {tenant} has no applied intent revisions")
     for path in result.files:

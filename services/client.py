@@ -75,6 +75,16 @@ class NetwaveClient:
             return None
         return response.json()
 
+    def attention(self, tenant: str) -> list[dict[str, Any]]:
+        """The tenant's devices that need an engineer."""
+        result: list[dict[str, Any]] = self._call("GET", f"/v1/tenants/{tenant}/attention")
+        return result
+
+    def clear_attention(self, tenant: str, device: str, comment: str) -> list[dict[str, Any]]:
+        path = f"/v1/tenants/{tenant}/devices/{device}/attention/clear"
+        result: list[dict[str, Any]] = self._call("POST", path, json={"comment": comment})
+        return result
+
     def start_backup(self, tenant: str | None) -> dict[str, Any]:
         path = f"/v1/tenants/{tenant}/backup-runs" if tenant else "/v1/backup-runs"
         result: dict[str, Any] = self._call("POST", path)

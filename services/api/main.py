@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from services.api import web
 from services.api.routes import (
+    attention,
     audit_schedules,
     audits,
     backup_runs,
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         changes,
         images,
         platforms,
+        attention,
         campaigns,
         web,
     ):

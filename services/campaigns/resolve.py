@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from sqlalchemy.orm import Session
+
 from services.campaigns.spec import CampaignSpec
 from services.campaigns.targets import Target, select_targets
+from services.changes.attention import describe, marks_on
 from services.core.errors import ChangeValidationError
 from services.network.inventory import TenantInventory
 from services.network.upgrade import Image, upgradable_platforms
 
 FindImage = Callable[[str, str], Image | None]
+
+
+def refuse_campaign_on_attention(session: Session, targets: list[Target]) -> None:
+    """A campaign never starts on a device that needs an engineer: 422 naming each one."""
+    errors = []
+    for tenant in sorted({t.tenant for t in targets}):
+        names = [t.device for t in targets if t.tenant == tenant]
+        errors += [("targets", describe(mark)) for mark in marks_on(session, tenant, names)]
+    if errors:
+        raise ChangeValidationError(errors)
 
 
 def resolve_campaign(

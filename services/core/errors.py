@@ -80,6 +80,13 @@ class NoWindowError(NetwaveError):
     hint = "add a maintenance window to the tenant contract or lift a blackout date"
 
 
+class NeedsAttentionError(NetwaveError):
+    """A target device needs an engineer: a rollback on it could not restore its backup (409)."""
+
+    code = "NW740"
+    hint = "look after the device, then clear it (netwave devices clear-attention)"
+
+
 class DuplicateChangeError(NetwaveError):
     """The request asks for what the intent or an open change already holds (409)."""
 

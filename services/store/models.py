@@ -437,6 +437,27 @@ class DeviceLock(Base):
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class DeviceAttention(Base):
+    """A device that needs an engineer: its rollback could not restore the pre-change backup.
+
+    One per (change, device); cleared (never deleted) by an engineer with a comment. While one
+    is open, netwave requests, pushes and campaigns nothing on the device.
+    """
+
+    __tablename__ = "device_attention"
+    __table_args__ = (UniqueConstraint("change_id", "device"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    device: Mapped[str] = mapped_column(String(255))
+    change_id: Mapped[str] = mapped_column(ForeignKey("change_requests.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cleared_by: Mapped[str | None] = mapped_column(String(255))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
 # --- upgrade campaigns -----------------------------------------------------------------------
 
 CampaignStatus = Literal[

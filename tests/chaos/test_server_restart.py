@@ -21,6 +21,7 @@ from services.store.db import get_engine, make_session_factory
 from services.store.repos import campaigns as campaign_repo
 from tests.utils.api import bearer, make_token
 from tests.utils.processes import running_worker
+from tests.utils.temporal import SERVER_STARTUP
 
 pytestmark = pytest.mark.slow
 IOS = [
@@ -36,6 +37,7 @@ IOS = [
 async def dev_server(port: int, database: Path) -> WorkflowEnvironment:
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli_path()),
+        dev_server_startup_timeout=SERVER_STARTUP,
         dev_server_database_filename=str(database),
         data_converter=pydantic_data_converter,
         port=port,

@@ -27,6 +27,7 @@ from tests.conftest import REPO
 from tests.utils.history import history_text
 from tests.utils.processes import settings_env
 from tests.utils.secrets import passwords
+from tests.utils.temporal import SERVER_STARTUP
 
 pytestmark = pytest.mark.slow
 
@@ -78,6 +79,7 @@ async def histories(settings: Settings) -> dict[str, str]:
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         dev_server_existing_path=str(temporal_cli_path()),
+        dev_server_startup_timeout=SERVER_STARTUP,
         dev_server_database_filename=str(settings.var_dir / "temporal.db"),
         ui=False,
     )

@@ -27,3 +27,31 @@ def make_token(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def mark_for_attention(
+    settings: Settings,
+    device: str,
+    *,
+    tenant: str = "acme",
+    site: str = "branch1",
+    reason: str = "rollback incomplete; lines left over: shape average 50000000",
+) -> str:
+    """`device` marked as a change's rollback would mark it; the change's id."""
+    from services.store.repos import attention as attention_repo
+    from services.store.repos import changes as change_repo
+
+    sessions = prepare_local(settings)
+    with sessions.begin() as session:
+        change, _ = change_repo.create_change(
+            session,
+            tenant=tenant,
+            site=site,
+            kind="wan_bandwidth",
+            params={"kind": "wan_bandwidth"},
+            requested_by="test",
+        )
+        attention_repo.raise_attention(
+            session, tenant=tenant, device=device, change_id=change.id, reason=reason
+        )
+    return change.id

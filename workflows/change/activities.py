@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from services.changes.attention import describe, marks_on
 from services.changes.contract import TenantContract, load_contract
 from services.changes.intent import commands_hash, refuse_removing_intent
 from services.changes.plan import DevicePlan, plan_change, restore_commands, same_config, sha256
@@ -40,6 +41,7 @@ from services.network.state import (
     collect_state,
     verify_change,
 )
+from services.store.repos import attention as attention_repo
 from services.store.repos import backups as backup_repo
 from services.store.repos import changes as change_repo
 from services.store.repos.changes import ChangeOut
@@ -245,6 +247,14 @@ class ChangeActivities:
         when an interface the change configures does not exist on the device."""
         _change, parsed, inventory, _contract = self._context(request.tenant, request.change_id)
         device, credential = self._device(request.tenant, request.device)
+        with self.sessions() as session:
+            marks = [
+                m
+                for m in marks_on(session, request.tenant, [request.device])
+                if m.change_id != request.change_id
+            ]
+        if marks:  # an earlier rollback left lines behind: an engineer looks first
+            return DeviceStep(ok=False, detail=f"{describe(marks[0])}; nothing pushed")
         state = collect_state(device, credential, timeout=self.settings.device_timeout)
         missing = []
         if not isinstance(parsed, RemediationRequest):
@@ -374,4 +384,12 @@ class ChangeActivities:
             left = restore_commands(plan, running, backup.content)
             shown = "; ".join(line.strip() for line in left[:20]) or "outside the plan's sections"
             detail = f"rollback incomplete; lines left over: {shown}{refused}"
+            with self.sessions.begin() as session:  # no change reaches it until an engineer looked
+                attention_repo.raise_attention(
+                    session,
+                    tenant=request.tenant,
+                    device=request.device,
+                    change_id=request.change_id,
+                    reason=detail,
+                )
         return DeviceStep(ok=equal, detail=detail[:1500], data={"backup_version": version})

@@ -14,7 +14,7 @@ from temporalio.service import RPCError
 
 from services.api.deps import EngineerIdentity, SessionDep, StateDep, require_roles
 from services.api.state import AppState
-from services.campaigns.resolve import resolve_campaign
+from services.campaigns.resolve import refuse_campaign_on_attention, resolve_campaign
 from services.campaigns.spec import CampaignSpec, TargetSelection
 from services.core.errors import ChangeValidationError, NetwaveError
 from services.network.inventory import load_all
@@ -120,7 +120,8 @@ def _validate(state: AppState, session: SessionDep, spec: CampaignSpec) -> None:
         found = image_repo.find_image(session, platform=platform, version=version)
         return Image.model_validate(found.model_dump(exclude={"id"})) if found else None
 
-    resolve_campaign(spec, load_all(state.settings.inventories_path), find)
+    targets, _images = resolve_campaign(spec, load_all(state.settings.inventories_path), find)
+    refuse_campaign_on_attention(session, targets)
 
 
 async def _launch(

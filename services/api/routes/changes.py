@@ -20,6 +20,7 @@ from services.api.deps import (
     require_roles,
 )
 from services.api.state import AppState
+from services.changes.attention import refuse_needing_attention
 from services.changes.contract import load_contract
 from services.changes.duplicates import refuse_duplicate
 from services.changes.remediation import RemediationRequest
@@ -187,6 +188,7 @@ async def request_change(
     try:
         inventory = intended_inventory(session, root, tenant)
         devices = validate_request(request, inventory, load_contract(root, tenant))
+        refuse_needing_attention(session, tenant, [d.name for d in devices])
         intents = intended_devices(session, root, tenant, [d.name for d in devices])
         refuse_duplicate(session, tenant, request, intents, idempotency_key)
     except ChangeValidationError as exc:
@@ -400,6 +402,10 @@ async def remediate_device(
             status.HTTP_409_CONFLICT, detail=f"{device} has no drift that a template can fix"
         )
     site = load_tenant(settings.inventories_path, tenant).device(device).site or device
+    try:
+        refuse_needing_attention(session, tenant, [device])
+    except NetwaveError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
     request = RemediationRequest(site=site, device=device, report_id=report_id, features=drifted)
     session.rollback()  # no transaction held across the awaits of _create_and_start
     change, created = await _create_and_start(

@@ -373,6 +373,16 @@ async def test_refused_rollback_names_the_lines_left_over(
     assert "configure replace flash:netwave-" in failure, failure
     assert "shape average 90000000" in lab.running_config("acme-branch1-r1")
     assert lab.record("acme-branch1-r1").safety_net_count("checkpoint") == 1
+    # The device needs an engineer now: listed, and no new change reaches it.
+    marks = await asyncio.to_thread(
+        lambda: api.get("/v1/tenants/acme/attention", headers=tokens["acme"]).json()
+    )
+    assert [(m["device"], m["change_id"]) for m in marks] == [
+        ("acme-branch1-r1", doc["change"]["id"])
+    ]
+    assert "shape average 50000000" in marks[0]["reason"]
+    again = await post(api, "/v1/tenants/acme/changes", json=body, headers=tokens["acme"])
+    assert again.status_code == 409 and "needs attention" in again.text, again.text
 
 
 @pytest.mark.usefixtures("running_workers")

@@ -17,6 +17,7 @@ from services.campaigns.spec import CampaignSpec
 from services.campaigns.targets import Target, plan_waves
 from services.core.temporal import temporal_test_server_path
 from services.network.upgrade import Image
+from tests.utils.temporal import SERVER_STARTUP
 from workflows.campaign.device import DeviceRolloutWorkflow, DeviceUpgradeWorkflow
 from workflows.campaign.models import (
     BootInput,
@@ -50,6 +51,7 @@ notified: list[CampaignNotifyInput] = []
 async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(temporal_test_server_path()),
+        test_server_startup_timeout=SERVER_STARTUP,
         data_converter=pydantic_data_converter,
     )
     yield env

@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from services.core.temporal import temporal_test_server_path
+from tests.utils.temporal import SERVER_STARTUP
 from workflows.change.device import DeviceChangeWorkflow
 from workflows.change.models import (
     ChangeInput,
@@ -48,6 +49,7 @@ HASHES: list[str] = []
 async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(temporal_test_server_path()),
+        test_server_startup_timeout=SERVER_STARTUP,
         data_converter=pydantic_data_converter,
     )
     yield env

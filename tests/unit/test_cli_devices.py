@@ -1,0 +1,71 @@
+"""`netwave devices attention` and `clear-attention` through the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from rich.console import Console
+from typer.testing import CliRunner
+
+import services.cli_devices
+import services.client
+from services.api.main import create_app
+from services.cli import app
+from services.client import NetwaveClient
+from services.core.settings import Settings, get_settings
+from tests.conftest import REPO
+from tests.utils.api import make_token, mark_for_attention
+
+runner = CliRunner()
+DEVICE = "acme-branch1-r1"
+
+
+@pytest.fixture(autouse=True)
+def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(REPO / "inventories"))
+    monkeypatch.setenv("NETWAVE_TEMPLATES_PATH", str(REPO / "templates"))
+    monkeypatch.setattr(services.cli_devices, "console", Console(width=300))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def local() -> Settings:
+    return get_settings().model_copy(update={"temporal_address": "127.0.0.1:1"})
+
+
+@pytest.fixture
+def api(local: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    with TestClient(create_app(local)) as http:
+
+        def factory(base_url: str, token: str, timeout: float = 30.0) -> NetwaveClient:
+            return NetwaveClient(base_url, token, timeout, http=http)
+
+        monkeypatch.setattr(services.client, "NetwaveClient", factory)
+        yield
+
+
+@pytest.mark.usefixtures("api")
+def test_list_and_clear(local: Settings) -> None:
+    change_id = mark_for_attention(local, DEVICE)
+    engineer = make_token(local, "engineer")
+    listed = runner.invoke(app, ["devices", "attention", "--tenant", "acme", "--token", engineer])
+    assert listed.exit_code == 0, listed.output
+    assert DEVICE in listed.output and "shape average 50000000" in listed.output
+
+    args = ["devices", "clear-attention", "--tenant", "acme", "--device", DEVICE]
+    blank = runner.invoke(app, [*args, "--comment", " ", "--token", engineer])
+    assert blank.exit_code == 2
+    tenant = make_token(local, "tenant", tenant="acme")
+    refused = runner.invoke(app, [*args, "--comment", "fixed", "--token", tenant])
+    assert refused.exit_code == 1 and "403" in refused.output
+    cleared = runner.invoke(app, [*args, "--comment", "fixed by hand", "--token", engineer])
+    assert cleared.exit_code == 0, cleared.output
+    assert f"cleared {DEVICE}" in cleared.output and change_id in cleared.output
+    empty = runner.invoke(app, ["devices", "attention", "--tenant", "acme", "--token", engineer])
+    assert "no device of acme needs attention" in empty.output
