@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -9,6 +10,7 @@ from netmiko.exceptions import ConfigInvalidException, NetmikoTimeoutException
 
 from services.lab import images
 from services.lab.testing import ThreadedLab
+from services.network.platforms import get_platform
 from tests.integration.lab.conftest import DEVICES, ERROR_PATTERN, RUNNING, connect
 
 PUSH = {
@@ -155,3 +157,24 @@ def test_reload_drops_and_returns_on_booted_version(lab: ThreadedLab, platform: 
         lab.device(name).spec.data["version"],
         target,
     )
+
+
+# What each lab CLI answers to a line it refuses, in each of its ways to refuse.
+REFUSED_LINES = {
+    "cisco_ios": [["interface GigabitEthernet0/1", "bandwidth fast"], ["interface"], ["sh"]],
+    "arista_eos": [["interface Ethernet2", "frobnicate now"], ["interface"]],
+    "juniper_junos": [["set protocols frobnicate"], ["set interfaces"], ["frobnicate"]],
+}
+
+
+@pytest.mark.parametrize("platform", sorted(DEVICES))
+def test_the_drivers_error_pattern_matches_every_lab_refusal(
+    lab: ThreadedLab, platform: str
+) -> None:
+    pattern = get_platform(platform).push.error_pattern
+    with connect(lab, DEVICES[platform]) as conn:
+        for lines in REFUSED_LINES[platform]:
+            said = conn.send_config_set(lines, exit_config_mode=False)
+            assert re.search(pattern, said, re.M), (platform, lines, said)
+        conn.exit_config_mode()
+    assert lab.record(DEVICES[platform]).rejected_lines
