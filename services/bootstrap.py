@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.core.secrets import ensure_dev_secrets
+from services.core.errors import CredentialError
+from services.core.secrets import ensure_dev_secrets, get_provider
 from services.core.settings import Settings
+from services.lab.scope import lab_credentials
 from services.network.inventory import list_tenants, load_all
 from services.store.db import get_engine, make_session_factory
 from services.store.migrate import upgrade
@@ -13,18 +15,39 @@ from services.store.repos import tenants as tenant_repo
 
 
 def prepare_local(settings: Settings) -> sessionmaker[Session]:
-    """Create var/, development credentials for the lab, the schema and the tenant rows."""
+    """Create var/, development credentials for the devices the lab serves (never for a real
+    device), the schema and the tenant rows."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     if settings.secrets_provider == "file" and settings.env != "production":
-        names = {
-            d.credential
-            for inv in load_all(settings.inventories_path).values()
-            for d in inv.devices.values()
-        }
-        ensure_dev_secrets(settings.secrets_file, names)
+        devices = [
+            d for inv in load_all(settings.inventories_path).values() for d in inv.devices.values()
+        ]
+        ensure_dev_secrets(settings.secrets_file, lab_credentials(devices))
     upgrade(settings.database_url)
     sessions = make_session_factory(get_engine(settings.database_url))
     with sessions.begin() as session:
         for name in list_tenants(settings.inventories_path):
             tenant_repo.ensure_tenant(session, name=name)
     return sessions
+
+
+def check_credentials(settings: Settings) -> None:
+    """Every device's credential exists in the secrets provider; else one error naming each
+    missing name and the devices that use it (before anything starts)."""
+    provider = get_provider(settings)
+    users: dict[str, list[str]] = {}
+    for inventory in load_all(settings.inventories_path).values():
+        for device in inventory.devices.values():
+            users.setdefault(device.credential, []).append(f"{device.tenant}/{device.name}")
+    missing = []
+    for name, devices in sorted(users.items()):
+        try:
+            provider.resolve(name)
+        except CredentialError:
+            shown = ", ".join(devices[:5]) + (", ..." if len(devices) > 5 else "")
+            missing.append(f"{name!r} (used by {shown})")
+    if missing:
+        raise CredentialError(
+            f"the secrets provider ({settings.secrets_provider}) has no credential "
+            + "; ".join(missing)
+        )

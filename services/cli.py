@@ -159,16 +159,24 @@ def dev(
             help="more worker processes on the device queue (SSH work on more cores)",
         ),
     ] = 0,
+    no_lab: Annotated[
+        bool, typer.Option("--no-lab", help="Temporal, worker and API only: real devices only")
+    ] = False,
 ) -> None:
-    """Start Temporal, the lab, a worker and the API; stop them all on Ctrl-C."""
-    from services.bootstrap import prepare_local
-    from services.devstack import DevStack, StackError
+    """Start Temporal, the lab, a worker and the API; stop them all on Ctrl-C.
+
+    The lab serves only the inventory devices it can simulate that point at loopback; real
+    devices are left alone. Every credential and every port is checked before anything starts.
+    """
+    from services.bootstrap import check_credentials, prepare_local
+    from services.devstack import DevStack, StackError, lab_device_ports
 
     settings = get_settings()
     try:
         prepare_local(settings)
-        stack = DevStack(settings, device_workers=device_workers)
-        stack.check_ports()
+        check_credentials(settings)
+        stack = DevStack(settings, device_workers=device_workers, with_lab=not no_lab)
+        stack.check_ports(None if no_lab else lab_device_ports(settings))
         stack.start(on_ready=lambda name: console.print(f"[green]ready[/] {name}"))
     except (StackError, NetwaveError) as exc:
         raise _fail(str(exc)) from None

@@ -12,7 +12,7 @@ from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from services.bootstrap import prepare_local
+from services.bootstrap import check_credentials, prepare_local
 from services.cli_tables import (
     campaign_devices_table,
     campaign_line,
@@ -21,7 +21,7 @@ from services.cli_tables import (
 )
 from services.client import ApiError, NetwaveClient
 from services.core.settings import Settings
-from services.devstack import DevStack
+from services.devstack import DevStack, lab_device_ports
 from services.lab.images import DEMO_UPGRADE
 from services.store.repos import tokens as token_repo
 
@@ -30,8 +30,9 @@ GOOD = {"backed_up", "unchanged"}
 
 def run_demo(settings: Settings, console: Console) -> int:
     sessions = prepare_local(settings)
+    check_credentials(settings)
     stack = DevStack(settings, lab_args=LAB_TIMINGS)
-    stack.check_ports()
+    stack.check_ports(lab_device_ports(settings))
     pepper = settings.token_pepper.get_secret_value()
     tokens: dict[str, str] = {}
     with sessions.begin() as session:

@@ -31,6 +31,19 @@ class Child:
     process: subprocess.Popen[bytes] | None = None
 
 
+def lab_device_ports(settings: Settings) -> dict[str, tuple[str, int]]:
+    """The SSH ports the lab will listen on (its devices on loopback), by device."""
+    from services.lab.scope import lab_serves
+    from services.network.inventory import load_all
+
+    return {
+        f"lab device {d.tenant}/{d.name}": ("127.0.0.1", d.port)
+        for inventory in load_all(settings.inventories_path).values()
+        for d in inventory.devices.values()
+        if lab_serves(d)
+    }
+
+
 def port_taken(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)

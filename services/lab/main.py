@@ -15,6 +15,9 @@ from services.lab.control import ControlServer
 from services.lab.device import LabTimings
 from services.lab.fleet import LabFleet
 from services.lab.generate import write_generated_inventory
+from services.lab.platforms import CLIS
+from services.lab.scope import lab_credentials, left_alone, served
+from services.lab.server import LabError
 from services.network.inventory import TenantInventory, load_all
 
 DEFAULT_GENERATED_BASE_PORT = 20001
@@ -36,8 +39,8 @@ def ensure_credentials(settings: Settings, tenants: dict[str, TenantInventory]) 
     """With the file provider, create missing lab credentials (random passwords, mode 0600)."""
     if settings.secrets_provider != "file":
         return
-    names = {d.credential for t in tenants.values() for d in t.devices.values()}
-    added = ensure_dev_secrets(settings.secrets_file, names)
+    devices = [d for t in tenants.values() for d in t.devices.values()]
+    added = ensure_dev_secrets(settings.secrets_file, lab_credentials(devices))
     if added:
         print(f"netwave lab: added credentials {', '.join(added)} to {settings.secrets_file}")
 
@@ -77,7 +80,18 @@ def run_lab(
     settings = get_settings()
     try:
         folder = prepare_inventories(settings, inventories, generate, base_port)
-        tenants = load_all(folder)
+        every = load_all(folder)
+        for device in left_alone(every):
+            print(
+                f"netwave lab: not serving {device.tenant}/{device.name} ({device.platform} at "
+                f"{device.hostname}): a real device, or a platform the lab cannot simulate"
+            )
+        tenants = served(every)
+        if not tenants:
+            raise LabError(
+                f"no device of {folder} is one the lab can serve (loopback, "
+                f"platforms {', '.join(sorted(CLIS))})"
+            )
         ensure_credentials(settings, tenants)
         fleet = LabFleet.from_inventories(
             tenants,
