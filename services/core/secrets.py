@@ -1,7 +1,7 @@
 """Credentials: inventories name a credential, a provider resolves it at run time.
 
 Resolved credentials live only in activity memory and the lab; they never enter workflow
-inputs or results, logs or the database. Providers register by name so Vault can plug in later.
+inputs or results, logs or the database. Providers register by name: file, env, vault.
 """
 
 from __future__ import annotations
@@ -128,9 +128,21 @@ class FileSecretsProvider:
         return set(self._load())
 
 
+def _vault(settings: Settings) -> SecretsProvider:
+    from services.core.vault import VaultSecretsProvider
+
+    return VaultSecretsProvider(
+        settings.vault_url,
+        settings.vault_token,
+        mount=settings.vault_mount,
+        path=settings.vault_path,
+    )
+
+
 PROVIDERS: dict[str, Callable[[Settings], SecretsProvider]] = {
     "env": lambda _settings: EnvSecretsProvider(),
     "file": lambda settings: FileSecretsProvider(settings.secrets_file),
+    "vault": _vault,
 }
 
 

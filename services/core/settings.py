@@ -18,7 +18,7 @@ from pydantic_settings import (
 DEFAULT_TOKEN_PEPPER = "netwave-dev-pepper-change-me"
 
 Environment = Literal["development", "test", "production"]
-SecretsProviderName = Literal["env", "file"]
+SecretsProviderName = Literal["env", "file", "vault"]
 
 
 class Settings(BaseSettings):
@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     secrets_file: Path = Field(
         default=Path(""), description="YAML credentials file; empty means var_dir/secrets.yaml"
     )
+    vault_url: str = Field(default="http://127.0.0.1:8200", description="Vault address")
+    vault_token: SecretStr = SecretStr("")
+    vault_mount: str = Field(default="secret", description="the KV version 2 mount")
+    vault_path: str = Field(default="netwave/credentials", description="folder of credentials")
     token_pepper: SecretStr = SecretStr(DEFAULT_TOKEN_PEPPER)
 
     device_workers: int = Field(default=50, ge=1, le=1000, description="Nornir threads per chunk")
