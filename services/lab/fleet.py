@@ -54,6 +54,9 @@ def specs_from_tenants(
         for device in tenant.devices.values():
             if device.credential not in cache:
                 cache[device.credential] = provider.resolve(device.credential)
+            credential = cache[device.credential]
+            if device.username:  # the inventory names another login on this device
+                credential = credential.model_copy(update={"username": device.username})
             specs.append(
                 DeviceSpec(
                     name=device.name,
@@ -61,7 +64,7 @@ def specs_from_tenants(
                     platform=device.platform,
                     host=host,
                     port=port_map(device) if port_map else device.port,
-                    credential=cache[device.credential],
+                    credential=credential,
                     data=dict(device.data),
                     intended=intended.get(device.name),
                 )

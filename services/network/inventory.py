@@ -72,6 +72,11 @@ class Device(BaseModel):
     role: str | None = None
     groups: tuple[str, ...] = ()
     data: dict[str, Any] = Field(default_factory=dict)
+    # The login name on this device when it is not the credential's (host, group or defaults).
+    username: str | None = None
+
+    def login_name(self, credential_username: str) -> str:
+        return self.username or credential_username
 
 
 @dataclass
@@ -248,6 +253,14 @@ def _resolve_device(
     known_credentials: set[str] | None,
 ) -> Device:
     chain = _group_chain(inv, host.groups, where)
+    given: list[HostFile | GroupFile] = [host, *chain, inv.defaults]
+    for options in given:
+        if options.connection_options:
+            raise InventoryError(
+                f"{where}: connection_options ({', '.join(sorted(options.connection_options))}) "
+                "are not supported: the SSH settings come from the platform driver, the login "
+                "from the credential (username here, secrets in the provider); remove them"
+            )
     data: dict[str, Any] = dict(inv.defaults.data)
     for group in reversed(chain):
         data.update(group.data)
@@ -271,6 +284,7 @@ def _resolve_device(
         raise InventoryError(
             f"{where}: unknown credential {credential!r} (not in the secrets provider)"
         )
+    username = host.username or next((g.username for g in chain if g.username), None)
     return Device(
         name=name,
         tenant=inv.tenant,
@@ -282,6 +296,7 @@ def _resolve_device(
         role=data.get("role"),
         groups=tuple(host.groups),
         data=data,
+        username=username or inv.defaults.username,
     )
 
 

@@ -60,7 +60,7 @@ def build_nornir(
             name=device.name,
             hostname=device.hostname,
             port=device.port,
-            username=credential.username,
+            username=device.login_name(credential.username),
             password=credential.password.get_secret_value(),
             platform=device.platform,
             data={"tenant": device.tenant, "site": device.site, "role": device.role},

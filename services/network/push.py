@@ -92,7 +92,7 @@ def connect(device: Device, credential: Credential, timeout: float) -> BaseConne
     conn = ConnectHandler(
         host=device.hostname,
         port=device.port,
-        username=credential.username,
+        username=device.login_name(credential.username),
         password=credential.password.get_secret_value(),
         **netmiko_extras(device, enable, timeout),
     )

@@ -96,3 +96,34 @@ def test_duplicate_port_across_tenants(tmp_path: Path) -> None:
     assert list_tenants(tmp_path) == ["a", "b"]
     with pytest.raises(InventoryError, match="already used by 'a/a-r1'"):
         load_all(tmp_path)
+
+
+def test_username_is_honoured_host_over_group_over_defaults(tmp_path: Path) -> None:
+    write_tenant(
+        tmp_path,
+        "r1:\n  hostname: h\n  port: 22\n  groups: [edge]\n  username: alice\n"
+        "r2:\n  hostname: h\n  port: 23\n  groups: [edge]\n"
+        "r3:\n  hostname: h\n  port: 24\n",
+        "edge:\n  username: noc\n",
+        "platform: cisco_ios\nusername: netops\ndata: {credential: lab}\n",
+    )
+    devices = load_tenant(tmp_path, "t1").devices
+    assert {n: d.username for n, d in devices.items()} == {
+        "r1": "alice",
+        "r2": "noc",
+        "r3": "netops",
+    }
+    assert devices["r1"].login_name("from-credential") == "alice"
+
+
+def test_connection_options_are_refused_not_ignored(tmp_path: Path) -> None:
+    write_tenant(
+        tmp_path,
+        "r1:\n  hostname: h\n  port: 22\n  platform: cisco_ios\n  data: {credential: c}\n"
+        "  connection_options: {netmiko: {extras: {fast_cli: true}}}\n",
+    )
+    with pytest.raises(
+        InventoryError,
+        match=r"hosts.yaml:1: host 'r1': connection_options \(netmiko\) are not supported",
+    ):
+        load_tenant(tmp_path, "t1")
