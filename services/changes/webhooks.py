@@ -155,4 +155,4 @@ def webhook_target(contract: TenantContract, provider: SecretsProvider) -> tuple
     if hook.url is None or hook.secret is None:
         return None
     credential = provider.resolve(hook.secret)
-    return str(hook.url), credential.password.get_secret_value()
+    return str(hook.url), credential.secret()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 import yaml
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, model_validator
 
 from services.core.errors import CredentialError
 from services.core.settings import Settings
@@ -24,13 +24,36 @@ CREDENTIAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class Credential(BaseModel):
-    """Login for a device; repr and dumps never show the secrets."""
+    """Login for a device: a password, an SSH private key (OpenSSH or PEM text), or both;
+    repr and dumps never show the secrets."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     username: str
-    password: SecretStr
+    password: SecretStr | None = None
     enable: SecretStr | None = None
+    private_key: SecretStr | None = None
+    passphrase: SecretStr | None = None  # of the private key, when it is encrypted
+
+    @model_validator(mode="after")
+    def _a_way_in(self) -> Credential:
+        if self.password is None and self.private_key is None:
+            raise ValueError("needs a password or a private_key (or private_key_file)")
+        return self
+
+    def secret(self) -> str:
+        """The password, for what only takes a shared secret (webhook signing)."""
+        if self.password is None:
+            raise CredentialError("this credential has no password (only a private key)")
+        return self.password.get_secret_value()
+
+
+def invalid_fields(exc: ValidationError) -> str:
+    """What is wrong with a credential entry: its bad fields, or the rule it breaks."""
+    return ", ".join(
+        ".".join(map(str, e["loc"])) or str(e["msg"]).removeprefix("Value error, ")
+        for e in exc.errors()
+    )
 
 
 class SecretsProvider(Protocol):
@@ -109,14 +132,33 @@ class FileSecretsProvider:
         loaded: dict[str, Credential] = {}
         for name, value in entries.items():
             try:
-                loaded[str(name)] = Credential.model_validate(value)
+                loaded[str(name)] = Credential.model_validate(self._with_key_file(name, value))
             except ValidationError as exc:
-                fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
                 raise CredentialError(
-                    f"secrets file {self.path}: credential {name!r} is invalid ({fields})"
+                    f"secrets file {self.path}: credential {name!r} is invalid "
+                    f"({invalid_fields(exc)})"
                 ) from None
         self._cache = loaded
         return loaded
+
+    def _with_key_file(self, name: object, value: object) -> object:
+        """An entry's `private_key_file` (a path, absolute or beside the secrets file) read
+        into `private_key`; the key file must be readable by its owner only, like this file."""
+        if not isinstance(value, dict) or "private_key_file" not in value:
+            return value
+        entry = dict(value)
+        path = Path(str(entry.pop("private_key_file")))
+        path = path if path.is_absolute() else self.path.parent / path
+        if not path.is_file():
+            raise CredentialError(f"credential {name!r}: private_key_file {path} does not exist")
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise CredentialError(
+                f"credential {name!r}: private_key_file {path} is readable by group or others "
+                f"(mode {stat.filemode(mode)}); run: chmod 600 {path}"
+            )
+        entry["private_key"] = path.read_text()
+        return entry
 
     def resolve(self, name: str) -> Credential:
         creds = self._load()

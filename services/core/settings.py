@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     secrets_file: Path = Field(
         default=Path(""), description="YAML credentials file; empty means var_dir/secrets.yaml"
     )
-    vault_url: str = Field(default="http://127.0.0.1:8200", description="Vault address")
+    vault_url: str = Field(default="", description="Vault address, e.g. https://vault:8200")
     vault_token: SecretStr = SecretStr("")
     vault_mount: str = Field(default="secret", description="the KV version 2 mount")
     vault_path: str = Field(default="netwave/credentials", description="folder of credentials")

@@ -17,7 +17,7 @@ from hvac import exceptions as vault_errors
 from pydantic import SecretStr, ValidationError
 
 from services.core.errors import CredentialError
-from services.core.secrets import Credential
+from services.core.secrets import Credential, invalid_fields
 
 CACHE_SECONDS = 60.0
 
@@ -54,6 +54,8 @@ class VaultSecretsProvider:
         self._lock = threading.Lock()
 
     def _client(self) -> hvac.Client:
+        if not self.url:
+            raise CredentialError("NETWAVE_VAULT_URL is not set (secrets provider: vault)")
         token = self.token.get_secret_value()
         if not token:
             raise CredentialError("NETWAVE_VAULT_TOKEN is not set (secrets provider: vault)")
@@ -98,9 +100,9 @@ class VaultSecretsProvider:
         try:
             credential = Credential.model_validate(data)
         except ValidationError as exc:
-            fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
             raise CredentialError(
-                f"credential {name!r} in Vault ({self._where(name)}) is invalid ({fields})"
+                f"credential {name!r} in Vault ({self._where(name)}) is invalid "
+                f"({invalid_fields(exc)})"
             ) from None
         with self._lock:
             self._cache[name] = (now, credential)

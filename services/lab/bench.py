@@ -91,7 +91,7 @@ def nornir_for_specs(specs: Iterable[DeviceSpec], workers: int) -> Nornir:
             hostname=spec.host,
             port=spec.port,
             username=spec.credential.username,
-            password=spec.credential.password.get_secret_value(),
+            password=spec.credential.secret(),
             platform=spec.platform,
             connection_options={"netmiko": ConnectionOptions(extras=extras)},
         )

@@ -189,8 +189,9 @@ class LabFleet:
             "host": spec.host,
             "port": spec.port,
             "username": spec.credential.username,
-            "password": spec.credential.password.get_secret_value(),
         }
+        if spec.credential.password is not None:
+            params["password"] = spec.credential.password.get_secret_value()
         if spec.credential.enable is not None:
             params["secret"] = spec.credential.enable.get_secret_value()
         params.update(extra)

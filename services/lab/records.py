@@ -17,6 +17,7 @@ class LoginRecord(BaseModel):
     at: datetime = Field(default_factory=now)
     username: str
     success: bool
+    method: str = "password"  # or "publickey"
 
 
 class ConfigLineRecord(BaseModel):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncssh
+from pydantic import SecretStr
 
 from services.core.errors import NetwaveError
 from services.lab.device import LabDevice
@@ -71,16 +72,35 @@ class LabSSHServer(asyncssh.SSHServer):
         return True
 
     def password_auth_supported(self) -> bool:
-        return True
+        return self.device.spec.credential.password is not None
 
     def validate_password(self, username: str, password: str) -> bool:
         credential = self.device.spec.credential
         ok = (
             not self.device.faults.auth_failure
             and username == credential.username
+            and credential.password is not None
             and password == credential.password.get_secret_value()
         )
-        self.device.record.logins.append(LoginRecord(username=username, success=ok))
+        return self._logged_in(username, ok, "password")
+
+    def public_key_auth_supported(self) -> bool:
+        return self.device.spec.credential.private_key is not None
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        """The key of the device's credential is its one authorized key."""
+        credential = self.device.spec.credential
+        authorized = authorized_key(credential.private_key, credential.passphrase)
+        ok = (
+            not self.device.faults.auth_failure
+            and username == credential.username
+            and authorized is not None
+            and key.public_data == authorized.public_data
+        )
+        return self._logged_in(username, ok, "publickey")
+
+    def _logged_in(self, username: str, ok: bool, method: str) -> bool:
+        self.device.record.logins.append(LoginRecord(username=username, success=ok, method=method))
         if ok:
             self._username = username
         return ok
@@ -89,6 +109,16 @@ class LabSSHServer(asyncssh.SSHServer):
         if self._conn is None or not self.device.reachable:
             return False
         return Shell(self.device, get_cli(self.device.spec.platform), self._username, self._conn)
+
+
+def authorized_key(
+    private_key: SecretStr | None, passphrase: SecretStr | None
+) -> asyncssh.SSHKey | None:
+    """The public half of a credential's private key (what an authorized_keys line holds)."""
+    if private_key is None:
+        return None
+    secret = passphrase.get_secret_value() if passphrase else None
+    return asyncssh.import_private_key(private_key.get_secret_value(), secret).convert_to_public()
 
 
 def load_host_key(path: Path | None) -> asyncssh.SSHKey:

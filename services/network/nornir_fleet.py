@@ -18,15 +18,20 @@ from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.plugins.runners import ThreadedRunner
 from nornir_netmiko.connections import CONNECTION_NAME, Netmiko
 
-from services.core.secrets import SecretsProvider
+from services.core.secrets import Credential, SecretsProvider
 from services.network.inventory import Device
+from services.network.keys import private_key
 from services.network.platforms import get_platform
 
 ConnectionPluginRegister.register(CONNECTION_NAME, Netmiko)
 
 
-def netmiko_extras(device: Device, enable_secret: str | None, timeout: float) -> dict[str, object]:
-    """Arguments for Netmiko's ConnectHandler beyond host/port/username/password."""
+def netmiko_extras(device: Device, credential: Credential, timeout: float) -> dict[str, object]:
+    """Arguments for Netmiko's ConnectHandler beyond host/port/username/password: the
+    platform's driver, timeouts, the enable secret and the private key (never an agent's or
+    a file in ~/.ssh: only what the secrets provider gives)."""
+    enable_secret = credential.enable.get_secret_value() if credential.enable else None
+    key = private_key(credential)
     extras: dict[str, object] = {
         "device_type": get_platform(device.platform).device_type,
         "conn_timeout": timeout,
@@ -34,7 +39,8 @@ def netmiko_extras(device: Device, enable_secret: str | None, timeout: float) ->
         "banner_timeout": timeout,
         "read_timeout_override": None,
         "allow_agent": False,
-        "use_keys": False,
+        "use_keys": False,  # never ~/.ssh: only `pkey`, the provider's key, when there is one
+        "pkey": key,
         "ssh_strict": False,
         "system_host_keys": False,
         "alt_host_keys": False,
@@ -55,18 +61,17 @@ def build_nornir(
     hosts = Hosts()
     for device in devices:
         credential = provider.resolve(device.credential)
-        enable = credential.enable.get_secret_value() if credential.enable else None
         hosts[device.name] = Host(
             name=device.name,
             hostname=device.hostname,
             port=device.port,
             username=device.login_name(credential.username),
-            password=credential.password.get_secret_value(),
+            password=credential.password.get_secret_value() if credential.password else None,
             platform=device.platform,
             data={"tenant": device.tenant, "site": device.site, "role": device.role},
             connection_options={
                 CONNECTION_NAME: ConnectionOptions(
-                    extras=netmiko_extras(device, enable, timeout),
+                    extras=netmiko_extras(device, credential, timeout),
                 )
             },
         )

@@ -88,13 +88,12 @@ class SaveFailed(Exception):
 
 def connect(device: Device, credential: Credential, timeout: float) -> BaseConnection:
     """An open Netmiko session, in enable mode where the platform has one."""
-    enable = credential.enable.get_secret_value() if credential.enable else None
     conn = ConnectHandler(
         host=device.hostname,
         port=device.port,
         username=device.login_name(credential.username),
-        password=credential.password.get_secret_value(),
-        **netmiko_extras(device, enable, timeout),
+        password=credential.password.get_secret_value() if credential.password else None,
+        **netmiko_extras(device, credential, timeout),
     )
     if get_platform(device.platform).push.enable and not conn.check_enable_mode():
         conn.enable()

@@ -60,7 +60,8 @@ def test_errors_name_the_credential_and_the_cause() -> None:
         with pytest.raises(CredentialError, match=r"credential 'missing' is not in Vault at"):
             provider.resolve("missing")
         with pytest.raises(
-            CredentialError, match=r"credential 'half' in Vault .* invalid \(password\)"
+            CredentialError,
+            match=r"credential 'half' in Vault .* invalid \(needs a password or a private_key",
         ):
             provider.resolve("half")
         refused = _provider(vault.url, "wrong-token")
