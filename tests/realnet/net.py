@@ -65,8 +65,8 @@ PidFile none
 PermitRootLogin yes
 PasswordAuthentication yes
 KbdInteractiveAuthentication no
-PubkeyAuthentication no
-AuthorizedKeysFile none
+PubkeyAuthentication yes
+AuthorizedKeysFile {authorized_keys}
 UsePAM no
 StrictModes no
 PrintMotd no
@@ -262,6 +262,11 @@ class RealNet:
         return self.workdir / "secrets.yaml"
 
     @property
+    def client_key(self) -> Path:
+        """netwave's SSH key for the key credential (KEY_CREDENTIAL), beside the secrets."""
+        return self.workdir / "netwave_ed25519"
+
+    @property
     def names(self) -> list[str]:
         return [r.name for r in ROUTERS]
 
@@ -280,7 +285,8 @@ class RealNet:
 
     def _start(self, bgp_timeout: float) -> None:
         write_inventory(self.inventories_path)
-        write_secrets(self.secrets_file, self.password)
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.client_key))
+        write_secrets(self.secrets_file, self.password, key_file=self.client_key)
         self._made_frr_tmp = not FRR_TMP.exists()
         self._frr_tmp_before = set(os.listdir(FRR_TMP)) if FRR_TMP.exists() else set()
         if not SSHD_PRIVSEP.exists():
@@ -341,8 +347,16 @@ class RealNet:
         key = home / "ssh_host_ed25519_key"
         run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key))
         config = home / "sshd_config"
+        authorized = home / "authorized_keys"  # the key credential's public half
+        authorized.write_text(self.client_key.with_suffix(".pub").read_text())
         config.write_text(
-            SSHD_CONFIG.format(address=r.mgmt_address, key=key, user=USERNAME, netns=r.netns)
+            SSHD_CONFIG.format(
+                address=r.mgmt_address,
+                key=key,
+                user=USERNAME,
+                netns=r.netns,
+                authorized_keys=authorized,
+            )
         )
         passwd = home / "passwd"
         passwd.write_text(Path("/etc/passwd").read_text() + f"{USERNAME}:x:0:0::/root:/bin/sh\n")

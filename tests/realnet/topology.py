@@ -18,6 +18,7 @@ from services.lab.testing import closed_window
 PREFIX = "nwrt-"  # every namespace, veth and FRR pathspace of the realnet starts with it
 TENANT = "realnet"
 CREDENTIAL = "realnet-frr"
+KEY_CREDENTIAL = "realnet-frr-key"  # the same login by SSH key alone
 USERNAME = "netwave"
 SITE_OF_CHANGE = "site1"
 
@@ -157,11 +158,15 @@ def write_inventory(root: Path) -> Path:
     return root
 
 
-def write_secrets(path: Path, password: str) -> Path:
-    """The file provider's credentials file (mode 600) with the routers' login."""
+def write_secrets(path: Path, password: str, key_file: Path | None = None) -> Path:
+    """The file provider's credentials file (mode 600) with the routers' login: by password
+    (CREDENTIAL) and, given a key file, by SSH key alone (KEY_CREDENTIAL)."""
+    credentials: dict[str, dict[str, str]] = {
+        CREDENTIAL: {"username": USERNAME, "password": password}
+    }
+    if key_file is not None:
+        credentials[KEY_CREDENTIAL] = {"username": USERNAME, "private_key_file": str(key_file)}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
-        yaml.safe_dump(
-            {"credentials": {CREDENTIAL: {"username": USERNAME, "password": password}}}, fh
-        )
+        yaml.safe_dump({"credentials": credentials}, fh)
     return path
