@@ -39,6 +39,10 @@ def check_credentials(settings: Settings) -> None:
     for inventory in load_all(settings.inventories_path).values():
         for device in inventory.devices.values():
             users.setdefault(device.credential, []).append(f"{device.tenant}/{device.name}")
+            if device.jump_host is not None:
+                users.setdefault(device.jump_host.credential, []).append(
+                    f"{device.tenant}/{device.name} (jump host {device.jump_host.hostname})"
+                )
     missing = []
     for name, devices in sorted(users.items()):
         try:

@@ -34,6 +34,8 @@ class Credential(BaseModel):
     enable: SecretStr | None = None
     private_key: SecretStr | None = None
     passphrase: SecretStr | None = None  # of the private key, when it is encrypted
+    # The login on the device's jump host (resolved with it by `resolve_login`), if it has one.
+    jump: Credential | None = None
 
     @model_validator(mode="after")
     def _a_way_in(self) -> Credential:

@@ -17,11 +17,12 @@ from nornir.core.inventory import Host
 from nornir.core.processor import Processor
 from nornir.core.task import AggregatedResult, MultiResult, Result, Task
 from nornir_netmiko.connections import CONNECTION_NAME
-from paramiko.ssh_exception import NoValidConnectionsError, SSHException
+from paramiko.ssh_exception import AuthenticationException, NoValidConnectionsError, SSHException
 
 from services.core.errors import CredentialError
 from services.core.secrets import SecretsProvider
 from services.network.inventory import Device
+from services.network.jump import resolve_login
 from services.network.nornir_fleet import build_nornir
 from services.network.platforms import get_platform
 
@@ -47,8 +48,8 @@ class Collected:
 
 def classify(exc: BaseException) -> Reachability:
     """Map what Netmiko/paramiko raised to a fault an engineer recognises."""
-    if isinstance(exc, NetmikoAuthenticationException):
-        return Reachability.auth_failed
+    if isinstance(exc, NetmikoAuthenticationException | AuthenticationException):
+        return Reachability.auth_failed  # paramiko's own: the jump host refused the login
     if isinstance(exc, ReadTimeout):
         return Reachability.timeout
     if isinstance(exc, NetmikoTimeoutException | NoValidConnectionsError | ConnectionError):
@@ -147,7 +148,7 @@ def collect(
     usable: list[Device] = []
     for device in devices:
         try:
-            provider.resolve(device.credential)
+            resolve_login(provider, device)
             usable.append(device)
         except CredentialError as exc:
             results[device.name] = Collected(

@@ -57,6 +57,17 @@ class GroupFile(BaseModel):
     username: str | None = None
 
 
+class JumpHost(BaseModel):
+    """The bastion a device is reached through (`data.jump_host`, for a tenant in defaults, a
+    site in its group, or a host): netwave logs in there and tunnels SSH to the device."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    hostname: str = Field(min_length=1, max_length=255)
+    port: int = Field(default=22, ge=1, le=65535)
+    credential: str = Field(min_length=1, max_length=64)
+
+
 class Device(BaseModel):
     """A validated device of a tenant: what the rest of netwave uses."""
 
@@ -74,6 +85,7 @@ class Device(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
     # The login name on this device when it is not the credential's (host, group or defaults).
     username: str | None = None
+    jump_host: JumpHost | None = None
 
     def login_name(self, credential_username: str) -> str:
         return self.username or credential_username
@@ -285,6 +297,12 @@ def _resolve_device(
             f"{where}: unknown credential {credential!r} (not in the secrets provider)"
         )
     username = host.username or next((g.username for g in chain if g.username), None)
+    jump_host = None
+    if data.get("jump_host") is not None:
+        try:
+            jump_host = JumpHost.model_validate(data["jump_host"])
+        except ValidationError as exc:
+            raise InventoryError(f"{where}: data.jump_host: {_explain(exc)}") from None
     return Device(
         name=name,
         tenant=inv.tenant,
@@ -297,6 +315,7 @@ def _resolve_device(
         groups=tuple(host.groups),
         data=data,
         username=username or inv.defaults.username,
+        jump_host=jump_host,
     )
 
 

@@ -20,6 +20,7 @@ from nornir_netmiko.connections import CONNECTION_NAME, Netmiko
 
 from services.core.secrets import Credential, SecretsProvider
 from services.network.inventory import Device
+from services.network.jump import open_tunnel, resolve_login
 from services.network.keys import private_key
 from services.network.platforms import get_platform
 
@@ -47,6 +48,8 @@ def netmiko_extras(device: Device, credential: Credential, timeout: float) -> di
     }
     if enable_secret:
         extras["secret"] = enable_secret
+    if device.jump_host is not None:
+        extras["sock"] = open_tunnel(device, credential, timeout)
     return {k: v for k, v in extras.items() if v is not None}
 
 
@@ -60,7 +63,7 @@ def build_nornir(
     """A Nornir over `devices`; each host gets its credential from the provider, in memory only."""
     hosts = Hosts()
     for device in devices:
-        credential = provider.resolve(device.credential)
+        credential = resolve_login(provider, device)
         hosts[device.name] = Host(
             name=device.name,
             hostname=device.hostname,

@@ -32,6 +32,7 @@ from services.core.settings import Settings
 from services.intent.source import intended_device
 from services.network.backup import store_running
 from services.network.inventory import Device, load_all, load_tenant
+from services.network.jump import resolve_login
 from services.network.push import connect, fetch_running, push_config
 from services.network.render import renderer_for
 from services.network.state import DeviceState, collect_state
@@ -82,7 +83,7 @@ class CampaignActivities:
         device = load_tenant(self.settings.inventories_path, run.target.tenant).device(
             run.target.device
         )
-        return device, self.provider.resolve(device.credential)
+        return device, resolve_login(self.provider, device)
 
     def _record(self, run: DeviceRunInput, **values: object) -> None:
         with self.sessions.begin() as session:

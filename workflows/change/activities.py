@@ -24,6 +24,7 @@ from services.core.settings import Settings
 from services.intent.source import intended_device, intended_inventory
 from services.network.backup import store_running
 from services.network.inventory import Device, TenantInventory, load_tenant
+from services.network.jump import resolve_login
 from services.network.platforms import get_platform
 from services.network.push import (
     PushError,
@@ -129,7 +130,7 @@ class ChangeActivities:
 
     def _device(self, tenant: str, name: str) -> tuple[Device, Credential]:
         device = load_tenant(self.settings.inventories_path, tenant).device(name)
-        return device, self.provider.resolve(device.credential)
+        return device, resolve_login(self.provider, device)
 
     # -- plan and lifecycle --------------------------------------------------------------
     @activity.defn(name="plan_change")
@@ -150,7 +151,7 @@ class ChangeActivities:
                 policy = decide(parsed, contract, devices[0].data)
             plans = []
             for device in devices:
-                credential = self.provider.resolve(device.credential)
+                credential = resolve_login(self.provider, device)
                 running = fetch_running(device, credential, timeout=self.settings.device_timeout)
                 plans.append(self._plan_device(device, running, parsed, request.features))
         except NetwaveError as exc:

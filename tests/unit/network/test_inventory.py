@@ -127,3 +127,28 @@ def test_connection_options_are_refused_not_ignored(tmp_path: Path) -> None:
         match=r"hosts.yaml:1: host 'r1': connection_options \(netmiko\) are not supported",
     ):
         load_tenant(tmp_path, "t1")
+
+
+def test_a_jump_host_is_validated_and_inherited(tmp_path: Path) -> None:
+    write_tenant(
+        tmp_path,
+        "r1:\n  hostname: 10.0.0.1\n  port: 22\n  groups: [site-b]\n"
+        "r2:\n  hostname: 10.0.0.2\n  port: 22\n",
+        "site-b:\n  data: {jump_host: {hostname: bastion-b, credential: jump-b}}\n",
+        "platform: cisco_ios\ndata: {credential: c, jump_host: {hostname: bastion, port: 2222,"
+        " credential: jump}}\n",
+    )
+    devices = load_tenant(tmp_path, "t1").devices
+    assert devices["r1"].jump_host is not None and devices["r1"].jump_host.hostname == "bastion-b"
+    assert devices["r1"].jump_host.port == 22
+    assert devices["r2"].jump_host is not None and devices["r2"].jump_host.port == 2222
+
+
+def test_a_bad_jump_host_names_the_host_and_field(tmp_path: Path) -> None:
+    write_tenant(
+        tmp_path,
+        "r1:\n  hostname: h\n  port: 22\n  platform: cisco_ios\n"
+        "  data: {credential: c, jump_host: {hostname: b, port: 99999}}\n",
+    )
+    with pytest.raises(InventoryError, match=r"host 'r1': data.jump_host: .*(port|credential)"):
+        load_tenant(tmp_path, "t1")
