@@ -138,6 +138,9 @@ def push_config(
     platform = get_platform(device.platform)
     driver = platform.push
     net = platform.safety_net if tag else None
+    session_command = net.config_command(tag) if net is not None and tag else None
+    # Lines reach the running config as they are typed, unless a candidate or session holds them.
+    applied_each = driver.applies_each_line and session_command is None
     if not commands:
         return PushResult(ok=True, pushed=0)
     try:
@@ -147,11 +150,10 @@ def push_config(
         return PushResult(ok=False, pushed=0, error_kind=kind, error=_short(exc), applied=False)
     pushed = 0
     stage = "push"
-    applied_each = driver.applies_each_line and not (net and net.config_command(tag or ""))
     try:
         if net is not None and tag:
             net.before(conn, tag, timeout)
-        config_command = (net.config_command(tag) if net and tag else None) or driver.config_command
+        config_command = session_command or driver.config_command
         if config_command:
             conn.config_mode(config_command=config_command)
         else:

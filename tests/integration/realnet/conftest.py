@@ -5,15 +5,18 @@ Skipped, saying why, when the machine cannot run it (not root, no network namesp
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
+from fastapi.testclient import TestClient
 from temporalio.testing import WorkflowEnvironment
 
+from services.api.main import create_app
 from services.bootstrap import prepare_local
 from services.core.settings import Settings, get_settings
-from tests.integration.backup.test_fleet_backup import scoped
+from tests.integration.backup.test_fleet_backup import scoped, workers
 from tests.realnet.net import (
     TEMPLATES,
     RealNet,
@@ -76,3 +79,18 @@ def realnet_settings(
         yield settings
     finally:
         get_settings.cache_clear()
+
+
+@pytest_asyncio.fixture
+async def running_workers(
+    temporal_env: WorkflowEnvironment, realnet_settings: Settings
+) -> AsyncIterator[None]:
+    """netwave's workers on this test's task queues and database."""
+    async with workers(temporal_env.client, realnet_settings):
+        yield
+
+
+@pytest.fixture
+def api(realnet_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(realnet_settings)) as client:
+        yield client

@@ -7,18 +7,16 @@ Runs before test_frr_routers.py (file order) and leaves every router as it found
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from ipaddress import ip_interface
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 import yaml
 from fastapi.testclient import TestClient
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from services.api.main import create_app
 from services.changes.plan import DevicePlan, same_config, sha256
 from services.core.secrets import FileSecretsProvider
 from services.core.settings import Settings
@@ -27,7 +25,6 @@ from services.network.push import fetch_running
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import changes as change_repo
 from tests.integration.audit.test_compliance_audit import audit
-from tests.integration.backup.test_fleet_backup import workers
 from tests.integration.realnet.helpers import (
     CHANGED,
     FINAL,
@@ -43,20 +40,6 @@ from workflows.change.activities import ChangeActivities
 from workflows.change.models import DeviceChangeInput
 
 BLACKHOLE_AND_NEXT_HOP = "Route cannot have blackhole and non-blackhole nexthops simultaneously"
-
-
-@pytest_asyncio.fixture
-async def running_workers(
-    temporal_env: WorkflowEnvironment, realnet_settings: Settings
-) -> AsyncIterator[None]:
-    async with workers(temporal_env.client, realnet_settings):
-        yield
-
-
-@pytest.fixture
-def api(realnet_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(realnet_settings)) as client:
-        yield client
 
 
 def static_prefix() -> str:

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
-import pytest_asyncio
 from fastapi.testclient import TestClient
 from temporalio.testing import WorkflowEnvironment
 
-from services.api.main import create_app
 from services.changes.plan import same_config
 from services.core.secrets import Credential
 from services.core.settings import Settings
@@ -45,20 +42,6 @@ from tests.integration.realnet.helpers import (
 )
 from tests.realnet.net import RealNet
 from tests.realnet.topology import SITE_OF_CHANGE, TENANT, WAN_INTERFACE, links_of, router
-
-
-@pytest_asyncio.fixture
-async def running_workers(
-    temporal_env: WorkflowEnvironment, realnet_settings: Settings
-) -> AsyncIterator[None]:
-    async with workers(temporal_env.client, realnet_settings):
-        yield
-
-
-@pytest.fixture
-def api(realnet_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(realnet_settings)) as client:
-        yield client
 
 
 def all_established(state: DeviceState) -> bool:

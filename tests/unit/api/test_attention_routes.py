@@ -3,29 +3,15 @@ campaigns (naming the change and how to clear it), cleared by an engineer with a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
-from services.api.main import create_app
 from services.core.settings import Settings
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import audit as audit_repo
 from tests.utils.api import bearer, make_token, mark_for_attention
 
 DEVICE = "acme-branch1-r1"  # the only edge of site branch1
-
-
-@pytest.fixture
-def api_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"temporal_address": "127.0.0.1:1"})
-
-
-@pytest.fixture
-def client(api_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(api_settings)) as test_client:
-        yield test_client
 
 
 @pytest.fixture

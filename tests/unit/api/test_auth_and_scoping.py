@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from services.api.main import create_app
 from services.core.settings import Settings
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import backups as backup_repo
 from tests.utils.api import bearer, make_token
-
-
-@pytest.fixture
-def api_settings(settings: Settings) -> Settings:
-    # Nothing listens on port 1: health reports Temporal down quickly.
-    return settings.model_copy(update={"temporal_address": "127.0.0.1:1"})
-
-
-@pytest.fixture
-def client(api_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(api_settings)) as test_client:
-        yield test_client
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from services.api.main import create_app
 from services.core.settings import Settings
 from services.intent.model import IntentEdit
 from services.store.db import get_engine, make_session_factory
@@ -20,17 +18,6 @@ from tests.utils.api import bearer, make_token
 DEVICE = "acme-branch1-r1"  # cisco_ios, 50 Mbps, qos standard, with lab drift settings
 BASE = f"/v1/tenants/acme/devices/{DEVICE}/intent"
 HANDOFF = {"vlan_id": 300, "address": "10.1.30.1/24", "description": "guest wifi"}
-
-
-@pytest.fixture
-def api_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"temporal_address": "127.0.0.1:1"})
-
-
-@pytest.fixture
-def client(api_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(api_settings)) as test_client:
-        yield test_client
 
 
 @pytest.fixture

@@ -179,8 +179,9 @@ def test_a_refusal_carries_the_whole_answer_without_echo_or_prompt() -> None:
     )
 
 
-def test_a_router_without_a_lan_renders_and_announces_nothing() -> None:
-    device = Device(
+def core_router(bgp_neighbors: list[dict[str, object]]) -> Device:
+    """An FRR core router: a WAN named `ens3` (not eth*), no LAN."""
+    return Device(
         name="core1",
         tenant="t",
         hostname="10.255.1.9",
@@ -196,8 +197,14 @@ def test_a_router_without_a_lan_renders_and_announces_nothing() -> None:
                 "description": "to core2",
                 "bandwidth_mbps": 1000,
             },
-            "bgp_neighbors": [{"ip": "10.0.9.2", "remote_as": 65110, "description": "core2"}],
+            "bgp_neighbors": bgp_neighbors,
         },
+    )
+
+
+def test_a_router_without_a_lan_renders_and_announces_nothing() -> None:
+    device = core_router(
+        bgp_neighbors=[{"ip": "10.0.9.2", "remote_as": 65110, "description": "core2"}]
     )
     config = renderer_for(TEMPLATES).render_device(device).splitlines()
     assert "interface ens3" in config and " bandwidth 1000" in config
@@ -209,25 +216,7 @@ def test_frr_audits_the_interfaces_the_inventory_names_whatever_their_names() ->
     from services.compliance.compare import compare_device
     from services.compliance.rules import load_rules
 
-    device = Device(
-        name="core1",
-        tenant="t",
-        hostname="10.255.1.9",
-        port=22,
-        platform="frr",
-        credential="c",
-        data={
-            "asn": 65109,
-            "router_id": "192.168.255.9",
-            "wan": {
-                "interface": "ens3",
-                "address": "10.0.9.1/30",
-                "description": "to core2",
-                "bandwidth_mbps": 1000,
-            },
-            "bgp_neighbors": [],
-        },
-    )
+    device = core_router(bgp_neighbors=[])
     intended = renderer_for(TEMPLATES).render_device(device)
     rules = load_rules(TEMPLATES / "compliance.yaml")
     # A routed link named ens3 is audited; a management port the inventory does not name is not.
