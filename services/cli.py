@@ -173,7 +173,7 @@ def dev(
 
     settings = get_settings()
     try:
-        prepare_local(settings)
+        prepare_local(settings, lab=not no_lab)  # the lab's host key is trusted for its devices
         check_credentials(settings)
         stack = DevStack(settings, device_workers=device_workers, with_lab=not no_lab)
         stack.check_ports(None if no_lab else lab_device_ports(settings))

@@ -1,7 +1,9 @@
-"""`netwave devices`: devices that need an engineer, and clearing them once looked after."""
+"""`netwave devices`: trusted host keys (first contact, fingerprints), and devices that need an
+engineer (clearing them once looked after)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Annotated
 
@@ -13,9 +15,11 @@ from rich.table import Table
 from services.cli_common import DeviceOption, TenantOption, TokenOption, call_api, fail
 
 devices_app = typer.Typer(
-    help="Devices: those that need an engineer after a rollback that left lines behind.",
+    help="Devices: their trusted SSH host keys, and those that need an engineer after a "
+    "rollback that left lines behind.",
     no_args_is_help=True,
 )
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON")]
 console = Console(width=None if sys.stdout.isatty() else 150)
 
 
@@ -51,3 +55,78 @@ def devices_clear_attention(
     cleared = call_api(token, lambda client: client.clear_attention(tenant, device, comment))
     changes = ", ".join(str(c["change_id"]) for c in cleared)
     console.print(f"cleared {escape(device)} (changes {escape(changes)})")
+
+
+@devices_app.command("trust")
+def devices_trust(
+    tenant: TenantOption,
+    device: Annotated[
+        list[str] | None, typer.Option(help="a device to trust (repeat; default: every device)")
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="replace a recorded key the device no longer presents (check the new "
+            "fingerprint against the device's own first: `show ssh server host-key` or "
+            "`ssh-keygen -lf` on it)",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+    token: TokenOption = "",
+) -> None:
+    """Admin: read each device's SSH host key (no login) and record it; every later session
+    is checked against it. Exits 1 when a key could not be read or differs from the recorded
+    one (a mismatch is kept unless --replace)."""
+    report = call_api(
+        token, lambda client: client.trust_host_keys(tenant, device or [], replace=replace)
+    )
+    hosts = report["hosts"]
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        table = Table("host", "address", "outcome", "fingerprint", "recorded before")
+        for host in hosts:
+            label = host["host"] if host["role"] == "device" else f"jump host {host['host']}"
+            outcome = host["outcome"] or f"[red]error[/]: {escape(host['error'] or '')}"
+            if host["outcome"] == "mismatch":
+                outcome = "[red]MISMATCH[/] (kept the recorded key; --replace to change it)"
+            table.add_row(
+                escape(label),
+                escape(host["address"]),
+                outcome,
+                escape(host["fingerprint"] or ""),
+                escape(host["previous"] or ""),
+            )
+        console.print(table)
+    if any(h["error"] or h["outcome"] == "mismatch" for h in hosts):
+        raise typer.Exit(1)
+
+
+@devices_app.command("host-keys")
+def devices_host_keys(
+    tenant: TenantOption, as_json: JsonOption = False, token: TokenOption = ""
+) -> None:
+    """The host keys recorded for the tenant's devices and jump hosts, with fingerprints."""
+    keys = call_api(token, lambda client: client.host_keys(tenant))
+    if as_json:
+        typer.echo(json.dumps(keys, indent=2))
+        return
+    if not keys:
+        console.print(
+            f"no host key recorded for {escape(tenant)}: `netwave devices trust --tenant "
+            f"{escape(tenant)}`"
+        )
+        return
+    table = Table("host", "address", "type", "fingerprint", "trusted", "by")
+    for key in keys:
+        label = key["host"] if key["role"] == "device" else f"jump host {key['host']}"
+        table.add_row(
+            escape(label),
+            escape(key["address"]),
+            escape(key["key_type"]),
+            escape(key["fingerprint"]),
+            str(key["trusted_at"])[:19],
+            escape(key["trusted_by"]),
+        )
+    console.print(table)

@@ -85,6 +85,20 @@ class NetwaveClient:
         result: list[dict[str, Any]] = self._call("POST", path, json={"comment": comment})
         return result
 
+    def host_keys(self, tenant: str) -> list[dict[str, Any]]:
+        """The host keys recorded for the tenant's devices and jump hosts."""
+        result: list[dict[str, Any]] = self._call("GET", f"/v1/tenants/{tenant}/host-keys")
+        return result
+
+    def trust_host_keys(
+        self, tenant: str, devices: list[str], *, replace: bool = False
+    ) -> dict[str, Any]:
+        """Read and record the devices' host keys (admin); waits for the report."""
+        path = f"/v1/tenants/{tenant}/host-keys/trust"
+        body = {"devices": devices, "replace": replace}
+        result: dict[str, Any] = self._call("POST", path, json=body, timeout=900)
+        return result
+
     def start_backup(self, tenant: str | None) -> dict[str, Any]:
         path = f"/v1/tenants/{tenant}/backup-runs" if tenant else "/v1/backup-runs"
         result: dict[str, Any] = self._call("POST", path)

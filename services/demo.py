@@ -29,7 +29,7 @@ GOOD = {"backed_up", "unchanged"}
 
 
 def run_demo(settings: Settings, console: Console) -> int:
-    sessions = prepare_local(settings)
+    sessions = prepare_local(settings, lab=True)
     check_credentials(settings)
     stack = DevStack(settings, lab_args=LAB_TIMINGS)
     stack.check_ports(lab_device_ports(settings))

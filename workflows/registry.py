@@ -20,6 +20,8 @@ from workflows.change.activities import ChangeActivities
 from workflows.change.device import DeviceChangeWorkflow
 from workflows.change.lifecycle import ChangeLifecycleActivities
 from workflows.change.workflow import ChangeWorkflow
+from workflows.trust.activities import TrustActivities
+from workflows.trust.workflow import TrustHostKeysWorkflow
 
 WORKFLOWS: list[type] = [
     FleetBackupWorkflow,
@@ -28,6 +30,7 @@ WORKFLOWS: list[type] = [
     DeviceChangeWorkflow,
     CampaignWorkflow,
     DeviceUpgradeWorkflow,
+    TrustHostKeysWorkflow,
     DeviceRolloutWorkflow,
 ]
 
@@ -49,7 +52,9 @@ def device_activities(
     change = ChangeActivities(settings, sessions, provider)
     lifecycle = ChangeLifecycleActivities(settings, sessions, provider)
     campaign = CampaignActivities(settings, sessions, provider)
+    trust = TrustActivities(settings, sessions, provider)
     return [
+        trust.trust_host_keys,
         campaign.campaign_plan,
         campaign.campaign_status,
         campaign.notify_campaign,

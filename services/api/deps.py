@@ -131,6 +131,7 @@ def check_role(identity: Identity, allowed: frozenset[str]) -> Identity:
 
 
 EngineerIdentity = Annotated[Identity, require_roles("engineer", "admin")]
+AdminIdentity = Annotated[Identity, require_roles("admin")]
 
 
 def tenant_not_found(tenant: str) -> HTTPException:

@@ -20,6 +20,7 @@ from services.api.routes import (
     changes,
     devices,
     health,
+    host_keys,
     images,
     intent,
     platforms,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         images,
         platforms,
         attention,
+        host_keys,
         campaigns,
         web,
     ):

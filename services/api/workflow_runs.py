@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import HTTPException, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus
 
 from services.api.state import AppState
 from services.store.repos import audit as audit_repo
@@ -59,6 +59,16 @@ def _public(state: AppState, run: RunOut) -> RunPublic:
     )
 
 
+async def temporal_client(state: AppState) -> Client:
+    """The API's Temporal client; 503 when Temporal does not answer."""
+    try:
+        return await state.temporal()
+    except Exception:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal is not reachable"
+        ) from None
+
+
 async def start_run(
     state: AppState,
     session: Session,
@@ -70,12 +80,7 @@ async def start_run(
     request: BaseModel,
 ) -> RunPublic:
     """Start the workflow, record the run and the audit entry in one transaction."""
-    try:
-        client = await state.temporal()
-    except Exception:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal is not reachable"
-        ) from None
+    client = await temporal_client(state)
     session.rollback()  # nothing written yet; no database lock held while Temporal answers
     await client.start_workflow(
         kind.workflow, request, id=workflow_id, task_queue=state.settings.task_queue

@@ -42,6 +42,18 @@ class DeviceError(NetwaveError):
     code = "NW300"
 
 
+class HostKeyError(DeviceError):
+    """A device whose host key is not recorded, or differs from the recorded one; nothing was
+    sent to it (no password, no key)."""
+
+    code = "NW310"
+    hint = "compare the fingerprint with the device's own; `netwave devices trust` records it"
+
+    def __init__(self, message: str, *, mismatch: bool) -> None:
+        super().__init__(message)
+        self.mismatch = mismatch
+
+
 class TemplateError(NetwaveError):
     code = "NW400"
     hint = "fix the template or the inventory variable named in the message"

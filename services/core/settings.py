@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     )
 
     lab_control_port: int = 8299
+    lab_host_key_file: Path = Field(
+        default=Path(""),
+        description="the lab's SSH host key (trusted for its devices by `netwave dev` and "
+        "`make demo`); empty means var_dir/lab/ssh_host_ed25519_key",
+    )
 
     @model_validator(mode="after")
     def _fill_paths(self) -> Settings:
@@ -89,6 +94,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{(self.var_dir / 'netwave.db').as_posix()}"
         if self.secrets_file == Path(""):
             self.secrets_file = self.var_dir / "secrets.yaml"
+        if self.lab_host_key_file == Path(""):
+            self.lab_host_key_file = self.var_dir / "lab" / "ssh_host_ed25519_key"
         return self
 
     @model_validator(mode="after")

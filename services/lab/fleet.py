@@ -95,7 +95,7 @@ class LabFleet:
             if spec.name in self.devices:
                 raise LabError(f"device name {spec.name!r} appears twice in the lab")
             self.devices[spec.name] = LabDevice(spec, get_cli(spec.platform), self.timings)
-        self._host_key = host_key
+        self.host_key = host_key or load_host_key(None)  # shared by every device
         self._listeners: dict[str, Listener] = {}
         self.started = False
 
@@ -119,7 +119,7 @@ class LabFleet:
 
     async def start(self) -> None:
         _raise_fd_limit(len(self.devices) * 2 + 4096)
-        options = server_options(self._host_key or load_host_key(None))
+        options = server_options(self.host_key)
         for device in self.devices.values():
             device.on_reachability = self._reachability_changed
             self._listeners[device.name] = Listener(device, options)

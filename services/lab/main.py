@@ -97,7 +97,7 @@ def run_lab(
             tenants,
             get_provider(settings),
             timings=timings,
-            host_key_path=settings.var_dir / "lab" / "ssh_host_ed25519_key",
+            host_key_path=settings.lab_host_key_file,
             templates=settings.templates_path,
         )
         asyncio.run(serve(fleet, control_port or settings.lab_control_port))

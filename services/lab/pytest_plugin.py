@@ -13,6 +13,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,8 +27,30 @@ from services.core.settings import Settings, get_settings
 from services.lab.device import LabTimings
 from services.lab.fleet import LabFleet
 from services.lab.generate import GENERATED_CREDENTIAL, write_generated_inventory
+from services.lab.server import load_host_key
 from services.lab.testing import ThreadedLab, free_ports, write_remapped_inventories
 from services.network.inventory import load_all
+
+HOST_KEY_ENV = "NETWAVE_LAB_HOST_KEY_FILE"
+
+
+def lab_host_key_file() -> Path:
+    """The one host key of every lab a test run starts, also what `prepare_local` trusts
+    (`Settings.lab_host_key_file` reads the same variable), so workflows reach the labs."""
+    return Path(os.environ[HOST_KEY_ENV])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Create the run's lab host key once, before pytest-xdist starts its workers (they
+    inherit the variable)."""
+    if os.environ.get(HOST_KEY_ENV):
+        return
+    folder = Path(tempfile.mkdtemp(prefix="netwave-lab-key-"))
+    path = folder / "ssh_host_ed25519_key"
+    load_host_key(path)
+    os.environ[HOST_KEY_ENV] = str(path)
+    atexit.register(shutil.rmtree, folder, True)
+
 
 FAST_TIMINGS = LabTimings(reload_seconds=1.0, copy_seconds=0.2, bgp_establish_seconds=0.3)
 LabFactory = Callable[..., ThreadedLab]
@@ -51,7 +77,9 @@ def start_lab(
     remapped = write_remapped_inventories(
         source, workdir / "inventories", ports, close_windows=True
     )
-    fleet = LabFleet.from_inventories(remapped, provider, timings=timings, templates=templates)
+    fleet = LabFleet.from_inventories(
+        remapped, provider, timings=timings, templates=templates, host_key_path=lab_host_key_file()
+    )
     return ThreadedLab(fleet, inventories_path=remapped).start()
 
 

@@ -133,6 +133,11 @@ def load_host_key(path: Path | None) -> asyncssh.SSHKey:
     return key
 
 
+def public_key_line(key: asyncssh.SSHKey) -> str:
+    """The host key's public half as an OpenSSH line: `ssh-ed25519 AAAA...`."""
+    return " ".join(key.export_public_key("openssh").decode().split()[:2])
+
+
 def server_options(host_key: asyncssh.SSHKey) -> asyncssh.SSHServerConnectionOptions:
     return asyncssh.SSHServerConnectionOptions(
         server_host_keys=[host_key],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import random
 import socket
 import threading
@@ -23,6 +24,9 @@ from services.lab.fleet import LabFleet
 from services.lab.opstate import OpSnapshot
 from services.lab.platforms import get_cli
 from services.lab.records import DeviceRecord, ReloadRecord
+from services.lab.server import public_key_line
+from services.network.host_keys import DeviceTrust, HostKey
+from services.network.inventory import Device, TenantInventory, load_tenant
 
 T = TypeVar("T")
 
@@ -100,6 +104,26 @@ class ThreadedLab:
 
     def device(self, name: str) -> LabDevice:
         return self.fleet.device(name)
+
+    @property
+    def host_key(self) -> HostKey:
+        """The public host key every lab device presents."""
+        return HostKey.parse(public_key_line(self.fleet.host_key))
+
+    def trusted(self, device: Device, jump_host: HostKey | None = None) -> Device:
+        """`device` with the lab's host key recorded for it (as `netwave devices trust` would),
+        and `jump_host` for its bastion, for tests that open sessions without the database."""
+        return device.model_copy(
+            update={"trust": DeviceTrust(device=self.host_key, jump_host=jump_host)}
+        )
+
+    def tenant(self, name: str, jump_host: HostKey | None = None) -> TenantInventory:
+        """A tenant of the lab's inventories, every device trusted (see `trusted`)."""
+        if self.inventories_path is None:
+            raise ValueError("this lab was started without an inventories folder")
+        inventory = load_tenant(self.inventories_path, name)
+        devices = {n: self.trusted(d, jump_host) for n, d in inventory.devices.items()}
+        return dataclasses.replace(inventory, devices=devices)
 
     def netmiko_params(self, name: str, **extra: Any) -> dict[str, Any]:
         return self.fleet.netmiko_params(name, **extra)

@@ -16,14 +16,20 @@ from netmiko.exceptions import (
 from nornir.core.inventory import Host
 from nornir.core.processor import Processor
 from nornir.core.task import AggregatedResult, MultiResult, Result, Task
-from nornir_netmiko.connections import CONNECTION_NAME
 from paramiko.ssh_exception import AuthenticationException, NoValidConnectionsError, SSHException
 
-from services.core.errors import CredentialError
+from services.core.errors import CredentialError, HostKeyError, NetwaveError
 from services.core.secrets import SecretsProvider
+from services.network.host_keys import (
+    MISMATCH,
+    host_key_fault,
+    known_hosts_file,
+    refusal,
+    untrusted,
+)
 from services.network.inventory import Device
 from services.network.jump import resolve_login
-from services.network.nornir_fleet import build_nornir
+from services.network.nornir_fleet import CONNECTION_NAME, build_nornir
 from services.network.platforms import get_platform
 
 
@@ -35,6 +41,8 @@ class Reachability(StrEnum):
     auth_failed = "auth_failed"
     timeout = "timeout"
     no_credential = "no_credential"
+    host_key_mismatch = "host_key_mismatch"  # the host presented another key than recorded
+    host_key_not_trusted = "host_key_not_trusted"  # no key recorded: `netwave devices trust`
     failed = "failed"
 
 
@@ -48,6 +56,12 @@ class Collected:
 
 def classify(exc: BaseException) -> Reachability:
     """Map what Netmiko/paramiko raised to a fault an engineer recognises."""
+    mismatch = exc.mismatch if isinstance(exc, HostKeyError) else None
+    fault = host_key_fault(exc)
+    if mismatch is not None or fault is not None:
+        if mismatch or fault == MISMATCH:
+            return Reachability.host_key_mismatch
+        return Reachability.host_key_not_trusted
     if isinstance(exc, NetmikoAuthenticationException | AuthenticationException):
         return Reachability.auth_failed  # paramiko's own: the jump host refused the login
     if isinstance(exc, ReadTimeout):
@@ -63,7 +77,10 @@ def classify(exc: BaseException) -> Reachability:
     return Reachability.failed
 
 
-def _short_error(exc: BaseException) -> str:
+def short_error(exc: BaseException) -> str:
+    """One line an operator can read: netwave's own message, else the exception's first line."""
+    if isinstance(exc, NetwaveError):
+        return exc.message[:300]
     text = str(exc).strip().splitlines()
     first = text[0] if text else ""
     return f"{type(exc).__name__}: {first}"[:300]
@@ -90,7 +107,14 @@ def _collect_task(
     task: Task, command_for: dict[str, str], slots: threading.BoundedSemaphore
 ) -> Result:
     with slots:
-        connection = task.host.get_connection(CONNECTION_NAME, task.nornir.config)
+        try:
+            connection = task.host.get_connection(CONNECTION_NAME, task.nornir.config)
+        except Exception as exc:
+            host = task.host
+            refused = refusal(host.name, host.hostname or "", host.port or 22, exc)
+            if refused is not None:
+                raise refused from None
+            raise
         try:
             output = connection.send_command(command_for[task.host.name])
         finally:
@@ -127,7 +151,7 @@ class _Progress(Processor):
 def to_collected(name: str, result: MultiResult) -> Collected:
     first = result[0]
     if first.exception is not None:
-        return Collected(name, classify(first.exception), error=_short_error(first.exception))
+        return Collected(name, classify(first.exception), error=short_error(first.exception))
     if result.failed:
         return Collected(name, Reachability.failed, error="task failed")
     return Collected(name, Reachability.ok, output=str(first.result))
@@ -148,12 +172,13 @@ def collect(
     usable: list[Device] = []
     for device in devices:
         try:
+            refused = untrusted(device)
+            if refused is not None:
+                raise refused
             resolve_login(provider, device)
             usable.append(device)
-        except CredentialError as exc:
-            results[device.name] = Collected(
-                device.name, Reachability.no_credential, error=str(exc)
-            )
+        except (CredentialError, HostKeyError) as exc:
+            results[device.name] = Collected(device.name, classify(exc), error=exc.message)
             if on_done:
                 on_done(results[device.name])
     if not usable:
@@ -161,15 +186,18 @@ def collect(
     command_for = {
         d.name: command or get_platform(d.platform).running_config_command for d in usable
     }
-    nr = build_nornir(usable, provider, workers=workers, timeout=timeout)
-    if on_done is not None:
-        nr = nr.with_processors([_Progress(on_done)])
-    aggregated = nr.run(
-        task=_collect_task,
-        command_for=command_for,
-        slots=session_slots(workers),
-        on_failed=True,
-    )
+    with known_hosts_file(usable) as known_hosts:
+        nr = build_nornir(
+            usable, provider, workers=workers, timeout=timeout, known_hosts=known_hosts
+        )
+        if on_done is not None:
+            nr = nr.with_processors([_Progress(on_done)])
+        aggregated = nr.run(
+            task=_collect_task,
+            command_for=command_for,
+            slots=session_slots(workers),
+            on_failed=True,
+        )
     for name, multi in aggregated.items():
         results[name] = to_collected(name, multi)
     return results

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from services.core.errors import InventoryError
+from services.network.host_keys import DeviceTrust
 from services.network.platforms import PLATFORMS
 
 # libyaml when present: inventories of thousands of hosts load several times faster.
@@ -86,6 +87,8 @@ class Device(BaseModel):
     # The login name on this device when it is not the credential's (host, group or defaults).
     username: str | None = None
     jump_host: JumpHost | None = None
+    # The host keys recorded for it (database, `netwave devices trust`); never from YAML.
+    trust: DeviceTrust | None = None
 
     def login_name(self, credential_username: str) -> str:
         return self.username or credential_username

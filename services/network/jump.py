@@ -1,8 +1,10 @@
 """Jump hosts: log in to the bastion a device sits behind and tunnel SSH to the device.
 
 The bastion comes from the inventory (`data.jump_host`), its login from the secrets provider,
-resolved together with the device's (`resolve_login`). The tunnel is a `direct-tcpip` channel
-handed to Netmiko as its socket; the bastion session closes with the device session.
+resolved together with the device's (`resolve_login`), its host key from what `netwave devices
+trust` recorded (`Device.trust.jump_host`), checked before the login is sent. The tunnel is a
+`direct-tcpip` channel handed to Netmiko as its socket; the bastion session closes with the
+device session.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import weakref
 
 import paramiko
 
-from services.core.errors import CredentialError
+from services.core.errors import CredentialError, HostKeyError
 from services.core.secrets import Credential, SecretsProvider
+from services.network.host_keys import NOT_TRUSTED, known_hosts_name, refusal, strict_client
 from services.network.inventory import Device
 from services.network.keys import private_key
 
@@ -43,21 +46,36 @@ def open_tunnel(device: Device, credential: Credential, timeout: float) -> param
             "but its login was not resolved (resolve_login)"
         )
     login = credential.jump
-    client = paramiko.SSHClient()
-    # The device session's host-key policy applies here too (host-key trust is still to come).
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    client.connect(
-        bastion.hostname,
-        port=bastion.port,
-        username=login.username,
-        password=login.password.get_secret_value() if login.password else None,
-        pkey=private_key(login),
-        allow_agent=False,
-        look_for_keys=False,
-        timeout=timeout,
-        auth_timeout=timeout,
-        banner_timeout=timeout,
-    )
+    # The bastion is checked against its recorded key like a device, before the login is sent.
+    recorded = device.trust.jump_host if device.trust else None
+    label = f"jump host {bastion.hostname} of {device.name}"
+    if recorded is None:
+        raise HostKeyError(
+            f"{NOT_TRUSTED}: no key is recorded for {label} "
+            f"({known_hosts_name(bastion.hostname, bastion.port)}); record it with "
+            f"`netwave devices trust --tenant {device.tenant} --device {device.name}`",
+            mismatch=False,
+        )
+    client = strict_client(bastion.hostname, bastion.port, recorded)
+    try:
+        client.connect(
+            bastion.hostname,
+            port=bastion.port,
+            username=login.username,
+            password=login.password.get_secret_value() if login.password else None,
+            pkey=private_key(login),
+            allow_agent=False,
+            look_for_keys=False,
+            timeout=timeout,
+            auth_timeout=timeout,
+            banner_timeout=timeout,
+        )
+    except Exception as exc:
+        client.close()
+        refused = refusal(label, bastion.hostname, bastion.port, exc)
+        if refused is not None:
+            raise refused from None
+        raise
     transport = client.get_transport()
     if transport is None:  # pragma: no cover (connect raises first)
         client.close()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 from nornir.core import Nornir
 from nornir.core.configuration import Config
@@ -16,7 +19,7 @@ from nornir.core.inventory import (
 )
 from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.plugins.runners import ThreadedRunner
-from nornir_netmiko.connections import CONNECTION_NAME, Netmiko
+from nornir_netmiko.connections import Netmiko
 
 from services.core.secrets import Credential, SecretsProvider
 from services.network.inventory import Device
@@ -24,13 +27,52 @@ from services.network.jump import open_tunnel, resolve_login
 from services.network.keys import private_key
 from services.network.platforms import get_platform
 
-ConnectionPluginRegister.register(CONNECTION_NAME, Netmiko)
+CONNECTION_NAME = "netwave_ssh"
+TUNNEL = "netwave_tunnel"  # an extras key DeviceSession turns into Netmiko's `sock`
 
 
-def netmiko_extras(device: Device, credential: Credential, timeout: float) -> dict[str, object]:
+class DeviceSession(Netmiko):  # type: ignore[misc]  # nornir_netmiko ships no types
+    """Nornir's Netmiko connection, opening a device's jump-host tunnel only when its session
+    opens (one bastion session per device session, never all of a run's at once)."""
+
+    def open(
+        self,
+        hostname: str | None,
+        username: str | None,
+        password: str | None,
+        port: int | None,
+        platform: str | None,
+        extras: dict[str, Any] | None = None,
+        configuration: Config | None = None,
+    ) -> None:
+        extras = dict(extras or {})
+        tunnel = extras.pop(TUNNEL, None)
+        if tunnel is not None:
+            extras["sock"] = tunnel()
+        super().open(hostname, username, password, port, platform, extras, configuration)
+
+
+ConnectionPluginRegister.register(CONNECTION_NAME, DeviceSession)
+
+
+def netmiko_extras(
+    device: Device, credential: Credential, timeout: float, known_hosts: Path
+) -> dict[str, object]:
+    """`session_extras` for one session opened now: the jump-host tunnel is opened here."""
+    extras = session_extras(device, credential, timeout, known_hosts)
+    tunnel = extras.pop(TUNNEL, None)
+    if callable(tunnel):
+        extras["sock"] = tunnel()
+    return extras
+
+
+def session_extras(
+    device: Device, credential: Credential, timeout: float, known_hosts: Path
+) -> dict[str, object]:
     """Arguments for Netmiko's ConnectHandler beyond host/port/username/password: the
     platform's driver, timeouts, the enable secret and the private key (never an agent's or
-    a file in ~/.ssh: only what the secrets provider gives)."""
+    a file in ~/.ssh: only what the secrets provider gives), and strict host key checking
+    against `known_hosts` (see `host_keys.known_hosts_file`), never the system's files."""
     enable_secret = credential.enable.get_secret_value() if credential.enable else None
     key = private_key(credential)
     extras: dict[str, object] = {
@@ -42,14 +84,15 @@ def netmiko_extras(device: Device, credential: Credential, timeout: float) -> di
         "allow_agent": False,
         "use_keys": False,  # never ~/.ssh: only `pkey`, the provider's key, when there is one
         "pkey": key,
-        "ssh_strict": False,
+        "ssh_strict": True,  # an unknown host is refused before any credential is offered
         "system_host_keys": False,
-        "alt_host_keys": False,
+        "alt_host_keys": True,
+        "alt_key_file": str(known_hosts),
     }
     if enable_secret:
         extras["secret"] = enable_secret
     if device.jump_host is not None:
-        extras["sock"] = open_tunnel(device, credential, timeout)
+        extras[TUNNEL] = functools.partial(open_tunnel, device, credential, timeout)
     return {k: v for k, v in extras.items() if v is not None}
 
 
@@ -59,8 +102,10 @@ def build_nornir(
     *,
     workers: int,
     timeout: float,
+    known_hosts: Path,
 ) -> Nornir:
-    """A Nornir over `devices`; each host gets its credential from the provider, in memory only."""
+    """A Nornir over `devices`; each host gets its credential from the provider, in memory only,
+    and is checked against its recorded host key in `known_hosts`."""
     hosts = Hosts()
     for device in devices:
         credential = resolve_login(provider, device)
@@ -74,7 +119,7 @@ def build_nornir(
             data={"tenant": device.tenant, "site": device.site, "role": device.role},
             connection_options={
                 CONNECTION_NAME: ConnectionOptions(
-                    extras=netmiko_extras(device, credential, timeout),
+                    extras=session_extras(device, credential, timeout, known_hosts),
                 )
             },
         )

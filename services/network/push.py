@@ -21,7 +21,8 @@ from netmiko.exceptions import ConfigInvalidException, ReadTimeout
 from pydantic import BaseModel, ConfigDict
 
 from services.core.secrets import Credential
-from services.network.collect import Reachability, classify
+from services.network.collect import Reachability, classify, short_error
+from services.network.host_keys import known_hosts_file, refusal, untrusted
 from services.network.inventory import Device
 from services.network.nornir_fleet import netmiko_extras
 from services.network.platforms import get_platform
@@ -39,6 +40,8 @@ class PushError(StrEnum):
     commit_failed = "commit_failed"  # the device refused the candidate at commit
     save_failed = "save_failed"  # lines applied, startup config not written
     no_credential = "no_credential"
+    host_key_mismatch = "host_key_mismatch"
+    host_key_not_trusted = "host_key_not_trusted"
     failed = "failed"
 
 
@@ -87,14 +90,25 @@ class SaveFailed(Exception):
 
 
 def connect(device: Device, credential: Credential, timeout: float) -> BaseConnection:
-    """An open Netmiko session, in enable mode where the platform has one."""
-    conn = ConnectHandler(
-        host=device.hostname,
-        port=device.port,
-        username=device.login_name(credential.username),
-        password=credential.password.get_secret_value() if credential.password else None,
-        **netmiko_extras(device, credential, timeout),
-    )
+    """An open Netmiko session, in enable mode where the platform has one; a HostKeyError,
+    before anything is sent, when the device's key is not the recorded one."""
+    refused = untrusted(device)
+    if refused is not None:
+        raise refused
+    with known_hosts_file([device]) as known_hosts:
+        try:
+            conn = ConnectHandler(
+                host=device.hostname,
+                port=device.port,
+                username=device.login_name(credential.username),
+                password=credential.password.get_secret_value() if credential.password else None,
+                **netmiko_extras(device, credential, timeout, known_hosts),
+            )
+        except Exception as exc:
+            refused = refusal(device.name, device.hostname, device.port, exc)
+            if refused is not None:
+                raise refused from None
+            raise
     if get_platform(device.platform).push.enable and not conn.check_enable_mode():
         conn.enable()
     return conn
@@ -107,16 +121,13 @@ def _alive(conn: BaseConnection) -> bool:
         return False
 
 
-def _short(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:300]
-
-
 _REACHABILITY = {
     Reachability.auth_failed: PushError.auth_failed,
     Reachability.unreachable: PushError.unreachable,
     Reachability.timeout: PushError.timeout,
     Reachability.no_credential: PushError.no_credential,
+    Reachability.host_key_mismatch: PushError.host_key_mismatch,
+    Reachability.host_key_not_trusted: PushError.host_key_not_trusted,
 }
 
 
@@ -147,7 +158,9 @@ def push_config(
         conn = connect(device, credential, timeout)
     except Exception as exc:  # connection faults are classified, not raised
         kind = _REACHABILITY.get(classify(exc), PushError.failed)
-        return PushResult(ok=False, pushed=0, error_kind=kind, error=_short(exc), applied=False)
+        return PushResult(
+            ok=False, pushed=0, error_kind=kind, error=short_error(exc), applied=False
+        )
     pushed = 0
     stage = "push"
     try:
@@ -188,11 +201,11 @@ def push_config(
     except (ValueError, SafetyNetError) as exc:  # Netmiko's commit() says the commit failed
         kind = PushError.commit_failed if stage == "finish" else PushError.failed
         return PushResult(
-            ok=False, pushed=pushed, error_kind=kind, error=_short(exc), applied=applied_each
+            ok=False, pushed=pushed, error_kind=kind, error=short_error(exc), applied=applied_each
         )
     except Exception as exc:
         return PushResult(
-            ok=False, pushed=pushed, error_kind=_failure(conn, exc), error=_short(exc)
+            ok=False, pushed=pushed, error_kind=_failure(conn, exc), error=short_error(exc)
         )
     finally:
         with contextlib.suppress(Exception):  # the device may already have cut the session
@@ -214,7 +227,7 @@ def save_running(
         conn = connect(device, credential, timeout)
     except Exception as exc:
         kind = _REACHABILITY.get(classify(exc), PushError.failed)
-        return PushResult(ok=False, pushed=0, error_kind=kind, error=_short(exc))
+        return PushResult(ok=False, pushed=0, error_kind=kind, error=short_error(exc))
     try:
         if net is not None and tag:
             net.confirm(conn, tag, timeout)
@@ -229,7 +242,9 @@ def save_running(
         error = f"could not confirm the change: {exc}"[:300]
         return PushResult(ok=False, pushed=0, error_kind=PushError.commit_failed, error=error)
     except Exception as exc:
-        return PushResult(ok=False, pushed=0, error_kind=_failure(conn, exc), error=_short(exc))
+        return PushResult(
+            ok=False, pushed=0, error_kind=_failure(conn, exc), error=short_error(exc)
+        )
     finally:
         with contextlib.suppress(Exception):
             conn.disconnect()

@@ -83,7 +83,7 @@ def profile_audit(
     settings = bench_settings(workdir, devices, tenants=10).model_copy(
         update={"session_processes": session_processes}
     )
-    sessions = prepare_local(settings)
+    sessions = prepare_local(settings, lab=True)
     provider = FileSecretsProvider(settings.secrets_file)
     activities = AuditActivities(settings, sessions, provider)
     phases = Phases()

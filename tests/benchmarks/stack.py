@@ -124,7 +124,7 @@ def lab_process(settings: Settings, *args: str) -> Iterator[subprocess.Popen[byt
 def netwave_stack(settings: Settings, device_workers: int = 0) -> Iterator[tuple[DevStack, str]]:
     """Temporal, worker (plus `device_workers` device-queue workers) and API (no lab: the
     benchmark runs its own); yields an engineer token."""
-    sessions = prepare_local(settings)
+    sessions = prepare_local(settings, lab=True)
     with sessions.begin() as session:
         token, _ = token_repo.create_token(
             session,

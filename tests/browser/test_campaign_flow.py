@@ -36,7 +36,7 @@ def test_launch_and_pause_a_campaign(
     tmp_path: Path,
 ) -> None:
     settings = scoped(lab_settings, temporal_env)
-    prepare_local(settings)
+    prepare_local(settings, lab=True)
     for name in IOS:  # slow enough that the campaign is still running when paused
         lab.set_fault(name, slow=0.2)
     with running_worker(settings, tmp_path / "worker.log"):

@@ -39,7 +39,7 @@ def test_approve_a_change_and_see_it_applied(
     tmp_path: Path,
 ) -> None:
     settings = scoped(lab_settings, temporal_env)
-    prepare_local(settings)
+    prepare_local(settings, lab=True)
     with running_worker(settings, tmp_path / "worker.log"):
         base = serve_console(settings)
         tenant = ConsoleUser(browser, base, screens, "globex")

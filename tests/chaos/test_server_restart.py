@@ -59,7 +59,7 @@ async def test_campaign_completes_across_a_temporal_and_api_restart(
             "device_task_queue": "restart-devices",
         }
     )
-    prepare_local(settings)
+    prepare_local(settings, lab=True)
     admin = bearer(make_token(settings, "admin"))
     body = {
         "name": "restart",

@@ -65,7 +65,7 @@ def chaos_settings(lab_settings: Settings, temporal_env: WorkflowEnvironment) ->
     settings = scoped(lab_settings, temporal_env).model_copy(
         update={"heartbeat_timeout_seconds": 3}
     )
-    prepare_local(settings)
+    prepare_local(settings, lab=True)
     return settings
 
 

@@ -48,7 +48,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def change_settings(lab_settings: Settings, temporal_env: WorkflowEnvironment) -> Settings:
     settings = scoped(lab_settings, temporal_env)
-    prepare_local(settings)
+    prepare_local(settings, lab=True)
     return settings
 
 

@@ -53,7 +53,7 @@ class World:
 
 
 def _report(settings: Settings, tenant: str, device: str, requested_by: str) -> str:
-    sessions = prepare_local(settings)
+    sessions = prepare_local(settings, lab=True)
     started = datetime.now(UTC) - timedelta(minutes=5)
     with sessions.begin() as session:
         report = report_repo.start_report(
@@ -95,7 +95,7 @@ def _report(settings: Settings, tenant: str, device: str, requested_by: str) -> 
 
 def _change(settings: Settings, tenant: str, device: str, requested_by: str) -> str:
     """A change awaiting approval (no workflow runs it: the API finds Temporal down)."""
-    sessions = prepare_local(settings)
+    sessions = prepare_local(settings, lab=True)
     with sessions.begin() as session:
         change, _ = change_repo.create_change(
             session,
@@ -121,7 +121,7 @@ def _change(settings: Settings, tenant: str, device: str, requested_by: str) -> 
 
 def build_world(settings: Settings) -> World:
     """Seed both tenants and issue a token of every role (plus bad ones)."""
-    sessions = prepare_local(settings)
+    sessions = prepare_local(settings, lab=True)
     world = World(settings=settings)
     for tenant, device in DEVICES.items():
         who = MARKERS[tenant]

@@ -65,7 +65,7 @@ def token(local: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def revise(settings: Settings, edits: list[IntentEdit]) -> str:
     """A verified change of acme with its revision of DEVICE; its id."""
-    sessions = prepare_local(settings)
+    sessions = prepare_local(settings, lab=True)
     with sessions.begin() as session:
         change, _ = change_repo.create_change(
             session,
@@ -150,7 +150,7 @@ def test_export_writes_the_files_folds_and_audits(
     text = hosts.read_text()
     assert text != before and "vlan_id: 300" in text
     assert (REPO / "inventories" / "acme" / "hosts.yaml").read_text() == before
-    sessions = prepare_local(local)
+    sessions = prepare_local(local, lab=True)
     with sessions() as session:
         revisions = intent_repo.revisions(session, tenant="acme", device=DEVICE)
         entries = [e for e in audit_repo.list_entries(session) if e.action == "intent.export"]

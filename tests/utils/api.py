@@ -12,7 +12,7 @@ from services.store.repos import tokens as token_repo
 def make_token(
     settings: Settings, role: str, tenant: str | None = None, expired: bool = False
 ) -> str:
-    sessions = prepare_local(settings)
+    sessions = prepare_local(settings, lab=True)
     with sessions.begin() as session:
         plaintext, _ = token_repo.create_token(
             session,
@@ -41,7 +41,7 @@ def mark_for_attention(
     from services.store.repos import attention as attention_repo
     from services.store.repos import changes as change_repo
 
-    sessions = prepare_local(settings)
+    sessions = prepare_local(settings, lab=True)
     with sessions.begin() as session:
         change, _ = change_repo.create_change(
             session,

@@ -1,5 +1,6 @@
 """An SSH jump host on loopback (asyncssh): password login, `direct-tcpip` tunnels to
-loopback only, each tunnel recorded."""
+loopback only, each tunnel recorded. With its own host key and a record of every
+authentication a client began, it is also the rogue server of the host-key tests."""
 
 from __future__ import annotations
 
@@ -12,12 +13,19 @@ from ipaddress import ip_address
 
 import asyncssh
 
+from services.lab.server import public_key_line
+from services.network.host_keys import HostKey
+
 
 @dataclass
 class Bastion:
     username: str
     password: str
     port: int = 0
+    host_key: HostKey | None = None
+    # Every user name a client began to authenticate as, and every password or key offered.
+    auth_requests: list[str] = field(default_factory=list)
+    offered_keys: list[str] = field(default_factory=list)
     logins: list[tuple[str, bool]] = field(default_factory=list)
     tunnels: list[tuple[str, int]] = field(default_factory=list)
 
@@ -25,7 +33,15 @@ class Bastion:
 def _server(bastion: Bastion) -> type[asyncssh.SSHServer]:
     class Server(asyncssh.SSHServer):
         def begin_auth(self, username: str) -> bool:
+            bastion.auth_requests.append(username)
             return True
+
+        def public_key_auth_supported(self) -> bool:
+            return True
+
+        def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+            bastion.offered_keys.append(username)
+            return False
 
         def password_auth_supported(self) -> bool:
             return True
@@ -60,6 +76,7 @@ def bastion(username: str = "jump", password: str = "jump-pass") -> Iterator[Bas
             _server(state), "127.0.0.1", 0, server_host_keys=[key]
         )
         holder["acceptor"] = acceptor
+        state.host_key = HostKey.parse(public_key_line(key))
         state.port = acceptor.sockets[0].getsockname()[1]
         ready.set()
 

@@ -9,14 +9,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 
-from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from services.compliance.rules import RuleSet
 from services.core.errors import InventoryError, RuleError
-from services.core.secrets import SecretsProvider
-from services.core.settings import Settings
 from services.intent.source import intended_inventory
 from services.network.collect import Collected, collect
 from services.network.inventory import TenantInventory
@@ -24,6 +21,7 @@ from services.store.repos import compliance as report_repo
 from services.store.repos import tenants as tenant_repo
 from services.store.repos.backups import BackupItem, store_backups
 from services.store.repos.compliance import DeviceResult
+from services.store.repos.host_keys import with_trust
 from workflows.audit.assess import Outcome, RuleSource, audit_outcome, rules_for
 from workflows.audit.models import (
     AuditChunkInput,
@@ -35,6 +33,7 @@ from workflows.audit.models import (
     DeviceAudit,
 )
 from workflows.audit.session_pool import SliceJob, shared_pool
+from workflows.common.context import WorkerActivities
 from workflows.common.heartbeat import last_heartbeat, run_heartbeating
 
 # One write transaction at a time per worker process: SQLite has one write lock, and writers
@@ -116,15 +115,8 @@ class _ResultWriter:
             raise self._error
 
 
-class AuditActivities:
-    """Holds the worker's settings, database sessions and secrets provider."""
-
-    def __init__(
-        self, settings: Settings, sessions: sessionmaker[Session], provider: SecretsProvider
-    ) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.provider = provider
+class AuditActivities(WorkerActivities):
+    """See `WorkerActivities`: settings, database sessions, secrets provider."""
 
     def _rule_source(self, tenant: str) -> RuleSource:
         """The tenant's rule file, else the default one (templates/compliance.yaml)."""
@@ -135,7 +127,9 @@ class AuditActivities:
         source = self._rule_source(tenant)
         try:
             with self.sessions() as session:  # the files once per version, plus revisions
-                inventory = intended_inventory(session, source.inventories, tenant)
+                inventory = with_trust(
+                    session, intended_inventory(session, source.inventories, tenant)
+                )
             return inventory, rules_for(source)
         except (InventoryError, RuleError) as exc:
             raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from None

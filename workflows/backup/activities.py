@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from services.core.errors import InventoryError
-from services.core.secrets import SecretsProvider
-from services.core.settings import Settings
 from services.network.backup import store_running
 from services.network.collect import Collected, Reachability
 from services.network.inventory import list_tenants, load_tenant
@@ -21,18 +18,12 @@ from workflows.backup.models import (
     BackupTargetsInput,
     DeviceBackup,
 )
+from workflows.common.context import WorkerActivities
 from workflows.common.heartbeat import collect_resumable, last_heartbeat
 
 
-class BackupActivities:
-    """Holds the worker's settings, database sessions and secrets provider."""
-
-    def __init__(
-        self, settings: Settings, sessions: sessionmaker[Session], provider: SecretsProvider
-    ) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.provider = provider
+class BackupActivities(WorkerActivities):
+    """See `WorkerActivities`: settings, database sessions, secrets provider."""
 
     @activity.defn(name="list_backup_targets")
     def list_backup_targets(self, request: BackupTargetsInput) -> BackupTargets:
@@ -52,7 +43,7 @@ class BackupActivities:
     def backup_devices(self, request: BackupChunkInput) -> BackupChunkResult:
         """Collect and store the running config of a chunk of one tenant's devices."""
         try:
-            inventory = load_tenant(self.settings.inventories_path, request.tenant)
+            inventory = self.trusted_tenant(request.tenant)
         except InventoryError as exc:
             raise ApplicationError(str(exc), type="InventoryError", non_retryable=True) from None
         previous = last_heartbeat(BackupChunkResult)

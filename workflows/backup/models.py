@@ -14,6 +14,8 @@ class BackupOutcome(StrEnum):
     auth_failed = "auth_failed"
     timeout = "timeout"
     no_credential = "no_credential"
+    host_key_mismatch = "host_key_mismatch"
+    host_key_not_trusted = "host_key_not_trusted"
     failed = "failed"
 
 

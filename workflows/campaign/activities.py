@@ -11,7 +11,6 @@ import contextlib
 import time
 
 from pydantic import ValidationError
-from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -27,11 +26,10 @@ from services.changes.remediation import plan_remediation
 from services.changes.webhooks import deliver, webhook_target
 from services.compliance.rules import RuleSet, tenant_rules
 from services.core.errors import NetwaveError
-from services.core.secrets import Credential, SecretsProvider
-from services.core.settings import Settings
+from services.core.secrets import Credential
 from services.intent.source import intended_device
 from services.network.backup import store_running
-from services.network.inventory import Device, load_all, load_tenant
+from services.network.inventory import Device, load_all
 from services.network.jump import resolve_login
 from services.network.push import connect, fetch_running, push_config
 from services.network.render import renderer_for
@@ -60,6 +58,7 @@ from workflows.campaign.models import (
     StepResult,
     WaitInput,
 )
+from workflows.common.context import WorkerActivities
 from workflows.common.heartbeat import heartbeating
 
 POLL_SECONDS = 1.0
@@ -69,20 +68,11 @@ def _fail(message: str, kind: str = "PlanError") -> ApplicationError:
     return ApplicationError(message, type=kind, non_retryable=True)
 
 
-class CampaignActivities:
-    """Holds the worker's settings, database sessions and secrets provider."""
-
-    def __init__(
-        self, settings: Settings, sessions: sessionmaker[Session], provider: SecretsProvider
-    ) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.provider = provider
+class CampaignActivities(WorkerActivities):
+    """See `WorkerActivities`: settings, database sessions, secrets provider."""
 
     def _device(self, run: DeviceRunInput) -> tuple[Device, Credential]:
-        device = load_tenant(self.settings.inventories_path, run.target.tenant).device(
-            run.target.device
-        )
+        device = self.trusted_tenant(run.target.tenant).device(run.target.device)
         return device, resolve_login(self.provider, device)
 
     def _record(self, run: DeviceRunInput, **values: object) -> None:

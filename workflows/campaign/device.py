@@ -32,7 +32,13 @@ STEP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     maximum_interval=timedelta(seconds=20),
     maximum_attempts=4,
-    non_retryable_error_types=["PlanError", "ReloadTimeout", "CredentialError", "InventoryError"],
+    non_retryable_error_types=[
+        "PlanError",
+        "ReloadTimeout",
+        "CredentialError",
+        "InventoryError",
+        "HostKeyError",
+    ],
 )
 STEP_TIMEOUT = timedelta(minutes=10)
 # A step whose every attempt stopped heartbeating lost its workers, not its device (the step

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from pydantic import ValidationError
-from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -19,11 +18,10 @@ from services.changes.remediation import RemediationRequest, plan_remediation
 from services.changes.requests import ChangeRequest, parse_request, validate_request
 from services.compliance.rules import tenant_rules
 from services.core.errors import NetwaveError
-from services.core.secrets import Credential, SecretsProvider
-from services.core.settings import Settings
+from services.core.secrets import Credential
 from services.intent.source import intended_device, intended_inventory
 from services.network.backup import store_running
-from services.network.inventory import Device, TenantInventory, load_tenant
+from services.network.inventory import Device, TenantInventory
 from services.network.jump import resolve_login
 from services.network.platforms import get_platform
 from services.network.push import (
@@ -46,12 +44,14 @@ from services.store.repos import attention as attention_repo
 from services.store.repos import backups as backup_repo
 from services.store.repos import changes as change_repo
 from services.store.repos.changes import ChangeOut
+from services.store.repos.host_keys import with_trust
 from workflows.change.models import (
     DeviceChangeInput,
     DeviceStep,
     PlanInput,
     PlanSummary,
 )
+from workflows.common.context import WorkerActivities
 from workflows.common.heartbeat import heartbeating
 
 AnyRequest = ChangeRequest | RemediationRequest
@@ -61,15 +61,8 @@ def _fail(exc: Exception, kind: str = "PlanError") -> ApplicationError:
     return ApplicationError(str(exc), type=kind, non_retryable=True)
 
 
-class ChangeActivities:
-    """Holds the worker's settings, database sessions and secrets provider."""
-
-    def __init__(
-        self, settings: Settings, sessions: sessionmaker[Session], provider: SecretsProvider
-    ) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.provider = provider
+class ChangeActivities(WorkerActivities):
+    """See `WorkerActivities`: settings, database sessions, secrets provider."""
 
     # -- loading -------------------------------------------------------------------------
     def _change(self, tenant: str, change_id: str) -> ChangeOut:
@@ -91,7 +84,7 @@ class ChangeActivities:
                 else parse_request(change.params)
             )
             with self.sessions() as session:
-                inventory = intended_inventory(session, root, tenant)
+                inventory = with_trust(session, intended_inventory(session, root, tenant))
             return change, request, inventory, load_contract(root, tenant)
         except (NetwaveError, ValidationError) as exc:
             raise _fail(exc) from None
@@ -129,7 +122,7 @@ class ChangeActivities:
         return DevicePlan.model_validate(found)
 
     def _device(self, tenant: str, name: str) -> tuple[Device, Credential]:
-        device = load_tenant(self.settings.inventories_path, tenant).device(name)
+        device = self.trusted_tenant(tenant).device(name)
         return device, resolve_login(self.provider, device)
 
     # -- plan and lifecycle --------------------------------------------------------------

@@ -18,7 +18,7 @@ DEVICE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     maximum_interval=timedelta(seconds=20),
     maximum_attempts=4,
-    non_retryable_error_types=["PlanError", "NotFound", "CredentialError"],
+    non_retryable_error_types=["PlanError", "NotFound", "CredentialError", "HostKeyError"],
 )
 
 

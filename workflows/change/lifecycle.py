@@ -4,7 +4,6 @@ services.changes."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -14,24 +13,16 @@ from services.changes.webhooks import build_event, deliver, webhook_target
 from services.changes.windows import next_window
 from services.core.errors import NetwaveError
 from services.core.failpoints import failpoint
-from services.core.secrets import SecretsProvider
-from services.core.settings import Settings
 from services.store.repos import audit as audit_repo
 from services.store.repos import changes as change_repo
 from services.store.repos import intent as intent_repo
 from services.store.repos.changes import ChangeFields
 from workflows.change.models import LockInput, NotifyInput, StatusInput, WindowInput, WindowOut
+from workflows.common.context import WorkerActivities
 
 
-class ChangeLifecycleActivities:
-    """Holds the worker's settings, database sessions and secrets provider."""
-
-    def __init__(
-        self, settings: Settings, sessions: sessionmaker[Session], provider: SecretsProvider
-    ) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.provider = provider
+class ChangeLifecycleActivities(WorkerActivities):
+    """See `WorkerActivities`: settings, database sessions, secrets provider."""
 
     @activity.defn(name="set_change_status")
     def set_change_status(self, request: StatusInput) -> None:

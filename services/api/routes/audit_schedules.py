@@ -58,7 +58,7 @@ async def set_schedule(
     try:
         result = await schedules.upsert_schedule(await _client(state), state.settings, tenant, spec)
     except RPCError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=exc.message) from None
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=exc.message) from None
     _audit(session, identity, tenant, "set")
     return result
 

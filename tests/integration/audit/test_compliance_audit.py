@@ -48,7 +48,7 @@ async def test_audit_finds_seeded_drift_and_remediation_fixes_it(
     temporal_env: WorkflowEnvironment, lab: ThreadedLab, lab_settings: Settings
 ) -> None:
     settings = scoped(lab_settings, temporal_env)
-    prepare_local(settings)
+    prepare_local(settings, lab=True)
     async with workers(temporal_env.client, settings):
         first = await audit(temporal_env, settings, "acme")
         devices = results(settings, "acme", first.report_id)
@@ -74,7 +74,7 @@ async def test_unreachable_device_is_never_compliant(
     temporal_env: WorkflowEnvironment, lab: ThreadedLab, lab_settings: Settings
 ) -> None:
     settings = scoped(lab_settings, temporal_env)
-    prepare_local(settings)
+    prepare_local(settings, lab=True)
     lab.set_fault("initech-aus-r1", unreachable=True)
     lab.set_fault("initech-dal-r2", auth_failure=True)
     async with workers(temporal_env.client, settings):
@@ -99,7 +99,7 @@ async def test_schedule_fires_and_stores_a_report(
     temporal_env: WorkflowEnvironment, lab: ThreadedLab, lab_settings: Settings
 ) -> None:
     settings = scoped(lab_settings, temporal_env)
-    prepare_local(settings)
+    prepare_local(settings, lab=True)
     client = temporal_env.client
     tenant = "globex"
     async with workers(client, settings):

@@ -64,7 +64,7 @@ async def test_backup_every_tenant_then_unchanged_and_faults(
     temporal_env: WorkflowEnvironment, lab: ThreadedLab, lab_settings: Settings
 ) -> None:
     settings = scoped(lab_settings, temporal_env)
-    prepare_local(settings)
+    prepare_local(settings, lab=True)
     client = temporal_env.client
     async with workers(client, settings):
         first = await run_backup(client, settings)
@@ -95,7 +95,7 @@ async def test_changed_config_gets_a_new_version(
     temporal_env: WorkflowEnvironment, lab: ThreadedLab, lab_settings: Settings
 ) -> None:
     settings = scoped(lab_settings, temporal_env)
-    prepare_local(settings)
+    prepare_local(settings, lab=True)
     async with workers(temporal_env.client, settings):
         await run_backup(temporal_env.client, settings, tenants=["initech"])
         device = "initech-aus-r1"
@@ -115,7 +115,7 @@ async def test_worker_killed_mid_backup_resumes_without_duplicates(
     temporal_env: WorkflowEnvironment, lab: ThreadedLab, lab_settings: Settings, tmp_path: Path
 ) -> None:
     settings = scoped(lab_settings, temporal_env).model_copy(update={"device_workers": 2})
-    prepare_local(settings)
+    prepare_local(settings, lab=True)
     for name in lab.names:
         lab.set_fault(name, slow=0.15)
     log = tmp_path / "worker.log"

@@ -37,7 +37,7 @@ TARGET = "17.9.4a"
 @pytest.fixture
 def campaign_settings(lab_settings: Settings, temporal_env: WorkflowEnvironment) -> Settings:
     settings = scoped(lab_settings, temporal_env)
-    prepare_local(settings)
+    prepare_local(settings, lab=True)
     return settings
 
 

@@ -54,7 +54,7 @@ async def test_two_workers_share_a_campaign_and_survive_losing_one(
         ),
         temporal_env,
     )
-    sessions = prepare_local(settings)
+    sessions = prepare_local(settings, lab=True)
     with sessions.begin() as session:
         token, _ = token_repo.create_token(
             session,

@@ -43,8 +43,8 @@ def lab_device(
 ) -> tuple[Device, Credential]:
     """The lab's inventory entry of `name` and its resolved credential."""
     assert lab.inventories_path is not None
-    device = next(
-        t.devices[name] for t in load_all(lab.inventories_path).values() if name in t.devices
+    device = lab.trusted(
+        next(t.devices[name] for t in load_all(lab.inventories_path).values() if name in t.devices)
     )
     return device, provider.resolve(device.credential)
 

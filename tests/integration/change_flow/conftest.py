@@ -19,7 +19,7 @@ from tests.utils.api import bearer, make_token
 @pytest.fixture
 def change_settings(lab_settings: Settings, temporal_env: WorkflowEnvironment) -> Settings:
     settings = scoped(lab_settings, temporal_env)
-    prepare_local(settings)
+    prepare_local(settings, lab=True)
     return settings
 
 

@@ -33,7 +33,7 @@ def edge(lab: ThreadedLab, lab_provider: FileSecretsProvider) -> EdgeFactory:
     def make(platform: str) -> Edge:
         name = EDGES[platform]
         assert lab.inventories_path is not None
-        device = load_tenant(lab.inventories_path, name.split("-")[0]).device(name)
+        device = lab.trusted(load_tenant(lab.inventories_path, name.split("-")[0]).device(name))
         return name, device, lab_provider.resolve(device.credential)
 
     return make

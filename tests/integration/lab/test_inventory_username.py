@@ -7,7 +7,6 @@ from pathlib import Path
 import yaml
 
 from services.core.secrets import FileSecretsProvider
-from services.network.inventory import load_tenant
 from services.network.push import fetch_running
 
 
@@ -30,7 +29,7 @@ def test_the_inventory_username_is_the_login(
     (folder / "hosts.yaml").write_text(yaml.safe_dump(hosts))
     lab = lab_factory(inventories=tmp_path / "inv")
     assert lab.inventories_path is not None
-    device = load_tenant(lab.inventories_path, "userlogin").device("ul-r1")
+    device = lab.tenant("userlogin").device("ul-r1")
     credential = lab_provider.resolve(device.credential)
     assert device.username == "alice" != credential.username
     assert "hostname" in fetch_running(device, credential, timeout=10)

@@ -52,7 +52,7 @@ def test_devices_behind_a_jump_host_are_reached_through_it(tmp_path: Path) -> No
         lab = start_lab(inventories, tmp_path / "lab", provider)
         try:
             assert lab.inventories_path is not None
-            inventory = load_tenant(lab.inventories_path, "behind")
+            inventory = lab.tenant("behind", jump_host=jump.host_key)
             ios = inventory.device("bh-ios")
             credential = resolve_login(provider, ios)
             assert credential.jump is not None and credential.jump.username == "jump"
@@ -74,12 +74,43 @@ def test_a_refused_bastion_login_is_an_auth_failure(tmp_path: Path) -> None:
         lab = start_lab(inventories, tmp_path / "lab", provider)
         try:
             assert lab.inventories_path is not None
-            device = load_tenant(lab.inventories_path, "behind").device("bh-ios")
+            device = lab.tenant("behind", jump_host=jump.host_key).device("bh-ios")
             result = push_config(
                 device, resolve_login(provider, device), ["ntp server 192.0.2.1"], timeout=10
             )
             assert not result.ok and result.error_kind is PushError.auth_failed, result
             assert jump.tunnels == [] and lab.record("bh-ios").logins == []
+        finally:
+            lab.stop()
+
+
+@pytest.mark.parametrize("recorded", ["none", "another key"])
+def test_a_bastion_whose_key_is_not_the_recorded_one_gets_no_login(
+    tmp_path: Path, recorded: str
+) -> None:
+    """Not recorded, or recorded with another key: refused before the login is sent, and the
+    device behind it is never reached."""
+    with bastion() as jump, bastion() as other:
+        inventories, provider = _setup(tmp_path, jump.port, jump.password)
+        lab = start_lab(inventories, tmp_path / "lab", provider)
+        try:
+            key = None if recorded == "none" else other.host_key
+            inventory = lab.tenant("behind", jump_host=key)
+            found = collect(inventory.devices.values(), provider, workers=2, timeout=10)
+            fault = (
+                Reachability.host_key_not_trusted if key is None else Reachability.host_key_mismatch
+            )
+            assert {c.status for c in found.values()} == {fault}, found
+            assert "jump host 127.0.0.1 of bh-ios" in (found["bh-ios"].error or "")
+            result = push_config(
+                inventory.device("bh-ios"),
+                resolve_login(provider, inventory.device("bh-ios")),
+                ["ntp server 192.0.2.1"],
+                timeout=10,
+            )
+            assert not result.ok and result.error_kind == fault.value, result
+            assert jump.auth_requests == [] and jump.logins == [] and jump.tunnels == []
+            assert lab.record("bh-ios").logins == []
         finally:
             lab.stop()
 

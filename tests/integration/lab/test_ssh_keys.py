@@ -13,7 +13,6 @@ import yaml
 from services.core.errors import CredentialError
 from services.core.secrets import FileSecretsProvider
 from services.lab.pytest_plugin import start_lab
-from services.network.inventory import load_tenant
 from services.network.push import PushError, fetch_running, push_config
 
 
@@ -51,7 +50,7 @@ def test_a_key_only_credential_logs_in_with_its_key(tmp_path: Path) -> None:
     lab = start_lab(_inventory(tmp_path), tmp_path / "lab", provider)
     try:
         assert lab.inventories_path is not None
-        inventory = load_tenant(lab.inventories_path, "keyed")
+        inventory = lab.tenant("keyed")
         credential = provider.resolve("keyed")
         assert credential.password is None and credential.private_key is not None
         for name in ("kd-ios", "kd-junos"):

@@ -75,7 +75,7 @@ def realnet_settings(
     get_settings.cache_clear()
     try:
         settings = scoped(get_settings(), temporal_env)
-        prepare_local(settings)
+        prepare_local(settings, lab=True)
         yield settings
     finally:
         get_settings.cache_clear()

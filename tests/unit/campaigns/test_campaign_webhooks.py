@@ -137,7 +137,7 @@ def activities(
         contract["webhook"] = {"url": server.url, "secret": f"webhook-{tenant}"}
         path.write_text(yaml.safe_dump(contract))
     settings = settings.model_copy(update={"inventories_path": inventories})
-    sessions = prepare_local(settings)
+    sessions = prepare_local(settings, lab=True)
     with sessions.begin() as session:
         campaign_repo.create_campaign(
             session,

@@ -79,7 +79,7 @@ def test_real_devices_are_left_alone_and_their_credentials_named(
 ) -> None:
     inventories = _with_real_routers(tmp_path)
     local = settings.model_copy(update={"inventories_path": inventories})
-    prepare_local(local)
+    prepare_local(local, lab=True)
     written = yaml.safe_load(local.secrets_file.read_text())["credentials"]
     assert "umbrella-frr" not in written and "lab-acme" in written
 

@@ -31,6 +31,7 @@ TABLES = {
     "intent_revisions",
     "device_locks",
     "device_attention",
+    "host_keys",
 }
 
 
@@ -55,10 +56,10 @@ def _tables(url: str) -> set[str]:
 def test_upgrade_from_empty(empty_url: str) -> None:
     assert migrate.current(empty_url) is None
     migrate.upgrade(empty_url)
-    assert migrate.current(empty_url) == migrate.head() == "0006"
+    assert migrate.current(empty_url) == migrate.head() == "0007"
     assert _tables(empty_url) == TABLES
     migrate.upgrade(empty_url)  # a second run is a no-op
-    assert migrate.current(empty_url) == "0006"
+    assert migrate.current(empty_url) == "0007"
 
 
 def test_downgrade_to_base_and_up_again(empty_url: str) -> None:
@@ -73,21 +74,27 @@ def test_downgrade_to_base_and_up_again(empty_url: str) -> None:
 CAMPAIGN_TABLES = {"os_images", "campaigns", "campaign_devices"}
 INTENT_TABLES = {"intent_revisions", "device_locks"}
 ATTENTION_TABLES = {"device_attention"}
+HOST_KEY_TABLES = {"host_keys"}
 
 
 def test_downgrade_one_revision_drops_only_its_tables(empty_url: str) -> None:
     migrate.upgrade(empty_url)
+    migrate.downgrade(empty_url, "0006")
+    assert _tables(empty_url) == TABLES - HOST_KEY_TABLES
     migrate.downgrade(empty_url, "0005")
-    assert _tables(empty_url) == TABLES - ATTENTION_TABLES
+    assert _tables(empty_url) == TABLES - ATTENTION_TABLES - HOST_KEY_TABLES
     migrate.downgrade(empty_url, "0004")
-    assert _tables(empty_url) == TABLES - INTENT_TABLES - ATTENTION_TABLES
+    assert _tables(empty_url) == TABLES - INTENT_TABLES - ATTENTION_TABLES - HOST_KEY_TABLES
     migrate.downgrade(empty_url, "0003")
-    assert _tables(empty_url) == TABLES - INTENT_TABLES - CAMPAIGN_TABLES - ATTENTION_TABLES
+    assert (
+        _tables(empty_url)
+        == TABLES - INTENT_TABLES - CAMPAIGN_TABLES - ATTENTION_TABLES - HOST_KEY_TABLES
+    )
     migrate.downgrade(empty_url, "0002")
     assert migrate.current(empty_url) == "0002"
     assert _tables(empty_url) == {
         name
-        for name in TABLES - CAMPAIGN_TABLES - INTENT_TABLES - ATTENTION_TABLES
+        for name in TABLES - CAMPAIGN_TABLES - INTENT_TABLES - ATTENTION_TABLES - HOST_KEY_TABLES
         if not name.startswith("change_")
     }
     migrate.upgrade(empty_url)

@@ -36,7 +36,7 @@ _prepared: set[str] = set()
 def sessions(settings: Settings) -> sessionmaker[Session]:
     """Sessions on the settings' database, migrated and with the inventories' tenants."""
     if settings.database_url not in _prepared:
-        prepare_local(settings)
+        prepare_local(settings, lab=True)
         _prepared.add(settings.database_url)
     return make_session_factory(get_engine(settings.database_url))
 

@@ -43,8 +43,10 @@ def pool() -> Iterator[SessionPool]:
     helpers.close()
 
 
-def lab_devices(lab_settings: Settings) -> list[Device]:
-    return list(load_tenant(lab_settings.inventories_path, "acme").devices.values())
+def lab_devices(lab: ThreadedLab, lab_settings: Settings) -> list[Device]:
+    return [
+        lab.trusted(d) for d in load_tenant(lab_settings.inventories_path, "acme").devices.values()
+    ]
 
 
 def job_for(lab_settings: Settings, devices: list[Device]) -> SliceJob:
@@ -75,7 +77,7 @@ def comparable(outcome: Outcome) -> tuple[object, ...]:
 def test_helpers_report_what_the_threads_would(
     pool: SessionPool, lab: ThreadedLab, lab_settings: Settings
 ) -> None:
-    devices = lab_devices(lab_settings)
+    devices = lab_devices(lab, lab_settings)
     got: dict[str, Outcome] = {}
     left = pool.audit(job_for(lab_settings, devices), lambda o: got.setdefault(o.device, o))
     assert left == [] and len(pool.pids()) == 2  # both helpers really did the work
@@ -90,7 +92,7 @@ def test_helpers_report_what_the_threads_would(
 def test_an_unreachable_device_is_reported_not_lost(
     pool: SessionPool, lab: ThreadedLab, lab_settings: Settings
 ) -> None:
-    devices = lab_devices(lab_settings)
+    devices = lab_devices(lab, lab_settings)
     down = devices[0].name
     lab.set_fault(down, unreachable=True)
     got: dict[str, Outcome] = {}
@@ -102,7 +104,7 @@ def test_an_unreachable_device_is_reported_not_lost(
 def test_a_helper_killed_mid_job_leaves_its_devices_to_the_worker(
     pool: SessionPool, lab: ThreadedLab, lab_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    devices = lab_devices(lab_settings)
+    devices = lab_devices(lab, lab_settings)
     for device in devices:  # slow sessions: the kill lands while the helpers work
         lab.set_fault(device.name, slow=0.05)
     assert pool.start()

@@ -1,0 +1,113 @@
+"""Host keys: fingerprints as OpenSSH shows them, the private known_hosts file a session reads,
+and host-key refusals recognised through Netmiko's wrapping."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+from pathlib import Path
+
+import paramiko
+import pytest
+from netmiko.exceptions import NetmikoTimeoutException
+
+from services.core.errors import HostKeyError
+from services.network.host_keys import (
+    MISMATCH,
+    NOT_TRUSTED,
+    DeviceTrust,
+    HostKey,
+    host_key_fault,
+    known_hosts_file,
+    known_hosts_name,
+    refusal,
+    untrusted,
+)
+from services.network.inventory import Device
+
+
+def _key(path: Path) -> HostKey:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+    return HostKey.parse(path.with_suffix(".pub").read_text())
+
+
+def _device(port: int = 22, trust: DeviceTrust | None = None) -> Device:
+    return Device(
+        name="r1",
+        tenant="acme",
+        hostname="192.0.2.1",
+        port=port,
+        platform="cisco_ios",
+        credential="c",
+        trust=trust,
+    )
+
+
+def test_the_fingerprint_is_what_ssh_keygen_shows(tmp_path: Path) -> None:
+    key = _key(tmp_path / "k")
+    shown = subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(tmp_path / "k.pub")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()[1]
+    assert key.fingerprint == shown and shown.startswith("SHA256:")
+    assert HostKey.of(key.to_paramiko()) == key
+
+
+def test_a_line_that_is_not_a_key_is_refused() -> None:
+    with pytest.raises(ValueError, match="not an OpenSSH public key"):
+        HostKey.parse("garbage")
+    with pytest.raises(ValueError):
+        HostKey.parse("ssh-ed25519 not*base64")
+
+
+def test_known_hosts_names_follow_openssh() -> None:
+    assert known_hosts_name("192.0.2.1", 22) == "192.0.2.1"
+    assert known_hosts_name("192.0.2.1", 2222) == "[192.0.2.1]:2222"
+
+
+def test_the_known_hosts_file_is_private_holds_only_recorded_keys_and_goes_away(
+    tmp_path: Path,
+) -> None:
+    key = _key(tmp_path / "k")
+    devices = [
+        _device(2222, DeviceTrust(device=key)),
+        _device(22).model_copy(update={"name": "r2"}),
+    ]
+    with known_hosts_file(devices) as path:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert path.read_text() == f"[192.0.2.1]:2222 {key.line}\n"
+        loaded = paramiko.HostKeys(str(path))
+        assert loaded.lookup("[192.0.2.1]:2222") is not None
+    assert not path.exists()
+
+
+def test_a_device_without_a_recorded_key_is_refused_before_connecting() -> None:
+    refused = untrusted(_device())
+    assert isinstance(refused, HostKeyError) and not refused.mismatch
+    assert refused.message.startswith(NOT_TRUSTED)
+    assert "netwave devices trust --tenant acme --device r1" in refused.message
+
+
+def test_refusals_are_recognised_through_netmikos_wrapping(tmp_path: Path) -> None:
+    recorded, presented = _key(tmp_path / "a"), _key(tmp_path / "b")
+    bad = paramiko.BadHostKeyException(
+        "[192.0.2.1]:2222", presented.to_paramiko(), recorded.to_paramiko()
+    )
+    try:
+        try:
+            raise bad
+        except paramiko.SSHException as exc:  # as Netmiko does: a "timeout" with the text
+            raise NetmikoTimeoutException(f"A paramiko SSHException occurred: {exc}") from None
+    except NetmikoTimeoutException as wrapped:
+        assert host_key_fault(wrapped) == MISMATCH
+        refused = refusal("r1", "192.0.2.1", 2222, wrapped)
+    assert refused is not None and refused.mismatch
+    assert presented.fingerprint in refused.message and recorded.fingerprint in refused.message
+    assert refused.message.startswith("host key mismatch: r1 ([192.0.2.1]:2222) presented")
+
+    unknown = paramiko.SSHException("Server '[192.0.2.1]:2222' not found in known_hosts")
+    assert host_key_fault(unknown) == NOT_TRUSTED
+    assert host_key_fault(NetmikoTimeoutException("TCP connection to device failed")) is None
+    assert refusal("r1", "192.0.2.1", 22, OSError("refused")) is None
