@@ -13,13 +13,13 @@ import time
 
 import pytest
 
-from tests.realnet.net import (
+from tests.realnet.net import new_realnet
+from tests.realnet.system import (
     RealnetUnavailable,
     check_possible,
     clean_stale,
     install_packages,
     leftovers,
-    new_realnet,
 )
 from tests.realnet.topology import ROUTERS, USERNAME
 

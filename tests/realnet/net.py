@@ -19,223 +19,41 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from services.network.host_keys import DeviceTrust, HostKey
 from services.network.inventory import Device, load_tenant
 from services.network.render import renderer_for
+from tests.realnet.sshd import SshdHome, start_sshd, wait_listening
+from tests.realnet.system import (
+    DAEMONS,
+    FRR_ETC,
+    FRR_TMP,
+    FRRINIT,
+    SSHD_PRIVSEP,
+    clean_stale,
+    kill_pids,
+    leftovers,
+    run,
+)
 from tests.realnet.topology import (
     LINKS,
     PREFIX,
     ROUTERS,
     TENANT,
-    USERNAME,
     Router,
+    router,
     write_inventory,
     write_secrets,
 )
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "templates"
-FRR_ETC = Path("/etc/frr")
-FRR_RUN = Path("/var/run/frr")
-FRR_TMP = Path("/var/tmp/frr")
-SSHD_PRIVSEP = Path("/run/sshd")
-FRRINIT = "/usr/lib/frr/frrinit.sh"
-SSHD = "/usr/sbin/sshd"
-PACKAGES = {"frr": "/usr/lib/frr/watchfrr", "openssh-server": SSHD, "iproute2": "/usr/sbin/ip"}
-DAEMONS = """\
-bgpd=yes
-vtysh_enable=yes
-zebra_options=" -A 127.0.0.1 -P 0 -s 90000000"
-bgpd_options=" -A 127.0.0.1 -P 0"
-staticd_options=" -A 127.0.0.1 -P 0"
-watchfrr_options="--netns"
-"""
-SSHD_CONFIG = """\
-ListenAddress {address}:22
-HostKey {key}
-PidFile none
-PermitRootLogin yes
-PasswordAuthentication yes
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-AuthorizedKeysFile {authorized_keys}
-UsePAM no
-StrictModes no
-PrintMotd no
-PrintLastLog no
-AllowUsers {user}
-MaxStartups 64:30:128
-LogLevel ERROR
-ForceCommand /usr/bin/vtysh -N {netns}
-"""
-
-
-class RealnetUnavailable(Exception):
-    """The machine cannot run the realnet (not root, no namespaces): a reason to skip."""
-
-
-def run(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
-    if check and result.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}"
-        )
-    return result
-
-
-def check_possible() -> None:
-    """Raise RealnetUnavailable saying why the realnet cannot run here."""
-    if os.geteuid() != 0:
-        raise RealnetUnavailable("realnet needs root (network namespaces, FRR and sshd)")
-    if shutil.which("ip") is None:
-        return  # iproute2 gets installed; the namespace probe runs after that
-    probe = f"{PREFIX}probe-{os.getpid()}"
-    added = run("ip", "netns", "add", probe, check=False)
-    run("ip", "netns", "del", probe, check=False)
-    if added.returncode != 0:
-        raise RealnetUnavailable(f"cannot create network namespaces: {added.stderr.strip()}")
-
-
-def install_packages() -> None:
-    """frr, openssh-server and iproute2 from Debian, when missing; services stay stopped."""
-    missing = [name for name, path in PACKAGES.items() if not Path(path).exists()]
-    if not missing:
-        return
-    policy = Path("/usr/sbin/policy-rc.d")
-    own_policy = not policy.exists()
-    if own_policy:  # keep the packages' system services (frr, ssh) from starting
-        policy.write_text("#!/bin/sh\nexit 101\n")
-        policy.chmod(0o755)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    # Another pytest-xdist worker may be installing chromium: wait for dpkg's lock, not fail.
-    apt = ["apt-get", "-o", "DPkg::Lock::Timeout=600"]
-    try:
-        install = [*apt, "install", "-y", "-q", "--no-install-recommends", *missing]
-        if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
-            subprocess.run([*apt, "update", "-q"], env=env, capture_output=True, check=False)
-            done = subprocess.run(install, env=env, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                raise RuntimeError(f"apt-get install {' '.join(missing)} failed: {done.stderr}")
-    finally:
-        if own_policy:
-            policy.unlink(missing_ok=True)
-
-
-# --- leftovers: what a run (or a crashed run) may leave, found by our prefix -------------------
-
-
-def our_namespaces() -> list[str]:
-    listed = run("ip", "netns", "list", check=False).stdout.split("\n")
-    return sorted(line.split()[0] for line in listed if line.startswith(PREFIX))
-
-
-def _ancestors() -> set[int]:
-    """This process and its parents: never ours to kill, whatever their command line says."""
-    found, pid = set(), os.getpid()
-    while pid > 1:
-        found.add(pid)
-        try:
-            pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            break
-    return found
-
-
-def our_processes() -> list[int]:
-    """PIDs whose command line names our prefix (FRR `-N nwrt-..`, vtysh, sshd configs)."""
-    found = []
-    mine = _ancestors()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) in mine:
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if PREFIX.encode() in cmdline:
-            found.append(int(entry.name))
-    return sorted(found)
-
-
-def our_links() -> list[str]:
-    out = run("ip", "-o", "link", "show", check=False).stdout
-    names = [line.split(":")[1].strip().split("@")[0] for line in out.splitlines() if ":" in line]
-    return sorted(n for n in names if n.startswith(PREFIX))
-
-
-def our_paths() -> list[Path]:
-    found: list[Path] = []
-    for base in (FRR_ETC, FRR_RUN, Path(tempfile.gettempdir())):
-        if base.is_dir():
-            found += sorted(p for p in base.iterdir() if p.name.startswith(PREFIX))
-    return found
-
-
-def leftovers() -> list[str]:
-    """Everything of ours still on the machine; empty after a clean teardown."""
-    return [
-        *(f"namespace {n}" for n in our_namespaces()),
-        *(f"process {p}: {_cmdline(p)}" for p in our_processes()),
-        *(f"link {n}" for n in our_links()),
-        *(f"path {p}" for p in our_paths()),
-    ]
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return "?"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-def _kill(pids: Sequence[int], timeout: float = 5.0) -> None:
-    """SIGTERM, wait, then SIGKILL what is left (watchfrr first, so it restarts nothing)."""
-    watchers = [p for p in pids if b"watchfrr" in _cmdline(p).encode()]
-    for group in (watchers, [p for p in pids if p not in watchers]):
-        for pid in group:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while any(_alive(p) for p in group) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        for pid in group:
-            if _alive(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-
-
-def clean_stale(extra_paths: Sequence[Path] = ()) -> None:
-    """Remove every realnet namespace, process, veth and path (ours by prefix); idempotent."""
-    pids = set(our_processes())
-    for ns in our_namespaces():
-        out = run("ip", "netns", "pids", ns, check=False).stdout
-        pids.update(int(p) for p in out.split() if p.isdigit())
-    _kill(sorted(pids))
-    for ns in our_namespaces():
-        run("ip", "netns", "del", ns, check=False)
-    for link in our_links():
-        run("ip", "link", "del", link, check=False)
-    for path in [*our_paths(), *extra_paths]:
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
 
 
 # --- the running topology ----------------------------------------------------------------------
@@ -271,7 +89,10 @@ class RealNet:
         return [r.name for r in ROUTERS]
 
     def device(self, name: str) -> Device:
-        return load_tenant(self.inventories_path, TENANT).device(name)
+        """The router's inventory entry with its host key recorded (read on the router, as
+        `netwave devices trust` would find it), for tests that open sessions directly."""
+        device = load_tenant(self.inventories_path, TENANT).device(name)
+        return device.model_copy(update={"trust": DeviceTrust(device=self.host_key(name))})
 
     # -- bring-up ---------------------------------------------------------------------------
 
@@ -333,7 +154,9 @@ class RealNet:
         etc.mkdir(parents=True, exist_ok=True)
         (etc / "daemons").write_text(DAEMONS)
         (etc / "vtysh.conf").write_text("service integrated-vtysh-config\n")
-        intended = renderer_for(TEMPLATES).render_device(self.device(r.name))
+        intended = renderer_for(TEMPLATES).render_device(
+            load_tenant(self.inventories_path, TENANT).device(r.name)
+        )
         (etc / "frr.conf").write_text(intended)
         for path in (etc, *etc.iterdir()):
             shutil.chown(path, "frr", "frr")
@@ -342,78 +165,39 @@ class RealNet:
         run("unshare", "--uts", "sh", "-c", script, "sh", r.name, r.netns, timeout=60)
 
     def _sshd(self, r: Router) -> None:
-        home = self.workdir / r.name
-        home.mkdir(parents=True, exist_ok=True)
-        key = home / "ssh_host_ed25519_key"
-        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key))
-        config = home / "sshd_config"
-        authorized = home / "authorized_keys"  # the key credential's public half
-        authorized.write_text(self.client_key.with_suffix(".pub").read_text())
-        config.write_text(
-            SSHD_CONFIG.format(
-                address=r.mgmt_address,
-                key=key,
-                user=USERNAME,
-                netns=r.netns,
-                authorized_keys=authorized,
-            )
-        )
-        passwd = home / "passwd"
-        passwd.write_text(Path("/etc/passwd").read_text() + f"{USERNAME}:x:0:0::/root:/bin/sh\n")
-        hashed = subprocess.run(
-            ["openssl", "passwd", "-6", "-stdin"],
-            input=self.password,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        shadow = home / "shadow"
-        shadow.write_text(f"{USERNAME}:{hashed}:19000:0:99999:7:::\n")
-        shadow.chmod(0o600)
-        script = (
-            'hostname "$1" && mount --bind "$2" /etc/passwd && mount --bind "$3" /etc/shadow'
-            f' && exec {SSHD} -D -e -f "$4"'
-        )
-        log = (home / "sshd.log").open("ab")
-        with log:
-            self.sshd[r.name] = subprocess.Popen(
-                [
-                    "ip",
-                    "netns",
-                    "exec",
-                    r.netns,
-                    "unshare",
-                    "--uts",
-                    "--mount",
-                    "--propagation",
-                    "private",
-                    "sh",
-                    "-c",
-                    script,
-                    "sh",
-                    r.name,
-                    str(passwd),
-                    str(shadow),
-                    str(config),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+        home = SshdHome(self.workdir / r.name)
+        self.sshd[r.name] = start_sshd(home, r, self.password, self.client_key)
 
     def _wait_ssh(self, r: Router, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            proc = self.sshd[r.name]
-            if proc.poll() is not None:
-                log = (self.workdir / r.name / "sshd.log").read_text(errors="replace")
-                raise RuntimeError(f"sshd of {r.name} exited {proc.returncode}: {log[-2000:]}")
-            with contextlib.suppress(OSError), socket.create_connection((r.mgmt_address, 22), 1):
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"sshd of {r.name} not listening on {r.mgmt_address}:22")
-            time.sleep(0.1)
+        wait_listening(self.sshd[r.name], r, SshdHome(self.workdir / r.name).log, timeout)
+
+    def host_key(self, name: str) -> HostKey:
+        """The router's SSH host key, as read on the router itself (out of band)."""
+        return SshdHome(self.workdir / name).host_key()
+
+    @contextlib.contextmanager
+    def impersonated(self, name: str) -> Iterator[SshdHome]:
+        """A rogue sshd in place of the router's (same address, another host key, every
+        authentication step logged at DEBUG3); the router's own sshd is back afterwards."""
+        r = router(name)
+        self._stop_sshd(name)
+        rogue = SshdHome(self.workdir / name / "rogue")
+        self.sshd[name] = start_sshd(rogue, r, self.password, self.client_key, "DEBUG3")
+        try:
+            wait_listening(self.sshd[name], r, rogue.log)
+            yield rogue
+        finally:
+            self._stop_sshd(name)
+            self._sshd(r)
+            self._wait_ssh(r)
+
+    def _stop_sshd(self, name: str) -> None:
+        proc = self.sshd.pop(name, None)
+        if proc is not None and proc.poll() is None:
+            kill_pids([proc.pid])
+        if proc is not None:
+            with contextlib.suppress(Exception):
+                proc.wait(timeout=5)
 
     # -- operating the routers directly (as an engineer at the console would) ----------------
 
@@ -454,12 +238,8 @@ class RealNet:
 
     def stop(self) -> None:
         """Tear everything down; safe to call twice and after a half-finished start."""
-        for proc in self.sshd.values():
-            if proc.poll() is None:
-                _kill([proc.pid])
-            with contextlib.suppress(Exception):
-                proc.wait(timeout=5)
-        self.sshd.clear()
+        for name in list(self.sshd):
+            self._stop_sshd(name)
         clean_stale([self.workdir])
         # FRR's per-process log folders of our daemons (watchfrr writes its own as it exits).
         for path in self._own_frr_tmp():

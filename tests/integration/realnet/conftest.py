@@ -5,27 +5,29 @@ Skipped, saying why, when the machine cannot run it (not root, no network namesp
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from fastapi.testclient import TestClient
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from services.api.main import create_app
 from services.bootstrap import prepare_local
 from services.core.settings import Settings, get_settings
 from tests.integration.backup.test_fleet_backup import scoped, workers
-from tests.realnet.net import (
-    TEMPLATES,
-    RealNet,
+from tests.realnet.net import TEMPLATES, RealNet, new_realnet
+from tests.realnet.system import (
     RealnetUnavailable,
     check_possible,
     clean_stale,
     install_packages,
-    new_realnet,
 )
+from tests.realnet.topology import TENANT
+from workflows.trust.models import TrustInput, TrustReport
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -75,7 +77,7 @@ def realnet_settings(
     get_settings.cache_clear()
     try:
         settings = scoped(get_settings(), temporal_env)
-        prepare_local(settings, lab=True)
+        prepare_local(settings)  # no lab: these are real routers
         yield settings
     finally:
         get_settings.cache_clear()
@@ -83,11 +85,28 @@ def realnet_settings(
 
 @pytest_asyncio.fixture
 async def running_workers(
-    temporal_env: WorkflowEnvironment, realnet_settings: Settings
+    temporal_env: WorkflowEnvironment, realnet_settings: Settings, realnet: RealNet
 ) -> AsyncIterator[None]:
-    """netwave's workers on this test's task queues and database."""
+    """netwave's workers on this test's task queues and database, the routers' host keys
+    recorded by first contact (and checked against what each router holds)."""
     async with workers(temporal_env.client, realnet_settings):
+        await trust_routers(temporal_env.client, realnet_settings, realnet)
         yield
+
+
+async def trust_routers(client: Client, settings: Settings, net: RealNet) -> None:
+    report = await client.execute_workflow(
+        "TrustHostKeysWorkflow",
+        TrustInput(
+            tenant=TENANT, requested_by="realnet", device_task_queue=settings.device_task_queue
+        ),
+        id=f"trust-realnet-{uuid.uuid4().hex[:8]}",
+        task_queue=settings.task_queue,
+        result_type=TrustReport,
+    )
+    assert {h.host: (h.outcome, h.fingerprint) for h in report.hosts} == {
+        name: ("new", net.host_key(name).fingerprint) for name in net.names
+    }, report
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from services.core.secrets import Credential, FileSecretsProvider
 from services.core.settings import Settings
 from services.network.inventory import Device
+from services.store.db import get_engine, make_session_factory
+from services.store.repos import host_keys as host_key_repo
 from tests.realnet.net import FRR_ETC, RealNet
 from tests.realnet.topology import TENANT, router
 from tests.utils.api import bearer, make_token
@@ -54,6 +56,24 @@ async def wait_status(
             return doc
         assert time.monotonic() < deadline, f"still {doc['change']['status']}, wanted {wanted}"
         await asyncio.sleep(0.3)
+
+
+def record_router_keys(settings: Settings, net: RealNet) -> None:
+    """The routers' host keys recorded in the database as read on the routers themselves
+    (for tests that run activities without the trust workflow)."""
+    sessions = make_session_factory(get_engine(settings.database_url))
+    with sessions.begin() as session:
+        for name in net.names:
+            host_key_repo.record_key(
+                session,
+                tenant=TENANT,
+                role="device",
+                host=name,
+                address=net.device(name).hostname,
+                key=net.host_key(name),
+                actor="realnet",
+                replace=False,
+            )
 
 
 def startup_config(name: str) -> tuple[bytes, int]:

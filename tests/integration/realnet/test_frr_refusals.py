@@ -30,6 +30,7 @@ from tests.integration.realnet.helpers import (
     FINAL,
     TIMEOUT,
     login,
+    record_router_keys,
     startup_config,
     wait_status,
 )
@@ -134,6 +135,7 @@ async def test_a_rollback_line_frr_refuses_is_named(
         f"ip route {static_prefix()} Null0\n", f"ip route {static_prefix()} Null0\n{refused}\n"
     )
     assert refused in backup
+    record_router_keys(realnet_settings, realnet)
     sessions = make_session_factory(get_engine(realnet_settings.database_url))
     plan = DevicePlan(
         device=CHANGED,

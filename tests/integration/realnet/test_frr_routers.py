@@ -32,7 +32,7 @@ from services.store.repos import backups as backup_repo
 from services.store.repos import changes as change_repo
 from services.store.repos import intent as intent_repo
 from tests.integration.audit.test_compliance_audit import audit, feature, results
-from tests.integration.backup.test_fleet_backup import run_backup, workers
+from tests.integration.backup.test_fleet_backup import run_backup
 from tests.integration.realnet.helpers import (
     CHANGED,
     TIMEOUT,
@@ -60,12 +60,12 @@ def drift_lines(result: dict[str, object]) -> list[str]:
     ]
 
 
+@pytest.mark.usefixtures("running_workers")
 async def test_backup_of_every_router(
     temporal_env: WorkflowEnvironment, realnet: RealNet, realnet_settings: Settings
 ) -> None:
-    async with workers(temporal_env.client, realnet_settings):
-        first = await run_backup(temporal_env.client, realnet_settings, tenants=[TENANT])
-        second = await run_backup(temporal_env.client, realnet_settings, tenants=[TENANT])
+    first = await run_backup(temporal_env.client, realnet_settings, tenants=[TENANT])
+    second = await run_backup(temporal_env.client, realnet_settings, tenants=[TENANT])
     assert first.counts == {"backed_up": len(realnet.names)}, first.devices
     # FRR's header lines (`frr version`, `Building configuration...`) are not config changes.
     assert second.counts == {"unchanged": len(realnet.names)}, second.devices
@@ -76,53 +76,51 @@ async def test_backup_of_every_router(
     assert "router bgp 65101" in stored.content and "hostname rt1" in stored.content
 
 
+@pytest.mark.usefixtures("running_workers")
 async def test_audit_finds_drift_injected_through_vtysh(
     temporal_env: WorkflowEnvironment, realnet: RealNet, realnet_settings: Settings
 ) -> None:
     drifted = "rt2"
-    async with workers(temporal_env.client, realnet_settings):
-        first = await audit(temporal_env, realnet_settings, TENANT)
-        clean = results(realnet_settings, TENANT, first.report_id)
-        assert {d: r["status"] for d, r in clean.items()} == dict.fromkeys(
-            realnet.names, "compliant"
-        ), clean
+    first = await audit(temporal_env, realnet_settings, TENANT)
+    clean = results(realnet_settings, TENANT, first.report_id)
+    assert {d: r["status"] for d, r in clean.items()} == dict.fromkeys(
+        realnet.names, "compliant"
+    ), clean
 
-        realnet.configure(
-            drifted,
-            "ip route 198.51.100.0/24 Null0",
-            "log syslog warnings",
-            "router bgp 65102",
-            "neighbor 10.0.1.1 description changed by hand",
-        )
-        second = await audit(temporal_env, realnet_settings, TENANT)
-        found = results(realnet_settings, TENANT, second.report_id)
-        assert found[drifted]["status"] == "drift"
-        assert {d: r["status"] for d, r in found.items() if d != drifted} == {
-            "rt1": "compliant",
-            "rt3": "compliant",
-        }
-        static = feature(found[drifted], "static_routes")
-        assert static["extra"] == ["ip route 198.51.100.0/24 Null0"]
-        logging = feature(found[drifted], "logging")
-        assert (logging["missing"], logging["extra"]) == (
-            ["log syslog informational"],
-            ["log syslog warnings"],
-        )
-        assert feature(found[drifted], "bgp")["status"] == "drift"
-        assert feature(found[drifted], "interfaces")["status"] == "compliant"
+    realnet.configure(
+        drifted,
+        "ip route 198.51.100.0/24 Null0",
+        "log syslog warnings",
+        "router bgp 65102",
+        "neighbor 10.0.1.1 description changed by hand",
+    )
+    second = await audit(temporal_env, realnet_settings, TENANT)
+    found = results(realnet_settings, TENANT, second.report_id)
+    assert found[drifted]["status"] == "drift"
+    assert {d: r["status"] for d, r in found.items() if d != drifted} == {
+        "rt1": "compliant",
+        "rt3": "compliant",
+    }
+    static = feature(found[drifted], "static_routes")
+    assert static["extra"] == ["ip route 198.51.100.0/24 Null0"]
+    logging = feature(found[drifted], "logging")
+    assert (logging["missing"], logging["extra"]) == (
+        ["log syslog informational"],
+        ["log syslog warnings"],
+    )
+    assert feature(found[drifted], "bgp")["status"] == "drift"
+    assert feature(found[drifted], "interfaces")["status"] == "compliant"
 
-        remediation: list[str] = []
-        for name in ("static_routes", "logging", "bgp"):
-            lines = feature(found[drifted], name)["remediation"]
-            assert isinstance(lines, list)
-            remediation += lines
-        assert "no ip route 198.51.100.0/24 Null0" in remediation
-        device, credential = login(realnet, drifted)
-        pushed = await asyncio.to_thread(
-            push_config, device, credential, remediation, timeout=TIMEOUT
-        )
-        assert pushed.ok, (pushed, remediation)
-        third = await audit(temporal_env, realnet_settings, TENANT)
+    remediation: list[str] = []
+    for name in ("static_routes", "logging", "bgp"):
+        lines = feature(found[drifted], name)["remediation"]
+        assert isinstance(lines, list)
+        remediation += lines
+    assert "no ip route 198.51.100.0/24 Null0" in remediation
+    device, credential = login(realnet, drifted)
+    pushed = await asyncio.to_thread(push_config, device, credential, remediation, timeout=TIMEOUT)
+    assert pushed.ok, (pushed, remediation)
+    third = await audit(temporal_env, realnet_settings, TENANT)
     fixed = results(realnet_settings, TENANT, third.report_id)
     assert fixed[drifted]["status"] == "compliant", fixed[drifted]
 
