@@ -15,8 +15,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from services.cli_changes import change_request, change_wait
 from services.cli_devices import devices_app
 from services.cli_intent import intent_app
+from services.cli_inventory import inventory_app
 from services.cli_platforms import platforms as platforms_command
 from services.cli_tables import (
     campaign_line,
@@ -42,6 +44,8 @@ backup_app = typer.Typer(help="Config backups through the API.", no_args_is_help
 audit_app = typer.Typer(help="Compliance audits through the API.", no_args_is_help=True)
 change_app = typer.Typer(help="Capacity change requests through the API.", no_args_is_help=True)
 app.add_typer(change_app, name="change")
+change_app.command("request")(change_request)
+change_app.command("wait")(change_wait)
 schedule_app = typer.Typer(help="A tenant's audit schedule.", no_args_is_help=True)
 audit_app.add_typer(schedule_app, name="schedule")
 app.add_typer(audit_app, name="audit")
@@ -57,6 +61,7 @@ image_app = typer.Typer(help="The OS image catalogue campaigns upgrade to.", no_
 app.add_typer(image_app, name="image")
 app.add_typer(intent_app, name="intent")
 app.add_typer(devices_app, name="devices")
+app.add_typer(inventory_app, name="inventory")
 app.command("platforms")(platforms_command)
 # Piped output (CI logs, `make demo | tee`) is not 80 columns wide: keep tables readable.
 console = Console(width=None if sys.stdout.isatty() else 150)

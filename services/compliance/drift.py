@@ -1,11 +1,11 @@
 """Seeded drift: turn a device's intended config into a drifted running config.
 
-Inventories seed drift per device under `data.lab.drift: {add: [...], remove: [...]}`, lines in
-the platform's syntax. An indented-config entry may be a snippet (`interface Ethernet1` with
-`   shape rate 100000` under it): parents match exactly, the last line removes every line it
-starts (whole words). An added line takes the place of the line removed beside it, else goes last.
-Set-line entries are `set` lines: remove deletes the statement and all below it. The lab and the
-tests share this one implementation.
+Inventories seed drift per device in the tenant's lab.yaml (`<device>: {drift: {add: [...],
+remove: [...]}}`, read as `data.lab.drift`), lines in the platform's syntax. An indented-config
+entry may be a snippet (`interface Ethernet1` with `   shape rate 100000` under it): parents
+match exactly, the last line removes every line it starts (whole words). An added line takes
+the place of the line removed beside it, else goes last. Set-line entries are `set` lines: remove
+deletes the statement and all below it. The lab and the tests share this one implementation.
 """
 
 from __future__ import annotations

@@ -3,22 +3,18 @@
 Each device's applied revisions go into its own entry of hosts.yaml, in round-trip YAML (comments,
 key order and inline mappings stay as people wrote them), and are marked folded in the caller's
 session. The new text is read back as load_tenant reads it before it replaces the file: every
-device must load as its intended data, or nothing is written.
+device must load as its intended data, or nothing is written. Lab settings kept in lab.yaml are
+given like inherited data; an edit of them stays a revision (only hosts.yaml is written).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import yaml
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from sqlalchemy.orm import Session
 from yaml.resolver import Resolver
@@ -29,6 +25,7 @@ from services.intent.model import IntentRevision
 from services.intent.paths import parse_path
 from services.network.inventory import YAML_LOADER, Device, TenantInventory, load_tenant
 from services.network.inventory import _group_chain as group_chain
+from services.network.inventory_files import dump_text, read_mapping, round_trip_yaml, write_atomic
 from services.store.repos import intent as intent_repo
 
 # load_tenant reads YAML 1.1 (`yes` is a boolean); round-trip YAML writes 1.2.
@@ -49,22 +46,8 @@ def export_tenant(session: Session, inventories: Path, tenant: str, actor: str) 
     """Write the tenant's applied revisions into its hosts.yaml and mark them folded."""
     inventory = load_tenant(inventories, tenant)
     path = inventory.path / "hosts.yaml"
-    rt = YAML()  # round-trip, quotes kept
-    rt.preserve_quotes = True
-    rt.width = 4096  # long inline mappings (`wan: {...}`) stay on one line
-    rt.indent(mapping=2, sequence=4, offset=2)  # the inventories' `  - item` lists
-    try:
-        text = path.read_text()
-        hosts, plain = rt.load(text), yaml.load(text, Loader=YAML_LOADER)
-    except OSError as exc:
-        raise InventoryError(f"{path}: cannot read ({exc.strerror})") from None
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InventoryError(f"{where}: round-trip YAML cannot read it: {problem}") from None
-    if not isinstance(hosts, CommentedMap) or not isinstance(plain, dict):
-        raise InventoryError(f"{path}: expected a mapping of host names")
+    rt = round_trip_yaml()
+    hosts, plain = read_mapping(path, rt)
     by_device: dict[str, list[IntentRevision]] = {}
     for revision in intent_repo.revisions(session, tenant=tenant):
         by_device.setdefault(revision.device, []).append(revision)
@@ -87,6 +70,9 @@ def export_tenant(session: Session, inventories: Path, tenant: str, actor: str) 
             parse_path(e.path)[0].key for v in intended.revisions for e in v.edits if e.applied
         }
         target = {k: data[k] for k in [*own, *sorted(touched - set(own))] if k in data}
+        if "lab" in touched and name in inventory.lab:
+            kept.append(name)  # its lab settings live in lab.yaml, which export does not write
+            continue
         rest = [r for r in revisions if r.id not in applied]
         reloaded = device.model_copy(update={"data": data})
         if {**_inherited(inventory, device, path), **target} != data or (
@@ -107,10 +93,9 @@ def export_tenant(session: Session, inventories: Path, tenant: str, actor: str) 
         folded += sorted(applied)
     files: list[Path] = []
     if devices:
-        out = StringIO()
-        rt.dump(hosts, out)
-        _check(out.getvalue(), path, inventory, wanted)
-        _write(path, out.getvalue())
+        text = dump_text(rt, hosts)
+        _check(text, path, inventory, wanted)
+        write_atomic(path, text)
         files.append(path)
     if folded:  # after the write: a failed write must not leave revisions folded
         intent_repo.fold(session, tenant=tenant, ids=folded, actor=actor)
@@ -118,10 +103,12 @@ def export_tenant(session: Session, inventories: Path, tenant: str, actor: str) 
 
 
 def _inherited(inventory: TenantInventory, device: Device, path: Path) -> dict[str, Any]:
-    """What defaults and groups give the device, merged as load_tenant merges them."""
+    """What defaults, groups and lab.yaml give the device, merged as load_tenant merges them."""
     data = dict(inventory.defaults.data)
     for group in reversed(group_chain(inventory, list(device.groups), str(path))):
         data.update(group.data)
+    if device.name in inventory.lab:
+        data["lab"] = inventory.lab[device.name]
     return data
 
 
@@ -178,22 +165,3 @@ def _check(text: str, path: Path, inventory: TenantInventory, wanted: dict[str, 
                 f"{path}: host {name!r} would not load as its intended data after the export, "
                 "so nothing was written (a YAML alias shared by hosts, or an edit meanwhile)"
             )
-
-
-def _write(path: Path, text: str) -> None:
-    """Replace `path` at once: readers see the old file or the new one, never a part."""
-    temp: Path | None = None
-    try:
-        mode = path.stat().st_mode & 0o7777
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        temp = Path(name)
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        temp.chmod(mode)
-        temp.replace(path)
-    except OSError as exc:
-        if temp is not None:
-            temp.unlink(missing_ok=True)
-        raise InventoryError(f"{path}: cannot write ({exc.strerror})") from None

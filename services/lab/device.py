@@ -1,6 +1,7 @@
 """One simulated device: configuration, OS version, flash, faults, records and reloads.
 
-Lab-only settings come from the inventory's `data.lab` mapping (all optional):
+Lab-only settings come from the device's entry in the tenant's lab.yaml, read into its
+`data.lab` mapping (all optional):
 
 - `faults`: faults in force at start (see faults.py).
 - `privilege`: 15 (default) lands logins in privileged exec (`#`); 1 in user exec (`>`), so

@@ -240,7 +240,8 @@ def _blackout_days(contract: dict[str, Any]) -> set[date]:
 def write_remapped_inventories(
     src: Path, dst: Path, ports: dict[str, int], *, close_windows: bool = False
 ) -> Path:
-    """Copy inventories to `dst`, each host's port replaced from `ports` (by host name).
+    """Copy inventories to `dst` (every tenant file, lab.yaml too), each host's port replaced
+    from `ports` (by host name).
 
     With `close_windows`, every tenant's maintenance windows are replaced by `closed_window()`
     so that tests behave the same whatever the day and hour they run.

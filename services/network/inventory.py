@@ -2,6 +2,8 @@
 
 Each tenant folder holds hosts.yaml, and optionally groups.yaml and defaults.yaml. Hosts name a
 credential (data.credential, inherited from groups or defaults); passwords never live here.
+Simulator-only settings (seeded drift, faults, BGP prefix counts) live apart from real device
+data in an optional lab.yaml (device name -> settings), read into each device's `data["lab"]`.
 Every error names the file, the host and what is wrong.
 """
 
@@ -24,6 +26,7 @@ from services.network.platforms import PLATFORMS
 YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 FORBIDDEN_KEYS = {"password", "secret", "enable_password", "enable"}
+LAB_FILE = "lab.yaml"
 
 
 class HostFile(BaseModel):
@@ -101,6 +104,8 @@ class TenantInventory:
     devices: dict[str, Device] = field(default_factory=dict)
     groups: dict[str, GroupFile] = field(default_factory=dict)
     defaults: GroupFile = field(default_factory=GroupFile)
+    # lab.yaml as read: device name -> its simulator-only settings (also in its data["lab"]).
+    lab: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def device(self, name: str) -> Device:
         try:
@@ -163,10 +168,33 @@ def _section(path: Path, kind: str) -> tuple[dict[str, Any], dict[str, int]]:
     return data, lines
 
 
+def _lab_settings(
+    path: Path, hosts: dict[str, Any]
+) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """lab.yaml: device name -> simulator-only settings; every name is a host of hosts.yaml."""
+    raw, lines = _section(path, "device")
+    settings: dict[str, dict[str, Any]] = {}
+    names = {str(name) for name in hosts}
+    for name, entry in raw.items():
+        line = lines.get(str(name), 1)
+        if str(name) not in names:
+            raise InventoryError(
+                f"{path}:{line}: device {name!r}: not in hosts.yaml (lab settings need a device)"
+            )
+        entry = {} if entry is None else entry
+        if not isinstance(entry, dict):
+            raise InventoryError(
+                f"{path}:{line}: device {name!r}: expected a mapping of lab settings "
+                f"(drift, faults, bgp_prefixes...), got {type(entry).__name__}"
+            )
+        settings[str(name)] = entry
+    return settings, lines
+
+
 def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
     """What identifies a version of a tenant folder's files: name, size, mtime."""
     stamp = []
-    for name in ("hosts.yaml", "groups.yaml", "defaults.yaml"):
+    for name in ("hosts.yaml", "groups.yaml", "defaults.yaml", LAB_FILE):
         try:
             st = (folder / name).stat()
         except OSError:
@@ -234,6 +262,8 @@ def _load_tenant(
     raw_hosts, host_lines = _section(hosts_path, "host")
     if not raw_hosts:
         raise InventoryError(f"{hosts_path}: no hosts defined")
+    lab_path = folder / LAB_FILE
+    inv.lab, lab_lines = _lab_settings(lab_path, raw_hosts)
     for name, entry in raw_hosts.items():
         line = host_lines.get(str(name), 1)
         where = f"{hosts_path}:{line}: host {name!r}"
@@ -244,6 +274,14 @@ def _load_tenant(
             host = HostFile.model_validate(entry)
         except ValidationError as exc:
             raise InventoryError(f"{where}: {_explain(exc)}") from None
+        lab = inv.lab.get(str(name))
+        if lab is not None:
+            if "lab" in host.data:
+                raise InventoryError(
+                    f"{where}: lab settings in both data.lab here and "
+                    f"{lab_path}:{lab_lines.get(str(name), 1)}; keep them in {LAB_FILE} only"
+                )
+            host = host.model_copy(update={"data": {**host.data, "lab": lab}})
         inv.devices[str(name)] = _resolve_device(inv, str(name), host, where, known_credentials)
     return inv
 

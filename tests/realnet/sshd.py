@@ -53,6 +53,50 @@ class SshdHome:
     def log(self) -> Path:
         return self.path / "sshd.log"
 
+    def ensure_key(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        if not self.key.exists():
+            run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.key))
+
+    def login_files(self, user: str, password: str) -> tuple[Path, Path]:
+        """A passwd (the system's plus `user`, uid 0) and a shadow holding its password."""
+        passwd = self.path / "passwd"
+        passwd.write_text(Path("/etc/passwd").read_text() + f"{user}:x:0:0::/root:/bin/sh\n")
+        hashed = subprocess.run(
+            ["openssl", "passwd", "-6", "-stdin"],
+            input=password,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        shadow = self.path / "shadow"
+        shadow.write_text(f"{user}:{hashed}:19000:0:99999:7:::\n")
+        shadow.chmod(0o600)
+        return passwd, shadow
+
+    def spawn(
+        self, config: Path, passwd: Path, shadow: Path, r: Router | None = None
+    ) -> subprocess.Popen[bytes]:
+        """`sshd -D -f config` in its own mount namespace (the login files bound over /etc),
+        inside the router's network namespace and a UTS namespace named after it when given;
+        its output goes to the log."""
+        script = 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/shadow && '
+        if r is not None:
+            script += f"hostname {r.name} && "
+        script += f'exec {SSHD} -D -e -f "$3"'
+        argv = ["unshare", "--mount", "--propagation", "private"]
+        if r is not None:
+            argv = ["ip", "netns", "exec", r.netns, *argv, "--uts"]
+        argv += ["sh", "-c", script, "sh", str(passwd), str(shadow), str(config)]
+        with self.log.open("ab") as log:
+            return subprocess.Popen(
+                argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
     def host_key(self) -> HostKey:
         """The public host key, read from the router's side (as an engineer at its console)."""
         return HostKey.parse(self.key.with_suffix(".pub").read_text())
@@ -66,9 +110,7 @@ def start_sshd(
     log_level: str = "ERROR",
 ) -> subprocess.Popen[bytes]:
     """sshd for `r` from `home` (its host key made on first use), logging to home.log."""
-    home.path.mkdir(parents=True, exist_ok=True)
-    if not home.key.exists():
-        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home.key))
+    home.ensure_key()
     config = home.path / "sshd_config"
     authorized = home.path / "authorized_keys"  # the key credential's public half
     authorized.write_text(client_key.with_suffix(".pub").read_text())
@@ -82,62 +124,29 @@ def start_sshd(
             log_level=log_level,
         )
     )
-    passwd = home.path / "passwd"
-    passwd.write_text(Path("/etc/passwd").read_text() + f"{USERNAME}:x:0:0::/root:/bin/sh\n")
-    hashed = subprocess.run(
-        ["openssl", "passwd", "-6", "-stdin"],
-        input=password,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    shadow = home.path / "shadow"
-    shadow.write_text(f"{USERNAME}:{hashed}:19000:0:99999:7:::\n")
-    shadow.chmod(0o600)
-    script = (
-        'hostname "$1" && mount --bind "$2" /etc/passwd && mount --bind "$3" /etc/shadow'
-        f' && exec {SSHD} -D -e -f "$4"'
-    )
-    with home.log.open("ab") as log:
-        return subprocess.Popen(
-            [
-                "ip",
-                "netns",
-                "exec",
-                r.netns,
-                "unshare",
-                "--uts",
-                "--mount",
-                "--propagation",
-                "private",
-                "sh",
-                "-c",
-                script,
-                "sh",
-                r.name,
-                str(passwd),
-                str(shadow),
-                str(config),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    passwd, shadow = home.login_files(USERNAME, password)
+    return home.spawn(config, passwd, shadow, r)
 
 
 def wait_listening(
     proc: subprocess.Popen[bytes], r: Router, log: Path, timeout: float = 20.0
 ) -> None:
+    wait_port(proc, r.mgmt_address, 22, log, timeout)
+
+
+def wait_port(
+    proc: subprocess.Popen[bytes], host: str, port: int, log: Path, timeout: float = 20.0
+) -> None:
+    """Until the sshd answers on host:port; its log in the error when it died or never did."""
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
             text = log.read_text(errors="replace")
-            raise RuntimeError(f"sshd of {r.name} exited {proc.returncode}: {text[-2000:]}")
-        with contextlib.suppress(OSError), socket.create_connection((r.mgmt_address, 22), 1):
+            raise RuntimeError(f"sshd for {host}:{port} exited {proc.returncode}: {text[-2000:]}")
+        with contextlib.suppress(OSError), socket.create_connection((host, port), 1):
             return
         if time.monotonic() > deadline:
-            raise TimeoutError(f"sshd of {r.name} not listening on {r.mgmt_address}:22")
+            raise TimeoutError(f"no sshd listening on {host}:{port} after {timeout} s")
         time.sleep(0.1)
 
 
@@ -150,3 +159,38 @@ def auth_attempts(log: Path) -> list[str]:
         for line in log.read_text(errors="replace").splitlines()
         if any(m in line for m in markers)
     ]
+
+
+BASTION_CONFIG = """\
+ListenAddress 127.0.0.1:{port}
+HostKey {key}
+PidFile none
+PermitRootLogin yes
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication no
+UsePAM no
+StrictModes no
+AllowUsers {user}
+AllowTcpForwarding yes
+PermitOpen {permit_open}
+X11Forwarding no
+PermitTTY no
+ForceCommand /bin/false
+LogLevel DEBUG1
+"""
+
+
+def start_bastion(
+    home: SshdHome, port: int, user: str, password: str, targets: list[str]
+) -> subprocess.Popen[bytes]:
+    """An OpenSSH jump host on 127.0.0.1:`port` in the root network namespace (its own mount
+    namespace holds its login): password login, tunnels (`direct-tcpip`) to `targets` only
+    ("host:port"), no shell. It logs every tunnel it opens."""
+    home.ensure_key()
+    config = home.path / "sshd_config"
+    config.write_text(
+        BASTION_CONFIG.format(port=port, key=home.key, user=user, permit_open=" ".join(targets))
+    )
+    passwd, shadow = home.login_files(user, password)
+    return home.spawn(config, passwd, shadow)

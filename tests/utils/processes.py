@@ -32,6 +32,7 @@ FIELDS = (
     "session_processes",
     "device_timeout",
     "lab_control_port",
+    "lab_host_key_file",
     "temporal_ui_url",
 )
 

@@ -16,7 +16,7 @@ ACME_BANNER = [
 ]
 INITECH_BANNER = "Initech private network - unauthorised access prohibited"
 
-# device -> feature -> (missing lines, extra lines) for the drift seeded in hosts.yaml
+# device -> feature -> (missing lines, extra lines) for the drift seeded in lab.yaml
 SEEDED: dict[str, dict[str, tuple[list[str], list[str]]]] = {
     "acme-branch1-r1": {"ntp": (["ntp server 192.0.2.11"], ["ntp server 203.0.113.123"])},
     "acme-branch2-r1": {

@@ -65,6 +65,26 @@ def hosts(inventories: Path) -> Path:
     return inventories / "acme" / "hosts.yaml"
 
 
+def lab_in_hosts_yaml(inventories: Path) -> None:
+    """The older layout: each device's lab.yaml entry as data.lab in hosts.yaml (still read)."""
+    lab_file = inventories / "acme" / "lab.yaml"
+    blocks: dict[str, list[str]] = {}
+    for line in lab_file.read_text().splitlines(keepends=True):
+        if line.startswith("#"):
+            continue
+        if not line.startswith(" "):
+            blocks[line.rstrip().rstrip(":")] = ["    lab:\n"]
+        else:
+            blocks[list(blocks)[-1]].append(f"    {line}")
+    text = hosts(inventories).read_text()
+    for name, block in blocks.items():
+        start = text.index(f"{name}:\n")
+        end = text.index("\n", text.index("\n    lan: ", start) + 1) + 1  # data ends with lan
+        text = text[:end] + "".join(block) + text[end:]
+    hosts(inventories).write_text(text)
+    lab_file.unlink()
+
+
 def record(session: Session, device: str, *edits: tuple[str, Any, Any]) -> IntentRevision:
     """The revision a verified change wrote on `device`."""
     change, _ = create_change(
@@ -128,6 +148,7 @@ def test_a_wan_rate_changes_one_value_in_its_inline_mapping(
 def test_comments_and_order_survive_and_new_values_follow_the_file_style(
     session: Session, inventories: Path
 ) -> None:
+    lab_in_hosts_yaml(inventories)  # commented blocks in hosts.yaml, one of them removed
     acme = load_tenant(inventories, "acme")
     record(session, "acme-branch1-r1", ("qos_profile", "standard", "premium"))
     record(session, "acme-branch1-r1", ("wan.mtu", None, 9000))
@@ -284,6 +305,25 @@ def test_what_the_file_cannot_hold_stays_a_revision(session: Session, inventorie
     assert hosts(inventories).read_text() == before
     assert all(r.folded_at is None for r in intent_repo.revisions(session, tenant="acme"))
     assert "syslog_server" not in expected.device("acme-hq-r1").data
+
+
+def test_an_edit_of_lab_yaml_settings_stays_a_revision(session: Session, inventories: Path) -> None:
+    """Export writes hosts.yaml only: lab settings from lab.yaml are not copied into it."""
+    lab = load_tenant(inventories, "acme").device("acme-branch2-r1").data["lab"]
+    record(session, "acme-branch2-r1", ("lab", lab, None))
+    record(session, "acme-branch3-r1", ("lab.bgp_prefixes", None, 7))
+    applied = record(session, "acme-branch1-r1", ("qos_profile", "standard", "premium"))
+    before = (inventories / "acme" / "lab.yaml").read_text()
+    result = export_tenant(session, inventories, "acme", "ops")
+    assert result == ExportResult(
+        files=[hosts(inventories)],
+        devices=["acme-branch1-r1"],
+        folded=[applied.id],
+        kept=["acme-branch2-r1", "acme-branch3-r1"],
+    )
+    assert "lab:" not in hosts(inventories).read_text()
+    assert (inventories / "acme" / "lab.yaml").read_text() == before
+    assert load_tenant(inventories, "acme").device("acme-branch2-r1").data["lab"] == lab
 
 
 def test_yaml_the_round_trip_loader_cannot_read_is_an_inventory_error(

@@ -12,6 +12,8 @@ import pytest
 from netmiko.exceptions import NetmikoTimeoutException
 
 from services.core.errors import HostKeyError
+from services.core.secrets import FileSecretsProvider
+from services.network.collect import Reachability, collect
 from services.network.host_keys import (
     MISMATCH,
     NOT_TRUSTED,
@@ -111,3 +113,19 @@ def test_refusals_are_recognised_through_netmikos_wrapping(tmp_path: Path) -> No
     assert host_key_fault(unknown) == NOT_TRUSTED
     assert host_key_fault(NetmikoTimeoutException("TCP connection to device failed")) is None
     assert refusal("r1", "192.0.2.1", 22, OSError("refused")) is None
+
+
+def test_a_missing_credential_is_named_in_the_run_and_nothing_is_contacted(
+    tmp_path: Path,
+) -> None:
+    """A trusted real device whose credential the provider lacks: `no_credential`, naming the
+    credential, before any connection (192.0.2.1 is never reached: TEST-NET-1)."""
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text("credentials: {}\n")
+    secrets.chmod(0o600)
+    device = _device(trust=DeviceTrust(device=_key(tmp_path / "k"))).model_copy(
+        update={"credential": "branchco-edge"}
+    )
+    found = collect([device], FileSecretsProvider(secrets), workers=1, timeout=1)["r1"]
+    assert found.status is Reachability.no_credential
+    assert "branchco-edge" in (found.error or "")
