@@ -21,7 +21,7 @@ def prepare_local(settings: Settings, *, lab: bool = False) -> sessionmaker[Sess
     """Create var/, development credentials for the devices the lab serves (never for a real
     device), the schema and the tenant rows; with `lab` (`netwave dev`, `make demo`, tests),
     trust the lab's host key for the devices it serves (never in production)."""
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # backups, secrets, keys
     if settings.secrets_provider == "file" and settings.env != "production":
         devices = [
             d for inv in load_all(settings.inventories_path).values() for d in inv.devices.values()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.cli_changes import change_request, change_wait
+from services.cli_changes import change_cancel, change_request, change_wait, change_withdraw
 from services.cli_devices import devices_app
 from services.cli_intent import intent_app
 from services.cli_inventory import inventory_app
@@ -28,6 +26,7 @@ from services.cli_tables import (
     compliance_table,
     images_table,
 )
+from services.cli_tokens import token_app
 from services.core.errors import NetwaveError
 from services.core.logging import setup_logging
 from services.core.settings import Settings, get_settings
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="netwave: durable, reviewable, reversible fleet-wide network change.", no_args_is_help=True
 )
-token_app = typer.Typer(help="API tokens (only their hash is stored).", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 backup_app = typer.Typer(help="Config backups through the API.", no_args_is_help=True)
 audit_app = typer.Typer(help="Compliance audits through the API.", no_args_is_help=True)
@@ -46,6 +44,8 @@ change_app = typer.Typer(help="Capacity change requests through the API.", no_ar
 app.add_typer(change_app, name="change")
 change_app.command("request")(change_request)
 change_app.command("wait")(change_wait)
+change_app.command("withdraw")(change_withdraw)
+change_app.command("cancel")(change_cancel)
 schedule_app = typer.Typer(help="A tenant's audit schedule.", no_args_is_help=True)
 audit_app.add_typer(schedule_app, name="schedule")
 app.add_typer(audit_app, name="audit")
@@ -290,99 +290,6 @@ async def _dependency_health(settings: Settings) -> dict[str, str]:
     except Exception as exc:
         status["temporal"] = f"error: {type(exc).__name__}"
     return status
-
-
-@token_app.command("create")
-def token_create(
-    role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")],
-    tenant: Annotated[str | None, typer.Option(help="tenant (required for role tenant)")] = None,
-    name: Annotated[str | None, typer.Option(help="who or what uses the token")] = None,
-    expires_days: Annotated[int | None, typer.Option(help="expire after N days")] = None,
-) -> None:
-    """Create an API token and print it once; only its hash is stored."""
-    from services.bootstrap import prepare_local
-    from services.store.repos import audit as audit_repo
-    from services.store.repos import tokens as token_repo
-
-    if role not in ROLES:
-        raise _fail(f"--role must be one of {', '.join(ROLES)}, not {role!r}", 2)
-    settings = get_settings()
-    try:
-        sessions = prepare_local(settings)
-        with sessions.begin() as session:
-            plaintext, token = token_repo.create_token(
-                session,
-                role=role,
-                tenant=tenant,
-                name=name or f"{role}-{os.environ.get('USER', 'cli')}",
-                pepper=settings.token_pepper.get_secret_value(),
-                expires_at=datetime.now(UTC) + timedelta(days=expires_days)
-                if expires_days
-                else None,
-            )
-            audit_repo.record(
-                session,
-                actor=f"cli:{os.environ.get('USER', 'unknown')}",
-                action="token.create",
-                tenant=tenant,
-                object=f"token:{token.prefix}",
-                detail={"role": role, "name": token.name},
-            )
-    except (NetwaveError, ValueError) as exc:
-        raise _fail(str(exc), 2) from None
-    err.print(
-        f"token {token.prefix} ({role}{', tenant ' + tenant if tenant else ''}) created; "
-        "it is shown once:"
-    )
-    print(plaintext)
-
-
-@token_app.command("list")
-def token_list() -> None:
-    """List tokens (prefix, role, tenant, expiry); never the secret."""
-    from services.store.db import get_engine, make_session_factory
-    from services.store.repos import tokens as token_repo
-
-    settings = get_settings()
-    sessions = make_session_factory(get_engine(settings.database_url))
-    table = Table("prefix", "name", "role", "tenant", "expires", "revoked")
-    with sessions() as session:
-        for t in token_repo.list_tokens(session):
-            table.add_row(
-                t.prefix,
-                t.name,
-                t.role,
-                t.tenant or "-",
-                str(t.expires_at or "-"),
-                str(t.revoked_at or "-"),
-            )
-    console.print(table)
-
-
-@token_app.command("revoke")
-def token_revoke(
-    prefix: Annotated[str, typer.Argument(help="token prefix from `token list`")],
-) -> None:
-    """Revoke a token by its prefix."""
-    from services.store.db import get_engine, make_session_factory
-    from services.store.repos import audit as audit_repo
-    from services.store.repos import tokens as token_repo
-
-    settings = get_settings()
-    sessions = make_session_factory(get_engine(settings.database_url))
-    with sessions.begin() as session:
-        found = [t for t in token_repo.list_tokens(session) if t.prefix == prefix]
-        if not found:
-            raise _fail(f"no token with prefix {prefix!r}")
-        token_repo.revoke_token(session, token_id=found[0].id)
-        audit_repo.record(
-            session,
-            actor=f"cli:{os.environ.get('USER', 'unknown')}",
-            action="token.revoke",
-            tenant=found[0].tenant,
-            object=f"token:{prefix}",
-        )
-    console.print(f"token {prefix} revoked")
 
 
 TokenOption = Annotated[str, typer.Option(envvar="NETWAVE_TOKEN", help="API token")]

@@ -108,3 +108,31 @@ def change_wait(
         err.print(f"[red]{escape(str(failure))}[/]")
     typer.echo(status)
     raise typer.Exit(0 if status in wanted else 1)
+
+
+def _stop(action: str, tenant: str, change_id: str, reason: str, token: str) -> None:
+    if not reason.strip():
+        raise fail("--reason must say why (it is recorded on the change's timeline)", 2)
+    doc = call_api(token, lambda client: client.stop_change(tenant, change_id, action, reason))
+    err.print(f"change {escape(change_id)}: {escape(doc['change']['status'])}")
+
+
+def change_withdraw(
+    tenant: TenantOption,
+    change_id: Annotated[str, typer.Argument(help="change id")],
+    reason: Annotated[str, typer.Option(help="why (recorded on the change's timeline)")],
+    token: TokenOption = "",
+) -> None:
+    """Tenant: take your change back before it starts applying; no device is touched."""
+    _stop("withdraw", tenant, change_id, reason, token)
+
+
+def change_cancel(
+    tenant: TenantOption,
+    change_id: Annotated[str, typer.Argument(help="change id")],
+    reason: Annotated[str, typer.Option(help="why (recorded on the change's timeline)")],
+    token: TokenOption = "",
+) -> None:
+    """Engineer, approver or admin: stop a change before it starts applying; no device is
+    touched."""
+    _stop("cancel", tenant, change_id, reason, token)

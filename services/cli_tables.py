@@ -90,9 +90,9 @@ def change_panel(doc: dict[str, Any]) -> Group:
         parts.append(Text("rollback: " + " | ".join(c.strip() for c in device["rollback"])))
     timeline = Table("at", "status", "by", "detail", title="timeline")
     for e in doc.get("events", []):
-        timeline.add_row(
-            str(e["at"])[:19], e["to_status"], escape(e["actor"]), escape(str(e["detail"]))[:80]
-        )
+        detail = e["detail"] or {}
+        step = "window override" if "window_override" in detail else e["to_status"]
+        timeline.add_row(str(e["at"])[:19], step, escape(e["actor"]), escape(str(detail))[:80])
     parts.append(timeline)
     return Group(*parts)
 

@@ -157,6 +157,12 @@ class NetwaveClient:
         result: dict[str, Any] = self._call("POST", path, json=body)
         return result
 
+    def stop_change(self, tenant: str, change_id: str, action: str, reason: str) -> dict[str, Any]:
+        """action: withdraw (the tenant) or cancel (staff), before the change applies."""
+        path = f"/v1/tenants/{tenant}/changes/{change_id}/{action}"
+        result: dict[str, Any] = self._call("POST", path, json={"reason": reason})
+        return result
+
     def intent(self, tenant: str, device: str, what: str = "", **params: int) -> dict[str, Any]:
         """A device's intent (`what`: '', '/history', '/config' or '/diff')."""
         path = f"/v1/tenants/{tenant}/devices/{device}/intent{what}"

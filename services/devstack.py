@@ -90,7 +90,7 @@ class DevStack:
     def plan(self) -> list[Child]:
         s = self.settings
         logs = s.var_dir / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
+        logs.mkdir(mode=0o700, parents=True, exist_ok=True)
         t_host, t_port = _host_port(s.temporal_address)
         ui_port = int(s.temporal_ui_url.rsplit(":", 1)[1].split("/")[0])
         children = [

@@ -76,6 +76,7 @@ def device_activities(
         lifecycle.unlock_change_devices,
         lifecycle.set_change_status,
         lifecycle.record_override,
+        lifecycle.record_decision,
         lifecycle.next_change_window,
         lifecycle.notify_change,
         change.change_backup,

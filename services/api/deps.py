@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from services.api.state import AppState
+from services.api.throttle import auth_log, client_address, printable, too_many_failures
 from services.core.settings import Settings
 from services.store.db import READ_ONLY
 from services.store.repos import tenants as tenant_repo
@@ -88,22 +89,79 @@ def identity_of_token_id(session: Session, token_id: int, now: datetime) -> Iden
         return None
     if token.expires_at is not None and token.expires_at <= now:
         return None
-    return Identity(token_id=token.id, name=token.name, role=token.role, tenant=token.tenant)
+    return Identity(
+        token_id=token.id, name=token.principal, role=token.role, tenant=token.tenant
+    )
+
+
+def caller_address(request: Request) -> str:
+    """The client's address (X-Forwarded-For only from `trusted_proxies`)."""
+    return client_address(request.scope, get_state(request).settings.trusted_proxies)
+
+
+def _refusal(request: Request, address: str, reason: str) -> None:
+    """One `netwave.auth` record of a refused authentication: never the token, not a byte."""
+    path = printable(request.url.path)
+    auth_log.warning(
+        "refused authentication: %s; client=%s %s %s",
+        reason,
+        address,
+        request.method,
+        path,
+        extra={"reason": reason, "client": address, "method": request.method, "path": path},
+    )
+
+
+def throttle_wait(request: Request) -> int | None:
+    """Seconds the caller's address must wait before authenticating again (that refusal is
+    logged), or None. Checked before any token is looked up: a throttled address is refused
+    even with a valid token."""
+    address = caller_address(request)
+    wait = get_state(request).throttle.retry_after(address)
+    if wait is not None:
+        _refusal(request, address, f"throttled, retry in {wait}s")
+    return wait
+
+
+def authentication_failed(request: Request, reason: str) -> None:
+    """Count a failed authentication against the caller's address, and log it."""
+    address = caller_address(request)
+    _refusal(request, address, reason)
+    wait = get_state(request).throttle.record_failure(address)
+    if wait is not None:
+        auth_log.warning(
+            "client=%s throttled for %ds: too many failed authentications",
+            address,
+            wait,
+            extra={"reason": "throttled", "client": address},
+        )
+
+
+async def refuse_throttled(request: Request) -> None:
+    """429 (Retry-After) for a throttled address, before its token is looked up."""
+    wait = throttle_wait(request)
+    if wait is not None:
+        raise too_many_failures(wait)
 
 
 def current_identity(
+    request: Request,
+    _: Annotated[None, Depends(refuse_throttled)],
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Identity:
     if credentials is None or credentials.scheme.lower() != "bearer":
+        authentication_failed(request, "no bearer token")
         raise UNAUTHORIZED
     identity = authenticate_token(session, settings, credentials.credentials)
     # End the transaction here: a dependency must not keep SQLite's write lock while FastAPI
     # hops to other threads for the next dependencies and the route.
     session.commit()
     if identity is None:
+        authentication_failed(request, "unknown, malformed, expired or revoked token")
         raise UNAUTHORIZED
+    request.state.identity = identity  # the access log's principal
     return identity
 
 

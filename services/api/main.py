@@ -7,9 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from services.api import web
+from services.api.access_log import AccessLogMiddleware
+from services.api.body_limit import BodyLimitMiddleware
+from services.api.errors import validation_error
 from services.api.routes import (
     attention,
     audit_schedules,
@@ -17,6 +21,7 @@ from services.api.routes import (
     backup_runs,
     backups,
     campaigns,
+    change_stops,
     changes,
     devices,
     health,
@@ -94,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_schedules,
         runs,
         changes,
+        change_stops,
         images,
         platforms,
         attention,
@@ -102,6 +108,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web,
     ):
         app.include_router(module.router)
+
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return await validation_error(request, exc)
 
     @app.exception_handler(NotFoundError)
     async def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:
@@ -115,4 +125,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _netwave_error(_: Request, exc: NetwaveError) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=409)
 
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLogMiddleware, trusted_proxies=settings.trusted_proxies)
     return app

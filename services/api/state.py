@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
+from services.api.throttle import AuthThrottle
 from services.core.settings import Settings
 from services.core.temporal import connect
 
@@ -18,6 +19,11 @@ class AppState:
     sessions: sessionmaker[Session]
     _temporal: Client | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Failed authentications per client address (services/api/throttle.py).
+    throttle: AuthThrottle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.throttle = AuthThrottle.from_settings(self.settings)
 
     async def temporal(self) -> Client:
         """The Temporal client, connected on first use and reused."""

@@ -9,7 +9,13 @@ from typing import Any
 from fastapi import HTTPException, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.service import RPCError
 
 from services.api.state import AppState
 from services.store.repos import audit as audit_repo
@@ -67,6 +73,22 @@ async def temporal_client(state: AppState) -> Client:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal is not reachable"
         ) from None
+
+
+async def update_or_409(
+    handle: WorkflowHandle[Any, Any], update: str, argument: BaseModel, ended: str
+) -> None:
+    """Send a workflow update; the workflow's refusal (its validator's message) and a workflow
+    that has already ended (`ended` says why) are 409s."""
+    try:
+        await handle.execute_update(update, argument)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail=str(getattr(cause, "message", cause))
+        ) from None
+    except RPCError:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=ended) from None
 
 
 async def start_run(

@@ -2,7 +2,8 @@
 
 Three kinds, told apart by `kind`: WAN bandwidth of a site, the site's QoS profile, and a new
 routed VLAN hand-off (a sub-interface of the LAN port). The models refuse malformed input
-(pydantic: 422 naming the field); `validate_request` refuses what the fleet or the contract
+(pydantic: 422 naming the field); numbers must be JSON numbers (strict: `true` or `"5"` is
+not a bandwidth, `1.5` not a VLAN). `validate_request` refuses what the fleet or the contract
 cannot take and returns the devices the change touches: the site's edge devices with a WAN.
 """
 
@@ -39,7 +40,7 @@ class WanBandwidthChange(_Request):
     """Set the WAN rate (and its shaper) of a site's edge devices."""
 
     kind: Literal["wan_bandwidth"] = "wan_bandwidth"
-    bandwidth_mbps: int = Field(ge=1, le=1_000_000)
+    bandwidth_mbps: int = Field(ge=1, le=1_000_000, strict=True)
 
 
 class QosProfileChange(_Request):
@@ -53,11 +54,13 @@ class VlanHandoffChange(_Request):
     """Hand off a new routed VLAN (sub-interface of the LAN port) at a site."""
 
     kind: Literal["vlan_handoff"] = "vlan_handoff"
-    vlan_id: int = Field(ge=2, le=4094)
+    vlan_id: int = Field(ge=2, le=4094, strict=True)
     address: IPv4Interface = Field(description="router address with prefix, e.g. 10.20.30.1/24")
     description: str = Field(default="", max_length=DESCRIPTION_MAX)
     device: str | None = Field(
-        default=None, description="edge device to use when the site has more than one"
+        default=None,
+        max_length=255,
+        description="edge device to use when the site has more than one",
     )
 
     @field_validator("address")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -44,6 +45,13 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        le=1 << 30,
+        description="the largest request body the API reads; a larger one is answered 413 "
+        "before it is parsed (services/api/body_limit.py)",
+    )
 
     inventories_path: Path = Path("inventories")
     templates_path: Path = Path("templates")
@@ -57,6 +65,27 @@ class Settings(BaseSettings):
     vault_mount: str = Field(default="secret", description="the KV version 2 mount")
     vault_path: str = Field(default="netwave/credentials", description="folder of credentials")
     token_pepper: SecretStr = SecretStr(DEFAULT_TOKEN_PEPPER)
+    auth_failure_burst: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="failed authentications a client address may make in a row before it "
+        "is answered 429 (services/api/throttle.py)",
+    )
+    auth_failure_window_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=86_400,
+        description="an address regains auth_failure_burst attempts over this many seconds",
+    )
+    auth_throttle_max_addresses: int = Field(
+        default=10_000, ge=1, le=10_000_000, description="client addresses the throttle tracks"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="proxy addresses or networks whose X-Forwarded-For names the client "
+        "(empty: the connection's peer is the client)",
+    )
 
     device_workers: int = Field(default=50, ge=1, le=1000, description="Nornir threads per chunk")
     activity_threads: int = Field(default=16, ge=1, le=256, description="device activities at once")
@@ -82,11 +111,21 @@ class Settings(BaseSettings):
     )
 
     lab_control_port: int = 8299
+    token_lifetime_days: int = Field(
+        default=90, ge=1, le=3650, description="lifetime of a new API token, in days"
+    )
     lab_host_key_file: Path = Field(
         default=Path(""),
         description="the lab's SSH host key (trusted for its devices by `netwave dev` and "
         "`make demo`); empty means var_dir/lab/ssh_host_ed25519_key",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # ValueError: not an address or network
+        return value
 
     @model_validator(mode="after")
     def _fill_paths(self) -> Settings:

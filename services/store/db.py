@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -29,6 +30,17 @@ def _sqlite_path(url: URL) -> Path | None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return Path(database)
+
+
+def private_file(path: Path) -> None:
+    """The SQLite file (config backups, tokens' hashes) readable by its owner only: created
+    0600 in a folder created 0700; an existing file netwave owns is tightened to 0600
+    (SQLite gives its -wal and -shm files the database file's mode)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    elif path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -65,7 +77,7 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         return create_engine(parsed, **kwargs)
     path = _sqlite_path(parsed)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
     connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     connect_args.update(kwargs.pop("connect_args", {}))
     # More pooled connections than concurrent requests: an async route that checks one out on

@@ -106,10 +106,14 @@ class ApiToken(Base):
             " OR (role <> 'tenant' AND tenant_id IS NULL)",
             name="tenant_scope",
         ),
+        CheckConstraint("principal_kind IN ('person', 'system')", name="principal_kind"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100))  # a label: what the token is for
+    # Who stands behind it (services/core/principals.py): four-eyes and the audit log use it.
+    principal: Mapped[str] = mapped_column(String(100), index=True)
+    principal_kind: Mapped[str] = mapped_column(String(16), default="person")
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))
@@ -259,6 +263,8 @@ ChangeStatus = Literal[
     "verified",
     "rolled_back",
     "failed",
+    "withdrawn",  # by the tenant that asked, before it started applying
+    "cancelled",  # by staff, before it started applying
 ]
 CHANGE_STATUSES: tuple[ChangeStatus, ...] = get_args(ChangeStatus)
 ChangeKind = Literal["wan_bandwidth", "qos_profile", "vlan_handoff", "remediation"]
@@ -456,6 +462,20 @@ class DeviceAttention(Base):
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cleared_by: Mapped[str | None] = mapped_column(String(255))
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+class EndedConsoleSession(Base):
+    """A console session signed out on the server: its cookie no longer works, even copied.
+
+    Kept until the cookie would have expired anyway (`expires_at`), then dropped.
+    """
+
+    __tablename__ = "console_sessions_ended"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"))
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class HostKeyRow(Base):

@@ -264,8 +264,11 @@ def test_template_variables_never_inject_a_config_line(
 # --- API payloads ---------------------------------------------------------------------------
 
 
+KINDS = ("wan_bandwidth", "qos_profile", "vlan_handoff")
+
+
 def change_body() -> st.SearchStrategy[Any]:
-    kinds = st.sampled_from(["wan_bandwidth", "qos_profile", "vlan_handoff"])
+    kinds = st.sampled_from(KINDS)
     return st.one_of(
         st.fixed_dictionaries(
             {"kind": _maybe(kinds), "site": _maybe(st.sampled_from(["hq", "branch3"]))},
@@ -301,7 +304,11 @@ def test_change_payloads_are_refused_by_field_never_a_500(
     # 503: a valid request that would now start its workflow (Temporal is down here).
     assert status in (422, 503), (status, response.text[:500])
     description = body.get("description") if isinstance(body, dict) else None
-    if isinstance(description, str) and description and not DESCRIPTION.match(description):
+    # Only a request of a known kind has its fields checked (else the refusal names `kind`;
+    # the 422 no longer echoes the whole body, description and all).
+    known_kind = isinstance(body, dict) and body.get("kind") in KINDS
+    unsafe = isinstance(description, str) and description and not DESCRIPTION.match(description)
+    if known_kind and unsafe:
         assert status == 422 and "description" in response.text
     if status == 422 and response.headers["content-type"].startswith("application/json"):
         assert response.json()["detail"], "the refusal says which field"

@@ -27,6 +27,7 @@ PUBLIC = {"GET /healthz"}
 TENANT_WRITES = {
     "POST /v1/tenants/{tenant}/changes",
     "POST /v1/tenants/{tenant}/compliance/reports/{report_id}/devices/{device}/remediate",
+    "POST /v1/tenants/{tenant}/changes/{change_id}/withdraw",  # its own change, before it applies
 }
 ID_PARAMS = {"device", "change_id", "report_id", "run_id", "version"}
 # Reads of a device's intent that every role may make (tenants: their own devices only).

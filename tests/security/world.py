@@ -159,6 +159,8 @@ def build_world(settings: Settings) -> World:
                 name=f"sec-{name}",
                 pepper=pepper,
                 expires_at=expires_at,
+                # The expired one was issued an hour earlier (a past expiry is refused).
+                now=now - timedelta(hours=1) if expires_at is not None else None,
             )
             if name == "revoked":
                 token_repo.revoke_token(session, token_id=out.id)

@@ -10,7 +10,11 @@ from services.store.repos import tokens as token_repo
 
 
 def make_token(
-    settings: Settings, role: str, tenant: str | None = None, expired: bool = False
+    settings: Settings,
+    role: str,
+    tenant: str | None = None,
+    expired: bool = False,
+    principal: str | None = None,
 ) -> str:
     sessions = prepare_local(settings, lab=True)
     with sessions.begin() as session:
@@ -19,8 +23,11 @@ def make_token(
             role=role,
             tenant=tenant,
             name=f"test-{role}-{tenant or 'all'}",
+            principal=principal,
             pepper=settings.token_pepper.get_secret_value(),
-            expires_at=datetime.now(UTC) - timedelta(minutes=1) if expired else None,
+            # An expired token: issued a day ago for a minute (a past expiry is refused now).
+            expires_at=datetime.now(UTC) - timedelta(hours=23) if expired else None,
+            now=datetime.now(UTC) - timedelta(days=1) if expired else None,
         )
     return plaintext
 

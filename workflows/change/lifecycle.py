@@ -13,11 +13,19 @@ from services.changes.webhooks import build_event, deliver, webhook_target
 from services.changes.windows import next_window
 from services.core.errors import NetwaveError
 from services.core.failpoints import failpoint
+from services.store.models import utcnow
 from services.store.repos import audit as audit_repo
 from services.store.repos import changes as change_repo
 from services.store.repos import intent as intent_repo
 from services.store.repos.changes import ChangeFields
-from workflows.change.models import LockInput, NotifyInput, StatusInput, WindowInput, WindowOut
+from workflows.change.models import (
+    DecisionRecord,
+    LockInput,
+    NotifyInput,
+    StatusInput,
+    WindowInput,
+    WindowOut,
+)
 from workflows.common.context import WorkerActivities
 
 
@@ -87,6 +95,14 @@ class ChangeLifecycleActivities(WorkerActivities):
     def record_override(self, request: StatusInput) -> None:
         """An admin opened the window early: recorded in the change's events and the audit log."""
         with self.sessions.begin() as session:
+            change_repo.record_window_override(
+                session,
+                tenant=request.tenant,
+                change_id=request.change_id,
+                actor=request.actor,
+                reason=str(request.detail.get("override_reason", "")) or "no reason given",
+                at=utcnow(),
+            )
             audit_repo.record(
                 session,
                 actor=request.actor,
@@ -94,6 +110,26 @@ class ChangeLifecycleActivities(WorkerActivities):
                 tenant=request.tenant,
                 object=f"change:{request.change_id}",
                 detail=request.detail,
+            )
+
+    @activity.defn(name="record_decision")
+    def record_decision(self, request: DecisionRecord) -> None:
+        """The decision the workflow accepted: approval row and audit entry in one transaction
+        (a second writer, the API after its update, finds them and writes nothing)."""
+        decision = request.decision
+        if decision.approver_token_id is None:  # refused by the validator; never recorded
+            return
+        with self.sessions.begin() as session:
+            change_repo.record_decision(
+                session,
+                tenant=request.tenant,
+                change_id=request.change_id,
+                plan_revision=decision.plan_revision,
+                approver=decision.approver,
+                approver_token_id=decision.approver_token_id,
+                decision=decision.decision,
+                comment=decision.comment,
+                features=decision.features,
             )
 
     @activity.defn(name="next_change_window")

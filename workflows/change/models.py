@@ -18,6 +18,9 @@ class ChangeInput(BaseModel):
         default=0, ge=0, description="0: use the contract's expiry"
     )
     heartbeat_timeout_seconds: float = 30
+    # The requester's principal: the decide update refuses it as approver (four-eyes here
+    # too, not only in the API). None in histories from before principals.
+    requester: str | None = None
 
 
 class PlanInput(BaseModel):
@@ -72,11 +75,29 @@ class Decision(BaseModel):
     """An approver's decision, sent by the API as a workflow update."""
 
     plan_revision: int
-    approver: str
+    approver: str  # the approver's principal
     decision: Literal["approved", "rejected"]
     comment: str = Field(min_length=1, max_length=1000)
     # Remediation: the features the approver takes (None or empty: all of them).
     features: list[str] | None = None
+    # The token that decided; the approval row names it. None in histories from before.
+    approver_token_id: int | None = None
+
+
+class DecisionRecord(BaseModel):
+    """A decision the workflow accepted, recorded (approval row and audit entry together)."""
+
+    tenant: str
+    change_id: str
+    decision: Decision
+
+
+class StopRequest(BaseModel):
+    """A change ended before it applies: withdrawn by its tenant or cancelled by staff."""
+
+    outcome: Literal["withdrawn", "cancelled"]
+    actor: str
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class WindowOverride(BaseModel):

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -24,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         ChangeProgress,
         ChangeResult,
         Decision,
+        DecisionRecord,
         DeviceChangeInput,
         DeviceChangeResult,
         LockInput,
@@ -31,31 +31,25 @@ with workflow.unsafe.imports_passed_through():
         PlanInput,
         PlanSummary,
         StatusInput,
+        StopRequest,
         WindowInput,
         WindowOut,
         WindowOverride,
     )
+    from workflows.change.options import (
+        DECISION_RECORD_PATCH,
+        DEVICE_LOCK_PATCH,
+        LOCK_RETRY,
+        MAX_REPLANS,
+        NOTIFY_RETRY,
+        QUICK,
+        RETRY,
+    )
+    from workflows.change.rules import check_decision, check_stop
 
-QUICK = timedelta(minutes=2)
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_attempts=5,
-    non_retryable_error_types=["PlanError", "NotFound", "NoWindow", "ConflictError"],
-)
-NOTIFY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_attempts=8
-)
-MAX_REPLANS = 3
-# A device held by another change: try again every few seconds for as long as it takes.
-LOCK_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=1.5,
-    maximum_interval=timedelta(seconds=10),
-    maximum_attempts=0,
-    non_retryable_error_types=["NotFound"],
-)
-# Histories from before per-device locks (and re-plans against the intent) replay as they ran.
-DEVICE_LOCK_PATCH = "change-device-lock"
+
+class _Stopped(Exception):
+    """The change was withdrawn or cancelled: the runbook ends before any device is touched."""
 
 
 @workflow.defn(name="ChangeWorkflow")
@@ -64,6 +58,8 @@ class ChangeWorkflow:
         self._progress = ChangeProgress()
         self._decision: Decision | None = None
         self._override: WindowOverride | None = None
+        self._stop: StopRequest | None = None
+        self._applying = False  # from here on the change can no longer be stopped
         self._notifications: list[Any] = []
         self._input: ChangeInput | None = None
         # Remediation: the features the approver took (None: all of the request's).
@@ -140,20 +136,32 @@ class ChangeWorkflow:
         self._input = request
         try:
             return await self._runbook(request)
+        except _Stopped:
+            stop = self._stop
+            assert stop is not None
+            await self._status(stop.outcome, stop.actor, detail={"reason": stop.reason})
+            return await self._finish(stop.outcome, [])
         except ActivityError as exc:
             cause = exc.cause
             message = cause.message if isinstance(cause, ApplicationError) else str(exc)
             await self._status("failed", "netwave", failure=message, detail={"error": message})
             return await self._finish("failed", [])
 
+    def _check_stop(self) -> None:
+        """Leave the runbook (see `run`) when the change was withdrawn or cancelled."""
+        if self._stop is not None:
+            raise _Stopped
+
     async def _runbook(self, request: ChangeInput) -> ChangeResult:
         plan = await self._plan()
+        self._check_stop()
         await self._status(
             "planned", "netwave", detail={"revision": plan.revision, "reason": plan.reason}
         )
         locking = workflow.patched(DEVICE_LOCK_PATCH)
         window: WindowOut | None = None
         for _ in range(MAX_REPLANS):
+            self._check_stop()
             if plan.auto_approved:
                 await self._status("approved", "policy", detail={"reason": plan.reason})
             else:
@@ -193,6 +201,8 @@ class ChangeWorkflow:
             return await self._finish("failed", [])
 
         window = window or await self._wait_for_window(request)
+        self._check_stop()
+        self._applying = True  # no stop is accepted from here: the devices may be touched
         await self._status("applying", "netwave", detail={"window_start": window.start.isoformat()})
         results = await asyncio.gather(
             *(self._apply_device(request, device, plan.revision) for device in plan.devices)
@@ -222,13 +232,19 @@ class ChangeWorkflow:
     async def _lock(self, request: ChangeInput, devices: list[str]) -> None:
         for device in devices:
             self._progress.devices[device] = "waiting for the device"
-        await workflow.execute_activity_method(
+        # The lock waits for other changes on the devices: a stop does not wait with it.
+        lock = workflow.start_activity_method(
             ChangeLifecycleActivities.lock_change_devices,
             LockInput(tenant=request.tenant, change_id=request.change_id, devices=devices),
             task_queue=request.device_task_queue,
             start_to_close_timeout=QUICK,
             retry_policy=LOCK_RETRY,
         )
+        await workflow.wait_condition(lambda: lock.done() or self._stop is not None)
+        if not lock.done():
+            lock.cancel()
+            raise _Stopped
+        await lock
         for device in devices:
             self._progress.devices[device] = "planned"
 
@@ -252,13 +268,27 @@ class ChangeWorkflow:
         )
         try:
             await workflow.wait_condition(
-                lambda: self._decision is not None, timeout=timedelta(hours=hours)
+                lambda: self._decision is not None or self._stop is not None,
+                timeout=timedelta(hours=hours),
             )
         except TimeoutError:
             await self._status("expired", "netwave", detail={"after_hours": hours})
             return "expired"
+        self._check_stop()
         decision = self._decision
-        assert decision is not None
+        assert decision is not None and self._input is not None
+        if workflow.patched(DECISION_RECORD_PATCH):
+            # Recorded before the change moves: the approval row and the audit entry commit
+            # together, whatever happens to the API that sent the update.
+            await workflow.execute_activity_method(
+                ChangeLifecycleActivities.record_decision,
+                DecisionRecord(
+                    tenant=self._input.tenant, change_id=self._input.change_id, decision=decision
+                ),
+                task_queue=self._input.device_task_queue,
+                start_to_close_timeout=QUICK,
+                retry_policy=RETRY,
+            )
         detail = {"comment": decision.comment, "revision": decision.plan_revision}
         await self._status(decision.decision, decision.approver, detail=detail)
         return decision.decision
@@ -283,7 +313,10 @@ class ChangeWorkflow:
         wait = window.start - workflow.now()
         if wait > timedelta(0):
             with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(lambda: self._override is not None, timeout=wait)
+                await workflow.wait_condition(
+                    lambda: self._override is not None or self._stop is not None, timeout=wait
+                )
+        self._check_stop()
         if self._override is not None:
             await self._audit_override()
         return window
@@ -332,21 +365,18 @@ class ChangeWorkflow:
 
     @decide.validator
     def _validate_decision(self, decision: Decision) -> None:
-        if self._progress.status != "awaiting_approval" or self._decision is not None:
-            raise ValueError(f"the change is {self._progress.status}, not awaiting approval")
-        if decision.plan_revision != self._progress.plan_revision:
-            raise ValueError(
-                f"plan revision {decision.plan_revision} is stale; the current plan is "
-                f"revision {self._progress.plan_revision}: review the new diff"
-            )
-        unknown = sorted(set(decision.features or []) - set(self._plan_features))
-        if unknown:
-            raise ValueError(
-                f"features {', '.join(unknown)} are not in the plan "
-                f"(plan: {', '.join(self._plan_features) or 'none'})"
-            )
-        if decision.features and decision.decision != "approved":
-            raise ValueError("features are chosen when approving, not when rejecting")
+        requester = self._input.requester if self._input else None
+        decided = self._decision is not None
+        check_decision(self._progress, decided, requester, self._plan_features, decision)
+
+    @workflow.update(name="stop")
+    async def stop(self, request: StopRequest) -> ChangeProgress:
+        self._stop = request
+        return self._progress
+
+    @stop.validator
+    def _validate_stop(self, request: StopRequest) -> None:
+        check_stop(self._progress, self._applying, self._stop, request)
 
     @workflow.update(name="override_window")
     async def override_window(self, override: WindowOverride) -> ChangeProgress:

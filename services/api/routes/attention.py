@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.deps import EngineerIdentity, SessionDep, TenantDep
+from services.api.deps import (
+    CurrentIdentity,
+    EngineerIdentity,
+    SessionDep,
+    SettingsDep,
+    TenantDep,
+)
+from services.api.viewer import device_platforms, prose_viewer_of, sees_secrets
 from services.store.repos import attention as attention_repo
 from services.store.repos import audit as audit_repo
 from services.store.repos.attention import AttentionOut
@@ -22,9 +29,21 @@ class ClearAttention(BaseModel):
 
 
 @router.get("/v1/tenants/{tenant}/attention", response_model=list[AttentionOut])
-def list_attention(tenant: TenantDep, session: SessionDep) -> list[AttentionOut]:
-    """The tenant's devices that need an engineer (rollbacks that left lines behind)."""
-    return attention_repo.open_attention(session, tenant=tenant)
+def list_attention(
+    tenant: TenantDep, session: SessionDep, identity: CurrentIdentity, settings: SettingsDep
+) -> list[AttentionOut]:
+    """The tenant's devices that need an engineer (rollbacks that left lines behind; the lines
+    a tenant reads with their secrets masked)."""
+    found = attention_repo.open_attention(session, tenant=tenant)
+    if sees_secrets(identity):
+        return found
+    platforms = device_platforms(settings, tenant)
+    return [
+        a.model_copy(
+            update={"reason": prose_viewer_of(identity, platforms.get(a.device))(a.reason)}
+        )
+        for a in found
+    ]
 
 
 @router.post(

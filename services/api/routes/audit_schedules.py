@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Body, HTTPException, status
+from pydantic import Field
 from temporalio.client import Client
 from temporalio.service import RPCError
 
 from services.api.deps import CurrentIdentity, EngineerIdentity, SessionDep, StateDep, TenantDep
 from services.store.repos import audit as audit_repo
 from workflows.audit import schedules
-from workflows.audit.schedules import AuditScheduleSpec, AuditScheduleState, ScheduleNotFound
+from workflows.audit.schedules import AuditScheduleState, ScheduleNotFound
 
 router = APIRouter(prefix="/v1/tenants/{tenant}/audit-schedule", tags=["compliance"])
+
+
+class AuditScheduleSpec(schedules.AuditScheduleSpec):
+    """When a tenant's audit runs: a cron expression in a timezone, or a fixed interval."""
+
+    # As put to the API: the interval is a JSON number (not `true`, not "60", not 1.5).
+    every_seconds: int | None = Field(default=None, ge=1, le=31 * 86400, strict=True)
 
 
 async def _client(state: StateDep) -> Client:

@@ -1,15 +1,22 @@
-"""Compliance audits of a tenant: start one, follow it, read reports, trend, export, diff."""
+"""Compliance audits of a tenant: start one, follow it, read reports, trend, export, diff.
+
+A tenant's token reads missing, extra and remediation lines and config diffs with secrets
+masked (`services.api.viewer`).
+"""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Ge, Le
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from services.api.deps import EngineerIdentity, SessionDep, StateDep, TenantDep
+from services.api.deps import CurrentIdentity, EngineerIdentity, SessionDep, StateDep, TenantDep
+from services.api.params import Digits
+from services.api.viewer import compliance_for_viewer, device_result_for_viewer, viewer_of
 from services.api.workflow_runs import RunKind, RunPublic, describe_run, listed, start_run
 from services.compliance.report import DeviceCompliance, tenant_compliance, to_csv
 from services.store.repos import backups as backup_repo
@@ -95,7 +102,9 @@ async def get_audit_run(
 
 @router.get("/compliance/reports", response_model=list[ReportOut])
 def list_reports(
-    tenant: TenantDep, session: SessionDep, limit: int = Query(50, ge=1, le=500)
+    tenant: TenantDep,
+    session: SessionDep,
+    limit: Annotated[int, Ge(1), Le(500), Digits, Query()] = 50,
 ) -> list[ReportOut]:
     """Audit reports of the tenant, newest first."""
     return report_repo.list_reports(session, tenant=tenant, limit=limit)
@@ -103,26 +112,36 @@ def list_reports(
 
 @router.get("/compliance/trend", response_model=list[TrendPoint])
 def trend(
-    tenant: TenantDep, session: SessionDep, limit: int = Query(100, ge=1, le=1000)
+    tenant: TenantDep,
+    session: SessionDep,
+    limit: Annotated[int, Ge(1), Le(1000), Digits, Query()] = 100,
 ) -> list[TrendPoint]:
     """The tenant's compliance score over time, oldest first."""
     return report_repo.trend(session, tenant=tenant, limit=limit)
 
 
 @router.get("/compliance/reports/{report_id}", response_model=ReportDetail)
-def get_report(tenant: TenantDep, report_id: str, session: SessionDep) -> ReportDetail:
+def get_report(
+    tenant: TenantDep, report_id: str, session: SessionDep, identity: CurrentIdentity
+) -> ReportDetail:
     """One report with every device's per-feature result (JSON export)."""
     report = _report(session, tenant, report_id)
     devices = report_repo.device_results(session, tenant=tenant, report_id=report_id)
-    return ReportDetail(report=report, devices=devices)
+    return ReportDetail(
+        report=report, devices=[device_result_for_viewer(identity, d) for d in devices]
+    )
 
 
 @router.get("/compliance/reports/{report_id}/csv", response_class=PlainTextResponse)
-def report_csv(tenant: TenantDep, report_id: str, session: SessionDep) -> PlainTextResponse:
+def report_csv(
+    tenant: TenantDep, report_id: str, session: SessionDep, identity: CurrentIdentity
+) -> PlainTextResponse:
     """One report as CSV: a row per device feature."""
     _report(session, tenant, report_id)
     devices = [
-        DeviceCompliance.model_validate(d.result)
+        DeviceCompliance.model_validate(
+            compliance_for_viewer(identity, {"platform": d.platform, **d.result})
+        )
         for d in report_repo.device_results(session, tenant=tenant, report_id=report_id)
     ]
     return PlainTextResponse(
@@ -134,10 +153,10 @@ def report_csv(tenant: TenantDep, report_id: str, session: SessionDep) -> PlainT
 
 @router.get("/compliance/reports/{report_id}/devices/{device}", response_model=DeviceResultOut)
 def get_device_result(
-    tenant: TenantDep, report_id: str, device: str, session: SessionDep
+    tenant: TenantDep, report_id: str, device: str, session: SessionDep, identity: CurrentIdentity
 ) -> DeviceResultOut:
     """One device of one report: features, missing and extra lines, remediation."""
-    return _device(session, tenant, report_id, device)
+    return device_result_for_viewer(identity, _device(session, tenant, report_id, device))
 
 
 @router.get("/devices/{device}/compliance/diff", response_model=DeviceDiff)
@@ -145,6 +164,7 @@ def device_diff(
     tenant: TenantDep,
     device: str,
     session: SessionDep,
+    identity: CurrentIdentity,
     from_report: str = Query(alias="from"),
     to_report: str = Query(alias="to"),
 ) -> DeviceDiff:
@@ -159,6 +179,7 @@ def device_diff(
             device=device,
             from_version=old.backup_version,
             to_version=new.backup_version,
+            view=viewer_of(identity, new.platform),  # a tenant's: masked, then compared
         )
     return DeviceDiff(
         device=device,

@@ -1,19 +1,27 @@
-"""Config backups of a tenant's devices: versions, one version's content, diff of two."""
+"""Config backups of a tenant's devices: versions, one version's content, diff of two.
+
+A tenant's token reads contents and diffs with the secrets masked (`services.api.viewer`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
+from annotated_types import Ge, Le
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from services.api.deps import SessionDep, TenantDep
+from services.api.deps import CurrentIdentity, SessionDep, SettingsDep, TenantDep
+from services.api.params import Digits
+from services.api.viewer import device_viewer
 from services.store.repos import backups as backup_repo
 
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["backups"])
 # Versions count from 1; the bound keeps a huge number a 422, not a database overflow (500).
 MAX_VERSION = 2**31 - 1
+Version = Annotated[int, Ge(1), Le(MAX_VERSION), Digits]
 
 
 class BackupPublic(BaseModel):
@@ -58,15 +66,23 @@ def diff_backups(
     tenant: TenantDep,
     device: str,
     session: SessionDep,
-    from_version: int = Query(ge=1, le=MAX_VERSION, alias="from"),
-    to_version: int = Query(ge=1, le=MAX_VERSION, alias="to"),
+    identity: CurrentIdentity,
+    settings: SettingsDep,
+    from_version: Annotated[Version, Query(alias="from")],
+    to_version: Annotated[Version, Query(alias="to")],
 ) -> str:
-    """Unified diff between two versions of one device's config."""
+    """Unified diff between two versions of one device's config (a tenant's: both masked
+    before the diff, so a changed secret shows as no change)."""
     for version in (from_version, to_version):
         if backup_repo.get_backup(session, tenant=tenant, device=device, version=version) is None:
             raise _not_found(device, version)
     return backup_repo.diff_backups(
-        session, tenant=tenant, device=device, from_version=from_version, to_version=to_version
+        session,
+        tenant=tenant,
+        device=device,
+        from_version=from_version,
+        to_version=to_version,
+        view=device_viewer(identity, settings, tenant, device),
     )
 
 
@@ -75,10 +91,14 @@ def get_backup(
     tenant: TenantDep,
     device: str,
     session: SessionDep,
-    version: int = Path(ge=1, le=MAX_VERSION),
+    identity: CurrentIdentity,
+    settings: SettingsDep,
+    version: Annotated[Version, Path()],
 ) -> BackupContent:
-    """One version of one device's config, with its content."""
+    """One version of one device's config, with its content (a tenant's: secrets masked)."""
     found = backup_repo.get_backup(session, tenant=tenant, device=device, version=version)
     if found is None:
         raise _not_found(device, version)
-    return BackupContent.model_validate(found, from_attributes=True)
+    shown = BackupContent.model_validate(found, from_attributes=True)
+    view = device_viewer(identity, settings, tenant, device)
+    return shown.model_copy(update={"content": view(shown.content)})

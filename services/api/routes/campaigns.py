@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
+from annotated_types import Ge, Le
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -13,10 +14,12 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from services.api.deps import EngineerIdentity, SessionDep, StateDep, require_roles
+from services.api.params import Digits
 from services.api.state import AppState
 from services.campaigns.resolve import refuse_campaign_on_attention, resolve_campaign
 from services.campaigns.spec import CampaignSpec, TargetSelection
 from services.core.errors import ChangeValidationError, NetwaveError
+from services.core.principals import same_principal
 from services.network.inventory import load_all
 from services.network.upgrade import Image
 from services.store.repos import audit as audit_repo
@@ -189,7 +192,7 @@ async def launch_campaign(
 def list_campaigns(
     _identity: StaffIdentity,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, Ge(1), Le(500), Digits, Query()] = 50,
 ) -> list[CampaignOut]:
     """Campaigns, newest first."""
     return campaign_repo.list_campaigns(session, limit=limit)
@@ -212,7 +215,7 @@ async def _control(
     session: SessionDep,
 ) -> CampaignDetail:
     campaign = campaign_repo.get_campaign(session, campaign_id=campaign_id)
-    if update == "approve" and campaign.created_by == identity.name:
+    if update == "approve" and same_principal(campaign.created_by, identity.name):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, detail="four-eyes: the launcher cannot approve the canary"
         )

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, HTTPException, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from services.api.deps import (
+    CurrentIdentity,
     SessionDep,
     SettingsDep,
     StateDep,
@@ -20,12 +20,15 @@ from services.api.deps import (
     require_roles,
 )
 from services.api.state import AppState
+from services.api.viewer import plan_device_for_viewer, prose_viewer_of
+from services.api.workflow_runs import temporal_client, update_or_409
 from services.changes.attention import refuse_needing_attention
 from services.changes.contract import load_contract
 from services.changes.duplicates import refuse_duplicate
 from services.changes.remediation import RemediationRequest
 from services.changes.requests import ChangeRequest, validate_request
 from services.core.errors import ChangeValidationError, NetwaveError
+from services.core.principals import same_principal
 from services.intent.source import intended_devices, intended_inventory
 from services.network.inventory import load_tenant
 from services.network.render import renderer_for
@@ -57,7 +60,9 @@ class ChangeDetail(BaseModel):
 
 
 class DecisionBody(BaseModel):
-    comment: str = Field(min_length=1, max_length=1000, description="why (kept in the audit log)")
+    comment: str = Field(
+        min_length=1, max_length=1000, pattern=r"\S", description="why (kept in the audit log)"
+    )
     features: list[str] | None = Field(
         default=None,
         max_length=50,
@@ -73,25 +78,34 @@ def workflow_id(change_id: str) -> str:
     return f"change-{change_id}"
 
 
-async def _client(state: AppState) -> Client:
-    try:
-        return await state.temporal()
-    except Exception:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal is not reachable"
-        ) from None
-
-
-def _get(session: SessionDep, tenant: str, change_id: str) -> ChangeOut:
+def change_or_404(session: SessionDep, tenant: str, change_id: str) -> ChangeOut:
     change = change_repo.get_change(session, tenant=tenant, change_id=change_id)
     if change is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"change {change_id!r} not found")
     return change
 
 
-async def _detail(state: AppState, session: SessionDep, change: ChangeOut) -> ChangeDetail:
+async def change_detail(
+    state: AppState, session: SessionDep, change: ChangeOut, viewer: Identity
+) -> ChangeDetail:
+    """The change as `viewer` may see it: a tenant gets plans, failures and events with
+    secrets masked (`services/api/viewer.py`); staff see them whole."""
     plan = change_repo.latest_plan(session, tenant=change.tenant, change_id=change.id)
     events = change_repo.events(session, tenant=change.tenant, change_id=change.id)
+    if plan is not None:
+        shown = [plan_device_for_viewer(viewer, d) for d in plan.devices]
+        plan = plan.model_copy(update={"devices": shown})
+    prose = prose_viewer_of(viewer, None)
+    if change.failure:
+        change = change.model_copy(update={"failure": prose(change.failure)})
+    events = [
+        e.model_copy(
+            update={
+                "detail": {k: prose(v) if isinstance(v, str) else v for k, v in e.detail.items()}
+            }
+        )
+        for e in events
+    ]
     approvals = change_repo.approvals(session, tenant=change.tenant, change_id=change.id)
     # Everything read: give the connection back before waiting on Temporal, so a busy worker
     # can neither hold SQLite's lock nor leave the event loop waiting for a pooled connection.
@@ -128,7 +142,7 @@ async def _create_and_start(
     idempotency_key: str | None,
 ) -> tuple[ChangeOut, bool]:
     """Store the change (once per idempotency key) and make sure its workflow runs."""
-    client = await _client(state)
+    client = await temporal_client(state)
     change, created = change_repo.create_change(
         session,
         tenant=tenant,
@@ -158,6 +172,7 @@ async def _create_and_start(
                 change_id=change.id,
                 device_task_queue=state.settings.device_task_queue,
                 heartbeat_timeout_seconds=state.settings.heartbeat_timeout_seconds,
+                requester=change.requested_by,
             ),
             id=workflow_id(change.id),
             task_queue=state.settings.task_queue,
@@ -211,7 +226,7 @@ async def request_change(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return await _detail(state, session, change)
+    return await change_detail(state, session, change, identity)
 
 
 @router.get("/v1/tenants/{tenant}/changes", response_model=list[ChangeOut])
@@ -236,10 +251,16 @@ def list_all_changes(
 
 @router.get("/v1/tenants/{tenant}/changes/{change_id}", response_model=ChangeDetail)
 async def get_change(
-    tenant: TenantDep, change_id: str, state: StateDep, session: SessionDep
+    tenant: TenantDep,
+    change_id: str,
+    state: StateDep,
+    session: SessionDep,
+    identity: CurrentIdentity,
 ) -> ChangeDetail:
-    """One change: status, the plan with per-device diff, commands and rollback, its timeline."""
-    return await _detail(state, session, _get(session, tenant, change_id))
+    """One change: status, the plan with per-device diff, commands and rollback, its timeline
+    (secrets masked for tenants)."""
+    change = change_or_404(session, tenant, change_id)
+    return await change_detail(state, session, change, identity)
 
 
 async def _decide(
@@ -251,9 +272,9 @@ async def _decide(
     state: AppState,
     session: SessionDep,
 ) -> ChangeDetail:
-    change = _get(session, tenant, change_id)
+    change = change_or_404(session, tenant, change_id)
     same_token = change.requested_by_token_id == identity.token_id
-    if same_token or change.requested_by == identity.name:
+    if same_token or same_principal(change.requested_by, identity.name):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             detail="four-eyes: the requester cannot decide their own change",
@@ -267,45 +288,35 @@ async def _decide(
     # no database lock is held while it answers (SQLite has one writer, and the workflow's own
     # status write must not wait on this request). The approval row follows the accepted update.
     session.rollback()
-    handle = (await _client(state)).get_workflow_handle(workflow_id(change_id))
-    try:
-        await handle.execute_update(
-            "decide",
-            Decision(
-                plan_revision=plan.revision,
-                approver=identity.name,
-                decision=decision,
-                comment=body.comment,
-                features=body.features or None,
-            ),
-        )
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, detail=str(getattr(cause, "message", cause))
-        ) from None
-    change_repo.record_approval(
+    handle = (await temporal_client(state)).get_workflow_handle(workflow_id(change_id))
+    await update_or_409(
+        handle,
+        "decide",
+        Decision(
+            plan_revision=plan.revision,
+            approver=identity.name,
+            decision=decision,
+            comment=body.comment,
+            features=body.features or None,
+            approver_token_id=identity.token_id,
+        ),
+        f"the change is {change.status}: it takes no decision",
+    )
+    # The workflow records the decision it accepted (approval row and audit entry together);
+    # this is the same idempotent write, for workflows started before it did.
+    change_repo.record_decision(
         session,
         tenant=tenant,
         change_id=change_id,
         plan_revision=plan.revision,
         approver=identity.name,
         approver_token_id=identity.token_id,
-        decision=decision,  # type: ignore[arg-type]
+        decision=decision,
         comment=body.comment,
-        accepted_by_workflow=True,  # the workflow may already have moved the change on
-    )
-    audit_repo.record(
-        session,
-        actor=identity.name,
-        action="change.approve" if decision == "approved" else "change.reject",
-        tenant=tenant,
-        object=f"change:{change_id}",
-        detail={"comment": body.comment, "revision": plan.revision}
-        | ({"features": body.features} if body.features else {}),
+        features=body.features,
     )
     session.commit()
-    return await _detail(state, session, _get(session, tenant, change_id))
+    return await change_detail(state, session, change_or_404(session, tenant, change_id), identity)
 
 
 @router.post("/v1/tenants/{tenant}/changes/{change_id}/approve", response_model=ChangeDetail)
@@ -346,18 +357,15 @@ async def override_window(
     session: SessionDep,
 ) -> ChangeDetail:
     """Run a scheduled change now instead of waiting for its window (admin, with a reason)."""
-    _get(session, tenant, change_id)
+    change = change_or_404(session, tenant, change_id)
     session.rollback()  # no database lock held while the workflow answers
-    handle = (await _client(state)).get_workflow_handle(workflow_id(change_id))
-    try:
-        await handle.execute_update(
-            "override_window", WindowOverride(actor=identity.name, reason=body.reason)
-        )
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, detail=str(getattr(cause, "message", cause))
-        ) from None
+    handle = (await temporal_client(state)).get_workflow_handle(workflow_id(change_id))
+    await update_or_409(
+        handle,
+        "override_window",
+        WindowOverride(actor=identity.name, reason=body.reason),
+        f"the change is {change.status}, not waiting for a window",
+    )
     audit_repo.record(
         session,
         actor=identity.name,
@@ -367,7 +375,7 @@ async def override_window(
         detail={"reason": body.reason},
     )
     session.commit()
-    return await _detail(state, session, _get(session, tenant, change_id))
+    return await change_detail(state, session, change_or_404(session, tenant, change_id), identity)
 
 
 @router.post(
@@ -420,4 +428,4 @@ async def remediate_device(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return await _detail(state, session, change)
+    return await change_detail(state, session, change, identity)

@@ -29,6 +29,7 @@ class TrustBody(BaseModel):
     )
     replace: bool = Field(
         default=False,
+        strict=True,
         description="replace a recorded key that the device no longer presents (after "
         "checking the new fingerprint with the device's own)",
     )

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from annotated_types import Ge, Le
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi import Path as PathParam
+from pydantic import Field
 
 from services.api.deps import EngineerIdentity, SessionDep, require_roles
-from services.network.upgrade import Image, upgradable_platforms
+from services.api.params import Digits
+from services.network import upgrade
+from services.network.upgrade import upgradable_platforms
 from services.store.errors import ConflictError
 from services.store.repos import audit as audit_repo
 from services.store.repos import images as image_repo
@@ -17,6 +21,15 @@ from services.store.repos.tokens import Identity
 
 router = APIRouter(tags=["images"])
 StaffIdentity = Annotated[Identity, require_roles("engineer", "approver", "admin")]
+
+
+class Image(upgrade.Image):
+    """One OS image of the catalogue."""
+
+    # As posted to the API: the size is a JSON number (not `true`, not "5"), the platform a
+    # name (a refusal quotes it).
+    platform: str = Field(max_length=64)
+    size: int = Field(gt=0, le=2**63 - 1, strict=True, description="bytes")
 
 
 @router.get("/v1/images", response_model=list[ImageOut])
@@ -62,7 +75,7 @@ def add_image(image: Image, identity: EngineerIdentity, session: SessionDep) -> 
 
 @router.delete("/v1/images/{image_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_image(
-    image_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)],
+    image_id: Annotated[int, Ge(1), Le(2**63 - 1), Digits, PathParam()],
     identity: EngineerIdentity,
     session: SessionDep,
 ) -> None:

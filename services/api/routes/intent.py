@@ -6,12 +6,15 @@ import difflib
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from services.api.deps import SessionDep, SettingsDep, TenantDep
+from services.api.deps import CurrentIdentity, SessionDep, SettingsDep, TenantDep
+from services.api.params import Digits
 from services.api.routes.devices import tenant_inventory
+from services.api.viewer import for_viewer, viewer_of
 from services.core.errors import TemplateError
 from services.core.settings import Settings
 from services.intent.merge import Intended, merge
@@ -24,6 +27,7 @@ from services.network.render import NOT_RENDERED, renderer_for
 router = APIRouter(prefix="/v1/tenants/{tenant}/devices/{device}/intent", tags=["intent"])
 # Revisions count from 1 (0: the inventory files alone); the bound keeps a huge number a 422.
 MAX_REVISION = 2**31 - 1
+Revision = Annotated[int, Ge(0), Le(MAX_REVISION), Digits]
 
 
 class FileSource(BaseModel):
@@ -250,11 +254,8 @@ def get_history(
     )
 
 
-@router.get("/config", response_model=IntentConfig)
-def get_config(
-    tenant: TenantDep, device: str, session: SessionDep, settings: SettingsDep
-) -> IntentConfig:
-    """The device's config rendered from its current intent."""
+def rendered_config(settings: Settings, session: Session, tenant: str, device: str) -> IntentConfig:
+    """The device's config rendered from its current intent, whole (the caller masks it)."""
     intended = _intended(settings, session, tenant, device)
     return IntentConfig(
         device=device,
@@ -264,16 +265,31 @@ def get_config(
     )
 
 
+@router.get("/config", response_model=IntentConfig)
+def get_config(
+    tenant: TenantDep,
+    device: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    identity: CurrentIdentity,
+) -> IntentConfig:
+    """The device's config rendered from its current intent (a tenant's: secrets masked)."""
+    found = rendered_config(settings, session, tenant, device)
+    return found.model_copy(update={"config": for_viewer(identity, found.platform, found.config)})
+
+
 @router.get("/diff", response_model=IntentDiff)
 def get_diff(
     tenant: TenantDep,
     device: str,
     session: SessionDep,
     settings: SettingsDep,
-    from_revision: int = Query(0, ge=0, le=MAX_REVISION, alias="from"),
-    to_revision: int | None = Query(None, ge=0, le=MAX_REVISION, alias="to"),
+    identity: CurrentIdentity,
+    from_revision: Annotated[Revision, Query(alias="from")] = 0,
+    to_revision: Annotated[Revision | None, Query(alias="to")] = None,
 ) -> IntentDiff:
-    """Unified diff of the config at revision `from` vs `to` (0: the inventory files alone)."""
+    """Unified diff of the config at revision `from` vs `to` (0: the inventory files alone;
+    a tenant's: both masked before the diff)."""
     intended = _intended(settings, session, tenant, device)
     revisions = [view.revision for view in intended.revisions]
     known = {0} | {r.seq for r in revisions}
@@ -286,9 +302,11 @@ def get_diff(
                 f"(revisions: 0 to {_latest(intended)})",
             )
 
+    view = viewer_of(identity, intended.device.platform)
+
     def config_at(seq: int) -> list[str]:
         at = merge(intended.base, [r for r in revisions if r.seq <= seq]).device
-        return _render(settings, at).splitlines(keepends=True)
+        return view(_render(settings, at)).splitlines(keepends=True)
 
     diff = difflib.unified_diff(
         config_at(from_revision),

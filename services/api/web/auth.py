@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response, status
 
-from services.api.deps import SessionDep, SettingsDep, authenticate_token
+from services.api.deps import (
+    SessionDep,
+    SettingsDep,
+    authenticate_token,
+    authentication_failed,
+    throttle_wait,
+)
 from services.api.web.render import ConsoleRoute, page, redirect
 from services.api.web.session import (
     CSRF_FIELD,
@@ -22,6 +28,7 @@ from services.api.web.session import (
     set_session_cookie,
 )
 from services.store.repos import audit as audit_repo
+from services.store.repos import console_sessions as console_repo
 from services.store.repos.tokens import Identity
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
@@ -70,7 +77,16 @@ def login_form(request: Request, settings: SettingsDep, next: str | None = None)
 
 @router.post("/login")
 async def login(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Check the token once, then keep only its id in a signed session cookie."""
+    """Check the token once, then keep only its id in a signed session cookie.
+
+    Refused sign-ins count against the address like bad API tokens; a throttled address gets
+    429 before its token is looked up (services/api/throttle.py)."""
+    wait = throttle_wait(request)
+    if wait is not None:
+        message = f"Too many failed sign-ins from this address: try again in {wait} seconds."
+        response = _login_page(request, settings, None, message, status.HTTP_429_TOO_MANY_REQUESTS)
+        response.headers["Retry-After"] = str(wait)
+        return response
     form = await read_form(request)
     next_path = safe_next(form.get("next"))
     expected = request.cookies.get(LOGIN_COOKIE, "")
@@ -80,8 +96,10 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep) ->
         return _login_page(request, settings, next_path, message, status.HTTP_403_FORBIDDEN)
     identity = authenticate_token(session, settings, form.get("token", "").strip())
     if identity is None:
+        authentication_failed(request, "console sign-in: unknown, malformed, expired or revoked")
         message = "That token is unknown, malformed, expired or revoked."
         return _login_page(request, settings, next_path, message, status.HTTP_401_UNAUTHORIZED)
+    request.state.identity = identity
     audit_repo.record(
         session,
         actor=identity.name,
@@ -97,8 +115,26 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep) ->
 
 
 @router.post("/logout")
-def logout(_: CheckedForm, settings: SettingsDep) -> Response:
-    """Forget the session cookie in this browser."""
+def logout(
+    _: CheckedForm, console: ConsoleDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """End the session on the server (a copied cookie no longer works) and in this browser."""
+    now = datetime.now(UTC)
+    console_repo.end_session(
+        session,
+        nonce=console.nonce,
+        token_id=console.identity.token_id,
+        now=now,
+        expires_at=console.expires_at or now,
+    )
+    audit_repo.record(
+        session,
+        actor=console.identity.name,
+        action="console.sign_out",
+        tenant=console.identity.tenant,
+        object=f"token:{console.identity.token_id}",
+    )
+    session.commit()
     response = redirect("/console/login")
     clear_session_cookie(response, settings)
     return response

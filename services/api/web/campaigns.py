@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from services.api.deps import STAFF_ROLES, SessionDep, SettingsDep, StateDep, check_role
 from services.api.routes import campaigns as campaign_routes
+from services.api.web.numbers import form_decimal, form_integer
 from services.api.web.render import ConsoleRoute, page, redirect, temporal_url
 from services.api.web.session import CheckedForm, ConsoleDep
 from services.campaigns.spec import CampaignSpec
@@ -50,7 +51,9 @@ def spec_data(form: dict[str, str]) -> dict[str, Any]:
         platform, _, version = line.replace("=", " ").strip().partition(" ")
         if platform:
             versions[platform] = version.strip()
-    strategy: dict[str, Any] = {n: form[n].strip() for n in NUMBERS if form.get(n, "").strip()}
+    strategy: dict[str, Any] = {
+        n: form_integer(form[n]) for n in NUMBERS if form.get(n, "").strip()
+    }
     strategy["approve_after_canary"] = form.get("approve_after_canary") == "on"
     data: dict[str, Any] = {
         "name": form.get("name", "").strip(),
@@ -62,9 +65,9 @@ def spec_data(form: dict[str, str]) -> dict[str, Any]:
         "respect_windows": form.get("respect_windows") == "on",
     }
     if reload := form.get("reload_timeout_seconds", "").strip():
-        data["reload_timeout_seconds"] = reload
+        data["reload_timeout_seconds"] = form_decimal(reload)
     if settle := form.get("settle_seconds", "").strip():
-        data["post_check"] = {"settle_seconds": settle}
+        data["post_check"] = {"settle_seconds": form_decimal(settle)}
     return data
 
 

@@ -129,7 +129,8 @@ async def _change_page(
     comment: str = "",
     ticked: list[str] | None = None,
 ) -> Response:
-    detail = await change_routes.get_change(tenant, change_id, state, session)
+    # A tenant sees its plan's diff and commands, failures and events with secrets masked.
+    detail = await change_routes.get_change(tenant, change_id, state, session, console.identity)
     features = offered_features(detail.plan) if detail.change.kind == "remediation" else []
     reached = {e.to_status for e in detail.events}
     identity = console.identity

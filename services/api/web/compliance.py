@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from services.api.deps import STAFF_ROLES, SessionDep, SettingsDep, check_role
 from services.api.routes.tenants import list_tenants
+from services.api.viewer import device_result_for_viewer
 from services.api.web.changes import TenantPage
 from services.api.web.charts import trend_chart
 from services.api.web.render import ConsoleRoute, page, redirect, temporal_url
@@ -68,7 +69,10 @@ def report(
     found = report_repo.get_report(session, tenant=tenant, report_id=report_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"report {report_id!r} not found")
-    devices = report_repo.device_results(session, tenant=tenant, report_id=report_id)
+    devices = [
+        device_result_for_viewer(console.identity, d)  # a tenant's: secrets masked
+        for d in report_repo.device_results(session, tenant=tenant, report_id=report_id)
+    ]
     return page(
         request,
         "report.html",

@@ -1,7 +1,8 @@
 """Device page: the intended config against the running one, each value's source, history.
 
 Intent comes from the API's own intent routes (same scoping, same hidden paths); the running
-config is the device's newest backup.
+config is the device's newest backup. A tenant sees both with their secrets masked, masked
+before they are compared (`services.api.viewer`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 from services.api.deps import SessionDep, SettingsDep
 from services.api.routes import intent as intent_routes
 from services.api.routes.devices import tenant_inventory
+from services.api.viewer import prose_viewer_of, viewer_of
 from services.api.web.changes import TenantPage
 from services.api.web.render import ConsoleRoute, page
 from services.api.web.session import ConsoleDep
@@ -28,6 +30,7 @@ from services.core.errors import NetwaveError
 from services.core.settings import Settings
 from services.store.repos import backups as backup_repo
 from services.store.repos.backups import BackupOut
+from services.store.repos.tokens import Identity
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 
@@ -68,6 +71,7 @@ def _compare(
     tenant: str,
     device: str,
     backup: BackupOut | None,
+    identity: Identity,
 ) -> Comparison:
     """Running (newest backup) vs intended, as an audit sees it: the tenant's rule sections.
 
@@ -76,14 +80,16 @@ def _compare(
     the diff and reordered sections do not show as removed and added.
     """
     try:
-        config = intent_routes.get_config(tenant, device, session, settings)
+        config = intent_routes.rendered_config(settings, session, tenant, device)
     except HTTPException as exc:  # the intent does not render: say why, show the rest
         if exc.status_code != status.HTTP_422_UNPROCESSABLE_CONTENT:
             raise
         return Comparison(error=str(exc.detail))
-    if backup is None:
-        return Comparison(intended=config.config)
     platform = config.platform
+    view = viewer_of(identity, platform)  # what the caller may see: compared, then shown
+    prose = prose_viewer_of(identity, platform)
+    if backup is None:
+        return Comparison(intended=view(config.config))
     try:
         rules = tenant_rules(
             settings.inventories_path, tenant, settings.templates_path / "compliance.yaml"
@@ -99,14 +105,16 @@ def _compare(
         future = predicted_future(platform, backup.content, drift.commands, config.config)
         running, intended = normalized(platform, backup.content), normalized(platform, future)
     except NetwaveError as exc:
-        return Comparison(intended=config.config, error=exc.message)
+        return Comparison(intended=view(config.config), error=prose(exc.message))
     diff = difflib.unified_diff(
-        running.splitlines(keepends=True),
-        intended.splitlines(keepends=True),
+        view(running).splitlines(keepends=True),
+        view(intended).splitlines(keepends=True),
         fromfile=f"{device} running (backup v{backup.version})",
         tofile=f"{device} intended (revision {config.revision})",
     )
-    return Comparison(intended=config.config, diff="".join(diff), features=list(drift.by_feature))
+    return Comparison(
+        intended=view(config.config), diff="".join(diff), features=list(drift.by_feature)
+    )
 
 
 @router.get("/tenants/{tenant}/devices/{device}")
@@ -122,6 +130,10 @@ def device_page(
     intent = intent_routes.get_intent(tenant, device, session, settings)
     history = intent_routes.get_history(tenant, device, session, settings)
     backup = backup_repo.latest_backup(session, tenant=tenant, device=device)
+    comparison = _compare(settings, session, tenant, device, backup, console.identity)
+    if backup is not None:  # the page shows its version and time; its text only masked
+        view = viewer_of(console.identity, intent.platform)
+        backup = backup.model_copy(update={"content": view(backup.content)})
     return page(
         request,
         "device.html",
@@ -131,5 +143,5 @@ def device_page(
         intent=intent,
         revisions=list(reversed(history.revisions)),
         backup=backup,
-        comparison=_compare(settings, session, tenant, device, backup),
+        comparison=comparison,
     )

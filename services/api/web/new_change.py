@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from services.api.deps import SessionDep, SettingsDep, StateDep, check_role
 from services.api.routes import changes as change_routes
 from services.api.web.changes import TenantPage
+from services.api.web.numbers import form_integer
 from services.api.web.render import ConsoleRoute, page, redirect
 from services.api.web.session import CheckedForm, ConsoleDep
 from services.changes.contract import load_contract
@@ -29,6 +30,7 @@ KINDS = {
     "vlan_handoff": ("VLAN hand-off", ("vlan_id", "address", "description", "device")),
 }
 OPTIONAL = frozenset({"description", "device"})
+NUMBERS = frozenset({"bandwidth_mbps", "vlan_id"})
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -82,7 +84,7 @@ def _request_data(form: dict[str, str]) -> dict[str, Any]:
     for name in KINDS.get(kind, ("", ()))[1]:
         value = form.get(name, "").strip()
         if value or name not in OPTIONAL:
-            data[name] = value
+            data[name] = form_integer(value) if name in NUMBERS else value
     return data
 
 

@@ -2,7 +2,8 @@
 
 The cookie carries `<token id>.<nonce>.<expires>.<signature>` (HMAC-SHA256 keyed from the
 token pepper). Every request looks the token up again, so revoking or expiring the API token
-ends its console sessions. The CSRF token of a session is derived from its nonce: forms carry
+ends its console sessions; signing out records the session's nonce on the server, so a copy
+of the cookie stops working too. The CSRF token of a session is derived from its nonce: forms carry
 it in a hidden field and every POST must send it back (double submit bound to the session).
 """
 
@@ -21,6 +22,7 @@ from fastapi import Depends, HTTPException, Request, Response, status
 
 from services.api.deps import SessionDep, SettingsDep, identity_of_token_id
 from services.core.settings import Settings
+from services.store.repos import console_sessions as console_repo
 from services.store.repos.tokens import Identity
 
 COOKIE = "netwave_console"
@@ -43,6 +45,8 @@ class ConsoleSession:
 
     identity: Identity
     csrf: str
+    nonce: str = ""
+    expires_at: datetime | None = None
 
 
 def _b64(raw: bytes) -> str:
@@ -70,8 +74,10 @@ def issue_cookie(settings: Settings, token_id: int, now: datetime) -> str:
     return f"{payload}.{_sign(settings, payload)}"
 
 
-def read_cookie(settings: Settings, value: str | None, now: datetime) -> tuple[int, str] | None:
-    """(token id, nonce) of a genuine, unexpired cookie; None otherwise."""
+def read_cookie(
+    settings: Settings, value: str | None, now: datetime
+) -> tuple[int, str, datetime] | None:
+    """(token id, nonce, expiry) of a genuine, unexpired cookie; None otherwise."""
     parts = (value or "").split(".")
     if len(parts) != 4:
         return None
@@ -81,7 +87,7 @@ def read_cookie(settings: Settings, value: str | None, now: datetime) -> tuple[i
         return None
     if not (token_id.isdigit() and expires.isdigit()) or int(expires) <= now.timestamp():
         return None
-    return int(token_id), nonce
+    return int(token_id), nonce, datetime.fromtimestamp(int(expires), UTC)
 
 
 def secure_cookies(settings: Settings) -> bool:
@@ -126,11 +132,14 @@ def console_session(request: Request, session: SessionDep, settings: SettingsDep
     found = read_cookie(settings, request.cookies.get(COOKIE), now)
     if found is None:
         raise SignInRequired
-    token_id, nonce = found
+    token_id, nonce, expires_at = found
     identity = identity_of_token_id(session, token_id, now)
-    if identity is None:
+    if identity is None or console_repo.has_ended(session, nonce):  # revoked, or signed out
         raise SignInRequired
-    return ConsoleSession(identity=identity, csrf=csrf_for(settings, nonce))
+    request.state.identity = identity  # the access log's principal
+    return ConsoleSession(
+        identity=identity, csrf=csrf_for(settings, nonce), nonce=nonce, expires_at=expires_at
+    )
 
 
 ConsoleDep = Annotated[ConsoleSession, Depends(console_session)]

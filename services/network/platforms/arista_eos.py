@@ -16,8 +16,13 @@ from netmiko import BaseConnection
 from services.core.errors import DeviceError
 from services.core.secrets import Credential
 from services.network.inventory import Device
-from services.network.platforms.base import HierSettings, Platform
-from services.network.platforms.cisco_ios import ERRORS, FlashBootUpgrade
+from services.network.platforms.base import CLI_LINE, TO_END, HierSettings, Platform
+from services.network.platforms.cisco_ios import (
+    ERRORS,
+    IOS_LIKE_SECRETS,
+    TYPE,
+    FlashBootUpgrade,
+)
 from services.network.platforms.registry import register
 from services.network.push import PushDriver, connect, exit_and_save, push_config
 from services.network.safety import CONFIRM_MINUTES, SafetyNet, SafetyNetError, refusal
@@ -33,6 +38,13 @@ from services.network.upgrade import COPY_TIMEOUT, DeviceFacts, Image, close_now
 
 NAME = "arista_eos"
 VOLATILE = (r"^! Command: show running-config", r"^! Time: ")
+# IOS's secrets (EOS writes `username X ... secret sha512 $6$...`, `enable password sha512`,
+# `neighbor X password 7 ...` the same way) and EOS's own.
+SECRETS = (
+    *IOS_LIKE_SECRETS,
+    CLI_LINE + r"aaa root secret" + TYPE + " " + TO_END,
+    CLI_LINE + r"(?:isis )?authentication key" + TYPE + r" (\S+)",  # router isis
+)
 TOTAL_ROUTES = re.compile(r"^\s*Total Routes\s+(\d+)\s*$", re.M)
 BOOT_CONFIG = re.compile(r"Software image:\s*flash:/?(\S+)")
 
@@ -178,5 +190,6 @@ PLATFORM = register(
         upgrade=SingleImageUpgrade(NAME),
         hier=HierSettings(HierPlatform.ARISTA_EOS, indentation=3),
         safety_net=SessionCommitTimer(),
+        secret_patterns=SECRETS,
     )
 )

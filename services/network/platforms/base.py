@@ -27,6 +27,12 @@ if TYPE_CHECKING:  # the drivers build these; importing them here would be an im
 ConfigSyntax = Literal["indented", "set"]
 CHANGE_KINDS = ("wan_bandwidth", "qos_profile", "vlan_handoff")
 
+# Building blocks of `secret_patterns`: a CLI line (or its negation, as remediation and
+# rollback print it) and a secret that runs to the end of the line (IOS takes spaces in a
+# username's or a BGP neighbour's password).
+CLI_LINE = r"^[ \t]*(?:no )?"
+TO_END = r"(\S(?:.*\S)?)"
+
 
 @dataclass(frozen=True)
 class HierSettings:
@@ -59,6 +65,10 @@ class Platform:
     # `no interface <sub-interface, loopback, tunnel...>` deletes it (False: the NOS only
     # configures interfaces that exist outside it, and refuses to delete an active one).
     deletes_logical_interfaces: bool = True
+    # Where the platform's config holds secrets (password hashes, keys, SNMP communities): regexes
+    # searched in each line, every capture group a secret that a tenant sees masked
+    # (`services/network/masking.py`); structure goes in non-capturing groups.
+    secret_patterns: tuple[str, ...] = field(default=())
 
     def can_change(self, kind: str) -> bool:
         return kind in self.change_kinds

@@ -15,7 +15,7 @@ from netmiko import BaseConnection
 from services.core.errors import DeviceError
 from services.core.secrets import Credential
 from services.network.inventory import Device
-from services.network.platforms.base import HierSettings, Platform
+from services.network.platforms.base import CLI_LINE, TO_END, HierSettings, Platform
 from services.network.platforms.registry import register
 from services.network.push import PushDriver, connect, exit_and_save, push_config
 from services.network.safety import SafetyNet, SafetyNetError, refusal
@@ -40,6 +40,40 @@ from services.network.upgrade import (
 
 NAME = "cisco_ios"
 ERRORS = r"^% ?(Invalid|Incomplete|Ambiguous|Error|Unknown|Cannot|Bad)|^% .*not (permitted|allowed)"
+# Secrets of IOS-like configs (Arista EOS shares them). A type before the secret (`0` clear,
+# `5`/`8`/`9` hashes, `7` reversible, EOS `sha512`) stays: it tells a hash from a clear text.
+TYPE = r"(?: (?:[0-9]|sha512|8a))?"
+IOS_LIKE_SECRETS = (
+    # username netwave privilege 15 secret 9 $9$... / username bob password 7 0822455D0A16
+    CLI_LINE + r"username \S+ (?:\S+ )*?(?:secret|password)" + TYPE + " " + TO_END,
+    CLI_LINE + r"enable (?:secret|password)(?: level \d+)?" + TYPE + " " + TO_END,
+    CLI_LINE + r"password" + TYPE + " " + TO_END,  # line con/vty
+    CLI_LINE + r"snmp-server community(?: [08])? (\S+)",
+    # snmp-server host 192.0.2.1 [vrf X] [traps|informs] [version 1|2c] COMMUNITY (v3: a user)
+    CLI_LINE + r"snmp-server host \S+(?: vrf \S+)?(?: traps| informs)?(?: version (?:1|2c))?"
+    r" (?!version )(\S+)",
+    CLI_LINE + r"snmp-server user .*? auth (?:md5|sha\S*) (\S+)",
+    CLI_LINE + r"snmp-server user .*? priv (?:3des|des|aes(?: \d+)?) (\S+)",
+    # tacacs-server key 7 ..., radius-server host 192.0.2.5 auth-port 1812 key 7 ...
+    CLI_LINE + r"(?:tacacs|radius)-server (?:\S+ )*?key" + TYPE + " " + TO_END,
+    # ` key 7 ...` under `tacacs server X` / `radius server X` (a key chain's ` key 1` is an id)
+    CLI_LINE + r"key (?:[0-9] " + TO_END + r"|(?!\d+\s*$|chain )" + TO_END + ")",
+    r"(?<!\S)key-string" + TYPE + " " + TO_END,  # key chains, HSRP/VRRP md5
+    CLI_LINE + r"(?:mpls ldp )?neighbor \S+ password" + TYPE + " " + TO_END,
+    r"(?<!\S)ip ospf authentication-key" + TYPE + " " + TO_END,
+    r"(?<!\S)message-digest-key \d+ md5" + TYPE + " " + TO_END,
+    # IOS `... md5 104D000A0618 7`, EOS `... md5 7 104D000A0618`
+    CLI_LINE + r"ntp authentication-key \d+ \S+(?: [0-9](?= \S))? (\S+)",
+    CLI_LINE + r"(?:crypto )?isakmp key" + TYPE + r" (\S+)",
+    r"(?<!\S)pre-shared-key (?:address|hostname) .*?\bkey" + TYPE + r" (\S+)",
+    r"(?<!\S)pre-shared-key(?: local| remote)?" + TYPE + r" (?!address |hostname )(\S+)",
+    CLI_LINE + r"ppp .*?\bpassword" + TYPE + r" (\S+)",
+    CLI_LINE + r"ip (?:ftp|http client) password" + TYPE + " " + TO_END,
+    CLI_LINE + r"standby(?: \d+)? authentication(?: text)? (?!md5 )(\S+)",
+    CLI_LINE + r"vrrp \d+ (?:peer )?authentication(?: text)? (?!(?:ietf-)?md5 )(\S+)",
+    CLI_LINE + r"(?:isis password|area-password|domain-password)(?: clear| md5)? (\S+)",
+    CLI_LINE + r"wpa-psk (?:ascii|hex)(?: [0-9])? (\S+)",
+)
 VOLATILE = (
     r"^Building configuration\.\.\.\s*$",
     r"^Current configuration ?: \d+ bytes",
@@ -202,5 +236,6 @@ PLATFORM = register(
         upgrade=FlashBootUpgrade(NAME),
         hier=HierSettings(HierPlatform.CISCO_IOS, indentation=1),
         safety_net=ConfigReplace(),
+        secret_patterns=IOS_LIKE_SECRETS,
     )
 )

@@ -17,7 +17,7 @@ from hier_config.models import IdempotentCommandsRule, PerLineSubRule
 from hier_config.platforms.driver_base import HConfigDriverBase
 
 from services.core.errors import DeviceError
-from services.network.platforms.base import HierSettings, Platform
+from services.network.platforms.base import CLI_LINE, TO_END, HierSettings, Platform
 from services.network.platforms.registry import register
 from services.network.push import PushDriver, exit_and_save
 from services.network.state import ESTABLISHED, BgpNeighbor, InterfaceState, StateCommands
@@ -37,6 +37,18 @@ VOLATILE = (
     r"^Building configuration\.\.\.\s*$",
     r"^Current configuration:\s*$",
     r"^frr version ",
+)
+# vtysh's secrets: clear text, or `8 ...` once `service password-encryption` is on.
+TYPE = r"(?: [0-9])?"
+SECRETS = (
+    CLI_LINE + r"(?:enable )?password" + TYPE + " " + TO_END,
+    CLI_LINE + r"(?:mpls ldp )?neighbor \S+ password" + TYPE + " " + TO_END,  # bgpd, ldpd
+    CLI_LINE + r"ip ospf authentication-key (\S+)",
+    CLI_LINE + r"ip ospf message-digest-key \d+ md5 (\S+)",
+    CLI_LINE + r"ipv6 ospf6 authentication key-id \d+ hash-algo \S+ key (\S+)",
+    CLI_LINE + r"key-string " + TO_END,  # key chains
+    CLI_LINE + r"(?:isis password|area-password|domain-password) (?:clear|md5) (\S+)",
+    CLI_LINE + r"ip rip authentication string " + TO_END,
 )
 INTERFACES = "show interface json"
 BGP = "show ip bgp summary json"
@@ -138,5 +150,6 @@ PLATFORM = register(
         # Interfaces are the kernel's: `no interface eth1.30` on an active one is refused
         # ("only inactive interfaces can be deleted"); a rollback negates its lines instead.
         deletes_logical_interfaces=False,
+        secret_patterns=SECRETS,
     )
 )

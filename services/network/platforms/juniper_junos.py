@@ -41,6 +41,23 @@ from services.network.upgrade import (
 NAME = "juniper_junos"
 ERRORS = r"syntax error|unknown command|missing argument|invalid value|^error:"
 CONFIGURE = "configure exclusive"
+# Secrets of `display set` lines (and of the braces syntax): Junos prints them quoted, mostly
+# `$9$...` (reversible) or `$6$...` hashes. The quotes stay; the text inside goes.
+VALUE = r'(?:"((?:[^"\\]|\\.)*)"|([^\s;"]+))'
+SECRETS = (
+    r"(?<!\S)encrypted-password " + VALUE,  # root-authentication, login user authentication
+    r"(?<!\S)plain-text-password-value " + VALUE,
+    r"(?<!\S)(?:secret|simple-password|privacy-key|default-chap-secret|default-pap-password) "
+    + VALUE,  # radius-server/tacplus-server secret, OSPF simple, SNMPv3 privacy, PPP
+    # BGP, LDP, VRRP, SNMPv3 `authentication-key "$9$..."` (not NTP's `authentication-key 1`)
+    r"(?<!\S)(?:hello-)?authentication-key (?!\d+(?: |$))" + VALUE,
+    r"(?<!\S)authentication-key \d+ (?:type \S+ )?value " + VALUE,  # system ntp
+    r"(?<!\S)md5 \d+ key " + VALUE,  # OSPF/IS-IS md5 keys
+    r"(?<!\S)pre-shared-key (?:ascii-text|hexadecimal) " + VALUE,
+    # SNMP v1/v2c communities; a trap group's name is the community its traps carry
+    r"(?<!\S)snmp (?:community|trap-group) " + VALUE,
+    r"(?<!\S)community-name " + VALUE,  # snmp v3 snmp-community
+)
 
 PHYSICAL = re.compile(r"^Physical interface: (\S+), (Enabled|Administratively down)")
 LINK = re.compile(r"Physical link is (\w+)")
@@ -241,5 +258,6 @@ PLATFORM = register(
         volatile=(r"^## Last commit: ", r"^## Last changed: "),
         upgrade=PackageUpgrade(NAME),
         safety_net=CommitConfirmed(),
+        secret_patterns=SECRETS,
     )
 )

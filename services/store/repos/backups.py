@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Literal, NamedTuple
@@ -373,15 +373,25 @@ def latest_backup(session: Session, *, tenant: str, device: str) -> BackupOut | 
 
 
 def diff_backups(
-    session: Session, *, tenant: str, device: str, from_version: int, to_version: int
+    session: Session,
+    *,
+    tenant: str,
+    device: str,
+    from_version: int,
+    to_version: int,
+    view: Callable[[str], str] | None = None,
 ) -> str:
-    """Unified diff between two versions of a device's configuration ('' when equal)."""
+    """Unified diff between two versions of a device's configuration ('' when equal).
+
+    `view`, when given, is applied to both texts before they are compared (secrets masked for
+    a tenant: a changed secret is then no change, and never shows).
+    """
     texts = []
     for version in (from_version, to_version):
         backup = get_backup(session, tenant=tenant, device=device, version=version)
         if backup is None:
             raise NotFoundError(f"backup {device} v{version} not found in tenant {tenant!r}")
-        texts.append(backup.content)
+        texts.append(backup.content if view is None else view(backup.content))
     lines = difflib.unified_diff(
         texts[0].splitlines(),
         texts[1].splitlines(),

@@ -40,6 +40,7 @@ from services.store.models import (
     Tenant,
     utcnow,
 )
+from services.store.repos import audit as audit_repo
 from services.store.repos._checks import aware, text_field
 from services.store.repos.tenants import tenant_id_of
 
@@ -49,22 +50,28 @@ MAX_ATTEMPTS = 5
 MAX_COMMENT = 1000
 MAX_POLICY_REASON = 2000
 
+STOPPED: tuple[ChangeStatus, ...] = ("withdrawn", "cancelled")
 TRANSITIONS: Mapping[ChangeStatus, frozenset[ChangeStatus]] = MappingProxyType(
     {
-        "submitted": frozenset({"planned", "failed"}),
-        "planned": frozenset({"awaiting_approval", "approved", "failed"}),
+        # Every status before `applying` may end as withdrawn (tenant) or cancelled (staff).
+        "submitted": frozenset({"planned", "failed", *STOPPED}),
+        "planned": frozenset({"awaiting_approval", "approved", "failed", *STOPPED}),
         # -> planned: re-plan because the device configuration changed since the plan.
-        "awaiting_approval": frozenset({"approved", "rejected", "expired", "planned", "failed"}),
-        "approved": frozenset({"scheduled", "planned", "failed"}),
+        "awaiting_approval": frozenset(
+            {"approved", "rejected", "expired", "planned", "failed", *STOPPED}
+        ),
+        "approved": frozenset({"scheduled", "planned", "failed", *STOPPED}),
         # -> planned: re-plan because a change verified on the device before it moved the
         # intent (changes to one device apply in order, each against the one before).
-        "scheduled": frozenset({"applying", "planned", "failed"}),
+        "scheduled": frozenset({"applying", "planned", "failed", *STOPPED}),
         "applying": frozenset({"verified", "rolled_back", "failed"}),
         "rejected": frozenset(),
         "expired": frozenset(),
         "verified": frozenset(),
         "rolled_back": frozenset(),
         "failed": frozenset(),
+        "withdrawn": frozenset(),
+        "cancelled": frozenset(),
     }
 )
 TERMINAL_STATUSES: frozenset[ChangeStatus] = frozenset(
@@ -589,6 +596,34 @@ def transition(
     )
 
 
+def record_window_override(
+    session: Session, *, tenant: str, change_id: str, actor: str, reason: str, at: datetime
+) -> ChangeOut:
+    """An admin ran a scheduled change now: an event on its timeline (who, why; the status is
+    unchanged) and its window starts at `at`. A retry finds its event and writes nothing."""
+    text_field("actor", actor, 255)
+    text_field("reason", reason, 500)
+    row = _change_row(session, tenant, change_id)
+    last = _last_event(session, change_id)
+    if last is not None and last.actor == actor and last.detail.get("window_override") == reason:
+        return _out(row, tenant)
+    if row.window_end is None or aware("at", at) < row.window_end:
+        row.window_start = at
+    row.updated_at = at
+    session.add(
+        ChangeEvent(
+            change_id=change_id,
+            at=at,
+            from_status=row.status,
+            to_status=row.status,
+            actor=actor,
+            detail={"window_override": reason, "window_start": at.isoformat()},
+        )
+    )
+    session.flush()
+    return _out(row, tenant)
+
+
 def events(session: Session, *, tenant: str, change_id: str) -> list[EventOut]:
     """The change's events, oldest first ([] when the tenant has no such change)."""
     rows = session.scalars(
@@ -746,6 +781,49 @@ def record_approval(
             raise
         raise error from None
     return _approval_out(row)
+
+
+def record_decision(
+    session: Session,
+    *,
+    tenant: str,
+    change_id: str,
+    plan_revision: int,
+    approver: str,
+    approver_token_id: int,
+    decision: str,
+    comment: str,
+    features: list[str] | None = None,
+) -> bool:
+    """A decision the change workflow accepted: its approval row and its audit entry, in the
+    caller's transaction, or nothing when the decision is already recorded (the workflow
+    and the API that sent it both call this; whichever comes second writes nothing).
+    Returns whether this call recorded it."""
+    try:
+        with session.begin_nested():
+            record_approval(
+                session,
+                tenant=tenant,
+                change_id=change_id,
+                plan_revision=plan_revision,
+                approver=approver,
+                approver_token_id=approver_token_id,
+                decision=decision,  # type: ignore[arg-type]  # checked by record_approval
+                comment=comment,
+                accepted_by_workflow=True,
+            )
+    except ConflictError:
+        return False  # recorded already, approval and audit entry together
+    audit_repo.record(
+        session,
+        actor=approver,
+        action="change.approve" if decision == "approved" else "change.reject",
+        tenant=tenant,
+        object=f"change:{change_id}",
+        detail={"comment": comment, "revision": plan_revision}
+        | ({"features": features} if features else {}),
+    )
+    return True
 
 
 def _check_awaiting(

@@ -13,6 +13,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.core import principals
 from services.core.errors import NotFoundError
 from services.store.errors import ConflictError, InvalidInputError
 from services.store.models import ROLES, ApiToken, Role, Tenant, utcnow
@@ -31,6 +32,8 @@ class TokenOut(BaseModel):
 
     id: int
     name: str
+    principal: str
+    principal_kind: str
     prefix: str
     role: Role
     tenant: str | None
@@ -46,7 +49,7 @@ class Identity(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     token_id: int
-    name: str
+    name: str  # the principal (services/core/principals.py), never the token's label
     role: Role
     tenant: str | None
 
@@ -64,6 +67,8 @@ def _out(row: ApiToken, tenant: str | None) -> TokenOut:
     return TokenOut(
         id=row.id,
         name=row.name,
+        principal=row.principal,
+        principal_kind=row.principal_kind,
         prefix=row.prefix,
         role=row.role,  # the CHECK constraint keeps it a Role
         tenant=tenant,
@@ -95,18 +100,34 @@ def create_token(
     pepper: str | SecretStr,
     expires_at: datetime | None = None,
     now: datetime | None = None,
+    principal: str | None = None,
+    principal_kind: str = "person",
 ) -> tuple[str, TokenOut]:
-    """Issue a token; the plaintext is returned here once and never stored."""
+    """Issue a token; the plaintext is returned here once and never stored.
+
+    `principal` (default: `name`) is who stands behind it, normalized; one that only looks
+    like an existing principal is refused (InvalidInputError).
+    """
     _check_scope(role, tenant)
     text_field("name", name, 100)
+    who = _principal(session, principal if principal is not None else name)
+    if principal_kind not in ("person", "system"):
+        raise InvalidInputError(f"principal kind {principal_kind!r}: use person or system")
     if expires_at is not None:
         aware("expires_at", expires_at)
+        if expires_at <= (now or utcnow()):
+            raise InvalidInputError(
+                f"expires_at {expires_at.isoformat()} is not in the future: the token would "
+                "never work"
+            )
     tenant_id = None if tenant is None else tenant_id_of(session, name=tenant)
     for _ in range(3):
         prefix = secrets.token_hex(6)
         token = f"nw_{prefix}_{secrets.token_urlsafe(32)}"
         row = ApiToken(
             name=name,
+            principal=who,
+            principal_kind=principal_kind,
             prefix=prefix,
             token_hash=hash_token(token, pepper),
             role=role,
@@ -121,6 +142,27 @@ def create_token(
             continue  # a prefix collision (48 random bits): draw again
         return token, _out(row, tenant)
     raise ConflictError("could not draw an unused token prefix in 3 attempts")
+
+
+def find_by_prefix(session: Session, prefix: str) -> TokenOut | None:
+    """The token with this prefix (from `token list`), or None."""
+    found = session.execute(_scoped(None).where(ApiToken.prefix == prefix)).first()
+    return None if found is None else _out(*found)
+
+
+def _principal(session: Session, text: str) -> str:
+    try:
+        who = principals.normalize(text)
+    except principals.PrincipalError as exc:
+        raise InvalidInputError(str(exc)) from None
+    existing = session.scalars(select(ApiToken.principal).distinct())
+    other = principals.look_alike(who, existing)
+    if other is not None:
+        raise InvalidInputError(
+            f"principal {who!r} looks like the existing principal {other!r}: use {other!r} "
+            "for the same person or system, or a clearly different name"
+        )
+    return who
 
 
 def authenticate(
@@ -151,7 +193,7 @@ def authenticate(
     if touch and (row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION):
         row.last_used_at = now
         session.flush()
-    return Identity(token_id=row.id, name=row.name, role=row.role, tenant=tenant)
+    return Identity(token_id=row.id, name=row.principal, role=row.role, tenant=tenant)
 
 
 def _scoped(tenant: str | None) -> Select[ApiToken, str | None]:

@@ -62,7 +62,18 @@ async def test_auto_approved_change_is_applied_in_an_overridden_window(
     doc = await wait_status(api, path, tokens["acme"], FINAL)
     assert doc["change"]["status"] == "verified", doc["change"]
     statuses = [e["to_status"] for e in doc["events"]]
-    assert statuses == ["submitted", "planned", "approved", "scheduled", "applying", "verified"]
+    assert statuses == [
+        "submitted",
+        "planned",
+        "approved",
+        "scheduled",
+        "scheduled",  # the override: who and why, on the timeline
+        "applying",
+        "verified",
+    ]
+    override = doc["events"][4]
+    assert override["actor"] == "test-admin-all"
+    assert override["detail"]["window_override"] == "customer outage"
     record = lab.record("acme-branch1-r1")
     assert len(record.config_sessions) == 1
     assert record.saves, "saved once verified"

@@ -255,7 +255,15 @@ def test_list_changes_newest_first(session: Session, tenants: tuple[str, str]) -
 
 def test_transition_table() -> None:
     assert set(TRANSITIONS) == set(CHANGE_STATUSES)
-    assert set(TERMINAL_STATUSES) == {"rejected", "expired", "verified", "rolled_back", "failed"}
+    assert set(TERMINAL_STATUSES) == {
+        "rejected",
+        "expired",
+        "verified",
+        "rolled_back",
+        "failed",
+        "withdrawn",
+        "cancelled",
+    }
     assert all("failed" in TRANSITIONS[s] for s in set(CHANGE_STATUSES) - TERMINAL_STATUSES)
 
 

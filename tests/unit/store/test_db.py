@@ -70,3 +70,36 @@ def test_savepoint_rolls_back_inside_transaction(factory: sessionmaker[Session])
             raise RuntimeError("undo the savepoint only")
     with session_scope(factory) as session:
         assert session.scalars(select(Tenant.name)).all() == ["kept"]
+
+
+def test_the_sqlite_file_and_its_folder_are_private(tmp_path: Path) -> None:
+    """Config backups live in the file: 0600 (and its WAL files), its new folder 0700; a file
+    left 0644 by an older netwave is tightened."""
+    import stat
+
+    from services.store.migrate import upgrade
+
+    path = tmp_path / "var" / "netwave.db"
+    upgrade(f"sqlite:///{path}")
+    files = [path, path.with_name("netwave.db-wal"), path.with_name("netwave.db-shm")]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files if p.exists()} == {0o600}
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    old = tmp_path / "old.db"
+    old.touch(mode=0o644)
+    old.chmod(0o644)
+    make_engine(f"sqlite:///{old}").dispose()
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+
+
+def test_prepare_local_creates_var_private(tmp_path: Path) -> None:
+    import stat
+
+    from services.bootstrap import prepare_local
+    from services.core.settings import Settings
+    from tests.conftest import REPO
+
+    settings = Settings(env="test", var_dir=tmp_path / "var", inventories_path=REPO / "inventories")
+    prepare_local(settings)
+    assert stat.S_IMODE(settings.var_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((settings.var_dir / "netwave.db").stat().st_mode) == 0o600
+    assert stat.S_IMODE(settings.secrets_file.stat().st_mode) == 0o600

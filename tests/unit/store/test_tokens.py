@@ -59,6 +59,20 @@ def test_role_and_tenant_must_agree(session: Session, tenants: tuple[str, str]) 
             create_token(session, role=role, tenant=tenant, name="x", pepper=PEPPER)
 
 
+def test_a_lifetime_in_the_past_is_refused(session: Session) -> None:
+    for expires_at in (T0, T0 - timedelta(days=5)):
+        with pytest.raises(InvalidInputError, match="is not in the future"):
+            create_token(
+                session,
+                role="admin",
+                tenant=None,
+                name="x",
+                pepper=PEPPER,
+                expires_at=expires_at,
+                now=T0,
+            )
+
+
 def test_unknown_tenant_and_bad_fields_are_refused(session: Session) -> None:
     with pytest.raises(NotFoundError, match="tenant 'nobody' not found"):
         create_token(session, role="tenant", tenant="nobody", name="x", pepper=PEPPER)
@@ -146,6 +160,7 @@ def test_expiry(session: Session) -> None:
         name="x",
         pepper=PEPPER,
         expires_at=T0 + timedelta(hours=1),
+        now=T0,
     )
     session.commit()
     assert authenticate(session, token=token, pepper=PEPPER, now=T0) is not None

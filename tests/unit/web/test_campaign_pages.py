@@ -31,7 +31,7 @@ def test_the_form_becomes_the_api_spec() -> None:
     assert data["targets"]["platforms"] == ["cisco_ios"]
     assert data["target_versions"] == {"cisco_ios": "17.9.4a"}
     assert data["strategy"]["approve_after_canary"] is True
-    assert data["strategy"]["wave_size"] == "3" and data["respect_windows"] is True
+    assert data["strategy"]["wave_size"] == 3 and data["respect_windows"] is True
 
 
 def test_campaigns_are_for_msp_staff_only(signed_in: SignedIn) -> None:

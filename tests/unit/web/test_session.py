@@ -148,3 +148,24 @@ def test_console_pages_carry_security_headers(signed_in: SignedIn) -> None:
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_a_copied_cookie_stops_working_after_sign_out(
+    signed_in: SignedIn, web_settings: Settings
+) -> None:
+    """Signing out ends the session on the server: a copy of the cookie taken before (another
+    browser, a stolen cookie) is sent back to the sign-in form, while another session of the
+    same token goes on."""
+    client, token, csrf = signed_in("approver")
+    copied = client.cookies[web_session.COOKIE]
+    other = TestClient(client.app)
+    sign_in(other, token)
+    out = client.post("/console/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    thief = TestClient(client.app, cookies={web_session.COOKIE: copied})
+    answer = thief.get("/console/approvals", follow_redirects=False)
+    assert answer.status_code == 303 and "/console/login" in answer.headers["location"]
+    assert other.get("/console/approvals").status_code == 200
+    with sessions(web_settings)() as session:
+        actions = [e.action for e in audit_repo.list_entries(session)]
+    assert "console.sign_out" in actions
