@@ -28,6 +28,7 @@ from services.changes.duplicates import refuse_duplicate
 from services.changes.remediation import RemediationRequest
 from services.changes.requests import ChangeRequest, validate_request
 from services.core.errors import ChangeValidationError, NetwaveError
+from services.core.failpoints import failpoint
 from services.core.principals import same_principal
 from services.intent.source import intended_devices, intended_inventory
 from services.network.inventory import load_tenant
@@ -302,6 +303,7 @@ async def _decide(
         ),
         f"the change is {change.status}: it takes no decision",
     )
+    failpoint("change.after_decide_update", state.settings.var_dir)  # chaos: the API dies here
     # The workflow records the decision it accepted (approval row and audit entry together);
     # this is the same idempotent write, for workflows started before it did.
     change_repo.record_decision(
