@@ -7,7 +7,7 @@ NETWAVE := $(VENV)/bin/netwave
 STAMP := $(VENV)/.netwave-installed
 TEST_STAMP := $(VENV)/.netwave-test-installed
 
-.PHONY: demo test up lab chaos bench lint typecheck clean install realnet
+.PHONY: demo test up lab chaos bench record-histories lint typecheck clean install realnet
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ chaos: $(TEST_STAMP)
 ## make bench: benchmarks that print numbers and ratios (not part of make test)
 bench: $(TEST_STAMP)
 	$(PY) -m tests.benchmarks.run
+
+## make record-histories: run every workflow type on the lab and a Temporal dev server, save
+## their histories (children too) to tests/data/histories for the replay tests (docs/replay.md)
+record-histories: $(TEST_STAMP)
+	$(PY) -m tests.histories.record
 
 ## make realnet: as root, FRR routers in network namespaces: up, the realnet tests, down
 realnet: $(TEST_STAMP)

@@ -139,8 +139,11 @@ def push_config(
     save: bool = True,
     timeout: float = 30.0,
     tag: str | None = None,
+    after_line: Callable[[int, int], None] | None = None,
 ) -> PushResult:
     """Push `commands` in one config session, then save or commit as the platform does.
+
+    `after_line(k, n)` is called once line k of n has been accepted (crash tests hold there).
 
     With a `tag`, the change runs under the platform's safety net: applied but not kept
     (never saved here), to be confirmed by `save_running(tag=...)` or taken back by
@@ -176,6 +179,8 @@ def push_config(
         for line in commands:
             _send(conn, line, driver, timeout)
             pushed += 1
+            if after_line is not None:
+                after_line(pushed, len(commands))
         stage = "finish"
         if net is not None and tag:
             if not net.apply(conn, tag, timeout) and driver.finish is not None:

@@ -43,6 +43,8 @@ IOS = [
     "initech-aus-r1",
     "initech-dal-r2",
 ]
+# Kill points placed on purpose (failpoints); the summary fails if one never fired.
+DECLARED = ("change@mid-push", "change@verified-record")
 SUMMARY: dict[str, Any] = {
     "kill_points": [],
     "runs": 0,
@@ -282,6 +284,77 @@ async def test_kill_between_verify_and_its_record_keeps_exactly_one_revision(
     assert duplicates(lab, "acme-branch1-r1", pushed) == 0
 
 
+MID_PUSH = "change.mid_push"
+
+
+def leaves(commands: list[str]) -> list[str]:
+    """The lines that change something: not the section headers that only give context
+    (`interface X` before its indented lines), which a retry may type again."""
+    found = []
+    for i, line in enumerate(commands):
+        depth = len(line) - len(line.lstrip())
+        nxt = commands[i + 1] if i + 1 < len(commands) else ""
+        if not (nxt.strip() and len(nxt) - len(nxt.lstrip()) > depth):
+            found.append(line.strip())
+    return [line for line in found if line not in ("exit", "end")]
+
+
+async def test_kill_inside_a_push_applies_each_line_once(
+    chaos_settings: Settings, api: TestClient, lab: ThreadedLab, tmp_path: Path
+) -> None:
+    """The worker dies inside the push, after all but its last line (IOS applies each line as
+    it is typed): the retry pushes only what the device still lacks, so every line that
+    changes the device is applied once, and the change is verified."""
+    acme = bearer(make_token(chaos_settings, "tenant", tenant="acme"))
+    admin = bearer(make_token(chaos_settings, "admin"))
+    body = {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": 70}
+    created = await request(api, "POST", "/v1/tenants/acme/changes", json=body, headers=acme)
+    assert created.status_code == 201, created.text
+    change_id = created.json()["change"]["id"]
+    path = f"/v1/tenants/acme/changes/{change_id}"
+    sessions = make_session_factory(get_engine(chaos_settings.database_url))
+    marker = chaos_settings.var_dir / "failpoints" / MID_PUSH
+    log = tmp_path / "worker.log"
+    device = "acme-branch1-r1"
+
+    def status() -> str:
+        with sessions() as session:
+            change = change_repo.get_change(session, tenant="acme", change_id=change_id)
+        assert change is not None
+        return change.status
+
+    with running_worker(chaos_settings, log, env={"NETWAVE_FAILPOINTS": MID_PUSH}) as w:
+        deadline = time.monotonic() + 120
+        overridden = False
+        while not marker.exists():
+            assert time.monotonic() < deadline, f"never reached the failpoint: {status()}"
+            if status() == "scheduled" and not overridden:
+                reply = await request(
+                    api, "POST", f"{path}/override-window", json={"reason": "chaos"}, headers=admin
+                )
+                overridden = reply.status_code == 200
+            await asyncio.sleep(0.2)
+        cut_at = list(lab.record(device).pushed_lines)
+        stop(w, signal.SIGKILL)
+    SUMMARY["kill_points"].append("change@mid-push")
+    SUMMARY["runs"] += 1
+    with running_worker(chaos_settings, log):
+        deadline = time.monotonic() + 120
+        while status() not in {"verified", "rolled_back", "failed"}:
+            assert time.monotonic() < deadline, status()
+            await asyncio.sleep(0.3)
+    assert status() == "verified"
+    SUMMARY["completed"] += 1
+    doc = (await request(api, "GET", path, headers=acme)).json()
+    commands = [c for d in doc["plan"]["devices"] for c in d["commands"]]
+    changing = leaves(commands)
+    assert all(line in cut_at for line in changing[:-1]), (changing, cut_at)  # a partial push
+    assert changing[-1] not in cut_at
+    SUMMARY["duplicate_pushes"] += duplicates(lab, device, changing)
+    assert duplicates(lab, device, changing) == 0, lab.record(device).pushed_lines
+    assert all(lab.record(device).pushed_count(line) == 1 for line in changing)
+
+
 def test_chaos_summary(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Printed by `make chaos`: kill points exercised, runs completed, duplicate pushes."""
     print(
@@ -291,10 +364,15 @@ def test_chaos_summary(tmp_path_factory: pytest.TempPathFactory) -> None:
         f"{SUMMARY['duplicate_revisions']} duplicate and {SUMMARY['lost_revisions']} lost "
         "intent revisions"
     )
+    reached = set(SUMMARY["kill_points"])
+    for point in DECLARED:
+        print(f"  {point:<24} {'reached' if point in reached else 'NOT REACHED'}")
     out = Path("var") / "chaos"
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(SUMMARY, indent=2))
     assert SUMMARY["runs"] == 0 or len(SUMMARY["kill_points"]) >= 10
+    if SUMMARY["runs"]:  # the whole chaos run: every declared kill point must have fired
+        assert reached >= set(DECLARED), sorted(set(DECLARED) - reached)
     assert SUMMARY["duplicate_pushes"] == 0
     assert SUMMARY["duplicate_revisions"] == SUMMARY["lost_revisions"] == 0
     assert SUMMARY["completed"] == SUMMARY["runs"]

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 
-from pydantic import ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from services.changes.attention import describe, marks_on
-from services.changes.contract import TenantContract, load_contract
-from services.changes.intent import commands_hash, refuse_removing_intent
-from services.changes.plan import DevicePlan, plan_change, restore_commands, same_config, sha256
+from services.changes.intent import commands_hash
+from services.changes.plan import DevicePlan, restore_commands, same_config, sha256
 from services.changes.policy import PolicyDecision, decide
 from services.changes.prechecks import missing_targets
-from services.changes.remediation import RemediationRequest, plan_remediation
-from services.changes.requests import ChangeRequest, parse_request, validate_request
-from services.compliance.rules import tenant_rules
+from services.changes.remediation import RemediationRequest
+from services.changes.requests import validate_request
 from services.core.errors import NetwaveError
-from services.core.secrets import Credential
-from services.intent.source import intended_device, intended_inventory
+from services.core.failpoints import failpoint
 from services.network.backup import store_running
-from services.network.inventory import Device, TenantInventory
 from services.network.jump import resolve_login
 from services.network.platforms import get_platform
 from services.network.push import (
@@ -31,7 +26,6 @@ from services.network.push import (
     save_running,
     undo_change,
 )
-from services.network.render import renderer_for
 from services.network.safety import SafetyNetError, tag_for
 from services.network.state import (
     DeviceState,
@@ -43,87 +37,21 @@ from services.network.state import (
 from services.store.repos import attention as attention_repo
 from services.store.repos import backups as backup_repo
 from services.store.repos import changes as change_repo
-from services.store.repos.changes import ChangeOut
-from services.store.repos.host_keys import with_trust
+from workflows.change.loading import ChangeLoading
+from workflows.change.loading import fail as _fail
 from workflows.change.models import (
     DeviceChangeInput,
     DeviceStep,
     PlanInput,
     PlanSummary,
 )
-from workflows.common.context import WorkerActivities
 from workflows.common.heartbeat import heartbeating
 
-AnyRequest = ChangeRequest | RemediationRequest
+MID_PUSH = "change.mid_push"  # failpoint: after all but the last line of a push
 
 
-def _fail(exc: Exception, kind: str = "PlanError") -> ApplicationError:
-    return ApplicationError(str(exc), type=kind, non_retryable=True)
-
-
-class ChangeActivities(WorkerActivities):
-    """See `WorkerActivities`: settings, database sessions, secrets provider."""
-
-    # -- loading -------------------------------------------------------------------------
-    def _change(self, tenant: str, change_id: str) -> ChangeOut:
-        with self.sessions() as session:
-            change = change_repo.get_change(session, tenant=tenant, change_id=change_id)
-        if change is None:
-            raise _fail(LookupError(f"change {change_id} of {tenant} not found"), "NotFound")
-        return change
-
-    def _context(
-        self, tenant: str, change_id: str
-    ) -> tuple[ChangeOut, AnyRequest, TenantInventory, TenantContract]:
-        change = self._change(tenant, change_id)
-        root = self.settings.inventories_path
-        try:
-            request: AnyRequest = (
-                RemediationRequest.model_validate(change.params)
-                if change.kind == "remediation"
-                else parse_request(change.params)
-            )
-            with self.sessions() as session:
-                inventory = with_trust(session, intended_inventory(session, root, tenant))
-            return change, request, inventory, load_contract(root, tenant)
-        except (NetwaveError, ValidationError) as exc:
-            raise _fail(exc) from None
-
-    def _plan_device(
-        self, device: Device, running: str, request: AnyRequest, features: list[str] | None = None
-    ) -> DevicePlan:
-        """The device's plan against its current intent: a capacity change, or a compliance
-        remediation (of `features` when given: what the approver took of it)."""
-        renderer = renderer_for(self.settings.templates_path)
-        with self.sessions() as session:
-            intent = intended_device(
-                session, self.settings.inventories_path, device.tenant, device.name
-            )
-        if isinstance(request, RemediationRequest):
-            root = self.settings.inventories_path
-            rules = tenant_rules(
-                root, device.tenant, self.settings.templates_path / "compliance.yaml"
-            )
-            intended = renderer.render_device(intent.device)
-            wanted = [f for f in request.features if features is None or f in features]
-            plan = plan_remediation(intent.device, running, intended, rules, wanted)
-            refuse_removing_intent(plan, intent, renderer)
-            return plan
-        return plan_change(intent.device, running, request, renderer)
-
-    def _plan_of(self, tenant: str, change_id: str, device: str) -> DevicePlan:
-        with self.sessions() as session:
-            plan = change_repo.latest_plan(session, tenant=tenant, change_id=change_id)
-        if plan is None:
-            raise _fail(LookupError(f"change {change_id} has no plan"))
-        found = next((d for d in plan.devices if d["device"] == device), None)
-        if found is None:
-            raise _fail(LookupError(f"device {device} is not in the plan of {change_id}"))
-        return DevicePlan.model_validate(found)
-
-    def _device(self, tenant: str, name: str) -> tuple[Device, Credential]:
-        device = self.trusted_tenant(tenant).device(name)
-        return device, resolve_login(self.provider, device)
+class ChangeActivities(ChangeLoading):
+    """The device steps of a change; `ChangeLoading` finds the change, its plan and device."""
 
     # -- plan and lifecycle --------------------------------------------------------------
     @activity.defn(name="plan_change")
@@ -272,16 +200,30 @@ class ChangeActivities(WorkerActivities):
         again = self._plan_device(device, running, parsed, plan.features)
         if again.noop:
             return DeviceStep(ok=True, detail="already applied", data={"pushed": 0})
+        # A retry after a push cut short (a worker killed mid-push; IOS applies each line as it
+        # is typed) sends only what the device still lacks, and only lines that were approved.
+        approved = {c.strip() for c in plan.commands}
+        unapproved = [c.strip() for c in again.commands if c.strip() not in approved]
+        if unapproved:
+            return DeviceStep(
+                ok=False,
+                detail=f"the device changed since the plan: {'; '.join(unapproved[:5])} "
+                "was not approved; nothing pushed",
+                data={"pushed": 0, "error_kind": "failed"},
+            )
+        var_dir = self.settings.var_dir
         # Not saved yet: the startup config takes the change only once it is verified, so a
         # device that reloads mid-change comes back as it was. Under the platform's safety
         # net (the change's tag names its checkpoint, session or commit on the device).
         result = push_config(
             device,
             credential,
-            plan.commands,
+            again.commands,
             save=False,
             timeout=self.settings.device_timeout,
             tag=tag_for(request.change_id),
+            # chaos: a worker killed after all but the last line (a genuine partial push)
+            after_line=lambda k, n: failpoint(MID_PUSH, var_dir) if k == n - 1 else None,
         )
         return DeviceStep(
             ok=result.ok,

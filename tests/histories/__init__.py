@@ -1,0 +1,1 @@
+"""Saved workflow histories: the recorder (`python -m tests.histories.record`)."""
