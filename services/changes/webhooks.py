@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 import uuid
 from datetime import datetime
@@ -28,6 +29,8 @@ EVENT_HEADER = "X-Netwave-Event"
 DELIVERY_HEADER = "X-Netwave-Delivery"
 USER_AGENT = "netwave-webhooks/1"
 _DELIVERY_NAMESPACE = uuid.UUID("6f1c1e5e-8a43-4a8e-9d53-6b0c5a1f2e10")
+# What `sign` writes: the prefix, then 64 lowercase hex digits (ASCII only).
+_SIGNATURE = re.compile(r"sha256=[0-9a-f]{64}", re.ASCII)
 
 
 def build_event(
@@ -83,9 +86,16 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def verify_signature(body: bytes, secret: str, signature: str) -> bool:
-    """What a receiver does: recompute and compare in constant time."""
-    return hmac.compare_digest(sign(body, secret), signature)
+def verify_signature(body: bytes, secret: str, signature: str | None) -> bool:
+    """What a receiver does: recompute and compare in constant time.
+
+    False, never an exception, for a missing (None or empty) or malformed header: another
+    prefix, not 64 lowercase hex digits, non-ASCII text. Only a well-formed header reaches the
+    constant-time comparison (its length and alphabet are public: the format says them).
+    """
+    if not isinstance(signature, str) or _SIGNATURE.fullmatch(signature) is None:
+        return False
+    return hmac.compare_digest(sign(body, secret).encode("ascii"), signature.encode("ascii"))
 
 
 def delivery_id(body: bytes) -> str:

@@ -1,7 +1,8 @@
 """Browser tests: Debian's Chromium driven by Playwright against a console served by uvicorn.
 
 - `chromium` (session): /usr/bin/chromium, installed with apt-get when missing and root; the
-  tests skip with the reason otherwise. Playwright never downloads a browser here.
+  tests skip with the reason otherwise, or fail when CI is set (tests/utils/requirements.py).
+  Playwright never downloads a browser here.
 - `serve_console(settings)`: the API (with the console) under uvicorn in a thread, on a free
   loopback port; returns its base URL and stops it after the test.
 - `browser` (function): a headless Chromium; `screens`: the test's screenshot folder,
@@ -26,6 +27,7 @@ import uvicorn
 
 from services.api.main import create_app
 from services.core.settings import Settings
+from tests.utils.requirements import require, require_module
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -57,11 +59,11 @@ def _install_chromium() -> str | None:
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' (playwright)")
+    require_module("playwright.sync_api", "pip install -e '.[test]' (playwright)")
     if not CHROMIUM.exists():
         problem = _install_chromium()
         if problem is not None:
-            pytest.skip(problem)
+            require(f"Chromium ({CHROMIUM})", problem)
     return CHROMIUM
 
 

@@ -19,11 +19,12 @@ from tests.browser.conftest import ServeConsole
 from tests.integration.backup.test_fleet_backup import scoped
 from tests.utils.api import make_token
 from tests.utils.processes import running_worker
+from tests.utils.requirements import require_module
 
-pytest.importorskip("playwright.sync_api", reason="playwright is a test extra")
-from playwright.sync_api import Browser, expect
+require_module("playwright.sync_api", "playwright is a test extra")
+from playwright.sync_api import Browser, expect  # noqa: E402
 
-from tests.browser.console import ConsoleUser
+from tests.browser.console import ConsoleUser  # noqa: E402
 
 pytestmark = pytest.mark.browser
 FLOW_TIMEOUT_MS = 90_000

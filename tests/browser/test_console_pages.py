@@ -11,8 +11,9 @@ from services.intent.model import IntentEdit
 from tests.browser.conftest import ServeConsole
 from tests.unit.web.factories import back_up_files_config, change, report, revise
 from tests.utils.api import make_token
+from tests.utils.requirements import require_module
 
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is a test extra")
+require_module("playwright.sync_api", "playwright is a test extra")
 from playwright.sync_api import Browser, expect  # noqa: E402
 
 from tests.browser.console import ConsoleUser  # noqa: E402

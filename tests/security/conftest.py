@@ -1,14 +1,17 @@
 """Two set-ups: the API in-process on scratch settings (Temporal unreachable) over a seeded
-two-tenant world; and the API with a real Temporal dev server, workers and the lab."""
+two-tenant world; and the API with a real Temporal dev server, workers and the lab (the same
+seeded world on it: `live_world`, `live_app`)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from services.api.main import create_app
@@ -17,6 +20,7 @@ from services.core.settings import Settings
 from tests.integration.backup.test_fleet_backup import scoped, workers
 from tests.security.world import World, build_world
 from tests.utils.api import bearer, make_token
+from workflows.audit.schedules import schedule_id
 
 
 @pytest.fixture
@@ -85,3 +89,29 @@ def tokens(change_settings: Settings) -> dict[str, dict[str, str]]:
         name: bearer(make_token(change_settings, role, tenant=tenant))
         for name, (role, tenant) in roles.items()
     }
+
+
+@pytest.fixture
+def live_settings(change_settings: Settings) -> Settings:
+    """The real Temporal dev server and the lab, with no auth throttling (see api_settings)."""
+    return change_settings.model_copy(update={"auth_failure_burst": 100_000})
+
+
+@pytest.fixture
+def live_world(live_settings: Settings) -> World:
+    return build_world(live_settings)
+
+
+@pytest.fixture
+def live_app(live_settings: Settings, live_world: World) -> FastAPI:
+    return create_app(live_settings)
+
+
+@pytest_asyncio.fixture
+async def audit_schedules_removed(temporal_env: WorkflowEnvironment) -> AsyncIterator[None]:
+    """Audit schedules are per tenant on the session's one Temporal server: a test that sets
+    them through the API leaves none behind (paused, or firing on its task queue)."""
+    yield
+    for tenant in ("acme", "globex"):
+        with contextlib.suppress(RPCError):
+            await temporal_env.client.get_schedule_handle(schedule_id(tenant)).delete()

@@ -3,27 +3,31 @@
 Property-based (hypothesis, derandomized): oversized strings, unicode, control characters and
 CLI injection (a value, then a line break or separator, then a config command). Every input is
 either accepted or refused with the module's own error (InventoryError, RuleError,
-TemplateError, a 4xx naming the field); nothing else escapes, and no rendered or pushed config
-ever carries an injected line. The last tests push through the real workflow to the lab.
+TemplateError); nothing else escapes, and no rendered or pushed config ever carries an
+injected line. API payloads go to the API on a real Temporal dev server: a valid request gets
+its real answer (201, 200, 409), a hostile one a 422 naming the field (never a 2xx, never a
+503). The last tests push through the real workflow to the lab.
 """
 
 from __future__ import annotations
 
+import math
+import re
 import shutil
 import tempfile
 import unicodedata
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from temporalio.testing import WorkflowEnvironment
 
 from services.api.main import create_app
-from services.changes.requests import DESCRIPTION
 from services.compliance.rules import RuleSet, parse_rules
 from services.core.errors import InventoryError, RuleError, TemplateError
 from services.core.settings import Settings
@@ -34,7 +38,6 @@ from services.network.render import renderer_for
 from tests.conftest import REPO
 from tests.integration.backup.test_fleet_backup import workers
 from tests.integration.change_flow.test_change_workflow import FINAL, post, wait_status
-from tests.security.world import World
 
 SETTINGS = settings(
     max_examples=60,
@@ -262,9 +265,108 @@ def test_template_variables_never_inject_a_config_line(
 
 
 # --- API payloads ---------------------------------------------------------------------------
-
+#
+# The API on a real Temporal dev server (`api`: no worker, so an accepted change stays
+# `submitted` and what a later request gets does not depend on timing). A request that passes
+# validation gets its real answer (201; 409 for what an open change or the inventory already
+# holds; 200 for a replayed idempotency key), every other one a 422 naming the field: never a
+# 503, never a 2xx for hostile input. What is valid is written out here from acme's inventory,
+# its contract and the documented field rules, not taken from the code under test.
 
 KINDS = ("wan_bandwidth", "qos_profile", "vlan_handoff")
+# Per kind: required and optional fields besides `kind`; any other field is refused.
+FIELDS = {
+    "wan_bandwidth": ({"site", "bandwidth_mbps"}, set()),
+    "qos_profile": ({"site", "profile"}, set()),
+    "vlan_handoff": ({"site", "vlan_id", "address"}, {"description", "device"}),
+}
+# acme's sites (inventories/acme): the site's one edge device, the most bandwidth it may get
+# (the circuit in tenant.yaml, else the platform's maximum), what its inventory holds now.
+SITES = {
+    "hq": ("acme-hq-r1", 1000, 200, "premium"),  # 1 Gbit/s circuit
+    "branch1": ("acme-branch1-r1", 100, 50, "standard"),  # 100 Mbit/s circuit
+    "branch2": ("acme-branch2-r1", 10_000, 100, "standard"),  # Junos: 10 Gbit/s
+    "branch3": ("acme-branch3-r1", 100_000, 100, "standard"),  # EOS: 100 Gbit/s
+}
+PROFILES = ("standard", "premium")  # tenant.yaml: qos_profiles
+# (kind, site, value) that the inventory already holds: a 409 naming it, not a new change.
+HELD = {("wan_bandwidth", site, s[2]) for site, s in SITES.items()} | {
+    ("qos_profile", site, s[3]) for site, s in SITES.items()
+}
+# A description lands on a CLI line: a letter or digit first, then letters, digits, spaces and
+# _ . , : / ( ) @ + & = - only, no trailing space, at most 80 characters.
+SAFE_DESCRIPTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.,:/()@+&=-]{0,79}")
+# An Idempotency-Key: 1 to 200 printable ASCII characters, no space.
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+
+Requested = tuple[str, str, Any]
+
+
+def _safe_description(text: Any) -> bool:
+    if not isinstance(text, str):
+        return False
+    return text == "" or (SAFE_DESCRIPTION.fullmatch(text) is not None and text[-1] != " ")
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
+
+
+def _strict_int(value: Any, low: int, high: int) -> bool:
+    """A JSON number that is an integer (not `true`, not 5.0, not "5") within [low, high]."""
+    return type(value) is int and low <= value <= high
+
+
+def requested(body: Any) -> Requested | None:
+    """What a valid body asks for, (kind, site, value); None for a body that must be a 422."""
+    if not isinstance(body, dict) or not _finite(body):
+        return None
+    kind = body.get("kind")
+    if not isinstance(kind, str) or kind not in FIELDS:
+        return None
+    required, optional = FIELDS[kind]
+    given = set(body) - {"kind"}
+    if not required <= given or given - required - optional:
+        return None
+    site = body["site"]
+    if not isinstance(site, str) or site not in SITES:
+        return None
+    device, most, _bandwidth, _profile = SITES[site]
+    if kind == "wan_bandwidth":
+        value = body["bandwidth_mbps"]
+        return (kind, site, value) if _strict_int(value, 1, most) else None
+    if kind == "qos_profile":
+        value = body["profile"]
+        return (kind, site, value) if isinstance(value, str) and value in PROFILES else None
+    vlan = body["vlan_id"]
+    valid = (
+        _strict_int(vlan, 2, 4094)
+        # 10.99.0.0/24 is a network address; any other value the strategy draws is junk.
+        and body["address"] == "10.99.0.1/24"
+        and (body.get("device") is None or body.get("device") == device)
+        and _safe_description(body.get("description", ""))
+    )
+    return (kind, site, vlan) if valid else None
+
+
+def expected_status(wanted: Requested | None, accepted: set[Requested]) -> int:
+    if wanted is None:
+        return 422
+    if wanted in HELD or wanted in accepted:
+        return 409  # the inventory holds it, or an open (here: never run) change asks for it
+    return 201
+
+
+@pytest.fixture
+def accepted() -> set[Requested]:
+    """What this test's changes asked for so far (hypothesis shares it across examples)."""
+    return set()
 
 
 def change_body() -> st.SearchStrategy[Any]:
@@ -285,35 +387,71 @@ def change_body() -> st.SearchStrategy[Any]:
     )
 
 
+WAN = {"kind": "wan_bandwidth", "site": "hq"}
+VLAN = {"kind": "vlan_handoff", "site": "branch3", "vlan_id": 300, "address": "10.99.0.1/24"}
+
+
 @SETTINGS
 @given(body=change_body())
-@example(
-    body={
-        "kind": "vlan_handoff",
-        "site": "branch3",
-        "vlan_id": 300,
-        "address": "10.99.0.1/24",
-        "description": "Guest\nusername evil privilege 15 secret 0 pwned",
-    }
-)
-def test_change_payloads_are_refused_by_field_never_a_500(
-    client: TestClient, world: World, body: Any
+@example(body={**VLAN, "description": "Guest\nusername evil privilege 15 secret 0 pwned"})
+@example(body={**VLAN, "description": "Guest WiFi "})  # a trailing space
+@example(body={**WAN, "bandwidth_mbps": 0})  # below 1 Mbps
+@example(body={**WAN, "bandwidth_mbps": 1001})  # above hq's 1 Gbit/s circuit
+@example(body={**WAN, "bandwidth_mbps": True})  # not a number
+@example(body={**WAN, "bandwidth_mbps": 150.0})  # not an integer
+@example(body={**WAN, "bandwidth_mbps": 150, "device": "acme-hq-r1"})  # not a field of this kind
+@example(body={"kind": "qos_profile", "site": "hq", "profile": "gold"})  # not in the contract
+@example(body={"kind": "qos_profile", "site": "hq", "profile": "premium"})  # what hq runs: 409
+@example(body={**WAN, "bandwidth_mbps": 150})  # valid: 201
+@example(body={**VLAN, "description": "Guest WiFi"})  # valid: 201
+def test_change_payloads_get_their_real_answer_and_hostile_ones_a_422(
+    api: TestClient, tokens: dict[str, dict[str, str]], accepted: set[Requested], body: Any
 ) -> None:
-    response = client.post("/v1/tenants/acme/changes", json=body, headers=world.header("acme"))
+    response = api.post("/v1/tenants/acme/changes", json=body, headers=tokens["acme"])
     status = response.status_code
-    # 503: a valid request that would now start its workflow (Temporal is down here).
-    assert status in (422, 503), (status, response.text[:500])
-    description = body.get("description") if isinstance(body, dict) else None
+    wanted = requested(body)
+    event(f"HTTP {status}")
+    assert status == expected_status(wanted, accepted), (body, status, response.text[:500])
+    if status == 201:
+        assert wanted is not None
+        accepted.add(wanted)
+        assert response.json()["change"]["status"] == "submitted", response.text[:500]
+    if status == 409:
+        held = "the intent already has" if wanted in HELD else "already asks for"
+        assert held in response.json()["detail"], response.text[:500]
+    if status == 422:
+        assert response.json()["detail"], "the refusal says which field"
     # Only a request of a known kind has its fields checked (else the refusal names `kind`;
     # the 422 no longer echoes the whole body, description and all).
     known_kind = isinstance(body, dict) and body.get("kind") in KINDS
-    unsafe = isinstance(description, str) and description and not DESCRIPTION.match(description)
-    if known_kind and unsafe:
-        assert status == 422 and "description" in response.text
-    if status == 422 and response.headers["content-type"].startswith("application/json"):
-        assert response.json()["detail"], "the refusal says which field"
+    if known_kind and "description" in body and not _safe_description(body["description"]):
+        assert status == 422 and "description" in response.text, response.text[:500]
 
 
+def expected_schedule(spec: dict[str, Any]) -> set[int]:
+    """200 for a spec that must be taken, 422 for one that must be refused; for a well-formed
+    cron or a zone other than UTC, Temporal has the last word (it refuses what it cannot run)."""
+    if spec.get("every_seconds") is not None:
+        return {422}  # the cron defaults to "0 2 * * *": never both a cron and an interval
+    zone = spec.get("timezone", "UTC")
+    if not isinstance(zone, str) or len(zone) > 64 or zone not in zoneinfo.available_timezones():
+        return {422}
+    if "cron" not in spec:
+        return {200} if zone == "UTC" else {200, 422}
+    cron = spec["cron"]
+    fields = cron.split() if isinstance(cron, str) and len(cron) <= 120 else []
+    if len(fields) == 5 and all(re.fullmatch(r"[0-9A-Za-z*/,?-]+", f) for f in fields):
+        return {200, 422}
+    return {422}
+
+
+@pytest.fixture
+def idempotency_keys() -> dict[str, str]:
+    """Idempotency key -> the change it made (hypothesis shares it across examples)."""
+    return {}
+
+
+@pytest.mark.usefixtures("audit_schedules_removed")
 @settings(SETTINGS, max_examples=30)
 @given(
     spec=st.fixed_dictionaries(
@@ -321,16 +459,45 @@ def test_change_payloads_are_refused_by_field_never_a_500(
     ),
     key=st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=300),
 )
-def test_schedule_specs_and_idempotency_keys_are_4xx(
-    client: TestClient, world: World, spec: dict[str, Any], key: str
+@example(spec={"every_seconds": 3600}, key="")  # an interval beside the default cron; no key
+@example(spec={"every_seconds": None}, key="req-1")  # the default schedule; a first key: 201
+@example(spec={"timezone": "Mars/Olympus"}, key="req-1")  # the same key again: 200
+@example(spec={"cron": "0 2 * *"}, key="req-2")  # 4 fields; a second key, the same change: 409
+@example(spec={"cron": "0 2 * * * *"}, key="req 3")  # 6 fields; a space in the key
+@example(spec={}, key="x" * 201)  # the default schedule; a key too long
+def test_schedule_specs_and_idempotency_keys_get_their_real_answer(
+    api: TestClient,
+    tokens: dict[str, dict[str, str]],
+    idempotency_keys: dict[str, str],
+    spec: dict[str, Any],
+    key: str,
 ) -> None:
-    put = client.put("/v1/tenants/acme/audit-schedule", json=spec, headers=world.header("admin"))
-    assert put.status_code in (422, 503), put.text[:500]
+    put = api.put("/v1/tenants/acme/audit-schedule", json=spec, headers=tokens["admin"])
+    assert put.status_code in expected_schedule(spec), (spec, put.status_code, put.text[:500])
+    if put.status_code == 200:
+        assert put.json()["schedule_id"] == "audit-schedule-acme", put.text[:500]
     body = {"kind": "wan_bandwidth", "site": "hq", "bandwidth_mbps": 300}
     # Header values travel as latin-1 bytes; the header's pattern allows printable ASCII.
-    headers = {**world.header("acme"), "Idempotency-Key": key.encode("latin-1")}
-    created = client.post("/v1/tenants/acme/changes", json=body, headers=headers)
-    assert created.status_code in (422, 503), created.text[:500]
+    headers = {**tokens["acme"], "Idempotency-Key": key.encode("latin-1")}
+    created = api.post("/v1/tenants/acme/changes", json=body, headers=headers)
+    event(f"PUT {put.status_code}, POST {created.status_code}")
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        expected = 422
+    elif key in idempotency_keys:
+        expected = 200  # a replay: the change this key made
+    elif idempotency_keys:
+        expected = 409  # a new key for what an open change already asks for
+    else:
+        expected = 201
+    assert created.status_code == expected, (key, created.status_code, created.text[:500])
+    if expected == 201:
+        idempotency_keys[key] = created.json()["change"]["id"]
+    elif expected == 200:
+        assert created.json()["change"]["id"] == idempotency_keys[key]
+    elif expected == 409:
+        first = next(iter(idempotency_keys.values()))
+        wanted = f"change {first} (submitted) already asks for site 'hq' at 300 Mbps"
+        assert wanted in created.json()["detail"], created.text
 
 
 # --- through the workflow to the lab --------------------------------------------------------

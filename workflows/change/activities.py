@@ -200,8 +200,8 @@ class ChangeActivities(ChangeLoading):
         again = self._plan_device(device, running, parsed, plan.features)
         if again.noop:
             return DeviceStep(ok=True, detail="already applied", data={"pushed": 0})
-        # A retry after a push cut short (a worker killed mid-push; IOS applies each line as it
-        # is typed) sends only what the device still lacks, and only lines that were approved.
+        # A retry after a push cut short (a worker killed mid-push on a NOS that applies each
+        # line as it is typed) sends only what the device still lacks, only approved lines.
         approved = {c.strip() for c in plan.commands}
         unapproved = [c.strip() for c in again.commands if c.strip() not in approved]
         if unapproved:

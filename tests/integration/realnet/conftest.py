@@ -1,6 +1,7 @@
 """The realnet (FRR routers in network namespaces) for these tests: up once, down at the end.
 
-Skipped, saying why, when the machine cannot run it (not root, no network namespaces).
+Skipped, saying why, when the machine cannot run it (not root, no network namespaces); failed
+instead when CI is set (tests/utils/requirements.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tests.realnet.system import (
     install_packages,
 )
 from tests.realnet.topology import TENANT
+from tests.utils.requirements import require
 from workflows.trust.models import TrustInput, TrustReport
 
 
@@ -45,7 +47,7 @@ def realnet() -> Iterator[RealNet]:
         install_packages()
         check_possible()  # the namespace probe needs iproute2, which may just have arrived
     except RealnetUnavailable as exc:
-        pytest.skip(f"realnet: {exc}")
+        require("the realnet (root, network namespaces, FRR)", str(exc))
     clean_stale()  # whatever a crashed earlier run left behind
     net = new_realnet()
     try:
@@ -57,7 +59,8 @@ def realnet() -> Iterator[RealNet]:
 
 @pytest.fixture(autouse=True)
 def _realnet_first(realnet: RealNet) -> None:
-    """Every test here needs the realnet: skip before anything else (Temporal) starts."""
+    """Every test here needs the realnet: skip (or fail, in CI) before anything else
+    (Temporal) starts."""
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from services.changes.plan import (
@@ -221,10 +223,52 @@ def test_every_edge_device_plans_all_kinds_and_converges(
 
 
 def test_plans_are_deterministic(renderer: Renderer) -> None:
+    """The same request on the same config always gives these commands, in this order, and these
+    hashes (the workflow compares plan hashes between planning and approval)."""
     request = QosProfileChange(site="branch2", profile="premium")
-    assert plan(JUNOS, request, renderer) == plan(JUNOS, request, renderer)
     first = plan(JUNOS, request, renderer)
-    assert len(first.intended_hash) == len(first.running_hash) == len(first.future_hash) == 64
+    # standard -> premium on Junos: the standard scheduler map goes, the premium one (VOICE
+    # strict-high at 20 %, BUSINESS at 40 %) comes, and the shaper points at it.
+    cos = "class-of-service"
+    assert first.features == ["qos"]
+    assert first.commands == [
+        f"delete {cos} schedulers BUSINESS transmit-rate percent 30",
+        f"delete {cos} scheduler-maps QOS-STANDARD forwarding-class assured-forwarding "
+        "scheduler BUSINESS",
+        f"delete {cos} traffic-control-profiles WAN-SHAPE scheduler-map QOS-STANDARD",
+        f"set {cos} traffic-control-profiles WAN-SHAPE scheduler-map QOS-PREMIUM",
+        f"set {cos} schedulers VOICE transmit-rate percent 20",
+        f"set {cos} schedulers VOICE priority strict-high",
+        f"set {cos} schedulers BUSINESS transmit-rate percent 40",
+        f"set {cos} scheduler-maps QOS-PREMIUM forwarding-class expedited-forwarding "
+        "scheduler VOICE",
+        f"set {cos} scheduler-maps QOS-PREMIUM forwarding-class assured-forwarding "
+        "scheduler BUSINESS",
+    ]
+    assert first.rollback == [
+        f"delete {cos} traffic-control-profiles WAN-SHAPE scheduler-map QOS-PREMIUM",
+        f"delete {cos} schedulers VOICE transmit-rate percent 20",
+        f"delete {cos} schedulers VOICE priority strict-high",
+        f"delete {cos} schedulers BUSINESS transmit-rate percent 40",
+        f"delete {cos} scheduler-maps QOS-PREMIUM forwarding-class expedited-forwarding "
+        "scheduler VOICE",
+        f"delete {cos} scheduler-maps QOS-PREMIUM forwarding-class assured-forwarding "
+        "scheduler BUSINESS",
+        f"set {cos} schedulers BUSINESS transmit-rate percent 30",
+        f"set {cos} scheduler-maps QOS-STANDARD forwarding-class assured-forwarding "
+        "scheduler BUSINESS",
+        f"set {cos} traffic-control-profiles WAN-SHAPE scheduler-map QOS-STANDARD",
+    ]
+    # The running config (no volatile lines on Junos) hashed here with hashlib, and the pinned
+    # hashes of the intended and the predicted config: a change to a template, the drift or the
+    # normalisation shows up here, as it would between planning and approval.
+    running = running_of(FLEET[JUNOS], renderer)
+    assert first.running_hash == hashlib.sha256(running.encode()).hexdigest()
+    assert first.running_hash == "89e822c21761f2925a820cb81edccb59139478fbd336a3c3ba793c3c488e08a2"
+    assert first.intended_hash == (
+        "5043845a908e4fa48924503190b3a8fe7f08719817c8c3290e7a0501ecbf4e75"
+    )
+    assert first.future_hash == "ca2894cfb9c8ae40b3e9c4ac67828b6ac3f98595055a7fb2e805125549a3398c"
 
 
 def test_restore_after_a_partial_push(renderer: Renderer) -> None:

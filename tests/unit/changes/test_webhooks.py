@@ -86,17 +86,68 @@ def test_event_is_canonical_json() -> None:
         b'{"at":"2026-06-10T22:00:00+00:00","change_id":"chg-42","detail":{"by":"alice",'
         b'"devices":["acme-hq-r1"]},"event":"change.approved","status":"approved","tenant":"acme"}'
     )
-    assert build_event("chg-42", "acme", "approved") == build_event("chg-42", "acme", "approved")
+    # No `at`, no detail: no timestamp, an empty detail; keys sorted, no spaces.
+    assert build_event("chg-42", "acme", "approved") == (
+        b'{"change_id":"chg-42","detail":{},"event":"change.approved","status":"approved",'
+        b'"tenant":"acme"}'
+    )
+    # Not ASCII-escaped: the bytes signed are the UTF-8 of the text.
+    assert build_event("chg-1", "acme", "pushed", "café") == (
+        b'{"change_id":"chg-1","detail":"caf\xc3\xa9","event":"change.pushed",'
+        b'"status":"pushed","tenant":"acme"}'
+    )
+
+
+# HMAC-SHA256 of b'{"a":1}' with the key "key", worked out apart from netwave:
+# printf '%s' '{"a":1}' | openssl dgst -sha256 -hmac key
+SIGNED = "sha256=88a67f24bbcdaed0e6c997404bb79a743baf44c6bab2f4c27328e3009d22e342"
+# uuid5(6f1c1e5e-8a43-4a8e-9d53-6b0c5a1f2e10, the body's sha256 hex, which `sha256sum` gives as
+# 015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862), worked out as RFC 4122
+# says (SHA-1 of namespace bytes + name, version 5 and variant bits set) without `uuid`.
+DELIVERY = "6ce929af-0f10-547f-a278-06f5c1760b52"
 
 
 def test_signature() -> None:
     body = b'{"a":1}'
-    assert sign(body, "key") == ("sha256=" + hmac.new(b"key", body, hashlib.sha256).hexdigest())
-    assert verify_signature(body, "key", sign(body, "key"))
-    assert not verify_signature(body + b" ", "key", sign(body, "key"))
+    assert sign(body, "key") == SIGNED
+    assert sign(body, "key") == "sha256=" + hmac.new(b"key", body, hashlib.sha256).hexdigest()
+    assert verify_signature(body, "key", SIGNED)
+    assert not verify_signature(body + b" ", "key", SIGNED)
+    assert not verify_signature(body, "other", SIGNED)
     sent = headers(body, "key")
-    assert sent[EVENT_HEADER] == "change.unknown"
-    assert sent[DELIVERY_HEADER] == headers(body, "key")[DELIVERY_HEADER]  # stable on retry
+    assert sent == {
+        "Content-Type": "application/json",
+        "User-Agent": "netwave-webhooks/1",
+        SIGNATURE_HEADER: SIGNED,
+        EVENT_HEADER: "change.unknown",
+        DELIVERY_HEADER: DELIVERY,  # from the body alone: the same on every retry
+    }
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        None,  # no header at all
+        "",
+        "sha256=",
+        SIGNED[len("sha256=") :],  # the hex without its prefix
+        "sha1=" + SIGNED[len("sha256=") :],
+        "SHA256=" + SIGNED[len("sha256=") :],
+        "sha256:" + SIGNED[len("sha256=") :],
+        SIGNED.upper().replace("SHA256=", "sha256="),  # `sign` writes lowercase hex
+        SIGNED[:-1],  # one digit short
+        SIGNED + "0",  # one digit long
+        SIGNED + "\n",
+        " " + SIGNED,
+        SIGNED[:-1] + "g",  # not hex
+        SIGNED[:-1] + "\u00e9",  # non-ASCII: hmac.compare_digest would raise TypeError
+        "sha256=" + "\u0661" * 64,  # Arabic-Indic digits: digits, but not ASCII hex
+        "sha256=" + "0" * 64,  # well formed, wrong
+        "sha256=\u00e9",
+    ],
+)
+def test_a_missing_or_malformed_signature_is_false_not_an_error(signature: str | None) -> None:
+    assert verify_signature(b'{"a":1}', "key", signature) is False
 
 
 def test_delivery_is_signed_and_accepted(receiver: Receiver) -> None:

@@ -1,11 +1,13 @@
-"""Store fixtures: every test runs on a fresh SQLite file and on a PostgreSQL database."""
+"""Store fixtures: every test runs on a fresh SQLite file and on a PostgreSQL database.
+
+Without a PostgreSQL server the PostgreSQL half is skipped, or fails when CI is set
+(tests/utils/requirements.py).
+"""
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,10 +21,7 @@ from services.store import migrate
 from services.store.db import make_engine, make_session_factory
 from services.store.models import Base
 from services.store.repos.tenants import ensure_tenant
-
-PG_ADMIN_URL = os.environ.get(
-    "NETWAVE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+from tests.utils.postgres import PG_ADMIN_URL, require_postgres
 
 
 class SqliteBackend:
@@ -110,16 +109,6 @@ class PostgresBackend:
 Backend = SqliteBackend | PostgresBackend
 
 
-def _reachable(url: str) -> bool:
-    """Whether something listens on the URL's host and port."""
-    parsed = make_url(url)
-    try:
-        with socket.create_connection((parsed.host or "127.0.0.1", parsed.port or 5432), 1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(
     scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
@@ -131,9 +120,7 @@ def backend(
     if request.param == "sqlite":
         chosen = SqliteBackend(tmp_path_factory.mktemp("store"))
     else:
-        if not _reachable(PG_ADMIN_URL):
-            parsed = make_url(PG_ADMIN_URL)
-            pytest.skip(f"PostgreSQL is not reachable on {parsed.host}:{parsed.port}")
+        require_postgres(PG_ADMIN_URL)  # skips, or fails in CI, when nothing listens
         chosen = PostgresBackend(PG_ADMIN_URL)
     yield chosen
     chosen.close()
