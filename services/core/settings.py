@@ -102,6 +102,14 @@ class Settings(BaseSettings):
     heartbeat_timeout_seconds: float = Field(
         default=30, ge=2, le=600, description="a change step on a crashed worker restarts after"
     )
+    heartbeat_throttle_seconds: float = Field(
+        default=10,
+        ge=0.1,
+        le=60,
+        description="most time between two heartbeats a device activity sends (the SDK sends at "
+        "most every 80 % of the heartbeat timeout): keep it well below the timeout, so a slow "
+        "worker's step is never taken for a crashed one and run twice at once",
+    )
     image_server_url: str = Field(
         default="http://127.0.0.1:8081/images",
         description="where devices copy OS images from: <url>/<filename>",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import random
 import socket
 import threading
@@ -196,18 +197,35 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+XDIST_SLICES = 8  # pytest-xdist workers gw0..gw7 each search their own part of a range
+
+
+def worker_slice(start: int, stop: int, count: int) -> tuple[int, int]:
+    """The part of [start, stop) this pytest-xdist worker searches (the whole range outside
+    xdist, or when a part would be too small): two workers that probe, then bind, never race
+    for the same port."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or not worker[2:].isdigit():
+        return start, stop
+    size = (stop - start) // XDIST_SLICES
+    if size < count * 3:
+        return start, stop
+    first = start + (int(worker[2:]) % XDIST_SLICES) * size
+    return first, first + size
+
+
 def free_ports(count: int, start: int = 20000, stop: int = 30000) -> list[int]:
-    """`count` ports below the ephemeral range that nothing listens on right now."""
-    base = random.randrange(start, max(start + 1, stop - count * 2))
+    """`count` ports below the ephemeral range that nothing listens on right now, from this
+    test worker's own part of the range (`worker_slice`)."""
+    start, stop = worker_slice(start, stop, count)
+    base = random.randrange(start, stop)
     ports: list[int] = []
-    port = base
-    while len(ports) < count and port < 65000:
+    for port in [*range(base, stop), *range(start, base)]:  # from a random point, wrapping
         if port_is_free(port):
             ports.append(port)
-        port += 1
-    if len(ports) < count:
-        raise RuntimeError(f"could not find {count} free ports from {base}")
-    return ports
+            if len(ports) == count:
+                return ports
+    raise RuntimeError(f"could not find {count} free ports between {start} and {stop}")
 
 
 CLOSED_WINDOW_DAYS_AHEAD = 180
@@ -237,15 +255,26 @@ def _blackout_days(contract: dict[str, Any]) -> set[date]:
     return days
 
 
+OPEN_WINDOW: dict[str, Any] = {"cron": "* * * * *", "duration_minutes": 1440, "timezone": "UTC"}
+
+
 def write_remapped_inventories(
-    src: Path, dst: Path, ports: dict[str, int], *, close_windows: bool = False
+    src: Path,
+    dst: Path,
+    ports: dict[str, int],
+    *,
+    close_windows: bool = False,
+    open_windows: bool = False,
 ) -> Path:
     """Copy inventories to `dst` (every tenant file, lab.yaml too), each host's port replaced
     from `ports` (by host name).
 
-    With `close_windows`, every tenant's maintenance windows are replaced by `closed_window()`
-    so that tests behave the same whatever the day and hour they run.
+    With `close_windows`, every tenant's maintenance windows are replaced by `closed_window()`;
+    with `open_windows`, by a window that is always open (and no blackout days): either way
+    tests behave the same whatever the day and hour they run.
     """
+    if close_windows and open_windows:
+        raise ValueError("windows are either closed or open, not both")
     for tenant_dir in sorted(p for p in src.iterdir() if (p / "hosts.yaml").exists()):
         out = dst / tenant_dir.name
         out.mkdir(parents=True, exist_ok=True)
@@ -257,6 +286,9 @@ def write_remapped_inventories(
                         host["port"] = ports[name]
             if close_windows and file.name == "tenant.yaml" and "windows" in data:
                 data["windows"] = [closed_window(blackouts=_blackout_days(data))]
+            if open_windows and file.name == "tenant.yaml" and "windows" in data:
+                data["windows"] = [OPEN_WINDOW]
+                data.pop("blackout_dates", None)
             (out / file.name).write_text(yaml.safe_dump(data, sort_keys=False))
     for shared in src.glob("*.yaml"):  # fleet-wide files such as the image catalogue
         dst.mkdir(parents=True, exist_ok=True)

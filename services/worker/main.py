@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
@@ -67,6 +68,7 @@ def build_workers(
             activities=device_activities(settings, sessions, provider),
             activity_executor=executor,
             max_concurrent_activities=settings.activity_threads,
+            max_heartbeat_throttle_interval=timedelta(seconds=settings.heartbeat_throttle_seconds),
         ),
     ]
 

@@ -18,7 +18,12 @@ def stack_settings(tmp_path: Path) -> Settings:
     names = [d.name for t in load_all(source).values() for d in t.devices.values()]
     ports = free_ports(len(names) + 4, start=30000, stop=32000)
     device_ports = dict(zip(names, ports[4:], strict=True))
-    inventories = write_remapped_inventories(source, tmp_path / "inventories", device_ports)
+    inventories = write_remapped_inventories(
+        source,
+        tmp_path / "inventories",
+        device_ports,
+        close_windows=True,  # no clock
+    )
     temporal, ui, api, control = ports[:4]
     return Settings(
         env="test",

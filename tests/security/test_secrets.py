@@ -41,8 +41,12 @@ def stack_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     # take a port between this probe and the lab's bind (seen in CI), and above the 20000-30000
     # that other tests' labs use.
     ports = free_ports(len(names) + 4, start=30000, stop=32700)
+    # Closed windows: the demo opens each change's window itself, whatever the clock says.
     inventories = write_remapped_inventories(
-        source, tmp_path / "inventories", dict(zip(names, ports[4:], strict=True))
+        source,
+        tmp_path / "inventories",
+        dict(zip(names, ports[4:], strict=True)),
+        close_windows=True,
     )
     temporal, ui, api, control = ports[:4]
     settings = Settings(

@@ -33,6 +33,7 @@ FIELDS = (
     "device_timeout",
     "lab_control_port",
     "lab_host_key_file",
+    "heartbeat_throttle_seconds",
     "temporal_ui_url",
 )
 

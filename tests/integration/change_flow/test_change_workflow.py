@@ -218,7 +218,8 @@ def webhook_receiver(change_settings: Settings) -> Iterator[list[tuple[dict[str,
     server = HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     path = change_settings.inventories_path / "acme" / "tenant.yaml"
-    contract = yaml.safe_load(path.read_text())
+    original = path.read_text()
+    contract = yaml.safe_load(original)
     contract["webhook"] = {
         "url": f"http://127.0.0.1:{server.server_port}/hook",
         "secret": "webhook-acme",
@@ -227,7 +228,9 @@ def webhook_receiver(change_settings: Settings) -> Iterator[list[tuple[dict[str,
     try:
         yield received
     finally:
+        path.write_text(original)  # the lab's inventories are shared by the session
         server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.usefixtures("running_workers")

@@ -55,3 +55,27 @@ def test_closed_window_steps_over_blackout_dates() -> None:
     assert plain["cron"] == f"0 3 {day.day} {day.month} *"
     moved = closed_window(now, blackouts={day, day + timedelta(days=1)})
     assert moved["cron"] == "0 3 30 11 *"
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        SATURDAY_NIGHT,
+        datetime(2026, 12, 24, 12, 0, tzinfo=UTC),  # one of acme's blackout days
+        datetime(2027, 3, 28, 0, 59, tzinfo=UTC),  # a DST night
+    ],
+)
+def test_open_windows_are_open_whatever_the_clock(tmp_path: Path, now: datetime) -> None:
+    """The other side: with `open_windows`, a change runs at once at any time (the runs that
+    take the path where no override is needed)."""
+    remapped = write_remapped_inventories(
+        REPO / "inventories", tmp_path / "inv", {}, open_windows=True
+    )
+    for tenant in ("acme", "globex", "initech"):
+        contract = load_contract(remapped, tenant)
+        for minutes in range(0, 24 * 60 * 3, 7):
+            assert is_open(contract, now + timedelta(minutes=minutes)), (tenant, minutes)
+    with pytest.raises(ValueError, match="either closed or open"):
+        write_remapped_inventories(
+            REPO / "inventories", tmp_path / "x", {}, open_windows=True, close_windows=True
+        )
