@@ -33,7 +33,7 @@ from services.core.secrets import FileSecretsProvider, ensure_dev_secrets
 from services.lab.device import DeviceSpec
 from services.lab.fleet import LabFleet, specs_from_inventories
 from services.lab.generate import GENERATED_CREDENTIAL, write_generated_inventory
-from services.lab.testing import free_ports, port_is_free
+from services.lab.testing import PORT_BLOCK, free_ports, owns, port_is_free
 from services.network.platforms import get_platform
 
 TARGETS = {"wall_seconds": 60.0, "median_seconds": 0.3, "lab_rss_mb": 1024.0}
@@ -115,9 +115,14 @@ def collect_running(task: Task) -> Result:
 
 
 def contiguous_free_ports(count: int, start: int = 21001, stop: int = 32000) -> int:
-    """First port of `count` consecutive free ports in [start, stop)."""
+    """First port of `count` consecutive free ports in [start, stop); under pytest-xdist, in
+    one block of ports this worker owns when they fit in one (`owns`)."""
     base = start
     while base + count <= stop:
+        last = base + count - 1
+        if count <= PORT_BLOCK and not (owns(base) and base // PORT_BLOCK == last // PORT_BLOCK):
+            base = (base // PORT_BLOCK + 1) * PORT_BLOCK  # the next block
+            continue
         busy = next((p for p in range(base, base + count) if not port_is_free(p)), None)
         if busy is None:
             return base

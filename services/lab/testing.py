@@ -197,31 +197,27 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-XDIST_SLICES = 8  # pytest-xdist workers gw0..gw7 each search their own part of a range
+XDIST_SLICES = 8  # pytest-xdist workers gw0..gw7 each own every 8th block of ports
+PORT_BLOCK = 64
 
 
-def worker_slice(start: int, stop: int, count: int) -> tuple[int, int]:
-    """The part of [start, stop) this pytest-xdist worker searches (the whole range outside
-    xdist, or when a part would be too small): two workers that probe, then bind, never race
-    for the same port."""
+def owns(port: int) -> bool:
+    """Whether this pytest-xdist worker may take `port` (any port outside xdist): ports come
+    in blocks of PORT_BLOCK, block n belongs to worker n % XDIST_SLICES, so two workers that
+    probe and then bind never race for one port, whatever ranges they search."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if not worker.startswith("gw") or not worker[2:].isdigit():
-        return start, stop
-    size = (stop - start) // XDIST_SLICES
-    if size < count * 3:
-        return start, stop
-    first = start + (int(worker[2:]) % XDIST_SLICES) * size
-    return first, first + size
+        return True
+    return (port // PORT_BLOCK) % XDIST_SLICES == int(worker[2:]) % XDIST_SLICES
 
 
 def free_ports(count: int, start: int = 20000, stop: int = 30000) -> list[int]:
-    """`count` ports below the ephemeral range that nothing listens on right now, from this
-    test worker's own part of the range (`worker_slice`)."""
-    start, stop = worker_slice(start, stop, count)
+    """`count` ports below the ephemeral range that nothing listens on right now, among the
+    ports this test worker owns (`owns`)."""
     base = random.randrange(start, stop)
     ports: list[int] = []
     for port in [*range(base, stop), *range(start, base)]:  # from a random point, wrapping
-        if port_is_free(port):
+        if owns(port) and port_is_free(port):
             ports.append(port)
             if len(ports) == count:
                 return ports
