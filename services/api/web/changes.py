@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from pydantic import ValidationError
 
 from services.api.deps import STAFF_ROLES, SessionDep, StateDep, check_role, scoped_tenant
+from services.api.routes import change_stops as stop_routes
 from services.api.routes import changes as change_routes
 from services.api.web.render import ConsoleRoute, page, redirect
 from services.api.web.session import CheckedForm, ConsoleDep
@@ -40,7 +41,12 @@ DONE_MESSAGES = {
     "approved": "Approved: the workflow goes on with this plan.",
     "rejected": "Rejected: the change will never reach a device.",
     "override": "Window overridden: the change runs now.",
+    "withdrawn": "Withdrawn: the change ends without touching a device.",
+    "cancelled": "Cancelled: the change ends without touching a device.",
 }
+# Before it starts applying, a change may still be withdrawn (its tenant) or cancelled (staff).
+STAFF = frozenset({"engineer", "approver", "admin"})
+STOPPABLE = ("submitted", "planned", "awaiting_approval", "approved", "scheduled")
 
 
 def console_tenant(tenant: str, console: ConsoleDep, session: SessionDep) -> str:
@@ -149,6 +155,13 @@ async def _change_page(
         can_decide=identity.role in APPROVERS and not own,
         own=own,
         can_override=identity.role in ADMINS and detail.change.status == "scheduled",
+        stop_action=(
+            None
+            if detail.change.status not in STOPPABLE
+            else "withdraw"
+            if identity.role == "tenant"
+            else "cancel"
+        ),
         done=DONE_MESSAGES.get(request.query_params.get("done", "")),
         error=error,
         comment=comment,
@@ -208,6 +221,16 @@ async def decide(
             )
             await action(tenant, change_id, body, identity, state, session)
             done = "approved" if decision == "approve" else "rejected"
+        elif decision in ("withdraw", "cancel"):
+            stop = (
+                stop_routes.withdraw_change if decision == "withdraw" else stop_routes.cancel_change
+            )
+            roles = frozenset({"tenant"}) if decision == "withdraw" else STAFF
+            identity = check_role(console.identity, roles)
+            change = stop_routes.change_of_path(tenant, change_id, session)
+            why = stop_routes.StopBody(reason=form.get("reason", "").strip())
+            await stop(identity, change, why, state, session)
+            done = "withdrawn" if decision == "withdraw" else "cancelled"
         elif decision == "override-window":
             identity = check_role(console.identity, ADMINS)
             reason = change_routes.OverrideBody(reason=form.get("reason", "").strip())

@@ -131,3 +131,30 @@ async def test_a_change_that_applied_can_no_longer_be_stopped_and_the_override_i
         late = await post(api, f"{path}/{action}", json={"reason": "x"}, headers=tokens[who])
         assert late.status_code == 409 and "no longer" in late.text, late.text
     await asyncio.sleep(0)
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_the_console_withdraws_and_shows_it_on_the_timeline(
+    api: TestClient, tokens: dict[str, dict[str, str]], change_settings: Settings
+) -> None:
+    from tests.unit.web.conftest import sign_in
+    from tests.utils.api import make_token
+
+    change_id = await request(api, NEEDS_APPROVAL, tokens["acme"])
+    path = f"/v1/tenants/acme/changes/{change_id}"
+    await wait_status(api, path, tokens["acme"], {"awaiting_approval"})
+    csrf = await asyncio.to_thread(
+        sign_in, api, make_token(change_settings, "tenant", tenant="acme")
+    )
+    page = f"/console/tenants/acme/changes/{change_id}"
+    shown = await asyncio.to_thread(api.get, page)
+    assert 'id="stop-form"' in shown.text and "Withdraw this change" in shown.text
+    form = {"csrf_token": csrf, "reason": "ordered twice"}
+    done = await asyncio.to_thread(
+        lambda: api.post(f"{page}/withdraw", data=form, follow_redirects=False)
+    )
+    assert done.status_code == 303, done.text
+    doc = await wait_status(api, path, tokens["acme"], {*FINAL, "withdrawn", "cancelled"})
+    assert doc["change"]["status"] == "withdrawn"
+    after = await asyncio.to_thread(api.get, page)
+    assert "ordered twice" in after.text and 'id="stop-form"' not in after.text
