@@ -12,7 +12,7 @@ import json
 import random
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from services.store.repos import intent as intent_repo
 from tests.integration.backup.test_fleet_backup import scoped
 from tests.utils.api import bearer, make_token
 from tests.utils.processes import running_worker, stop
+from workflows.change.activities import MID_PUSH
 
 pytestmark = pytest.mark.slow
 
@@ -224,6 +225,26 @@ async def test_change_survives_kills_without_a_second_push(
 VERIFIED_RECORD = "change.before_verified_record"
 
 
+async def until_failpoint(
+    api: TestClient,
+    path: str,
+    admin: dict[str, str],
+    marker: Path,
+    status: Callable[[], str],
+) -> None:
+    """Until the worker holds at its failpoint, opening the change's window once it waits."""
+    deadline = time.monotonic() + 120
+    overridden = False
+    while not marker.exists():
+        assert time.monotonic() < deadline, f"never reached the failpoint: {status()}"
+        if status() == "scheduled" and not overridden:
+            reply = await request(
+                api, "POST", f"{path}/override-window", json={"reason": "chaos"}, headers=admin
+            )
+            overridden = reply.status_code == 200
+        await asyncio.sleep(0.2)
+
+
 async def test_kill_between_verify_and_its_record_keeps_exactly_one_revision(
     chaos_settings: Settings, api: TestClient, lab: ThreadedLab, tmp_path: Path
 ) -> None:
@@ -247,16 +268,7 @@ async def test_kill_between_verify_and_its_record_keeps_exactly_one_revision(
         return change.status
 
     with running_worker(chaos_settings, log, env={"NETWAVE_FAILPOINTS": VERIFIED_RECORD}) as w:
-        deadline = time.monotonic() + 120
-        overridden = False
-        while not marker.exists():
-            assert time.monotonic() < deadline, f"never reached the failpoint: {status()}"
-            if status() == "scheduled" and not overridden:
-                reply = await request(
-                    api, "POST", f"{path}/override-window", json={"reason": "chaos"}, headers=admin
-                )
-                overridden = reply.status_code == 200
-            await asyncio.sleep(0.2)
+        await until_failpoint(api, path, admin, marker, status)
         assert status() == "applying"
         with sessions() as session:
             assert (
@@ -282,9 +294,6 @@ async def test_kill_between_verify_and_its_record_keeps_exactly_one_revision(
     doc = (await request(api, "GET", path, headers=acme)).json()
     pushed = [c.strip() for d in doc["plan"]["devices"] for c in d["commands"]]
     assert duplicates(lab, "acme-branch1-r1", pushed) == 0
-
-
-MID_PUSH = "change.mid_push"
 
 
 def leaves(commands: list[str]) -> list[str]:
@@ -324,16 +333,7 @@ async def test_kill_inside_a_push_applies_each_line_once(
         return change.status
 
     with running_worker(chaos_settings, log, env={"NETWAVE_FAILPOINTS": MID_PUSH}) as w:
-        deadline = time.monotonic() + 120
-        overridden = False
-        while not marker.exists():
-            assert time.monotonic() < deadline, f"never reached the failpoint: {status()}"
-            if status() == "scheduled" and not overridden:
-                reply = await request(
-                    api, "POST", f"{path}/override-window", json={"reason": "chaos"}, headers=admin
-                )
-                overridden = reply.status_code == 200
-            await asyncio.sleep(0.2)
+        await until_failpoint(api, path, admin, marker, status)
         cut_at = list(lab.record(device).pushed_lines)
         stop(w, signal.SIGKILL)
     SUMMARY["kill_points"].append("change@mid-push")
