@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 NETWAVE := $(VENV)/bin/netwave
 STAMP := $(VENV)/.netwave-installed
 TEST_STAMP := $(VENV)/.netwave-test-installed
+MUTATION_STAMP := $(VENV)/.netwave-mutation-installed
 
-.PHONY: demo test up lab chaos bench record-histories lint typecheck clean install realnet
+.PHONY: demo test up lab chaos bench record-histories lint typecheck clean install realnet mutation
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,10 @@ $(STAMP): pyproject.toml | $(PY)
 $(TEST_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@ $(STAMP)
+
+$(MUTATION_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,mutation]'
+	touch $@ $(TEST_STAMP) $(STAMP)
 
 install: $(STAMP)
 
@@ -57,6 +62,14 @@ bench: $(TEST_STAMP)
 record-histories: $(TEST_STAMP)
 	$(PY) -m tests.histories.record
 
+## make mutation: mutate the change, campaign and push code (pyproject's [tool.mutmut]) and
+## run the tests against each mutant; prints the score and the survivors (docs/mutation.md).
+## Hours on two cores, not part of make test; an interrupted run resumes where it stopped.
+mutation: $(MUTATION_STAMP)
+	$(VENV)/bin/mutmut run --max-children $(MUTATION_WORKERS)
+	$(PY) -m tests.mutation.report
+MUTATION_WORKERS ?= 2
+
 ## make realnet: as root, FRR routers in network namespaces: up, the realnet tests, down
 realnet: $(TEST_STAMP)
 	$(PY) -m tests.realnet
@@ -66,4 +79,4 @@ lint: $(TEST_STAMP)
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var/ mutants/ .pytest_cache .mypy_cache .ruff_cache

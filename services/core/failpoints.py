@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 FAILPOINT_HOLD = 120.0
@@ -22,3 +23,9 @@ def failpoint(name: str, var_dir: Path) -> None:
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(str(os.getpid()))
     time.sleep(FAILPOINT_HOLD)
+
+
+def before_last_line(name: str, var_dir: Path) -> Callable[[int, int], None]:
+    """A push's line hook that holds at `name` once all but the last line were accepted (on a
+    NOS that applies each line as it is typed: a genuine partial push)."""
+    return lambda k, n: failpoint(name, var_dir) if k == n - 1 else None

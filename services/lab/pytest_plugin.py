@@ -168,8 +168,9 @@ def lab_settings(
     monkeypatch.setenv("NETWAVE_SECRETS_PROVIDER", "file")
     monkeypatch.setenv("NETWAVE_SECRETS_FILE", str(lab_secrets_file))
     monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(lab_fleet.inventories_path))
-    # Tests heartbeat every 0.5 s: their 3 s heartbeat timeouts (fast crash recovery) keep a
-    # wide margin, so a step that is only slow is never run twice at once.
+    # Tests send heartbeats at most every 0.5 s: their heartbeat timeouts (a few seconds, for
+    # fast crash recovery: tests/utils/temporal.py) keep a wide margin, so a step that is only
+    # slow is never run twice at once.
     monkeypatch.setenv("NETWAVE_HEARTBEAT_THROTTLE_SECONDS", "0.5")
     get_settings.cache_clear()
     try:

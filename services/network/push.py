@@ -60,6 +60,8 @@ class PushResult(BaseModel):
 
 
 Finish = Callable[[BaseConnection, bool, float], None]
+# Called with (k, n) once line k of n was accepted: crash tests hold a process there.
+LineHook = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def push_config(
     save: bool = True,
     timeout: float = 30.0,
     tag: str | None = None,
-    after_line: Callable[[int, int], None] | None = None,
+    after_line: LineHook | None = None,
 ) -> PushResult:
     """Push `commands` in one config session, then save or commit as the platform does.
 

@@ -20,7 +20,7 @@ from services.core.errors import DeviceError
 from services.core.secrets import Credential
 from services.network.inventory import Device
 from services.network.platforms import PLATFORMS, get_platform
-from services.network.push import connect
+from services.network.push import LineHook, connect
 
 COPY_TIMEOUT = 3600.0  # an 800 MB image over a slow WAN link
 UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
@@ -114,8 +114,15 @@ class UpgradeDriver:
         raise NotImplementedError
 
     def set_boot(
-        self, device: Device, credential: Credential, image: str, fallback: str | None
+        self,
+        device: Device,
+        credential: Credential,
+        image: str,
+        fallback: str | None,
+        after_line: LineHook | None = None,
     ) -> None:
+        """Select `image` (then `fallback`) for the next boot; `after_line` sees each boot
+        line the device accepted."""
         raise NotImplementedError
 
     def reload(self, conn: BaseConnection) -> None:
@@ -197,9 +204,13 @@ def stage_image(
 
 
 def set_boot(
-    device: Device, credential: Credential, image: str, fallback: str | None = None
+    device: Device,
+    credential: Credential,
+    image: str,
+    fallback: str | None = None,
+    after_line: LineHook | None = None,
 ) -> None:
-    upgrade_driver(device.platform).set_boot(device, credential, image, fallback)
+    upgrade_driver(device.platform).set_boot(device, credential, image, fallback, after_line)
 
 
 def send_reload(device: Device, credential: Credential, timeout: float = 30.0) -> None:

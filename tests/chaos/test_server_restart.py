@@ -21,7 +21,7 @@ from services.store.db import get_engine, make_session_factory
 from services.store.repos import campaigns as campaign_repo
 from tests.utils.api import bearer, make_token
 from tests.utils.processes import running_worker
-from tests.utils.temporal import SERVER_STARTUP
+from tests.utils.temporal import SERVER_STARTUP, TEST_HEARTBEAT_SECONDS
 
 pytestmark = pytest.mark.slow
 IOS = [
@@ -69,7 +69,7 @@ async def test_campaign_completes_across_a_temporal_and_api_restart(
         "strategy": {"canary_size": 0, "wave_size": 6, "max_concurrency": 2},
         "respect_windows": False,
         "reload_timeout_seconds": 30,
-        "heartbeat_timeout_seconds": 3,
+        "heartbeat_timeout_seconds": TEST_HEARTBEAT_SECONDS,
         "post_check": {"settle_seconds": 5},
     }
     db = make_session_factory(get_engine(settings.database_url))

@@ -26,6 +26,7 @@ from services.changes.remediation import plan_remediation
 from services.changes.webhooks import deliver, webhook_target
 from services.compliance.rules import RuleSet, tenant_rules
 from services.core.errors import NetwaveError
+from services.core.failpoints import before_last_line
 from services.core.secrets import Credential
 from services.intent.source import intended_device
 from services.network.backup import store_running
@@ -62,6 +63,7 @@ from workflows.common.context import WorkerActivities
 from workflows.common.heartbeat import heartbeating
 
 POLL_SECONDS = 1.0
+MID_BOOT = "campaign.mid_boot"  # failpoint: after all but the last boot line
 
 
 def _fail(message: str, kind: str = "PlanError") -> ApplicationError:
@@ -277,7 +279,8 @@ class CampaignActivities(WorkerActivities):
         self._record(request.run, step="set_boot")
         device, credential = self._device(request.run)
         try:
-            set_boot(device, credential, request.image, request.fallback)
+            mid_boot = before_last_line(MID_BOOT, self.settings.var_dir)  # crash tests
+            set_boot(device, credential, request.image, request.fallback, mid_boot)
         except NetwaveError as exc:
             return StepResult(ok=False, detail=exc.message)
         return StepResult(ok=True, detail=f"boots {request.image}")

@@ -15,7 +15,7 @@ from services.changes.prechecks import missing_targets
 from services.changes.remediation import RemediationRequest
 from services.changes.requests import validate_request
 from services.core.errors import NetwaveError
-from services.core.failpoints import failpoint
+from services.core.failpoints import before_last_line
 from services.network.backup import store_running
 from services.network.jump import resolve_login
 from services.network.platforms import get_platform
@@ -48,6 +48,7 @@ from workflows.change.models import (
 from workflows.common.heartbeat import heartbeating
 
 MID_PUSH = "change.mid_push"  # failpoint: after all but the last line of a push
+MID_RESTORE = "change.mid_restore"  # failpoint: after all but the last line of a restore
 
 
 class ChangeActivities(ChangeLoading):
@@ -211,7 +212,6 @@ class ChangeActivities(ChangeLoading):
                 "was not approved; nothing pushed",
                 data={"pushed": 0, "error_kind": "failed"},
             )
-        var_dir = self.settings.var_dir
         # Not saved yet: the startup config takes the change only once it is verified, so a
         # device that reloads mid-change comes back as it was. Under the platform's safety
         # net (the change's tag names its checkpoint, session or commit on the device).
@@ -223,7 +223,7 @@ class ChangeActivities(ChangeLoading):
             timeout=self.settings.device_timeout,
             tag=tag_for(request.change_id),
             # chaos: a worker killed after all but the last line (a genuine partial push)
-            after_line=lambda k, n: failpoint(MID_PUSH, var_dir) if k == n - 1 else None,
+            after_line=before_last_line(MID_PUSH, self.settings.var_dir),
         )
         return DeviceStep(
             ok=result.ok,
@@ -304,8 +304,15 @@ class ChangeActivities(ChangeLoading):
         if not same_config(device.platform, running, backup.content):
             commands = restore_commands(plan, running, backup.content)
             # Never saved: the change was not saved either, so the startup config is as it was.
+            # A retry after a cut restore (a worker killed) reads the device again above and
+            # types only the lines still missing.
             result = push_config(
-                device, credential, commands, save=False, timeout=self.settings.device_timeout
+                device,
+                credential,
+                commands,
+                save=False,
+                timeout=self.settings.device_timeout,
+                after_line=before_last_line(MID_RESTORE, self.settings.var_dir),
             )
             if not result.ok and result.error_kind is not PushError.rejected:
                 raise ApplicationError(f"rollback push failed: {result.error}")

@@ -24,7 +24,7 @@ from services.network.platforms.cisco_ios import (
     FlashBootUpgrade,
 )
 from services.network.platforms.registry import register
-from services.network.push import PushDriver, connect, exit_and_save, push_config
+from services.network.push import LineHook, PushDriver, connect, exit_and_save, push_config
 from services.network.safety import CONFIRM_MINUTES, SafetyNet, SafetyNetError, refusal
 from services.network.state import (
     ESTABLISHED,
@@ -104,7 +104,12 @@ class SingleImageUpgrade(FlashBootUpgrade):
         )
 
     def set_boot(
-        self, device: Device, credential: Credential, image: str, fallback: str | None
+        self,
+        device: Device,
+        credential: Credential,
+        image: str,
+        fallback: str | None,
+        after_line: LineHook | None = None,
     ) -> None:
         # One image boots; the previous one stays in flash for a rollback. Already selected
         # (a retry after a cut session): nothing to push.
@@ -116,7 +121,9 @@ class SingleImageUpgrade(FlashBootUpgrade):
                 conn.disconnect()
         if selected is not None and selected.group(1) == image:
             return
-        result = push_config(device, credential, [f"boot system flash:{image}"], save=True)
+        result = push_config(
+            device, credential, [f"boot system flash:{image}"], save=True, after_line=after_line
+        )
         if not result.ok:
             raise DeviceError(f"boot system not set: {result.error}")
 

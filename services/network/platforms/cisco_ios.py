@@ -17,7 +17,7 @@ from services.core.secrets import Credential
 from services.network.inventory import Device
 from services.network.platforms.base import CLI_LINE, TO_END, HierSettings, Platform
 from services.network.platforms.registry import register
-from services.network.push import PushDriver, connect, exit_and_save, push_config
+from services.network.push import LineHook, PushDriver, connect, exit_and_save, push_config
 from services.network.safety import SafetyNet, SafetyNetError, refusal
 from services.network.state import (
     ESTABLISHED,
@@ -145,7 +145,12 @@ class FlashBootUpgrade(UpgradeDriver):
         return found.group(1) if found else None
 
     def set_boot(
-        self, device: Device, credential: Credential, image: str, fallback: str | None
+        self,
+        device: Device,
+        credential: Credential,
+        image: str,
+        fallback: str | None,
+        after_line: LineHook | None = None,
     ) -> None:
         """Make the boot lines exactly `image` then `fallback`, pushing each line at most once.
 
@@ -166,7 +171,7 @@ class FlashBootUpgrade(UpgradeDriver):
         finally:
             with contextlib.suppress(Exception):
                 conn.disconnect()
-        result = push_config(device, credential, commands, save=True)
+        result = push_config(device, credential, commands, save=True, after_line=after_line)
         if not result.ok:
             raise DeviceError(f"boot system not set: {result.error}")
 

@@ -18,7 +18,7 @@ from services.core.secrets import Credential
 from services.network.inventory import Device
 from services.network.platforms.base import Platform
 from services.network.platforms.registry import register
-from services.network.push import PushDriver, connect
+from services.network.push import LineHook, PushDriver, connect
 from services.network.safety import CONFIRM_MINUTES, SafetyNet, SafetyNetError
 from services.network.state import (
     ESTABLISHED,
@@ -160,8 +160,13 @@ class PackageUpgrade(UpgradeDriver):
         return found.group(1) if found else None
 
     def set_boot(
-        self, device: Device, credential: Credential, image: str, fallback: str | None
-    ) -> None:
+        self,
+        device: Device,
+        credential: Credential,
+        image: str,
+        fallback: str | None,
+        after_line: LineHook | None = None,
+    ) -> None:  # one command, no config lines: nothing for `after_line` to see
         conn = connect(device, credential, 30)
         try:
             output = str(

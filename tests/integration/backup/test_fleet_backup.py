@@ -22,6 +22,7 @@ from services.worker.main import build_workers
 from tests.utils.history import history_text
 from tests.utils.processes import running_worker, stop
 from tests.utils.secrets import passwords
+from tests.utils.temporal import TEST_HEARTBEAT_SECONDS
 from workflows.backup.models import FleetBackupInput, FleetBackupResult
 from workflows.backup.workflow import FleetBackupWorkflow
 
@@ -129,7 +130,8 @@ async def test_worker_killed_mid_backup_resumes_without_duplicates(
         handle = await temporal_env.client.start_workflow(
             FleetBackupWorkflow.run,
             FleetBackupInput(
-                device_task_queue=settings.device_task_queue, heartbeat_timeout_seconds=3
+                device_task_queue=settings.device_task_queue,
+                heartbeat_timeout_seconds=TEST_HEARTBEAT_SECONDS,
             ),
             id=f"backup-{uuid.uuid4().hex[:8]}",
             task_queue=settings.task_queue,

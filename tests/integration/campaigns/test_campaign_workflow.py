@@ -21,6 +21,7 @@ from services.lab.testing import ThreadedLab
 from tests.integration.backup.test_fleet_backup import scoped, workers
 from tests.utils.api import bearer, make_token
 from tests.utils.processes import running_worker, stop
+from tests.utils.temporal import TEST_HEARTBEAT_SECONDS
 
 FINAL = {"completed", "halted", "cancelled", "failed"}
 IOS = [
@@ -312,7 +313,7 @@ async def test_worker_killed_mid_wave_each_device_reloads_exactly_once(
     log = tmp_path / "worker.log"
     body = spec(
         strategy={"canary_size": 0, "wave_size": 3, "max_concurrency": 2},
-        heartbeat_timeout_seconds=3,
+        heartbeat_timeout_seconds=TEST_HEARTBEAT_SECONDS,
     )
     with running_worker(campaign_settings, log) as first:
         campaign_id = await launch(api, tokens["admin"], body)

@@ -26,6 +26,7 @@ from services.store.repos import campaigns as campaign_repo
 from services.store.repos import tokens as token_repo
 from tests.integration.backup.test_fleet_backup import scoped
 from tests.utils.processes import running_worker, stop
+from tests.utils.temporal import TEST_HEARTBEAT_SECONDS
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[3]
@@ -75,7 +76,7 @@ async def test_two_workers_share_a_campaign_and_survive_losing_one(
         },
         "respect_windows": False,
         "reload_timeout_seconds": 30,
-        "heartbeat_timeout_seconds": 3,
+        "heartbeat_timeout_seconds": TEST_HEARTBEAT_SECONDS,
         "post_check": {"settle_seconds": 5},
     }
     db = make_session_factory(get_engine(settings.database_url))
