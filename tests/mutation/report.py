@@ -17,6 +17,15 @@ from pathlib import Path
 
 GOAL = 80.0
 MUTMUT = Path(sys.executable).with_name("mutmut")
+MOST_MUTANTS_OF_ONE_FUNCTION = 2000
+
+
+def sample_patterns(every: int) -> list[str]:
+    """`mutmut run` patterns for every `every`-th mutant of each function (mutmut numbers a
+    function's mutants from 1): none, so every mutant, when `every` is 1."""
+    if every <= 1:
+        return []
+    return [f"*__mutmut_{n}" for n in range(1, MOST_MUTANTS_OF_ONE_FUNCTION, every)]
 
 
 def score(stats: dict[str, int]) -> float:
@@ -30,12 +39,15 @@ def survivors(results: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = defaultdict(list)
     for line in results.splitlines():
         name, _, status = line.strip().rpartition(": ")
-        if name and status != "killed":
+        if name and status not in ("killed", "timeout", "not checked"):
             found[name.rsplit(".", 1)[0]].append(f"{name} ({status})")
     return dict(found)
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--every"]:
+        print(" ".join(sample_patterns(int(argv[1]))))
+        return 0
     if not Path("mutants").is_dir():
         print("no mutants/ here: run `make mutation` first", file=sys.stderr)
         return 1
@@ -46,6 +58,9 @@ def main() -> int:
     ).stdout
     left = survivors(listed)
     value = score(stats)
+    unchecked = stats["total"] - sum(
+        stats[k] for k in ("killed", "timeout", "survived", "suspicious", "no_tests", "skipped")
+    )
     out = Path("var") / "mutation"
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps({**stats, "score": round(value, 1)}, indent=2))
@@ -55,7 +70,8 @@ def main() -> int:
         f"mutation score {value:.1f} % (goal {GOAL:.0f} %): {stats['killed']} killed, "
         f"{stats['timeout']} timed out, {stats['survived']} survived, "
         f"{stats['suspicious']} suspicious, {stats['no_tests']} without a test, "
-        f"{stats['skipped']} skipped, of {stats['total']}"
+        f"{stats['skipped']} skipped, of {stats['total']} ({unchecked} not run: outside the "
+        "sample or an interrupted run)"
     )
     for module in sorted(left):
         print(f"  {module}: {len(left[module])} not killed")
@@ -64,4 +80,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
