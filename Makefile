@@ -66,7 +66,8 @@ record-histories: $(TEST_STAMP)
 ## run the tests against each mutant; prints the score and the survivors (docs/mutation.md).
 ## Hours on two cores, not part of make test; an interrupted run resumes where it stopped.
 mutation: $(MUTATION_STAMP)
-	PYTHONPATH=$(CURDIR)/tests/mutation/site $(VENV)/bin/mutmut run \
+	PYTHONPATH=$(CURDIR)/tests/mutation/site PYTEST_PLUGINS=tests.mutation.reap \
+	  $(VENV)/bin/mutmut run \
 	  --max-children $(MUTATION_WORKERS) $$($(PY) -m tests.mutation.report --every $(MUTATION_EVERY))
 	$(PY) -m tests.mutation.report
 MUTATION_WORKERS ?= 2
