@@ -71,8 +71,8 @@ mutation: $(MUTATION_STAMP)
 	  --max-children $(MUTATION_WORKERS) $$($(PY) -m tests.mutation.report --every $(MUTATION_EVERY))
 	$(PY) -m tests.mutation.report
 MUTATION_WORKERS ?= 2
-## MUTATION_EVERY=10: only every tenth mutant of each function (a systematic sample, minutes
-## instead of hours); the score is then the sample's
+## MUTATION_EVERY=10: only every tenth mutant of each function (a systematic sample, a tenth
+## of the time); the score is then the sample's
 MUTATION_EVERY ?= 1
 
 ## make realnet: as root, FRR routers in network namespaces: up, the realnet tests, down
