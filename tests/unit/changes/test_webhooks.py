@@ -38,6 +38,7 @@ class Receiver(HTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.status = 200
+        self.location: str | None = None  # sent with the status (a redirect)
         self.received: list[dict[str, Any]] = []
 
     @property
@@ -56,6 +57,8 @@ class _Handler(BaseHTTPRequestHandler):
             {"body": body, "valid": valid, "headers": dict(self.headers), "path": self.path}
         )
         self.send_response(self.server.status if valid else 401)
+        if self.server.location:
+            self.send_header("Location", self.server.location)
         self.end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -175,6 +178,14 @@ def test_server_error_is_a_failure_to_retry(receiver: Receiver) -> None:
     receiver.status = 204
     second = deliver(receiver.url, body, SECRET, timeout=5)
     assert second.ok and second.delivery_id == first.delivery_id
+
+
+def test_a_redirect_is_a_failure_and_is_not_followed(receiver: Receiver) -> None:
+    """A signed body is never re-posted to wherever a receiver points (it could be anyone)."""
+    receiver.status, receiver.location = 307, receiver.url + "/elsewhere"
+    result = deliver(receiver.url, build_event("chg-1", "acme", "pushed"), SECRET, timeout=5)
+    assert (result.ok, result.status_code, result.error) == (False, 307, "HTTP 307")
+    assert [r["path"] for r in receiver.received] == ["/hooks/netwave"]
 
 
 def test_network_error_is_a_failure() -> None:
