@@ -29,7 +29,7 @@ from pathlib import Path
 from services.network.host_keys import DeviceTrust, HostKey
 from services.network.inventory import Device, load_tenant
 from services.network.render import renderer_for
-from tests.realnet.sshd import SshdHome, start_sshd, wait_listening
+from tests.realnet.sshd import SshdHome, sees_logins, start_sshd, wait_listening
 from tests.realnet.system import (
     DAEMONS,
     FRR_ETC,
@@ -167,6 +167,23 @@ class RealNet:
     def _sshd(self, r: Router) -> None:
         home = SshdHome(self.workdir / r.name)
         self.sshd[r.name] = start_sshd(home, r, self.password, self.client_key)
+
+    def ensure_logins(self) -> list[str]:
+        """Restart the sshd of each router that lost its login files; the routers restarted.
+
+        The files are bind-mounted over /etc/passwd and /etc/shadow in sshd's own mount
+        namespace. A package install that adds a system user (chromium's avahi-daemon, when a
+        browser test installs it beside a running realnet) writes a new /etc/passwd and renames
+        it into place, and Linux detaches a mount whose file is renamed over from every other
+        namespace: that sshd then knows no test login and refuses every password.
+        """
+        lost = [name for name, proc in self.sshd.items() if not sees_logins(proc)]
+        for name in lost:
+            r = router(name)
+            self._stop_sshd(name)
+            self._sshd(r)
+            self._wait_ssh(r)
+        return lost
 
     def _wait_ssh(self, r: Router, timeout: float = 20.0) -> None:
         wait_listening(self.sshd[r.name], r, SshdHome(self.workdir / r.name).log, timeout)

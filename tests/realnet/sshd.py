@@ -128,6 +128,17 @@ def start_sshd(
     return home.spawn(config, passwd, shadow, r)
 
 
+def sees_logins(proc: subprocess.Popen[bytes]) -> bool:
+    """Whether the sshd still has its login files bound over /etc/passwd and /etc/shadow
+    (`spawn` execs it in place, so its pid is the Popen's)."""
+    try:
+        mounts = Path(f"/proc/{proc.pid}/mountinfo").read_text().splitlines()
+    except OSError:
+        return False
+    points = {line.split()[4] for line in mounts if len(line.split()) > 4}
+    return {"/etc/passwd", "/etc/shadow"} <= points
+
+
 def wait_listening(
     proc: subprocess.Popen[bytes], r: Router, log: Path, timeout: float = 20.0
 ) -> None:

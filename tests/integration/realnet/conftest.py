@@ -60,7 +60,9 @@ def realnet() -> Iterator[RealNet]:
 @pytest.fixture(autouse=True)
 def _realnet_first(realnet: RealNet) -> None:
     """Every test here needs the realnet: skip (or fail, in CI) before anything else
-    (Temporal) starts."""
+    (Temporal) starts; and every router still takes the test login (RealNet.ensure_logins)."""
+    if realnet.up:
+        realnet.ensure_logins()
 
 
 @pytest.fixture
