@@ -179,11 +179,15 @@ class RealNet:
         """
         lost = [name for name, proc in self.sshd.items() if not sees_logins(proc)]
         for name in lost:
-            r = router(name)
-            self._stop_sshd(name)
-            self._sshd(r)
-            self._wait_ssh(r)
+            self._restart_sshd(name)
         return lost
+
+    def _restart_sshd(self, name: str) -> None:
+        """The router's own sshd, (re)started in place of whatever serves its address."""
+        r = router(name)
+        self._stop_sshd(name)
+        self._sshd(r)
+        self._wait_ssh(r)
 
     def _wait_ssh(self, r: Router, timeout: float = 20.0) -> None:
         wait_listening(self.sshd[r.name], r, SshdHome(self.workdir / r.name).log, timeout)
@@ -204,9 +208,7 @@ class RealNet:
             wait_listening(self.sshd[name], r, rogue.log)
             yield rogue
         finally:
-            self._stop_sshd(name)
-            self._sshd(r)
-            self._wait_ssh(r)
+            self._restart_sshd(name)
 
     def _stop_sshd(self, name: str) -> None:
         proc = self.sshd.pop(name, None)

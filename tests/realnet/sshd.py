@@ -135,7 +135,7 @@ def sees_logins(proc: subprocess.Popen[bytes]) -> bool:
         mounts = Path(f"/proc/{proc.pid}/mountinfo").read_text().splitlines()
     except OSError:
         return False
-    points = {line.split()[4] for line in mounts if len(line.split()) > 4}
+    points = {fields[4] for fields in map(str.split, mounts) if len(fields) > 4}
     return {"/etc/passwd", "/etc/shadow"} <= points
 
 
