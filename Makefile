@@ -33,11 +33,14 @@ demo: $(STAMP)
 	$(NETWAVE) demo
 
 ## make test: install test dependencies, lint and type-check, run the whole suite in
-## TEST_WORKERS processes (pytest-xdist; most tests wait on devices and Temporal, not the CPU)
+## TEST_WORKERS processes (pytest-xdist; most tests wait on devices and Temporal, not the CPU).
+## As root, the Debian packages the tests need (frr, openssh-server, chromium) are installed
+## first, never from inside the parallel run (tests/utils/machine.py says why).
 TEST_WORKERS ?= 3
 test: $(TEST_STAMP)
 	$(VENV)/bin/ruff check services workflows tests
 	$(VENV)/bin/mypy
+	$(PY) -W ignore -m tests.utils.machine
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
 ## make up: keep the embedded stack running (Ctrl-C stops it)

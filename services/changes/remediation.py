@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.changes.plan import ORDER, SECTIONS, DevicePlan, normalized, sha256
 from services.compliance.compare import comparison_for
 from services.compliance.future import future_config
-from services.compliance.rules import RuleSet
+from services.compliance.rules import FeatureCheck, RuleSet
+from services.compliance.set_lines import set_lines
 from services.network.inventory import Device
 from services.network.platforms import get_platform
 
@@ -32,6 +33,22 @@ class RemediationRequest(BaseModel):
     features: list[str] = Field(min_length=1)
 
 
+def _owned_sections(
+    platform: str, syntax: str, texts: list[str], checks: list[FeatureCheck]
+) -> set[str]:
+    """The sections of `texts` that the features own, which a restore takes back: top-level
+    sections, or the parents of the set lines they own (a feature's pattern names whole lines,
+    `^set system ntp server `, never the parent `set system ntp server` alone)."""
+    if syntax == "set":
+        owned = {line for text in texts for line in set_lines(text) if _owns(checks, line)}
+        return SECTIONS[syntax](platform, sorted(owned))
+    return {s for s in SECTIONS[syntax](platform, texts) if _owns(checks, s)}
+
+
+def _owns(checks: list[FeatureCheck], line: str) -> bool:
+    return any(c.owns(line) for c in checks)
+
+
 def plan_remediation(
     device: Device, running: str, intended: str, rules: RuleSet, features: list[str]
 ) -> DevicePlan:
@@ -45,11 +62,7 @@ def plan_remediation(
     future = future_config(platform, running, commands)
     backward = comparison_for(platform, future, running)
     rollback = ORDER[syntax]([cmd for c in checks for cmd in backward.feature(c).remediation])
-    sections = {
-        s
-        for s in SECTIONS[syntax](platform, [running, future])
-        if any(c.owns(s if syntax == "indented" else f"set {s}") or c.owns(s) for c in checks)
-    }
+    sections = _owned_sections(platform, syntax, [running, future], checks)
     diff = difflib.unified_diff(
         normalized(platform, running).splitlines(keepends=True),
         normalized(platform, future).splitlines(keepends=True),

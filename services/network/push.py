@@ -220,7 +220,11 @@ def push_config(
 
 
 def save_running(
-    device: Device, credential: Credential, *, timeout: float = 30.0, tag: str | None = None
+    device: Device,
+    credential: Credential,
+    *,
+    timeout: float = 30.0,  # pragma: no mutate (every caller passes the settings' timeout)
+    tag: str | None = None,
 ) -> PushResult:
     """Keep a verified change: confirm it under the platform's safety net (with a `tag`),
     then make the running config the startup config (`write memory`); a platform whose
@@ -258,7 +262,11 @@ def save_running(
 
 
 def undo_change(
-    device: Device, credential: Credential, tag: str, *, timeout: float = 30.0
+    device: Device,
+    credential: Credential,
+    tag: str,
+    *,
+    timeout: float = 30.0,  # pragma: no mutate (every caller passes the settings' timeout)
 ) -> str | None:
     """Take a tagged change back through the platform's safety net; what was done, or None
     when the platform has no net or it had nothing to take back. Raises SafetyNetError with

@@ -61,9 +61,10 @@ def check_possible() -> None:
         raise RealnetUnavailable(f"cannot create network namespaces: {added.stderr.strip()}")
 
 
-def install_packages() -> None:
-    """frr, openssh-server and iproute2 from Debian, when missing; services stay stopped."""
-    missing = [name for name, path in PACKAGES.items() if not Path(path).exists()]
+def install_packages(packages: dict[str, str] = PACKAGES, *, recommends: bool = False) -> None:
+    """Debian packages (name: a file it installs) when that file is missing: by default frr,
+    openssh-server and iproute2; their system services stay stopped."""
+    missing = [name for name, path in packages.items() if not Path(path).exists()]
     if not missing:
         return
     policy = Path("/usr/sbin/policy-rc.d")
@@ -75,7 +76,8 @@ def install_packages() -> None:
     # Another pytest-xdist worker may be installing chromium: wait for dpkg's lock, not fail.
     apt = ["apt-get", "-o", "DPkg::Lock::Timeout=600"]
     try:
-        install = [*apt, "install", "-y", "-q", "--no-install-recommends", *missing]
+        lean = [] if recommends else ["--no-install-recommends"]
+        install = [*apt, "install", "-y", "-q", *lean, *missing]
         if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
             subprocess.run([*apt, "update", "-q"], env=env, capture_output=True, check=False)
             done = subprocess.run(install, env=env, capture_output=True, text=True, check=False)

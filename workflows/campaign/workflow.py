@@ -52,6 +52,9 @@ NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_attempts=8
 )
 FINAL = ("completed", "halted", "cancelled", "failed")
+# A device still in one of these when the campaign ends was never touched: it is not_started
+# (a cancel while it waited for its tenant's window left it "waiting_window").
+UNTOUCHED = ("pending", "waiting_window")
 # What proves a canary: the device was changed and verified (not skipped as already done).
 CHANGED_OUTCOMES = frozenset({"upgraded", "applied"})
 # Histories from before canaries had to prove something replay as they ran.
@@ -68,7 +71,7 @@ class CampaignWorkflow:
         self._approved = False
         self._results: dict[str, DeviceRunResult] = {}
         self._tenant_slots: dict[str, asyncio.Semaphore] = {}
-        self._global_slots = asyncio.Semaphore(1)
+        self._global_slots = asyncio.Semaphore(1)  # pragma: no mutate (run() sets it)
         self._at_gate = False
         self._notifications: list[workflow.ActivityHandle[None]] = []
 
@@ -215,7 +218,7 @@ class CampaignWorkflow:
                 await self._status("paused" if self._paused else "running", reason="")
 
         untouched = [
-            t for wave in plan.waves for t in wave if self._progress.devices[t.key] == "pending"
+            t for wave in plan.waves for t in wave if self._progress.devices[t.key] in UNTOUCHED
         ]
         for target in untouched:
             self._progress.devices[target.key] = "not_started"

@@ -99,3 +99,35 @@ def test_a_slow_device_is_a_timeout_a_gone_session_a_drop(session: Session) -> N
     assert save_running(IOS, LOGIN).error_kind == PushError.session_dropped
     session.answer = ValueError("odd answer")  # not a transport error: a failure, dead or not
     assert save_running(IOS, LOGIN).error_kind == PushError.failed
+
+
+class Transport:
+    """What a Netmiko session says about its transport: alive, gone, or raising on the
+    question (a transport that is torn down may)."""
+
+    def __init__(self, alive: bool | BaseException) -> None:
+        self.alive = alive
+
+    def is_alive(self) -> bool:
+        if isinstance(self.alive, BaseException):
+            raise self.alive
+        return self.alive
+
+
+@pytest.mark.parametrize(
+    ("alive", "exc", "expected"),
+    [
+        # A slow device on a live session is a timeout, not a drop.
+        (True, ReadTimeout("pattern not found"), PushError.timeout),
+        (False, ReadTimeout("pattern not found"), PushError.session_dropped),
+        (False, EOFError(), PushError.session_dropped),
+        (OSError("socket closed"), OSError("socket closed"), PushError.session_dropped),
+        # Anything else keeps its own class, whatever the transport says.
+        (False, ValueError("bad answer"), PushError.failed),
+        (True, OSError("no route"), PushError.unreachable),
+    ],
+)
+def test_a_failure_on_a_session_that_is_gone_is_a_drop(
+    alive: bool | BaseException, exc: BaseException, expected: PushError
+) -> None:
+    assert push._failure(Transport(alive), exc) is expected  # type: ignore[arg-type]

@@ -5,19 +5,16 @@ device (held by another change), and re-plans when the intent moved."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest_asyncio
+import pytest
 from temporalio import activity
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from services.core.temporal import temporal_test_server_path
-from tests.utils.temporal import SERVER_STARTUP
+from tests.utils.temporal import run_time
 from workflows.change.device import DeviceChangeWorkflow
 from workflows.change.models import (
     ChangeInput,
@@ -35,25 +32,17 @@ from workflows.change.models import (
 from workflows.change.workflow import ChangeWorkflow
 
 statuses: list[str] = []
+records: list[StatusInput] = []
 pushes: list[str] = []
 locks: list[str] = []
 AUTO = {"value": False}
+# The contract's approval expiry for a change that waits for approval (None: not set).
+EXPIRE: dict[str, int | None] = {"hours": 72}
 # How the device lock answers: busy this many more times; plan_is_current's answers in turn;
 # the commands hash of each plan, in turn.
 BUSY = {"left": 0}
 CURRENT: list[bool] = []
 HASHES: list[str] = []
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(temporal_test_server_path()),
-        test_server_startup_timeout=SERVER_STARTUP,
-        data_converter=pydantic_data_converter,
-    )
-    yield env
-    await env.shutdown()
 
 
 @activity.defn(name="plan_change")
@@ -63,7 +52,7 @@ async def plan(request: PlanInput) -> PlanSummary:
         devices=["r1"],
         auto_approved=AUTO["value"],
         reason="test",
-        expire_after_hours=None if AUTO["value"] else 72,
+        expire_after_hours=None if AUTO["value"] else EXPIRE["hours"],
         commands_hash=HASHES.pop(0) if HASHES else "same",
     )
 
@@ -90,6 +79,7 @@ async def unlock(request: LockInput) -> None:
 @activity.defn(name="set_change_status")
 async def set_status(request: StatusInput) -> None:
     statuses.append(request.to_status)
+    records.append(request)
 
 
 @activity.defn(name="record_override")
@@ -143,6 +133,8 @@ async def start(
 
 def reset(auto: bool) -> None:
     statuses.clear()
+    records.clear()
+    EXPIRE["hours"] = 72
     pushes.clear()
     locks.clear()
     CURRENT.clear()
@@ -151,11 +143,12 @@ def reset(auto: bool) -> None:
     AUTO["value"] = auto
 
 
-async def test_unanswered_approval_expires_and_touches_nothing(
-    skipping_env: WorkflowEnvironment,
+@pytest.mark.parametrize(("contract", "hours"), [(5, 5), (None, 72)])
+async def test_an_unanswered_approval_expires_after_the_contracts_hours_or_72(
+    skipping_env: WorkflowEnvironment, contract: int | None, hours: int
 ) -> None:
     reset(auto=False)
-    AUTO["value"] = False
+    EXPIRE["hours"] = contract
     queue = f"test-{uuid.uuid4()}"
     async with Worker(
         skipping_env.client,
@@ -164,9 +157,14 @@ async def test_unanswered_approval_expires_and_touches_nothing(
         activities=ACTIVITIES,
     ):
         handle = await start(skipping_env, queue)
-        result = await handle.result()  # the test server skips the 72 hours
+        result = await handle.result()  # the test server skips the hours
     assert result.status == "expired"
     assert statuses == ["planned", "awaiting_approval", "expired"]
+    assert [(r.actor, r.detail) for r in records[1:]] == [
+        ("policy", {"revision": 1, "reason": "test"}),
+        ("netwave", {"after_hours": hours}),
+    ]
+    assert timedelta(hours=hours) <= await run_time(handle) < timedelta(hours=hours + 1)
     assert pushes == []
 
 
@@ -180,13 +178,12 @@ async def test_approved_change_waits_for_its_window(skipping_env: WorkflowEnviro
         activities=ACTIVITIES,
     ):
         handle = await start(skipping_env, queue)
-        before = await skipping_env.get_current_time()
         result = await handle.result()
-        waited = await skipping_env.get_current_time() - before
+        waited = await run_time(handle)
     assert result.status == "verified"
     assert statuses == ["planned", "approved", "scheduled", "applying", "verified"]
     assert pushes == ["r1"]
-    assert waited >= timedelta(hours=10), waited
+    assert timedelta(hours=10) <= waited < timedelta(hours=11), waited
     assert locks == ["locked"]
 
 
