@@ -11,11 +11,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,41 +25,22 @@ import uvicorn
 
 from services.api.main import create_app
 from services.core.settings import Settings
+from tests.utils.machine import CHROMIUM, install_chromium
 from tests.utils.requirements import require, require_module
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = REPO / "var" / "test-output"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"]
-
-
-def _install_chromium() -> str | None:
-    """Install Debian's chromium package; None when done, else why it could not be."""
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return f"{CHROMIUM} is missing and installing it needs root and apt-get"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    apt = ["apt-get", "-q", "-o", "DPkg::Lock::Timeout=600"]
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*apt, *args], env=env, capture_output=True, text=True, timeout=900)
-
-    done = run("install", "-y", "chromium")
-    if done.returncode != 0:  # a fresh machine may not have read the package lists yet
-        run("update")
-        done = run("install", "-y", "chromium")
-    if done.returncode == 0 and CHROMIUM.exists():
-        return None
-    return f"apt-get install chromium failed: {done.stderr[-500:]}"
 
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
     require_module("playwright.sync_api", "pip install -e '.[test]' (playwright)")
     if not CHROMIUM.exists():
-        problem = _install_chromium()
+        problem = install_chromium()
         if problem is not None:
             require(f"Chromium ({CHROMIUM})", problem)
     return CHROMIUM

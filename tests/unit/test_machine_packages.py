@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM
+from tests.browser import conftest as browser
 from tests.realnet.system import PACKAGES
 from tests.utils import machine
 
@@ -34,9 +34,9 @@ def test_make_test_installs_the_packages_before_pytest() -> None:
 
 
 def test_every_package_a_fixture_would_install_is_installed_up_front() -> None:
-    wanted = {path for packages in machine.needed().values() for path in packages.values()}
+    wanted = {path for packages in machine.NEEDED.values() for path in packages.values()}
     assert set(PACKAGES.values()) <= wanted
-    assert str(CHROMIUM) in wanted
+    assert str(browser.CHROMIUM) in wanted
 
 
 def test_nothing_is_installed_when_every_package_is_there(
@@ -50,7 +50,7 @@ def test_nothing_is_installed_when_every_package_is_there(
 def test_without_root_it_says_what_is_missing_and_goes_on(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(machine.os.path, "exists", lambda path: path != str(CHROMIUM))
+    monkeypatch.setattr(machine.os.path, "exists", lambda path: path != str(machine.CHROMIUM))
     monkeypatch.setattr(machine.os, "geteuid", lambda: 1000)
     monkeypatch.setattr(machine, "install_packages", _refuse)
     assert machine.main() == 0

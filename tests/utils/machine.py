@@ -13,21 +13,31 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 
 from tests.realnet.system import PACKAGES, install_packages
 
-CHROMIUM = {"chromium": "/usr/bin/chromium"}  # tests/browser/conftest.py's CHROMIUM
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_PACKAGES = {"chromium": str(CHROMIUM)}
+# What to install, by the tests that need it (package: a file it installs).
+NEEDED = {"realnet": PACKAGES, "browser": BROWSER_PACKAGES}
 
 
-def needed() -> dict[str, dict[str, str]]:
-    """What to install, by the tests that need it (package: a file it installs)."""
-    return {"realnet": PACKAGES, "browser": CHROMIUM}
+def install_chromium() -> str | None:
+    """Debian's chromium with its recommends (fonts); None when done, else why not."""
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return f"{CHROMIUM} is missing and installing it needs root and apt-get"
+    try:
+        install_packages(BROWSER_PACKAGES, recommends=True)
+    except RuntimeError as exc:
+        return str(exc)[-500:]
+    return None
 
 
 def main() -> int:
     missing = {
         name: path
-        for packages in needed().values()
+        for packages in NEEDED.values()
         for name, path in packages.items()
         if not os.path.exists(path)
     }
@@ -37,11 +47,13 @@ def main() -> int:
         print(f"not installed (needs root and apt-get): {', '.join(missing)}", file=sys.stderr)
         return 0
     print(f"installing {', '.join(missing)} before the tests run", file=sys.stderr)
+    # What fails here, the tests that need it report again: they fail (CI) or skip, saying why.
     try:
         install_packages(PACKAGES)
-        install_packages(CHROMIUM, recommends=True)  # as the browser fixture does: fonts
-    except RuntimeError as exc:  # the tests that need them fail (CI) or skip and say why
+    except RuntimeError as exc:
         print(exc, file=sys.stderr)
+    if (problem := install_chromium()) is not None:
+        print(problem, file=sys.stderr)
     return 0
 
 

@@ -280,8 +280,9 @@ async def test_a_device_cancelled_while_waiting_for_its_window_is_not_started(
     async with worker(skipping_env, queue):
         handle = await start(skipping_env, queue, "c3")
         # No time passes until the result is awaited: the late device waits for its window.
-        while "l1:waiting_window" not in events or "e1:upgraded" not in events:
-            await asyncio.sleep(0.05)
+        async with asyncio.timeout(120):  # a bound, not a timing: it is reached in ms
+            while "l1:waiting_window" not in events or "e1:upgraded" not in events:
+                await asyncio.sleep(0.05)
         await handle.execute_update(
             CampaignWorkflow.cancel, ControlInput(actor="noc-alice", comment="")
         )
