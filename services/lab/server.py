@@ -24,7 +24,7 @@ KEX_ALGS = [
     "ecdh-sha2-nistp256",
     "diffie-hellman-group14-sha256",
     # Last: for clients that offer nothing newer (Netmiko's driver of some NOSes still does).
-    "diffie-hellman-group14-sha1",
+    "diffie-hellman-group-exchange-sha256",
 ]
 
 
