@@ -6,9 +6,9 @@ CLI; the other modules here are their parts. They load on first use, as the driv
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
-import threading
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -17,44 +17,25 @@ from services.network.platforms import PLATFORMS
 if TYPE_CHECKING:
     from services.lab.platforms.base import PlatformCli
 
-_registered: dict[str, PlatformCli] = {}
-_loaded = False
-_lock = threading.RLock()
 
-
-def register(cli: PlatformCli) -> PlatformCli:
-    _registered[cli.name] = cli
-    return cli
-
-
-def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    with _lock:
-        if _loaded:
-            return
-        for info in pkgutil.iter_modules(__path__):
-            if info.name in PLATFORMS:
-                module = importlib.import_module(f"{__name__}.{info.name}")
-                register(module.CLI)
-        _loaded = True
+@functools.cache
+def _discovered() -> dict[str, PlatformCli]:
+    modules = (m.name for m in pkgutil.iter_modules(__path__) if m.name in PLATFORMS)
+    clis = [importlib.import_module(f"{__name__}.{name}").CLI for name in modules]
+    return {cli.name: cli for cli in clis}
 
 
 class _Clis(Mapping[str, "PlatformCli"]):
     """The lab CLIs by platform name; reading it loads them."""
 
     def __getitem__(self, name: str) -> PlatformCli:
-        _load()
-        return _registered[name]
+        return _discovered()[name]
 
     def __iter__(self) -> Iterator[str]:
-        _load()
-        return iter(dict(_registered))
+        return iter(_discovered())
 
     def __len__(self) -> int:
-        _load()
-        return len(_registered)
+        return len(_discovered())
 
 
 CLIS: Mapping[str, PlatformCli] = _Clis()
