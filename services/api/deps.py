@@ -89,7 +89,9 @@ def identity_of_token_id(session: Session, token_id: int, now: datetime) -> Iden
         return None
     if token.expires_at is not None and token.expires_at <= now:
         return None
-    return Identity(token_id=token.id, name=token.principal, role=token.role, tenant=token.tenant)
+    return Identity(
+        token_id=token.id, name=token.principal, role=token.role, tenant=token.tenant
+    )
 
 
 def caller_address(request: Request) -> str:
