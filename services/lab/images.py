@@ -59,6 +59,12 @@ DEMO_UPGRADE = {"cisco_ios": "17.9.4a", "arista_eos": "4.30.4M"}
 IMAGE_SUFFIX = {"cisco_ios": ".bin", "arista_eos": ".swi", "juniper_junos": ".tgz"}
 
 
+def add(*extra: Image) -> None:
+    """A lab CLI module adds its platform's images (they load with the CLIs)."""
+    global CATALOGUE
+    CATALOGUE = (*CATALOGUE, *extra)
+
+
 def images_for(platform: str) -> list[Image]:
     return [image for image in CATALOGUE if image.platform == platform]
 
@@ -78,5 +84,6 @@ def for_version(platform: str, version: str) -> Image:
     builders = {"cisco_ios": _ios, "arista_eos": _eos, "juniper_junos": _junos}
     try:
         return builders[platform](version, 800)
-    except ValueError:
-        return Image(platform, version, f"{platform}-{version}{IMAGE_SUFFIX[platform]}", 800 * MB)
+    except (KeyError, ValueError):
+        suffix = IMAGE_SUFFIX.get(platform, ".img")
+        return Image(platform, version, f"{platform}-{version}{suffix}", 800 * MB)

@@ -23,6 +23,8 @@ KEX_ALGS = [
     "curve25519-sha256@libssh.org",
     "ecdh-sha2-nistp256",
     "diffie-hellman-group14-sha256",
+    # Last: for clients that offer nothing newer (Netmiko's driver of some NOSes still does).
+    "diffie-hellman-group-exchange-sha256",
 ]
 
 

@@ -76,6 +76,9 @@ class PushDriver:
     commit_saves: bool = False  # applying the change also makes it persistent (a commit)
     # Lines are applied as they are typed (False: into a candidate, applied at the end).
     applies_each_line: bool = True
+    # The lines a session types for the commands, where the NOS needs more than the config
+    # lines (a block closed by its own word); None: the commands as they are.
+    frame: Callable[[list[str]], list[str]] | None = None
 
 
 def exit_and_save(conn: BaseConnection, save: bool, timeout: float) -> None:
@@ -159,6 +162,8 @@ def push_config(
     applied_each = driver.applies_each_line and session_command is None
     if not commands:
         return PushResult(ok=True, pushed=0)
+    if driver.frame is not None:
+        commands = driver.frame(list(commands))
     try:
         conn = connect(device, credential, timeout)
     except Exception as exc:  # connection faults are classified, not raised

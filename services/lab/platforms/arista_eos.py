@@ -275,3 +275,6 @@ class AristaEosCli(IosLikeCli):
         name = files.flash_name(m.group("path"))
         if name is None or shell.device.state.flash.files.pop(name, None) is None:
             shell.out(f"% Error deleting {m.group('path')} (No such file or directory)\n")
+
+
+CLI = AristaEosCli()

@@ -315,3 +315,6 @@ def _quiet(device: LabDevice) -> bool:
 
 def boot_files(tree: ConfigTree) -> list[str]:
     return [n.line.split()[-1] for n in tree.root.children if n.line.startswith("boot system ")]
+
+
+CLI = CiscoIosCli()

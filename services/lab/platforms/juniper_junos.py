@@ -300,3 +300,6 @@ def junos_pipe(output: str, pipe: str) -> str:
     if words[0] == "count":
         return f"Count: {len([line for line in lines if line])} lines\n"
     return output
+
+
+CLI = JuniperJunosCli()

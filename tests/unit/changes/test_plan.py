@@ -24,6 +24,7 @@ from services.compliance.drift import apply_drift, device_drift
 from services.compliance.future import future_config
 from services.core.errors import ChangeValidationError
 from services.network.inventory import Device
+from services.network.platforms import get_platform
 from services.network.render import Renderer, renderer_for
 from tests.unit.changes.conftest import FLEET, TEMPLATES
 
@@ -212,6 +213,8 @@ def test_every_edge_device_plans_all_kinds_and_converges(
         QosProfileChange(site=site, profile=other),
         handoff(site),
     ):
+        if not get_platform(device.platform).can_change(request.kind):
+            continue  # refused at the door (422)
         result = plan_change(device, running, request, renderer)
         assert result.commands and result.rollback and result.diff
         future = future_config(device.platform, running, result.commands)

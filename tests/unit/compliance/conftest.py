@@ -19,7 +19,7 @@ FLEET: dict[str, Device] = {
 
 @pytest.fixture(scope="session")
 def rules() -> dict[str, RuleSet]:
-    return {t: tenant_rules(INVENTORIES, t) for t in ("acme", "globex", "initech")}
+    return {t: tenant_rules(INVENTORIES, t) for t in load_all(INVENTORIES)}
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,12 @@ SEEDED: dict[str, dict[str, tuple[list[str], list[str]]]] = {
             ["policy-map WAN-SHAPE", " class class-default", "  shape average 20000000"],
         ),
     },
+    "vandelay-bos-fw1": {
+        "system": (
+            ["config system global", "    set admintimeout 15"],
+            ["config system global", "    set admintimeout 480"],
+        ),
+    },
 }
 REMEDIATION = {
     "acme-branch1-r1": ["no ntp server 203.0.113.123", "ntp server 192.0.2.11"],
@@ -46,6 +52,7 @@ REMEDIATION = {
     "globex-nyc-r2": ["no username temp-admin"],
     "globex-lon-r1": ["interface Ethernet1", "   shape rate 200000"],
     "initech-dal-r2": ["policy-map WAN-SHAPE", " class class-default", "  shape average 50000000"],
+    "vandelay-bos-fw1": ["config system global", "    set admintimeout 15"],
 }
 
 
@@ -57,7 +64,7 @@ def running_of(name: str, intended: dict[str, str]) -> str:
 def test_seeded_drift_table_matches_inventories() -> None:
     seeded = {name for name, d in FLEET.items() if device_drift(d).add or device_drift(d).remove}
     assert seeded == set(SEEDED)
-    for tenant in ("acme", "globex", "initech"):
+    for tenant in {d.tenant for d in FLEET.values()}:
         assert any(d.tenant == tenant and n not in SEEDED for n, d in FLEET.items())
 
 

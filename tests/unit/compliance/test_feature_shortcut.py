@@ -20,6 +20,21 @@ DEFAULTS = "service timestamps log datetime msec\nboot-start-marker\n"
 FORBIDDEN = "username intern privilege 1 password 0 letmein\nsnmp-server community public RO\n"
 
 
+def _without_ntp(text: str) -> str:
+    """The config without its NTP lines; a block closed by its own word (FortiOS `config
+    system ntp` ... `end`) goes whole."""
+    kept: list[str] = []
+    skip_to: str | None = None
+    for line in text.splitlines():
+        if skip_to is not None:
+            skip_to = None if line == skip_to else skip_to
+        elif "ntp" in line and line.startswith("config "):
+            skip_to = "end"
+        elif "ntp" not in line:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def variants(name: str, intended: dict[str, str]) -> dict[str, str]:
     text = intended[name]
     return {
@@ -27,7 +42,7 @@ def variants(name: str, intended: dict[str, str]) -> dict[str, str]:
         "with the device's defaults": DEFAULTS + text,
         "as seeded in the inventory": running_of(name, intended),
         "with forbidden lines": text + FORBIDDEN,
-        "without ntp": "\n".join(line for line in text.splitlines() if "ntp" not in line),
+        "without ntp": _without_ntp(text),
         "a line changed": text.replace("ntp server 192.0.2.", "ntp server 198.51.100.", 1),
     }
 

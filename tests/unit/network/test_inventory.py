@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from services.core.errors import InventoryError
+from services.lab.platforms import CLIS
 from services.network.inventory import list_tenants, load_all, load_tenant
 
 REPO_INVENTORIES = Path(__file__).resolve().parents[3] / "inventories"
@@ -19,11 +20,11 @@ def write_tenant(root: Path, hosts: str, groups: str = "", defaults: str = "") -
     return folder
 
 
-def test_shipped_inventories_load_with_three_platforms() -> None:
+def test_shipped_inventories_load_with_every_lab_platform() -> None:
     tenants = load_all(REPO_INVENTORIES)
     assert {"acme", "globex", "initech"} <= set(tenants)
     platforms = {d.platform for inv in tenants.values() for d in inv.devices.values()}
-    assert platforms == {"cisco_ios", "arista_eos", "juniper_junos"}
+    assert platforms == set(CLIS)
 
 
 def test_host_over_group_over_defaults(tmp_path: Path) -> None:
