@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 import services.client
 from services.api.main import create_app
-from services.cli import app, build_spec
+from services.cli import app
+from services.cli.campaign import build_spec
 from services.client import NetwaveClient
 from services.core.settings import Settings, get_settings
 from tests.conftest import REPO
@@ -38,7 +39,7 @@ def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
 def use_http(monkeypatch: pytest.MonkeyPatch, http: httpx.Client) -> None:
     """Every NetwaveClient the CLI makes talks through `http`."""
 
-    def factory(base_url: str, token: str, timeout: float = 30.0) -> NetwaveClient:
+    def factory(base_url: str, token: str, timeout: float = 30.0, **_: object) -> NetwaveClient:
         return NetwaveClient(base_url, token, timeout, http=http)
 
     monkeypatch.setattr(services.client, "NetwaveClient", factory)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 from typer.testing import CliRunner
 
-import services.cli_devices
+import services.cli.out
 import services.client
 from services.api.main import create_app
 from services.cli import app
@@ -28,7 +28,7 @@ def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
     monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(REPO / "inventories"))
     monkeypatch.setenv("NETWAVE_TEMPLATES_PATH", str(REPO / "templates"))
-    monkeypatch.setattr(services.cli_devices, "console", Console(width=300))
+    monkeypatch.setattr(services.cli.out, "console", Console(width=300))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
@@ -43,7 +43,7 @@ def local() -> Settings:
 def api(local: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     with TestClient(create_app(local)) as http:
 
-        def factory(base_url: str, token: str, timeout: float = 30.0) -> NetwaveClient:
+        def factory(base_url: str, token: str, timeout: float = 30.0, **_: object) -> NetwaveClient:
             return NetwaveClient(base_url, token, timeout, http=http)
 
         monkeypatch.setattr(services.client, "NetwaveClient", factory)

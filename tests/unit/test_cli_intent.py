@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 from typer.testing import CliRunner
 
-import services.cli_intent
+import services.cli.out
 import services.client
 from services.api.main import create_app
 from services.bootstrap import prepare_local
@@ -40,7 +40,7 @@ def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(inventories))
     monkeypatch.setenv("NETWAVE_TEMPLATES_PATH", str(REPO / "templates"))
     # Wide enough that no table cell wraps: the tests read rows as lines.
-    monkeypatch.setattr(services.cli_intent, "console", Console(width=300))
+    monkeypatch.setattr(services.cli.out, "console", Console(width=300))
     get_settings.cache_clear()
     yield inventories
     get_settings.cache_clear()
@@ -56,7 +56,7 @@ def token(local: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A tenant token of acme, and every NetwaveClient the CLI makes talks to the real API."""
     with TestClient(create_app(local)) as http:
 
-        def factory(base_url: str, token: str, timeout: float = 30.0) -> NetwaveClient:
+        def factory(base_url: str, token: str, timeout: float = 30.0, **_: object) -> NetwaveClient:
             return NetwaveClient(base_url, token, timeout, http=http)
 
         monkeypatch.setattr(services.client, "NetwaveClient", factory)

@@ -7,22 +7,20 @@ is printed once, on stdout alone (`export NETWAVE_TOKEN=$(netwave token create .
 from __future__ import annotations
 
 import os
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from services.cli_common import fail
+from services.cli import out
+from services.cli.common import fail
+from services.cli.out import JsonAlias, Output, OutputOption
 from services.core.errors import NetwaveError
 from services.core.settings import get_settings
 from services.store.models import ROLES
 
 token_app = typer.Typer(help="API tokens (only their hash is stored).", no_args_is_help=True)
-console = Console(width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True)
 
 
 def _operator() -> str:
@@ -88,7 +86,7 @@ def token_create(
             )
     except (NetwaveError, ValueError) as exc:
         raise fail(str(exc), 2) from None
-    err.print(
+    out.err.print(
         f"token {token.prefix} ({role}{', tenant ' + tenant if tenant else ''}) for "
         f"{token.principal}, expires {token.expires_at:%Y-%m-%d}; it is shown once:"
     )
@@ -96,25 +94,29 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list() -> None:
+def token_list(output: OutputOption = Output.table, as_json: JsonAlias = False) -> None:
     """List tokens (prefix, principal, role, tenant, expiry); never the secret."""
     from services.store.db import get_engine, make_session_factory
     from services.store.repos import tokens as token_repo
 
     sessions = make_session_factory(get_engine(get_settings().database_url))
-    table = Table("prefix", "principal", "name", "role", "tenant", "expires", "revoked")
     with sessions() as session:
-        for t in token_repo.list_tokens(session):
-            table.add_row(
-                t.prefix,
-                f"{t.principal} ({t.principal_kind})",
-                t.name,
-                t.role,
-                t.tenant or "-",
-                str(t.expires_at or "-"),
-                str(t.revoked_at or "-"),
-            )
-    console.print(table)
+        tokens = token_repo.list_tokens(session)
+    if out.wants_json(output, as_json):
+        out.print_json([t.model_dump(mode="json") for t in tokens])
+        return
+    table = Table("prefix", "principal", "name", "role", "tenant", "expires", "revoked")
+    for t in tokens:
+        table.add_row(
+            t.prefix,
+            f"{t.principal} ({t.principal_kind})",
+            t.name,
+            t.role,
+            t.tenant or "-",
+            str(t.expires_at or "-"),
+            str(t.revoked_at or "-"),
+        )
+    out.console.print(table)
 
 
 @token_app.command("revoke")
@@ -139,7 +141,7 @@ def token_revoke(
             tenant=found.tenant,
             object=f"token:{prefix}",
         )
-    console.print(f"token {prefix} revoked")
+    out.console.print(f"token {prefix} revoked")
 
 
 @token_app.command("rotate")
@@ -186,5 +188,5 @@ def token_rotate(
             )
     except (NetwaveError, ValueError) as exc:
         raise fail(str(exc), 2) from None
-    err.print(f"token {prefix} revoked; its replacement {new.prefix} is shown once:")
+    out.err.print(f"token {prefix} revoked; its replacement {new.prefix} is shown once:")
     print(plaintext)
