@@ -11,13 +11,12 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import services.cli.out
-import services.client
 from services.api.main import create_app
 from services.cli import app
-from services.client import NetwaveClient
 from services.core.settings import Settings, get_settings
 from tests.conftest import REPO
 from tests.utils.api import make_token, mark_for_attention
+from tests.utils.cli import use_http
 
 runner = CliRunner()
 DEVICE = "acme-branch1-r1"
@@ -42,11 +41,7 @@ def local() -> Settings:
 @pytest.fixture
 def api(local: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     with TestClient(create_app(local)) as http:
-
-        def factory(base_url: str, token: str, timeout: float = 30.0, **_: object) -> NetwaveClient:
-            return NetwaveClient(base_url, token, timeout, http=http)
-
-        monkeypatch.setattr(services.client, "NetwaveClient", factory)
+        use_http(monkeypatch, http)
         yield
 
 
