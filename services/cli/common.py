@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlsplit
 
-import httpx
 import typer
 from rich.markup import escape
 
@@ -55,13 +55,16 @@ def api_url(value: str | None) -> str | None:
         return None
     example = "e.g. https://netwave.example.net or http://127.0.0.1:8000"
     try:
-        url = httpx.URL(value)
-    except httpx.InvalidURL as exc:
+        url = urlsplit(value)
+        url.port  # noqa: B018 (reading it checks it: a ValueError when not 0-65535)
+    except ValueError as exc:
         raise typer.BadParameter(f"{value!r} is not a URL ({exc}); {example}") from None
-    if url.scheme not in ("http", "https") or not url.host:
+    if url.scheme not in ("http", "https") or not url.hostname:
         raise typer.BadParameter(
             f"{value!r} is not an http:// or https:// URL with a host; {example}"
         )
+    if any(c.isspace() for c in value):
+        raise typer.BadParameter(f"{value!r} has a space in it; {example}")
     return value.rstrip("/")
 
 
