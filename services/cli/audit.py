@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from services.cli import out
-from services.cli.common import TenantOption, TokenOption, call_api, fail, follow_run
+from services.cli.common import TokenOption, call_api, fail, follow_run
 from services.cli.out import JsonAlias, Output, OutputOption
 from services.cli.tables import compliance_table, reports_table
-from services.cli.verbs import Args, Verb, option, register
+from services.cli.verbs import TENANT, Args, Verb, option, read, register
 
 if TYPE_CHECKING:
     from services.client import NetwaveClient
@@ -38,29 +38,26 @@ def audit_run(
     out.show(call_api(token, audit), compliance_table, output, as_json)
 
 
-@audit_app.command("reports")
-def audit_reports(
-    tenant: TenantOption,
-    token: TokenOption = "",
-    output: OutputOption = Output.table,
-    as_json: JsonAlias = False,
-) -> None:
-    """List a tenant's audit reports, newest first."""
-    reports = call_api(token, lambda client: client.reports(tenant))
-    out.show(reports, reports_table, output, as_json)
-
-
-@audit_app.command("show")
-def audit_show(
-    tenant: TenantOption,
-    report: Annotated[str, typer.Argument(help="report id (see `audit reports`)")],
-    token: TokenOption = "",
-    output: OutputOption = Output.table,
-    as_json: JsonAlias = False,
-) -> None:
-    """Show one report: per device status and drifted features."""
-    doc = call_api(token, lambda client: client.report(tenant, report))
-    out.show(doc, compliance_table, output, as_json)
+READS = {
+    "reports": read(
+        "List a tenant's audit reports, newest first.",
+        (TENANT,),
+        lambda client, a: client.reports(a["tenant"]),
+        lambda reports, a: reports_table(reports),
+    ),
+    "show": read(
+        "Show one report: per device status and drifted features.",
+        (
+            TENANT,
+            option(
+                "report", Annotated[str, typer.Argument(help="report id (see `audit reports`)")]
+            ),
+        ),
+        lambda client, a: client.report(a["tenant"], a["report"]),
+        lambda report, a: compliance_table(report),
+    ),
+}
+register(audit_app, READS)
 
 
 def _print_schedule(action: str, state: Any) -> None:
@@ -88,7 +85,7 @@ def _schedule(action: str, help: str, *params: Any, reads: bool = True) -> Verb:
     """show (GET), set (PUT), delete (DELETE), pause/resume/trigger (POST .../{action})."""
     return Verb(
         help=help,
-        params=(option("tenant", TenantOption), *params),
+        params=(TENANT, *params),
         call=lambda client, a: client.schedule(
             a["tenant"], action, _set_body(a) if action == "set" else None
         ),

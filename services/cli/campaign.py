@@ -18,7 +18,7 @@ from services.cli.common import (
 )
 from services.cli.out import JsonAlias, Output, OutputOption, wants_json
 from services.cli.tables import campaign_line, campaign_view, campaigns_table
-from services.cli.verbs import Args, Verb, option, register
+from services.cli.verbs import Args, Verb, option, read, register
 
 if TYPE_CHECKING:
     from services.client import NetwaveClient
@@ -219,18 +219,6 @@ def campaign_launch(
     raise _campaign_exit(final)
 
 
-@campaign_app.command("list")
-def campaign_list(
-    limit: Annotated[int, typer.Option(help="at most this many, newest first")] = 50,
-    token: TokenOption = "",
-    output: OutputOption = Output.table,
-    as_json: JsonAlias = False,
-) -> None:
-    """List campaigns, newest first."""
-    campaigns = call_api(token, lambda client: client.campaigns(limit))
-    out.show(campaigns, campaigns_table, output, as_json)
-
-
 @campaign_app.command("show")
 def campaign_show(
     campaign_id: CampaignArgument,
@@ -280,6 +268,16 @@ def _control(action: str, help: str) -> Verb:
 
 
 VERBS = {
+    "list": read(
+        "List campaigns, newest first.",
+        (
+            option(
+                "limit", Annotated[int, typer.Option(help="at most this many, newest first")], 50
+            ),
+        ),
+        lambda client, a: client.campaigns(a["limit"]),
+        lambda campaigns, a: campaigns_table(campaigns),
+    ),
     "pause": _control("pause", "Start no new device; devices in flight finish their runbook."),
     "resume": _control("resume", "Start devices again after a pause."),
     "cancel": _control(

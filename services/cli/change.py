@@ -15,9 +15,9 @@ from rich.table import Table
 
 from services.cli import out
 from services.cli.common import TenantOption, TokenOption, call_api, fail
-from services.cli.out import JsonAlias, Output, OutputOption, err
+from services.cli.out import err
 from services.cli.tables import change_panel
-from services.cli.verbs import Args, Verb, option, register
+from services.cli.verbs import TENANT, Args, Verb, option, read, register
 from services.store.repos.changes import TERMINAL_STATUSES
 
 change_app = typer.Typer(help="Capacity change requests through the API.", no_args_is_help=True)
@@ -120,19 +120,6 @@ def change_wait(
     raise typer.Exit(0 if status in wanted else 1)
 
 
-@change_app.command("list")
-def change_list(
-    tenant: Annotated[str | None, typer.Option(help="one tenant (tenant tokens must)")] = None,
-    status: Annotated[str | None, typer.Option(help="e.g. awaiting_approval")] = None,
-    token: TokenOption = "",
-    output: OutputOption = Output.table,
-    as_json: JsonAlias = False,
-) -> None:
-    """List change requests, newest first."""
-    changes = call_api(token, lambda client: client.changes(tenant, status))
-    out.show(changes, _changes_table, output, as_json)
-
-
 def _changes_table(changes: list[dict[str, Any]]) -> Table:
     table = Table("change", "tenant", "site", "kind", "status", "requested by", "created")
     for c in changes:
@@ -146,19 +133,6 @@ def _changes_table(changes: list[dict[str, Any]]) -> Table:
             str(c["created_at"])[:19],
         )
     return table
-
-
-@change_app.command("show")
-def change_show(
-    tenant: TenantOption,
-    change_id: ChangeArgument,
-    token: TokenOption = "",
-    output: OutputOption = Output.table,
-    as_json: JsonAlias = False,
-) -> None:
-    """Show a change: status, policy reason, per-device diff and commands, timeline."""
-    doc = call_api(token, lambda client: client.change(tenant, change_id))
-    out.show(doc, change_panel, output, as_json)
 
 
 def _decide(action: str, help: str, why: inspect.Parameter, *more: inspect.Parameter) -> Verb:
@@ -193,12 +167,32 @@ def _says_why(args: Args) -> None:
         raise fail("--reason must say why (it is recorded on the change's timeline)", 2)
 
 
-TENANT = option("tenant", TenantOption)
 CHANGE = option("change_id", ChangeArgument)
 STOP_REASON = option(
     "reason", Annotated[str, typer.Option(help="why (recorded on the change's timeline)")]
 )
 VERBS = {
+    "list": read(
+        "List change requests, newest first.",
+        (
+            option(
+                "tenant",
+                Annotated[str | None, typer.Option(help="one tenant (tenant tokens must)")],
+                None,
+            ),
+            option(
+                "status", Annotated[str | None, typer.Option(help="e.g. awaiting_approval")], None
+            ),
+        ),
+        lambda client, a: client.changes(a["tenant"], a["status"]),
+        lambda changes, a: _changes_table(changes),
+    ),
+    "show": read(
+        "Show a change: status, policy reason, per-device diff and commands, timeline.",
+        (TENANT, CHANGE),
+        lambda client, a: client.change(a["tenant"], a["change_id"]),
+        lambda doc, a: change_panel(doc),
+    ),
     "approve": _decide(
         "approve",
         "Approve the current plan of a change (approver or admin; never your own).",

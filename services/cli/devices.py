@@ -13,6 +13,7 @@ from rich.table import Table
 from services.cli import out
 from services.cli.common import DeviceOption, TenantOption, TokenOption, call_api, fail
 from services.cli.out import JsonAlias, Output, OutputOption
+from services.cli.verbs import TENANT, Args, read, register
 
 devices_app = typer.Typer(
     help="Devices: their trusted SSH host keys, and those that need an engineer after a "
@@ -21,22 +22,9 @@ devices_app = typer.Typer(
 )
 
 
-@devices_app.command("attention")
-def devices_attention(
-    tenant: TenantOption,
-    token: TokenOption = "",
-    output: OutputOption = Output.table,
-    as_json: JsonAlias = False,
-) -> None:
-    """List the tenant's devices that need an engineer: no change, push or campaign reaches
-    them until one is cleared."""
-    marks = call_api(token, lambda client: client.attention(tenant))
-    out.show(marks, lambda marks: _attention_table(tenant, marks), output, as_json)
-
-
-def _attention_table(tenant: str, marks: list[dict[str, Any]]) -> RenderableType:
+def _attention_table(marks: list[dict[str, Any]], args: Args) -> RenderableType:
     if not marks:
-        return f"no device of {escape(tenant)} needs attention"
+        return f"no device of {escape(args['tenant'])} needs attention"
     table = Table("device", "since", "change", "reason")
     for mark in marks:
         table.add_row(
@@ -113,19 +101,8 @@ def _label(host: dict[str, Any]) -> str:
     return host["host"] if host["role"] == "device" else f"jump host {host['host']}"
 
 
-@devices_app.command("host-keys")
-def devices_host_keys(
-    tenant: TenantOption,
-    token: TokenOption = "",
-    output: OutputOption = Output.table,
-    as_json: JsonAlias = False,
-) -> None:
-    """The host keys recorded for the tenant's devices and jump hosts, with fingerprints."""
-    keys = call_api(token, lambda client: client.host_keys(tenant))
-    out.show(keys, lambda keys: _keys_table(tenant, keys), output, as_json)
-
-
-def _keys_table(tenant: str, keys: list[dict[str, Any]]) -> RenderableType:
+def _keys_table(keys: list[dict[str, Any]], args: Args) -> RenderableType:
+    tenant = args["tenant"]
     if not keys:
         return (
             f"no host key recorded for {escape(tenant)}: `netwave devices trust --tenant "
@@ -142,3 +119,21 @@ def _keys_table(tenant: str, keys: list[dict[str, Any]]) -> RenderableType:
             escape(key["trusted_by"]),
         )
     return table
+
+
+READS = {
+    "attention": read(
+        "List the tenant's devices that need an engineer: no change, push or campaign reaches "
+        "them until one is cleared.",
+        (TENANT,),
+        lambda client, a: client.attention(a["tenant"]),
+        _attention_table,
+    ),
+    "host-keys": read(
+        "The host keys recorded for the tenant's devices and jump hosts, with fingerprints.",
+        (TENANT,),
+        lambda client, a: client.host_keys(a["tenant"]),
+        _keys_table,
+    ),
+}
+register(devices_app, READS)

@@ -8,24 +8,10 @@ import typer
 
 from services.cli import out
 from services.cli.common import TokenOption, call_api
-from services.cli.out import JsonAlias, Output, OutputOption
 from services.cli.tables import images_table
+from services.cli.verbs import option, read, register
 
 image_app = typer.Typer(help="The OS image catalogue campaigns upgrade to.", no_args_is_help=True)
-
-
-@image_app.command("list")
-def image_list(
-    platform: Annotated[
-        str | None, typer.Option(help="one platform (see `netwave platforms`)")
-    ] = None,
-    token: TokenOption = "",
-    output: OutputOption = Output.table,
-    as_json: JsonAlias = False,
-) -> None:
-    """List the OS images campaigns may upgrade to."""
-    images = call_api(token, lambda client: client.images(platform))
-    out.show(images, images_table, output, as_json)
 
 
 @image_app.command("add")
@@ -51,3 +37,24 @@ def image_delete(
     """Remove an image from the catalogue; campaigns already running keep theirs."""
     call_api(token, lambda client: client.delete_image(image_id))
     out.console.print(f"image {image_id} deleted")
+
+
+register(
+    image_app,
+    {
+        "list": read(
+            "List the OS images campaigns may upgrade to.",
+            (
+                option(
+                    "platform",
+                    Annotated[
+                        str | None, typer.Option(help="one platform (see `netwave platforms`)")
+                    ],
+                    None,
+                ),
+            ),
+            lambda client, a: client.images(a["platform"]),
+            lambda images, a: images_table(images),
+        )
+    },
+)

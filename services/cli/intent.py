@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Group, RenderableType
@@ -13,24 +13,19 @@ from rich.table import Table
 from rich.text import Text
 
 from services.cli import out
-from services.cli.common import DeviceOption, TenantOption, TokenOption, call_api, fail
-from services.cli.out import JsonAlias, Output, OutputOption
+from services.cli.common import TenantOption, fail
+from services.cli.verbs import DEVICE, TENANT, Args, Verb, option, read, register
 from services.core.errors import NetwaveError
 from services.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from services.client import NetwaveClient
 
 intent_app = typer.Typer(
     help="Intended state: inventory files plus the revisions of verified changes.",
     no_args_is_help=True,
 )
 STATE_COLOURS = {"applied": "green", "superseded": "yellow", "folded": "dim"}
-
-
-def _get(token: str, tenant: str, device: str, what: str, **params: int) -> dict[str, Any]:
-    """GET the device's intent (`what`: '', /history, /config, /diff); API errors exit 1."""
-    doc: dict[str, Any] = call_api(
-        token, lambda client: client.intent(tenant, device, what, **params)
-    )
-    return doc
 
 
 def _value(value: Any) -> str:
@@ -49,22 +44,12 @@ def _source(source: dict[str, Any]) -> str:
     )
 
 
-@intent_app.command("show")
-def intent_show(
-    tenant: TenantOption,
-    device: DeviceOption,
-    token: TokenOption = "",
-    output: OutputOption = Output.table,
-    as_json: JsonAlias = False,
-) -> None:
-    """Show a device's intended values, each with its source (file or change)."""
-    doc = _get(token, tenant, device, "")
-    out.show(doc, lambda doc: _values_view(tenant, device, doc), output, as_json)
-
-
-def _values_view(tenant: str, device: str, doc: dict[str, Any]) -> RenderableType:
+def _values_view(doc: dict[str, Any], args: Args) -> RenderableType:
     """The values with their source, then the file edits that superseded a revision."""
-    title = f"Intent of {tenant}/{device} ({doc['platform']}), revision {doc['revision']}"
+    title = (
+        f"Intent of {args['tenant']}/{args['device']} ({doc['platform']}), "
+        f"revision {doc['revision']}"
+    )
     table = Table("path", "value", "source", title=title)
     for item in doc["values"]:
         source = _source(item["source"])
@@ -79,22 +64,11 @@ def _values_view(tenant: str, device: str, doc: dict[str, Any]) -> RenderableTyp
     return Group(table, *superseded)
 
 
-@intent_app.command("history")
-def intent_history(
-    tenant: TenantOption,
-    device: DeviceOption,
-    token: TokenOption = "",
-    output: OutputOption = Output.table,
-    as_json: JsonAlias = False,
-) -> None:
-    """List every intent revision of a device, oldest first, with its state and edits."""
-    doc = _get(token, tenant, device, "/history")
-    out.show(doc, lambda doc: _revisions_table(tenant, device, doc), output, as_json)
-
-
-def _revisions_table(tenant: str, device: str, doc: dict[str, Any]) -> RenderableType:
+def _revisions_table(doc: dict[str, Any], args: Args) -> RenderableType:
     if not doc["revisions"]:
-        return f"{tenant}/{device} has no intent revisions: its files are its intent"
+        return (
+            f"{args['tenant']}/{args['device']} has no intent revisions: its files are its intent"
+        )
     table = Table("rev", "state", "change", "kind", "requested by", "approved by", "at", "edits")
     for rev in doc["revisions"]:
         edits = "\n".join(
@@ -116,37 +90,62 @@ def _revisions_table(tenant: str, device: str, doc: dict[str, Any]) -> Renderabl
     return table
 
 
-@intent_app.command("diff")
-def intent_diff(
-    tenant: TenantOption,
-    device: DeviceOption,
-    from_revision: Annotated[
-        int, typer.Option("--from", help="revision (0: the inventory files alone)")
-    ] = 0,
-    to_revision: Annotated[
-        int | None, typer.Option("--to", help="revision; default the newest")
-    ] = None,
-    token: TokenOption = "",
-    output: OutputOption = Output.table,
-    as_json: JsonAlias = False,
-) -> None:
-    """Diff the config rendered at two intent revisions of a device."""
-    params = {"from": from_revision}
-    if to_revision is not None:
-        params["to"] = to_revision
-    doc = _get(token, tenant, device, "/diff", **params)
-    if out.wants_json(output, as_json):
-        out.print_json(doc)
-        return
+def _diff(client: NetwaveClient, args: Args) -> dict[str, Any]:
+    params = {"from": args["from_revision"]}
+    if args["to_revision"] is not None:
+        params["to"] = args["to_revision"]
+    return client.intent(args["tenant"], args["device"], "/diff", **params)
+
+
+def _print_diff(doc: dict[str, Any], args: Args) -> None:
     if not doc["diff"]:
         out.console.print(
             f"no difference between revision {doc['from_revision']} "
-            f"and {doc['to_revision']} of {tenant}/{device}"
+            f"and {doc['to_revision']} of {args['tenant']}/{args['device']}"
         )
         return
     styles = {"+": "green", "-": "red", "@": "cyan"}
     for line in doc["diff"].splitlines():
         out.console.print(Text(line, style=styles.get(line[:1], "")), soft_wrap=True)
+
+
+READS = {
+    "show": read(
+        "Show a device's intended values, each with its source (file or change).",
+        (TENANT, DEVICE),
+        lambda client, a: client.intent(a["tenant"], a["device"]),
+        _values_view,
+    ),
+    "history": read(
+        "List every intent revision of a device, oldest first, with its state and edits.",
+        (TENANT, DEVICE),
+        lambda client, a: client.intent(a["tenant"], a["device"], "/history"),
+        _revisions_table,
+    ),
+    "diff": Verb(
+        help="Diff the config rendered at two intent revisions of a device.",
+        params=(
+            TENANT,
+            DEVICE,
+            option(
+                "from_revision",
+                Annotated[
+                    int, typer.Option("--from", help="revision (0: the inventory files alone)")
+                ],
+                0,
+            ),
+            option(
+                "to_revision",
+                Annotated[int | None, typer.Option("--to", help="revision; default the newest")],
+                None,
+            ),
+        ),
+        call=_diff,
+        prints=_print_diff,
+        reads=True,
+    ),
+}
+register(intent_app, READS)
 
 
 @intent_app.command("export")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -19,12 +19,35 @@ from services.cli.out import JsonAlias, Output, OutputOption
 from services.core.errors import NetwaveError
 from services.core.settings import get_settings
 from services.store.models import ROLES
+from services.store.repos import audit as audit_repo
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 token_app = typer.Typer(help="API tokens (only their hash is stored).", no_args_is_help=True)
 
 
 def _operator() -> str:
     return f"cli:{os.environ.get('USER', 'unknown')}"
+
+
+def _record(
+    session: Session,
+    action: str,
+    tenant: str | None,
+    prefix: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """The audit log entry of a token command, by the operator at this shell."""
+
+    audit_repo.record(
+        session,
+        actor=_operator(),
+        action=action,
+        tenant=tenant,
+        object=f"token:{prefix}",
+        detail=detail,
+    )
 
 
 def _expiry(days: int | None) -> datetime:
@@ -56,7 +79,6 @@ def token_create(
 ) -> None:
     """Create an API token and print it once; only its hash is stored."""
     from services.bootstrap import prepare_local
-    from services.store.repos import audit as audit_repo
     from services.store.repos import tokens as token_repo
 
     if role not in ROLES:
@@ -76,13 +98,12 @@ def token_create(
                 pepper=get_settings().token_pepper.get_secret_value(),
                 expires_at=expires_at,
             )
-            audit_repo.record(
+            _record(
                 session,
-                actor=_operator(),
-                action="token.create",
-                tenant=tenant,
-                object=f"token:{token.prefix}",
-                detail={"role": role, "name": token.name, "principal": token.principal},
+                "token.create",
+                tenant,
+                token.prefix,
+                {"role": role, "name": token.name, "principal": token.principal},
             )
     except (NetwaveError, ValueError) as exc:
         raise fail(str(exc), 2) from None
@@ -125,7 +146,6 @@ def token_revoke(
 ) -> None:
     """Revoke a token by its prefix (its console sessions end with it)."""
     from services.store.db import get_engine, make_session_factory
-    from services.store.repos import audit as audit_repo
     from services.store.repos import tokens as token_repo
 
     sessions = make_session_factory(get_engine(get_settings().database_url))
@@ -134,13 +154,7 @@ def token_revoke(
         if found is None:
             raise fail(f"no token with prefix {prefix!r}")
         token_repo.revoke_token(session, token_id=found.id)
-        audit_repo.record(
-            session,
-            actor=_operator(),
-            action="token.revoke",
-            tenant=found.tenant,
-            object=f"token:{prefix}",
-        )
+        _record(session, "token.revoke", found.tenant, prefix)
     out.console.print(f"token {prefix} revoked")
 
 
@@ -154,7 +168,6 @@ def token_rotate(
     """Replace a token: a new one for the same principal, role and tenant is printed once, the
     old one is revoked in the same transaction."""
     from services.store.db import get_engine, make_session_factory
-    from services.store.repos import audit as audit_repo
     from services.store.repos import tokens as token_repo
 
     expires_at = _expiry(expires_days)
@@ -178,13 +191,12 @@ def token_rotate(
                 expires_at=expires_at,
             )
             token_repo.revoke_token(session, token_id=old.id)
-            audit_repo.record(
+            _record(
                 session,
-                actor=_operator(),
-                action="token.rotate",
-                tenant=old.tenant,
-                object=f"token:{prefix}",
-                detail={"new": new.prefix, "principal": new.principal},
+                "token.rotate",
+                old.tenant,
+                prefix,
+                {"new": new.prefix, "principal": new.principal},
             )
     except (NetwaveError, ValueError) as exc:
         raise fail(str(exc), 2) from None

@@ -1,8 +1,8 @@
 """Commands from a table: each verb names its options, its API call and what it prints.
 
-Control verbs (pause, resume, approve, ...) differ only in these, so a group lists them in one
-table and `register` makes the Typer commands; `--token` is added to every verb and
-`--output`/`-o` to those that read.
+Control verbs (pause, resume, approve, ...) and plain reads (list, show) differ only in these,
+so a group lists them in a table and `register` makes the Typer commands; `--token` is added
+to every verb and `--output`/`-o` to those that read.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.console import RenderableType
 
-from services.cli.common import TokenOption, call_api
+from services.cli import out
+from services.cli.common import DeviceOption, TenantOption, TokenOption, call_api
 from services.cli.out import JsonAlias, Output, OutputOption, print_json, wants_json
 
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ def option(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -
     )
 
 
+TENANT = option("tenant", TenantOption)
+DEVICE = option("device", DeviceOption)
 TOKEN = option("token", TokenOption, "")
 OUTPUT = option("output", OutputOption, Output.table)
 JSON_ALIAS = option("as_json", JsonAlias, False)
@@ -46,6 +50,22 @@ class Verb:
     prints: Callable[[Any, Args], None]
     check: Callable[[Args], None] | None = None  # refuses bad input before the API is asked
     reads: bool = False  # takes --output json: the API's answer on stdout instead of `prints`
+
+
+def read(
+    help: str,
+    params: tuple[inspect.Parameter, ...],
+    call: Callable[[NetwaveClient, Args], Any],
+    render: Callable[[Any, Args], RenderableType],
+) -> Verb:
+    """A read: the API's answer drawn by `render`, or as it is with --output json."""
+    return Verb(
+        help=help,
+        params=params,
+        call=call,
+        prints=lambda answer, args: out.console.print(render(answer, args)),
+        reads=True,
+    )
 
 
 def command(verb: Verb) -> Callable[..., None]:

@@ -1,5 +1,6 @@
-"""The control verbs made from tables (campaign, audit schedule, change): each calls its own
-endpoint with the body the API expects, and prints what it says it prints."""
+"""The commands made from tables (control verbs and reads of campaign, audit, schedule, change,
+intent, devices): each calls its own endpoint with the body the API expects, and prints what
+it says it prints."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ import pytest
 from typer.testing import CliRunner
 
 from services.cli import app
+from services.cli.audit import READS as AUDIT_READS
 from services.cli.audit import SCHEDULE_VERBS
 from services.cli.campaign import VERBS as CAMPAIGN_VERBS
 from services.cli.change import VERBS as CHANGE_VERBS
+from services.cli.devices import READS as DEVICE_READS
+from services.cli.intent import READS as INTENT_READS
 from services.core.settings import get_settings
 from tests.conftest import REPO
 from tests.utils.cli import mock_api
@@ -44,6 +48,9 @@ ANSWER: dict[str, Any] = {
 }
 SCHEDULE = "/v1/tenants/acme/audit-schedule"
 CHANGE = "/v1/tenants/acme/changes/ch1"
+INTENT = "/v1/tenants/acme/devices/r1/intent"
+DEVICE = ["--tenant", "acme", "--device", "r1"]
+JSON = ["-o", "json"]
 NIGHTLY = {"timezone": "UTC", "cron": "0 2 * * *", "every_seconds": None}
 
 # (command line, method, path, JSON body or None when the request has none)
@@ -55,6 +62,23 @@ CALLS: list[tuple[list[str], str, str, dict[str, Any] | None]] = [
     ),
     (["campaign", "pause", "c0ffee"], "POST", "/v1/campaigns/c0ffee/pause", {"comment": ""}),
     (["campaign", "retry", "c0ffee"], "POST", "/v1/campaigns/c0ffee/retry", None),
+    (["campaign", "list", "--limit", "5", *JSON], "GET", "/v1/campaigns?limit=5", None),
+    (["change", "list", *JSON], "GET", "/v1/changes", None),
+    (["change", "list", "--tenant", "acme", "--status", "scheduled", *JSON], "GET",
+     "/v1/tenants/acme/changes?status=scheduled", None),
+    (["change", "show", "--tenant", "acme", "ch1", *JSON], "GET", CHANGE, None),
+    (["audit", "reports", "--tenant", "acme", *JSON], "GET",
+     "/v1/tenants/acme/compliance/reports", None),
+    (["audit", "show", "--tenant", "acme", "rep1", *JSON], "GET",
+     "/v1/tenants/acme/compliance/reports/rep1", None),
+    (["intent", "show", *DEVICE, *JSON], "GET", INTENT, None),
+    (["intent", "history", *DEVICE, *JSON], "GET", f"{INTENT}/history", None),
+    (["intent", "diff", *DEVICE, "--from", "1", "--to", "2", *JSON], "GET",
+     f"{INTENT}/diff?from=1&to=2", None),
+    (["devices", "attention", "--tenant", "acme", *JSON], "GET", "/v1/tenants/acme/attention",
+     None),
+    (["devices", "host-keys", "--tenant", "acme", *JSON], "GET", "/v1/tenants/acme/host-keys",
+     None),
     (["audit", "schedule", "show", "--tenant", "acme"], "GET", SCHEDULE, None),
     (["audit", "schedule", "set", "--tenant", "acme"], "PUT", SCHEDULE, NIGHTLY),
     (["audit", "schedule", "set", "--tenant", "acme", "--every-seconds", "3600",
@@ -116,16 +140,25 @@ def test_each_verb_calls_its_endpoint(
     requests = record(monkeypatch)
     result = runner.invoke(app, args, env=ENV)
     assert result.exit_code == 0, result.output
-    assert [(r.method, r.url.path) for r in requests] == [(method, path)]
+    query = [f"?{r.url.query.decode()}" if r.url.query else "" for r in requests]
+    assert [(r.method, r.url.path + q) for r, q in zip(requests, query, strict=True)] == [
+        (method, path)
+    ]
     sent = json.loads(requests[0].content) if requests[0].content else None
     assert sent == body
     assert requests[0].headers["Authorization"] == "Bearer nw_test"
 
 
 def test_every_table_verb_is_tested_and_registered() -> None:
-    tested = {tuple(args[:3]) if args[0] == "audit" else tuple(args[:2]) for args, *_ in CALLS}
-    tables = [(("campaign",), CAMPAIGN_VERBS), (("audit", "schedule"), SCHEDULE_VERBS)]
-    tables.append((("change",), CHANGE_VERBS))
+    tested = {tuple(args[:3]) for args, *_ in CALLS} | {tuple(args[:2]) for args, *_ in CALLS}
+    tables = [
+        (("campaign",), CAMPAIGN_VERBS),
+        (("audit", "schedule"), SCHEDULE_VERBS),
+        (("audit",), AUDIT_READS),
+        (("change",), CHANGE_VERBS),
+        (("intent",), INTENT_READS),
+        (("devices",), DEVICE_READS),
+    ]
     for group, verbs in tables:
         listed = runner.invoke(app, [*group, "--help"]).output
         for verb, spec in verbs.items():
