@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,18 +54,21 @@ def api_url(value: str | None) -> str | None:
     """`--api-url`/NETWAVE_API_URL: an http or https URL with a host, kept without a trailing /."""
     if value is None:
         return None
+    shown = repr(re.sub(r"//[^/@]*@", "//***@", value))  # a password in it is not echoed
     example = "e.g. https://netwave.example.net or http://127.0.0.1:8000"
     try:
         url = urlsplit(value)
         url.port  # noqa: B018 (reading it checks it: a ValueError when not 0-65535)
     except ValueError as exc:
-        raise typer.BadParameter(f"{value!r} is not a URL ({exc}); {example}") from None
+        raise typer.BadParameter(f"{shown} is not a URL ({exc}); {example}") from None
     if url.scheme not in ("http", "https") or not url.hostname:
         raise typer.BadParameter(
-            f"{value!r} is not an http:// or https:// URL with a host; {example}"
+            f"{shown} is not an http:// or https:// URL with a host; {example}"
         )
+    if url.username is not None or url.password is not None:
+        raise typer.BadParameter(f"{shown} carries a login: the API takes --token/NETWAVE_TOKEN")
     if any(c.isspace() for c in value):
-        raise typer.BadParameter(f"{value!r} has a space in it; {example}")
+        raise typer.BadParameter(f"{shown} has a space in it; {example}")
     return value.rstrip("/")
 
 

@@ -87,6 +87,13 @@ def test_a_bad_api_url_is_refused(url: str) -> None:
         assert "--api-url" in said and "NETWAVE_API_URL" in said and repr(url) in said
 
 
+def test_a_login_in_the_url_is_refused_and_not_echoed() -> None:
+    url = "https://noc:s3cret@netwave.example.net"
+    result = runner.invoke(app, ["--api-url", url, *LIST], env={"NETWAVE_TOKEN": "t"})
+    assert result.exit_code == 2 and "s3cret" not in result.output
+    assert "NETWAVE_TOKEN" in " ".join(result.output.replace("│", " ").split())
+
+
 def test_an_api_that_does_not_answer_is_one_line_naming_the_url() -> None:
     url = f"http://127.0.0.1:{unused_port()}"
     result = runner.invoke(app, ["--api-url", url, *LIST], env={"NETWAVE_TOKEN": "t"})
