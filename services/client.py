@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,10 @@ class ApiError(RuntimeError):
         super().__init__(message)
         self.status_code = status_code
         self.detail = detail
+
+
+class ApiUnreachable(ApiError):
+    """No answer at all: refused, timed out, a certificate not trusted; str() names the URL."""
 
 
 def describe_detail(detail: Any) -> str:
@@ -43,10 +48,13 @@ class NetwaveClient:
         timeout: float = 30.0,
         *,
         http: httpx.Client | None = None,
+        verify: bool | ssl.SSLContext = True,
     ) -> None:
-        """`http`: a ready client (tests pass a FastAPI TestClient); the token is set on it."""
+        """`http`: a ready client (tests pass a FastAPI TestClient); the token is set on it.
+        `verify`: https certificate check (an SSLContext for a private CA)."""
+        self.base_url = base_url
         self._owns_http = http is None
-        self._http = http or httpx.Client(base_url=base_url, timeout=timeout)
+        self._http = http or httpx.Client(base_url=base_url, timeout=timeout, verify=verify)
         self._http.headers["Authorization"] = f"Bearer {token}"
 
     def __enter__(self) -> NetwaveClient:
@@ -57,7 +65,11 @@ class NetwaveClient:
             self._http.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._http.request(method, path, **kwargs)
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            reason = str(exc) or type(exc).__name__  # a timeout's str() may be empty
+            raise ApiUnreachable(f"cannot reach the API at {self.base_url}: {reason}") from exc
         if response.status_code >= 400:
             try:
                 body = response.json()

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from services.bootstrap import check_credentials, prepare_local
-from services.cli_tables import (
+from services.cli.tables import (
     campaign_devices_table,
     campaign_line,
     compliance_table,

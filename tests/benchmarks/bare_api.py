@@ -20,7 +20,7 @@ async def bare() -> dict[str, str]:
 
 
 def main() -> None:
-    # Same server settings as services/cli.py `api` (uvicorn defaults, log_level warning).
+    # Same server settings as services/cli/stack.py `api` (uvicorn defaults, log_level warning).
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 
 

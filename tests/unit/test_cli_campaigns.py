@@ -4,7 +4,7 @@ errors (422 with the field, 403, 409) printed so that an engineer knows what to 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,16 +13,15 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-import services.client
 from services.api.main import create_app
-from services.cli import app, build_spec
-from services.client import NetwaveClient
+from services.cli import app
+from services.cli.campaign import build_spec
 from services.core.settings import Settings, get_settings
 from tests.conftest import REPO
 from tests.utils.api import make_token
+from tests.utils.cli import mock_api, use_http
 
 runner = CliRunner()
-Handler = Callable[[httpx.Request], httpx.Response]
 
 
 @pytest.fixture(autouse=True)
@@ -33,20 +32,6 @@ def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
-
-
-def use_http(monkeypatch: pytest.MonkeyPatch, http: httpx.Client) -> None:
-    """Every NetwaveClient the CLI makes talks through `http`."""
-
-    def factory(base_url: str, token: str, timeout: float = 30.0) -> NetwaveClient:
-        return NetwaveClient(base_url, token, timeout, http=http)
-
-    monkeypatch.setattr(services.client, "NetwaveClient", factory)
-
-
-def mock_api(monkeypatch: pytest.MonkeyPatch, handler: Handler) -> None:
-    transport = httpx.MockTransport(handler)
-    use_http(monkeypatch, httpx.Client(base_url="http://api", transport=transport))
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 from typer.testing import CliRunner
 
-import services.cli_devices
-import services.client
+import services.cli.out
 from services.api.main import create_app
 from services.cli import app
-from services.client import NetwaveClient
 from services.core.settings import Settings, get_settings
 from tests.conftest import REPO
 from tests.utils.api import make_token, mark_for_attention
+from tests.utils.cli import use_http
 
 runner = CliRunner()
 DEVICE = "acme-branch1-r1"
@@ -28,7 +27,7 @@ def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
     monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(REPO / "inventories"))
     monkeypatch.setenv("NETWAVE_TEMPLATES_PATH", str(REPO / "templates"))
-    monkeypatch.setattr(services.cli_devices, "console", Console(width=300))
+    monkeypatch.setattr(services.cli.out, "console", Console(width=300))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
@@ -42,11 +41,7 @@ def local() -> Settings:
 @pytest.fixture
 def api(local: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     with TestClient(create_app(local)) as http:
-
-        def factory(base_url: str, token: str, timeout: float = 30.0) -> NetwaveClient:
-            return NetwaveClient(base_url, token, timeout, http=http)
-
-        monkeypatch.setattr(services.client, "NetwaveClient", factory)
+        use_http(monkeypatch, http)
         yield
 
 

@@ -12,12 +12,10 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 from typer.testing import CliRunner
 
-import services.cli_intent
-import services.client
+import services.cli.out
 from services.api.main import create_app
 from services.bootstrap import prepare_local
 from services.cli import app
-from services.client import NetwaveClient
 from services.core.settings import Settings, get_settings
 from services.intent.model import IntentEdit
 from services.store.repos import audit as audit_repo
@@ -25,6 +23,7 @@ from services.store.repos import changes as change_repo
 from services.store.repos import intent as intent_repo
 from tests.conftest import REPO
 from tests.utils.api import make_token
+from tests.utils.cli import use_http
 
 runner = CliRunner()
 DEVICE = "acme-branch1-r1"  # cisco_ios, 50 Mbps
@@ -40,7 +39,7 @@ def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(inventories))
     monkeypatch.setenv("NETWAVE_TEMPLATES_PATH", str(REPO / "templates"))
     # Wide enough that no table cell wraps: the tests read rows as lines.
-    monkeypatch.setattr(services.cli_intent, "console", Console(width=300))
+    monkeypatch.setattr(services.cli.out, "console", Console(width=300))
     get_settings.cache_clear()
     yield inventories
     get_settings.cache_clear()
@@ -55,11 +54,7 @@ def local() -> Settings:
 def token(local: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A tenant token of acme, and every NetwaveClient the CLI makes talks to the real API."""
     with TestClient(create_app(local)) as http:
-
-        def factory(base_url: str, token: str, timeout: float = 30.0) -> NetwaveClient:
-            return NetwaveClient(base_url, token, timeout, http=http)
-
-        monkeypatch.setattr(services.client, "NetwaveClient", factory)
+        use_http(monkeypatch, http)
         yield make_token(local, "tenant", tenant="acme")
 
 

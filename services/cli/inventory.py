@@ -8,18 +8,17 @@ Real devices are never touched. Every check runs before any file is written.
 from __future__ import annotations
 
 import shlex
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import yaml
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from services.cli_common import fail
+from services.cli import out
+from services.cli.common import fail
 from services.core.errors import InventoryError
 from services.core.settings import Settings, get_settings
 from services.lab.scope import lab_serves, on_loopback
@@ -27,7 +26,6 @@ from services.network.inventory import YAML_LOADER, load_all
 from services.network.inventory_files import dump_text, read_mapping, round_trip_yaml, write_atomic
 
 inventory_app = typer.Typer(help="The inventory files themselves.", no_args_is_help=True)
-console = Console(width=None if sys.stdout.isatty() else 150)
 
 
 class MoveRefused(ValueError):
@@ -160,19 +158,21 @@ def move_lab_ports(
     except InventoryError as exc:
         raise fail(str(exc)) from None
     if not moves:
-        console.print(f"no device in {escape(str(folder))} is served by the lab; nothing to move")
+        out.console.print(
+            f"no device in {escape(str(folder))} is served by the lab; nothing to move"
+        )
         return
     table = Table("tenant", "device", "old port", "new port")
     for m in moves:
         table.add_row(escape(m.tenant), escape(m.device), str(m.old), str(m.new))
-    console.print(table)
+    out.console.print(table)
     if dry_run:
-        console.print(f"dry run: {len(texts)} hosts.yaml file(s) would change; nothing written")
+        out.console.print(f"dry run: {len(texts)} hosts.yaml file(s) would change; nothing written")
         return
     try:
         write_all(texts)
     except InventoryError as exc:
         raise fail(str(exc)) from None
-    console.print(f"moved {len(moves)} lab device port(s) in {len(texts)} hosts.yaml file(s)")
-    console.print("next, a second stack next to the first (ports free of both stacks):")
-    console.print(escape(next_step(settings, folder, offset, moves)), soft_wrap=True)
+    out.console.print(f"moved {len(moves)} lab device port(s) in {len(texts)} hosts.yaml file(s)")
+    out.console.print("next, a second stack next to the first (ports free of both stacks):")
+    out.console.print(escape(next_step(settings, folder, offset, moves)), soft_wrap=True)

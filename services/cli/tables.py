@@ -55,6 +55,23 @@ def compliance_table(report: dict[str, Any]) -> Table:
     return table
 
 
+def reports_table(reports: list[dict[str, Any]]) -> Table:
+    """A tenant's audit reports, one row each: score and devices per status."""
+    table = Table("report", "started", "status", "score", "compliant", "drift", "unreachable")
+    for r in reports:
+        score = "-" if r.get("score") is None else f"{r['score']:.1f} %"
+        table.add_row(
+            r["id"],
+            str(r["started_at"])[:19],
+            r["status"],
+            score,
+            str(r["devices_compliant"]),
+            str(r["devices_drift"]),
+            str(r["devices_unreachable"]),
+        )
+    return table
+
+
 def _feature_lines(feature: dict[str, Any], limit: int = 3) -> str:
     """`ntp: + ntp server A  - ntp server B` (at most `limit` lines of each)."""
     parts = [f"[bold]{feature['feature']}[/]:"]

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from typing import Annotated
+from typing import Any
 
-import typer
-from rich.console import Console
 from rich.table import Table
 
+from services.cli import out
+from services.cli.out import JsonAlias, Output, OutputOption
 from services.network.platforms import PLATFORMS
 
-console = Console(width=None if sys.stdout.isatty() else 150)
 
-
-def platforms(
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-) -> None:
+def platforms(output: OutputOption = Output.table, as_json: JsonAlias = False) -> None:
     """List the platforms, their change kinds, OS upgrades, WAN limit and safety net.
 
     A change, campaign or image that a device's platform cannot serve is refused at request
     time (422) with the device and platform named.
     """
     rows = [PLATFORMS[name].capabilities() for name in sorted(PLATFORMS)]
-    if as_json:
-        typer.echo(json.dumps(rows, indent=2))
-        return
+    out.show(rows, _platforms_table, output, as_json)
+
+
+def _platforms_table(rows: list[dict[str, Any]]) -> Table:
     table = Table("platform", "title", "changes", "os upgrade", "max WAN", "undo", "syntax")
     for row in rows:
         table.add_row(
@@ -38,4 +33,4 @@ def platforms(
             str(row["safety_net"]),
             str(row["config_syntax"]),
         )
-    console.print(table)
+    return table

@@ -4,36 +4,28 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from services.cli_common import DeviceOption, TenantOption, TokenOption, call_api, fail
+from services.cli import out
+from services.cli.common import TenantOption, fail
+from services.cli.verbs import DEVICE, TENANT, Args, Verb, option, read, register
 from services.core.errors import NetwaveError
 from services.core.settings import get_settings
 
 if TYPE_CHECKING:
-    pass
+    from services.client import NetwaveClient
 
 intent_app = typer.Typer(
     help="Intended state: inventory files plus the revisions of verified changes.",
     no_args_is_help=True,
 )
-console = Console(width=None if sys.stdout.isatty() else 150)
 STATE_COLOURS = {"applied": "green", "superseded": "yellow", "folded": "dim"}
-
-
-def _get(token: str, tenant: str, device: str, what: str, **params: int) -> dict[str, Any]:
-    """GET the device's intent (`what`: '', /history, /config, /diff); API errors exit 1."""
-    doc: dict[str, Any] = call_api(
-        token, lambda client: client.intent(tenant, device, what, **params)
-    )
-    return doc
 
 
 def _value(value: Any) -> str:
@@ -52,32 +44,31 @@ def _source(source: dict[str, Any]) -> str:
     )
 
 
-@intent_app.command("show")
-def intent_show(tenant: TenantOption, device: DeviceOption, token: TokenOption = "") -> None:
-    """Show a device's intended values, each with its source (file or change)."""
-    doc = _get(token, tenant, device, "")
-    title = f"Intent of {tenant}/{device} ({doc['platform']}), revision {doc['revision']}"
+def _values_view(doc: dict[str, Any], args: Args) -> RenderableType:
+    """The values with their source, then the file edits that superseded a revision."""
+    title = (
+        f"Intent of {args['tenant']}/{args['device']} ({doc['platform']}), "
+        f"revision {doc['revision']}"
+    )
     table = Table("path", "value", "source", title=title)
     for item in doc["values"]:
         source = _source(item["source"])
         shown = source if source == "file" else f"[cyan]{source}[/]"
         table.add_row(escape(item["path"]), _value(item["value"]), shown)
-    console.print(table)
-    for edit in doc["superseded"]:
-        console.print(
-            f"[yellow]superseded[/] {escape(edit['path'])}: revision {edit['revision']} "
-            f"({escape(edit['change_id'])}) set {_value(edit['value'])}; "
-            f"the file holds {_value(edit['file_value'])}"
-        )
+    superseded = [
+        f"[yellow]superseded[/] {escape(edit['path'])}: revision {edit['revision']} "
+        f"({escape(edit['change_id'])}) set {_value(edit['value'])}; "
+        f"the file holds {_value(edit['file_value'])}"
+        for edit in doc["superseded"]
+    ]
+    return Group(table, *superseded)
 
 
-@intent_app.command("history")
-def intent_history(tenant: TenantOption, device: DeviceOption, token: TokenOption = "") -> None:
-    """List every intent revision of a device, oldest first, with its state and edits."""
-    doc = _get(token, tenant, device, "/history")
+def _revisions_table(doc: dict[str, Any], args: Args) -> RenderableType:
     if not doc["revisions"]:
-        console.print(f"{tenant}/{device} has no intent revisions: its files are its intent")
-        return
+        return (
+            f"{args['tenant']}/{args['device']} has no intent revisions: its files are its intent"
+        )
     table = Table("rev", "state", "change", "kind", "requested by", "approved by", "at", "edits")
     for rev in doc["revisions"]:
         edits = "\n".join(
@@ -96,35 +87,65 @@ def intent_history(tenant: TenantOption, device: DeviceOption, token: TokenOptio
             str(rev["at"])[:19],
             edits,
         )
-    console.print(table)
+    return table
 
 
-@intent_app.command("diff")
-def intent_diff(
-    tenant: TenantOption,
-    device: DeviceOption,
-    from_revision: Annotated[
-        int, typer.Option("--from", help="revision (0: the inventory files alone)")
-    ] = 0,
-    to_revision: Annotated[
-        int | None, typer.Option("--to", help="revision; default the newest")
-    ] = None,
-    token: TokenOption = "",
-) -> None:
-    """Diff the config rendered at two intent revisions of a device."""
-    params = {"from": from_revision}
-    if to_revision is not None:
-        params["to"] = to_revision
-    doc = _get(token, tenant, device, "/diff", **params)
+def _diff(client: NetwaveClient, args: Args) -> dict[str, Any]:
+    params = {"from": args["from_revision"]}
+    if args["to_revision"] is not None:
+        params["to"] = args["to_revision"]
+    return client.intent(args["tenant"], args["device"], "/diff", **params)
+
+
+def _print_diff(doc: dict[str, Any], args: Args) -> None:
     if not doc["diff"]:
-        console.print(
+        out.console.print(
             f"no difference between revision {doc['from_revision']} "
-            f"and {doc['to_revision']} of {tenant}/{device}"
+            f"and {doc['to_revision']} of {args['tenant']}/{args['device']}"
         )
         return
     styles = {"+": "green", "-": "red", "@": "cyan"}
     for line in doc["diff"].splitlines():
-        console.print(Text(line, style=styles.get(line[:1], "")), soft_wrap=True)
+        out.console.print(Text(line, style=styles.get(line[:1], "")), soft_wrap=True)
+
+
+READS = {
+    "show": read(
+        "Show a device's intended values, each with its source (file or change).",
+        (TENANT, DEVICE),
+        lambda client, a: client.intent(a["tenant"], a["device"]),
+        _values_view,
+    ),
+    "history": read(
+        "List every intent revision of a device, oldest first, with its state and edits.",
+        (TENANT, DEVICE),
+        lambda client, a: client.intent(a["tenant"], a["device"], "/history"),
+        _revisions_table,
+    ),
+    "diff": Verb(
+        help="Diff the config rendered at two intent revisions of a device.",
+        params=(
+            TENANT,
+            DEVICE,
+            option(
+                "from_revision",
+                Annotated[
+                    int, typer.Option("--from", help="revision (0: the inventory files alone)")
+                ],
+                0,
+            ),
+            option(
+                "to_revision",
+                Annotated[int | None, typer.Option("--to", help="revision; default the newest")],
+                None,
+            ),
+        ),
+        call=_diff,
+        prints=_print_diff,
+        reads=True,
+    ),
+}
+register(intent_app, READS)
 
 
 @intent_app.command("export")
@@ -162,15 +183,15 @@ def intent_export(
     except (NetwaveError, ValueError) as exc:
         raise fail(str(exc)) from None
     if not result.files and not result.folded and not result.kept:
-        console.print(f"nothing to export: {tenant} has no applied intent revisions")
+        out.console.print(f"nothing to export: {tenant} has no applied intent revisions")
     for path in result.files:
-        console.print(f"wrote {escape(str(path))}")
+        out.console.print(f"wrote {escape(str(path))}")
     if result.devices:
-        console.print(f"devices: {', '.join(result.devices)}")
+        out.console.print(f"devices: {', '.join(result.devices)}")
     if result.folded:
-        console.print(f"folded revisions: {', '.join(str(i) for i in result.folded)}")
+        out.console.print(f"folded revisions: {', '.join(str(i) for i in result.folded)}")
     if result.kept:
-        console.print(
+        out.console.print(
             "[yellow]kept as revisions[/] (the files cannot hold them exactly): "
             + ", ".join(result.kept)
         )

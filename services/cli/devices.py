@@ -3,34 +3,28 @@ engineer (clearing them once looked after)."""
 
 from __future__ import annotations
 
-import json
-import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import RenderableType
 from rich.markup import escape
 from rich.table import Table
 
-from services.cli_common import DeviceOption, TenantOption, TokenOption, call_api, fail
+from services.cli import out
+from services.cli.common import DeviceOption, TenantOption, TokenOption, call_api, fail
+from services.cli.out import JsonAlias, Output, OutputOption
+from services.cli.verbs import TENANT, Args, read, register
 
 devices_app = typer.Typer(
     help="Devices: their trusted SSH host keys, and those that need an engineer after a "
     "rollback that left lines behind.",
     no_args_is_help=True,
 )
-JsonOption = Annotated[bool, typer.Option("--json", help="print JSON")]
-console = Console(width=None if sys.stdout.isatty() else 150)
 
 
-@devices_app.command("attention")
-def devices_attention(tenant: TenantOption, token: TokenOption = "") -> None:
-    """List the tenant's devices that need an engineer: no change, push or campaign reaches
-    them until one is cleared."""
-    marks = call_api(token, lambda client: client.attention(tenant))
+def _attention_table(marks: list[dict[str, Any]], args: Args) -> RenderableType:
     if not marks:
-        console.print(f"no device of {escape(tenant)} needs attention")
-        return
+        return f"no device of {escape(args['tenant'])} needs attention"
     table = Table("device", "since", "change", "reason")
     for mark in marks:
         table.add_row(
@@ -39,7 +33,7 @@ def devices_attention(tenant: TenantOption, token: TokenOption = "") -> None:
             escape(mark["change_id"]),
             escape(mark["reason"]),
         )
-    console.print(table)
+    return table
 
 
 @devices_app.command("clear-attention")
@@ -54,7 +48,7 @@ def devices_clear_attention(
         raise fail("--comment must say what was done on the device", 2)
     cleared = call_api(token, lambda client: client.clear_attention(tenant, device, comment))
     changes = ", ".join(str(c["change_id"]) for c in cleared)
-    console.print(f"cleared {escape(device)} (changes {escape(changes)})")
+    out.console.print(f"cleared {escape(device)} (changes {escape(changes)})")
 
 
 @devices_app.command("trust")
@@ -72,8 +66,9 @@ def devices_trust(
             "`ssh-keygen -lf` on it)",
         ),
     ] = False,
-    as_json: JsonOption = False,
     token: TokenOption = "",
+    output: OutputOption = Output.table,
+    as_json: JsonAlias = False,
 ) -> None:
     """Admin: read each device's SSH host key (no login) and record it; every later session
     is checked against it. Exits 1 when a key could not be read or differs from the recorded
@@ -81,52 +76,64 @@ def devices_trust(
     report = call_api(
         token, lambda client: client.trust_host_keys(tenant, device or [], replace=replace)
     )
-    hosts = report["hosts"]
-    if as_json:
-        typer.echo(json.dumps(report, indent=2))
-    else:
-        table = Table("host", "address", "outcome", "fingerprint", "recorded before")
-        for host in hosts:
-            label = host["host"] if host["role"] == "device" else f"jump host {host['host']}"
-            outcome = host["outcome"] or f"[red]error[/]: {escape(host['error'] or '')}"
-            if host["outcome"] == "mismatch":
-                outcome = "[red]MISMATCH[/] (kept the recorded key; --replace to change it)"
-            table.add_row(
-                escape(label),
-                escape(host["address"]),
-                outcome,
-                escape(host["fingerprint"] or ""),
-                escape(host["previous"] or ""),
-            )
-        console.print(table)
-    if any(h["error"] or h["outcome"] == "mismatch" for h in hosts):
+    out.show(report, _trust_table, output, as_json)
+    if any(h["error"] or h["outcome"] == "mismatch" for h in report["hosts"]):
         raise typer.Exit(1)
 
 
-@devices_app.command("host-keys")
-def devices_host_keys(
-    tenant: TenantOption, as_json: JsonOption = False, token: TokenOption = ""
-) -> None:
-    """The host keys recorded for the tenant's devices and jump hosts, with fingerprints."""
-    keys = call_api(token, lambda client: client.host_keys(tenant))
-    if as_json:
-        typer.echo(json.dumps(keys, indent=2))
-        return
+def _trust_table(report: dict[str, Any]) -> Table:
+    table = Table("host", "address", "outcome", "fingerprint", "recorded before")
+    for host in report["hosts"]:
+        outcome = host["outcome"] or f"[red]error[/]: {escape(host['error'] or '')}"
+        if host["outcome"] == "mismatch":
+            outcome = "[red]MISMATCH[/] (kept the recorded key; --replace to change it)"
+        table.add_row(
+            escape(_label(host)),
+            escape(host["address"]),
+            outcome,
+            escape(host["fingerprint"] or ""),
+            escape(host["previous"] or ""),
+        )
+    return table
+
+
+def _label(host: dict[str, Any]) -> str:
+    return host["host"] if host["role"] == "device" else f"jump host {host['host']}"
+
+
+def _keys_table(keys: list[dict[str, Any]], args: Args) -> RenderableType:
+    tenant = args["tenant"]
     if not keys:
-        console.print(
+        return (
             f"no host key recorded for {escape(tenant)}: `netwave devices trust --tenant "
             f"{escape(tenant)}`"
         )
-        return
     table = Table("host", "address", "type", "fingerprint", "trusted", "by")
     for key in keys:
-        label = key["host"] if key["role"] == "device" else f"jump host {key['host']}"
         table.add_row(
-            escape(label),
+            escape(_label(key)),
             escape(key["address"]),
             escape(key["key_type"]),
             escape(key["fingerprint"]),
             str(key["trusted_at"])[:19],
             escape(key["trusted_by"]),
         )
-    console.print(table)
+    return table
+
+
+READS = {
+    "attention": read(
+        "List the tenant's devices that need an engineer: no change, push or campaign reaches "
+        "them until one is cleared.",
+        (TENANT,),
+        lambda client, a: client.attention(a["tenant"]),
+        _attention_table,
+    ),
+    "host-keys": read(
+        "The host keys recorded for the tenant's devices and jump hosts, with fingerprints.",
+        (TENANT,),
+        lambda client, a: client.host_keys(a["tenant"]),
+        _keys_table,
+    ),
+}
+register(devices_app, READS)

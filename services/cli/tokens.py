@@ -7,26 +7,47 @@ is printed once, on stdout alone (`export NETWAVE_TOKEN=$(netwave token create .
 from __future__ import annotations
 
 import os
-import sys
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from services.cli_common import fail
+from services.cli import out
+from services.cli.common import fail
+from services.cli.out import JsonAlias, Output, OutputOption
 from services.core.errors import NetwaveError
 from services.core.settings import get_settings
 from services.store.models import ROLES
+from services.store.repos import audit as audit_repo
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 token_app = typer.Typer(help="API tokens (only their hash is stored).", no_args_is_help=True)
-console = Console(width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True)
 
 
 def _operator() -> str:
     return f"cli:{os.environ.get('USER', 'unknown')}"
+
+
+def _record(
+    session: Session,
+    action: str,
+    tenant: str | None,
+    prefix: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """The audit log entry of a token command, by the operator at this shell."""
+
+    audit_repo.record(
+        session,
+        actor=_operator(),
+        action=action,
+        tenant=tenant,
+        object=f"token:{prefix}",
+        detail=detail,
+    )
 
 
 def _expiry(days: int | None) -> datetime:
@@ -58,7 +79,6 @@ def token_create(
 ) -> None:
     """Create an API token and print it once; only its hash is stored."""
     from services.bootstrap import prepare_local
-    from services.store.repos import audit as audit_repo
     from services.store.repos import tokens as token_repo
 
     if role not in ROLES:
@@ -78,17 +98,16 @@ def token_create(
                 pepper=get_settings().token_pepper.get_secret_value(),
                 expires_at=expires_at,
             )
-            audit_repo.record(
+            _record(
                 session,
-                actor=_operator(),
-                action="token.create",
-                tenant=tenant,
-                object=f"token:{token.prefix}",
-                detail={"role": role, "name": token.name, "principal": token.principal},
+                "token.create",
+                tenant,
+                token.prefix,
+                {"role": role, "name": token.name, "principal": token.principal},
             )
     except (NetwaveError, ValueError) as exc:
         raise fail(str(exc), 2) from None
-    err.print(
+    out.err.print(
         f"token {token.prefix} ({role}{', tenant ' + tenant if tenant else ''}) for "
         f"{token.principal}, expires {token.expires_at:%Y-%m-%d}; it is shown once:"
     )
@@ -96,25 +115,29 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list() -> None:
+def token_list(output: OutputOption = Output.table, as_json: JsonAlias = False) -> None:
     """List tokens (prefix, principal, role, tenant, expiry); never the secret."""
     from services.store.db import get_engine, make_session_factory
     from services.store.repos import tokens as token_repo
 
     sessions = make_session_factory(get_engine(get_settings().database_url))
-    table = Table("prefix", "principal", "name", "role", "tenant", "expires", "revoked")
     with sessions() as session:
-        for t in token_repo.list_tokens(session):
-            table.add_row(
-                t.prefix,
-                f"{t.principal} ({t.principal_kind})",
-                t.name,
-                t.role,
-                t.tenant or "-",
-                str(t.expires_at or "-"),
-                str(t.revoked_at or "-"),
-            )
-    console.print(table)
+        tokens = token_repo.list_tokens(session)
+    if out.wants_json(output, as_json):
+        out.print_json([t.model_dump(mode="json") for t in tokens])
+        return
+    table = Table("prefix", "principal", "name", "role", "tenant", "expires", "revoked")
+    for t in tokens:
+        table.add_row(
+            t.prefix,
+            f"{t.principal} ({t.principal_kind})",
+            t.name,
+            t.role,
+            t.tenant or "-",
+            str(t.expires_at or "-"),
+            str(t.revoked_at or "-"),
+        )
+    out.console.print(table)
 
 
 @token_app.command("revoke")
@@ -123,7 +146,6 @@ def token_revoke(
 ) -> None:
     """Revoke a token by its prefix (its console sessions end with it)."""
     from services.store.db import get_engine, make_session_factory
-    from services.store.repos import audit as audit_repo
     from services.store.repos import tokens as token_repo
 
     sessions = make_session_factory(get_engine(get_settings().database_url))
@@ -132,14 +154,8 @@ def token_revoke(
         if found is None:
             raise fail(f"no token with prefix {prefix!r}")
         token_repo.revoke_token(session, token_id=found.id)
-        audit_repo.record(
-            session,
-            actor=_operator(),
-            action="token.revoke",
-            tenant=found.tenant,
-            object=f"token:{prefix}",
-        )
-    console.print(f"token {prefix} revoked")
+        _record(session, "token.revoke", found.tenant, prefix)
+    out.console.print(f"token {prefix} revoked")
 
 
 @token_app.command("rotate")
@@ -152,7 +168,6 @@ def token_rotate(
     """Replace a token: a new one for the same principal, role and tenant is printed once, the
     old one is revoked in the same transaction."""
     from services.store.db import get_engine, make_session_factory
-    from services.store.repos import audit as audit_repo
     from services.store.repos import tokens as token_repo
 
     expires_at = _expiry(expires_days)
@@ -176,15 +191,14 @@ def token_rotate(
                 expires_at=expires_at,
             )
             token_repo.revoke_token(session, token_id=old.id)
-            audit_repo.record(
+            _record(
                 session,
-                actor=_operator(),
-                action="token.rotate",
-                tenant=old.tenant,
-                object=f"token:{prefix}",
-                detail={"new": new.prefix, "principal": new.principal},
+                "token.rotate",
+                old.tenant,
+                prefix,
+                {"new": new.prefix, "principal": new.principal},
             )
     except (NetwaveError, ValueError) as exc:
         raise fail(str(exc), 2) from None
-    err.print(f"token {prefix} revoked; its replacement {new.prefix} is shown once:")
+    out.err.print(f"token {prefix} revoked; its replacement {new.prefix} is shown once:")
     print(plaintext)
