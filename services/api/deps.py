@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, params, status
+from fastapi import APIRouter, Depends, HTTPException, Request, params, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -176,6 +176,26 @@ def require_roles(*roles: str) -> params.Depends:
 
     dependency: params.Depends = Depends(check)
     return dependency
+
+
+def add_role_route(
+    router: APIRouter,
+    path: str,
+    endpoint: Callable[..., Awaitable[Any]],
+    roles: frozenset[str],
+    name: str,
+    summary: str,
+) -> None:
+    """POST `path` for callers of `roles` only: one route of a table of actions (campaign
+    controls, ways to stop a change); the endpoint's return type is the response model."""
+    router.add_api_route(
+        path,
+        endpoint,
+        methods=["POST"],
+        dependencies=[require_roles(*sorted(roles))],
+        name=name,
+        description=summary,
+    )
 
 
 def check_role(identity: Identity, allowed: frozenset[str]) -> Identity:

@@ -4,11 +4,12 @@ after the canary; everyone on the MSP side follows per-wave and per-device progr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from services.app import temporal
+from services.app import audit_log, temporal
 from services.app.errors import Conflict, Forbidden, InvalidRequest
 from services.app.temporal import Runtime, campaign_workflow_id
 from services.campaigns.resolve import refuse_campaign_on_attention, resolve_campaign
@@ -17,7 +18,6 @@ from services.core.errors import ChangeValidationError, NetwaveError
 from services.core.principals import same_principal
 from services.network.inventory import load_all
 from services.network.upgrade import Image
-from services.store.repos import audit as audit_repo
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import images as image_repo
 from services.store.repos.campaigns import CampaignDeviceOut, CampaignOut
@@ -103,6 +103,20 @@ def summarise_waves(
     return [waves[i] for i in sorted(waves)], counts
 
 
+def _audit(
+    session: Session, identity: Identity, campaign_id: str, action: str, detail: dict[str, Any]
+) -> None:
+    """The audit entry `campaign.<action>` on `campaign:<id>` (campaigns have no tenant)."""
+    audit_log.record(
+        session,
+        identity,
+        f"campaign.{action}",
+        f"campaign:{campaign_id}",
+        tenant=None,
+        detail=detail,
+    )
+
+
 async def follow_campaign(runtime: Runtime, session: Session, campaign_id: str) -> CampaignDetail:
     """One campaign: status, per-wave and per-device progress, live progress while it runs."""
     campaign = campaign_repo.get_campaign(session, campaign_id=campaign_id)
@@ -162,14 +176,8 @@ async def _start(
         workflow_id=workflow_id,
         retry_of=retry_of,
     )
-    audit_repo.record(
-        session,
-        actor=identity.name,
-        action="campaign.launch",
-        tenant=None,
-        object=f"campaign:{campaign_id}",
-        detail={"name": spec.name, "kind": spec.kind, "retry_of": retry_of},
-    )
+    detail = {"name": spec.name, "kind": spec.kind, "retry_of": retry_of}
+    _audit(session, identity, campaign_id, "launch", detail)
     session.commit()
     settings = runtime.settings
     await client.start_workflow(
@@ -221,14 +229,7 @@ async def control_campaign(
         ControlInput(actor=identity.name, comment=body.comment),
         ended=ended,
     )
-    audit_repo.record(
-        session,
-        actor=identity.name,
-        action=f"campaign.{control.action}",
-        tenant=None,
-        object=f"campaign:{campaign_id}",
-        detail={"comment": body.comment},
-    )
+    _audit(session, identity, campaign_id, control.action, {"comment": body.comment})
     session.commit()
     return await follow_campaign(runtime, session, campaign_id)
 

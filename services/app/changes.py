@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from services.api.viewer import plan_device_for_viewer, prose_viewer_of
-from services.app import temporal
+from services.app import audit_log, temporal
 from services.app.errors import Conflict, Forbidden, InvalidRequest
 from services.app.temporal import Runtime, change_workflow_id
 from services.changes.attention import refuse_needing_attention
@@ -26,7 +26,6 @@ from services.core.principals import same_principal
 from services.intent.source import intended_devices, intended_inventory
 from services.network.inventory import load_tenant
 from services.network.render import renderer_for
-from services.store.repos import audit as audit_repo
 from services.store.repos import changes as change_repo
 from services.store.repos import compliance as report_repo
 from services.store.repos.changes import ApprovalOut, ChangeOut, EventOut, PlanOut
@@ -72,12 +71,55 @@ class StopBody(BaseModel):
 
 
 @dataclass(frozen=True)
+class Stop:
+    """One way to end a change before it applies: who may, and the outcome it records."""
+
+    action: str  # the API path's last segment; `change.<action>` in the audit log
+    outcome: Literal["withdrawn", "cancelled"]
+    roles: frozenset[str]
+    summary: str
+
+
+STOPS = {
+    s.action: s
+    for s in (
+        Stop(
+            "withdraw",
+            "withdrawn",
+            frozenset({"tenant"}),
+            "The tenant takes its change back, until it starts applying; no device is touched.",
+        ),
+        Stop(
+            "cancel",
+            "cancelled",
+            frozenset({"engineer", "approver", "admin"}),
+            "Staff stop any change, until it starts applying; no device is touched.",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
 class Requested:
     """A requested change as its requester sees it; `created` is False when an earlier request
     with the same idempotency key made it."""
 
     detail: ChangeDetail
     created: bool
+
+
+def _audit(
+    session: Session,
+    identity: Identity,
+    tenant: str,
+    change_id: str,
+    action: str,
+    detail: dict[str, Any],
+) -> None:
+    """The audit entry `change.<action>` on `change:<id>`."""
+    audit_log.record(
+        session, identity, f"change.{action}", f"change:{change_id}", tenant=tenant, detail=detail
+    )
 
 
 def find_change(session: Session, tenant: str, change_id: str) -> ChangeOut:
@@ -153,14 +195,8 @@ async def _create_and_start(
         idempotency_key=idempotency_key,
     )
     if created:
-        audit_repo.record(
-            session,
-            actor=identity.name,
-            action="change.request",
-            tenant=tenant,
-            object=f"change:{change.id}",
-            detail={"kind": request.kind, "site": request.site},
-        )
+        detail = {"kind": request.kind, "site": request.site}
+        _audit(session, identity, tenant, change.id, "request", detail)
     session.commit()
     settings = runtime.settings
     # Also on a replay: a first attempt may have stored the change but not started it.
@@ -321,14 +357,7 @@ async def override_window(
         WindowOverride(actor=identity.name, reason=body.reason),
         ended=lambda _: f"the change is {change.status}, not waiting for a window",
     )
-    audit_repo.record(
-        session,
-        actor=identity.name,
-        action="change.override_window",
-        tenant=tenant,
-        object=f"change:{change_id}",
-        detail={"reason": body.reason},
-    )
+    _audit(session, identity, tenant, change_id, "override_window", {"reason": body.reason})
     session.commit()
     return await follow_change(runtime, session, identity, tenant, change_id)
 
@@ -339,27 +368,23 @@ async def stop_change(
     identity: Identity,
     change: ChangeOut,
     *,
-    outcome: Literal["withdrawn", "cancelled"],
+    action: str,
     body: StopBody,
 ) -> ChangeDetail:
-    """End a change before it applies: its tenant withdraws it, staff cancel it. Recorded in
-    the change's timeline and the audit log; the workflow ends without touching a device."""
+    """End a change before it applies (`STOPS`: its tenant withdraws it, staff cancel it).
+    Recorded in the change's timeline and the audit log; the workflow ends without touching
+    a device."""
+    stop = STOPS[action]
     tenant, change_id = change.tenant, change.id
     session.rollback()  # no database lock held while the workflow answers
     await temporal.send_update(
         runtime,
         change_workflow_id(change_id),
         "stop",
-        StopRequest(outcome=outcome, actor=identity.name, reason=body.reason),
-        ended=lambda _: f"the change is {change.status}: it can no longer be {outcome}",
+        StopRequest(outcome=stop.outcome, actor=identity.name, reason=body.reason),
+        ended=lambda _: f"the change is {change.status}: it can no longer be {stop.outcome}",
     )
-    audit_repo.record(
-        session,
-        actor=identity.name,
-        action="change.withdraw" if outcome == "withdrawn" else "change.cancel",
-        tenant=tenant,
-        object=f"change:{change_id}",
-        detail={"reason": body.reason, "status_before": change.status},
-    )
+    detail = {"reason": body.reason, "status_before": change.status}
+    _audit(session, identity, tenant, change_id, stop.action, detail)
     session.commit()
     return await follow_change(runtime, session, identity, tenant, change_id)

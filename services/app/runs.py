@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 
-from services.app import temporal
+from services.app import audit_log, temporal
 from services.app.errors import Unprocessable
 from services.app.temporal import (
     Runtime,
@@ -19,7 +19,6 @@ from services.app.temporal import (
     trust_workflow_id,
 )
 from services.core.errors import NotFoundError
-from services.store.repos import audit as audit_repo
 from services.store.repos import runs as run_repo
 from services.store.repos.runs import RunOut
 from services.store.repos.tokens import Identity
@@ -104,12 +103,12 @@ async def _start_run(
     run = run_repo.create_run(
         session, kind=kind.kind, tenant=tenant, workflow_id=workflow_id, requested_by=identity.name
     )
-    audit_repo.record(
+    audit_log.record(
         session,
-        actor=identity.name,
-        action=f"{kind.kind}.start",
+        identity,
+        f"{kind.kind}.start",
+        workflow_id,
         tenant=tenant,
-        object=workflow_id,
         detail={"run_id": run.id},
     )
     session.commit()

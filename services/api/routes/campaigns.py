@@ -9,7 +9,14 @@ from typing import Annotated
 from annotated_types import Ge, Le
 from fastapi import APIRouter, Query, status
 
-from services.api.deps import CurrentIdentity, EngineerIdentity, SessionDep, StateDep, require_roles
+from services.api.deps import (
+    CurrentIdentity,
+    EngineerIdentity,
+    SessionDep,
+    StateDep,
+    add_role_route,
+    require_roles,
+)
 from services.api.params import Digits
 from services.app import campaigns as use_case
 from services.app.campaigns import CONTROLS, CampaignDetail, Control, ControlBody
@@ -71,15 +78,9 @@ def _control_route(control: Control) -> Callable[..., Awaitable[CampaignDetail]]
 
 
 for _control in CONTROLS.values():
-    router.add_api_route(
-        f"/v1/campaigns/{{campaign_id}}/{_control.action}",
-        _control_route(_control),
-        methods=["POST"],
-        response_model=CampaignDetail,
-        dependencies=[require_roles(*sorted(_control.roles))],
-        name=f"{_control.action}_campaign",
-        description=_control.summary,
-    )
+    path = f"/v1/campaigns/{{campaign_id}}/{_control.action}"
+    name = f"{_control.action}_campaign"
+    add_role_route(router, path, _control_route(_control), _control.roles, name, _control.summary)
 
 
 @router.post(

@@ -3,13 +3,29 @@ admins may open a window. Each route calls one use case of `services.app.changes
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 
-from services.api.deps import CurrentIdentity, SessionDep, StateDep, TenantDep, require_roles
+from services.api.deps import (
+    CurrentIdentity,
+    SessionDep,
+    StateDep,
+    TenantDep,
+    add_role_route,
+    require_roles,
+)
 from services.app import changes as use_case
-from services.app.changes import ChangeDetail, DecisionBody, OverrideBody, Requested, StopBody
+from services.app.changes import (
+    STOPS,
+    ChangeDetail,
+    DecisionBody,
+    OverrideBody,
+    Requested,
+    Stop,
+    StopBody,
+)
 from services.changes.requests import ChangeRequest
 from services.store.repos import changes as change_repo
 from services.store.repos.changes import ChangeOut
@@ -20,7 +36,6 @@ router = APIRouter(tags=["changes"])
 RequesterIdentity = Annotated[Identity, require_roles("tenant", "engineer", "admin")]
 ApproverIdentity = Annotated[Identity, require_roles("approver", "admin")]
 AdminIdentity = Annotated[Identity, require_roles("admin")]
-TenantIdentity = Annotated[Identity, require_roles("tenant")]
 StaffIdentity = Annotated[Identity, require_roles("engineer", "approver", "admin")]
 IdempotencyKey = Annotated[str | None, Header(max_length=200, pattern=r"^[\x21-\x7e]+$")]
 
@@ -142,32 +157,27 @@ async def override_window(
     )
 
 
-@router.post("/v1/tenants/{tenant}/changes/{change_id}/withdraw", response_model=ChangeDetail)
-async def withdraw_change(
-    identity: TenantIdentity,
-    change: ChangeDep,
-    body: StopBody,
-    state: StateDep,
-    session: SessionDep,
-) -> ChangeDetail:
-    """The tenant takes its change back, until it starts applying; no device is touched."""
-    return await use_case.stop_change(
-        state, session, identity, change, outcome="withdrawn", body=body
-    )
+def _stop_route(stop: Stop) -> Callable[..., Awaitable[ChangeDetail]]:
+    """The route of one way to stop a change; its roles are checked by the route's dependency."""
+
+    async def stop_change(
+        identity: CurrentIdentity,
+        change: ChangeDep,
+        body: StopBody,
+        state: StateDep,
+        session: SessionDep,
+    ) -> ChangeDetail:
+        return await use_case.stop_change(
+            state, session, identity, change, action=stop.action, body=body
+        )
+
+    return stop_change
 
 
-@router.post("/v1/tenants/{tenant}/changes/{change_id}/cancel", response_model=ChangeDetail)
-async def cancel_change(
-    identity: StaffIdentity,
-    change: ChangeDep,
-    body: StopBody,
-    state: StateDep,
-    session: SessionDep,
-) -> ChangeDetail:
-    """Staff stop any change, until it starts applying; no device is touched."""
-    return await use_case.stop_change(
-        state, session, identity, change, outcome="cancelled", body=body
-    )
+for _stop in STOPS.values():
+    path = f"/v1/tenants/{{tenant}}/changes/{{change_id}}/{_stop.action}"
+    name = f"{_stop.action}_change"
+    add_role_route(router, path, _stop_route(_stop), _stop.roles, name, _stop.summary)
 
 
 @router.post(

@@ -22,7 +22,7 @@ from services.api.deps import (
 from services.api.web.render import ConsoleRoute, page, redirect
 from services.api.web.session import CheckedForm, ConsoleDep, ConsoleSession
 from services.app import changes as use_case
-from services.app.changes import DecisionBody, OverrideBody, StopBody
+from services.app.changes import STOPS, DecisionBody, OverrideBody, StopBody
 from services.app.errors import Refused
 from services.core.errors import NetwaveError, NotFoundError
 from services.store.models import CHANGE_STATUSES
@@ -53,8 +53,6 @@ DONE_MESSAGES = {
     "cancelled": "Cancelled: the change ends without touching a device.",
 }
 # Before it starts applying, a change may still be withdrawn (its tenant) or cancelled (staff).
-STAFF = frozenset({"engineer", "approver", "admin"})
-TENANTS = frozenset({"tenant"})
 STOPPABLE = ("submitted", "planned", "awaiting_approval", "approved", "scheduled")
 
 
@@ -226,16 +224,13 @@ async def _take(
         )
         return decision
     reason = form.get("reason", "").strip()
-    if action in ("withdraw", "cancel"):
-        identity = check_role(console.identity, TENANTS if action == "withdraw" else STAFF)
+    if action in STOPS:
+        identity = check_role(console.identity, STOPS[action].roles)
         change = use_case.find_change(session, tenant, change_id)
-        outcome: Literal["withdrawn", "cancelled"] = (
-            "withdrawn" if action == "withdraw" else "cancelled"
-        )
         await use_case.stop_change(
-            state, session, identity, change, outcome=outcome, body=StopBody(reason=reason)
+            state, session, identity, change, action=action, body=StopBody(reason=reason)
         )
-        return outcome
+        return STOPS[action].outcome
     if action == "override-window":
         identity = check_role(console.identity, ADMINS)
         await use_case.override_window(
