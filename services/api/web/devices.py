@@ -1,8 +1,8 @@
 """Device page: the intended config against the running one, each value's source, history.
 
-Intent comes from the API's own intent routes (same scoping, same hidden paths); the running
-config is the device's newest backup. A tenant sees both with their secrets masked, masked
-before they are compared (`services.api.viewer`).
+Intent comes from the API's own intent reads (`services.app.intent`: same scoping, same hidden
+paths); the running config is the device's newest backup. A tenant sees both with their secrets
+masked, masked before they are compared (`services.api.viewer`).
 """
 
 from __future__ import annotations
