@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, params, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from services.api.state import AppState
 from services.api.throttle import auth_log, client_address, printable, too_many_failures
+from services.app.errors import Conflict, Forbidden, Refused, TemporalUnavailable, Unprocessable
 from services.core.settings import Settings
 from services.store.db import READ_ONLY
 from services.store.repos import tenants as tenant_repo
@@ -89,9 +90,7 @@ def identity_of_token_id(session: Session, token_id: int, now: datetime) -> Iden
         return None
     if token.expires_at is not None and token.expires_at <= now:
         return None
-    return Identity(
-        token_id=token.id, name=token.principal, role=token.role, tenant=token.tenant
-    )
+    return Identity(token_id=token.id, name=token.principal, role=token.role, tenant=token.tenant)
 
 
 def caller_address(request: Request) -> str:
@@ -168,14 +167,35 @@ def current_identity(
 CurrentIdentity = Annotated[Identity, Depends(current_identity)]
 
 
-def require_roles(*roles: str) -> object:
+def require_roles(*roles: str) -> params.Depends:
     """Dependency: the caller's role must be one of `roles`, else 403."""
     allowed = frozenset(roles)
 
     def check(identity: CurrentIdentity) -> Identity:
         return check_role(identity, allowed)
 
-    return Depends(check)
+    dependency: params.Depends = Depends(check)
+    return dependency
+
+
+def add_role_route(
+    router: APIRouter,
+    path: str,
+    endpoint: Callable[..., Awaitable[Any]],
+    roles: frozenset[str],
+    name: str,
+    summary: str,
+) -> None:
+    """POST `path` for callers of `roles` only: one route of a table of actions (campaign
+    controls, ways to stop a change); the endpoint's return type is the response model."""
+    router.add_api_route(
+        path,
+        endpoint,
+        methods=["POST"],
+        dependencies=[require_roles(*sorted(roles))],
+        name=name,
+        description=summary,
+    )
 
 
 def check_role(identity: Identity, allowed: frozenset[str]) -> Identity:
@@ -186,6 +206,20 @@ def check_role(identity: Identity, allowed: frozenset[str]) -> Identity:
             detail=f"role {identity.role!r} may not do this; needs one of {sorted(allowed)}",
         )
     return identity
+
+
+# The HTTP status of each refusal of a use case (services/app/errors.py), API and console.
+REFUSAL_STATUS: dict[type[Refused], int] = {
+    Forbidden: status.HTTP_403_FORBIDDEN,
+    Conflict: status.HTTP_409_CONFLICT,
+    Unprocessable: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    TemporalUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+def refusal_status(exc: Refused) -> int:
+    """The HTTP status a use case's refusal is answered with."""
+    return REFUSAL_STATUS.get(type(exc), status.HTTP_409_CONFLICT)
 
 
 EngineerIdentity = Annotated[Identity, require_roles("engineer", "admin")]

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from services.api import web
 from services.api.access_log import AccessLogMiddleware
 from services.api.body_limit import BodyLimitMiddleware
+from services.api.deps import refusal_status
 from services.api.errors import validation_error
 from services.api.routes import (
     attention,
@@ -21,7 +22,6 @@ from services.api.routes import (
     backup_runs,
     backups,
     campaigns,
-    change_stops,
     changes,
     devices,
     health,
@@ -33,6 +33,7 @@ from services.api.routes import (
     tenants,
 )
 from services.api.state import AppState
+from services.app.errors import InvalidRequest, Refused
 from services.core.errors import InventoryError, NetwaveError, NotFoundError
 from services.core.settings import Settings, get_settings
 from services.network.inventory import list_tenants
@@ -99,7 +100,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_schedules,
         runs,
         changes,
-        change_stops,
         images,
         platforms,
         attention,
@@ -120,6 +120,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(InvalidInputError)
     async def _invalid(_: Request, exc: InvalidInputError) -> JSONResponse:
         return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=422)
+
+    @app.exception_handler(Refused)
+    async def _refused(_: Request, exc: Refused) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=refusal_status(exc))
+
+    @app.exception_handler(InvalidRequest)
+    async def _invalid_request(_: Request, exc: InvalidRequest) -> JSONResponse:
+        return JSONResponse({"detail": exc.as_detail()}, status_code=422)
 
     @app.exception_handler(NetwaveError)
     async def _netwave_error(_: Request, exc: NetwaveError) -> JSONResponse:

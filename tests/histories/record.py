@@ -37,8 +37,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from services.api.main import create_app
-from services.api.routes.campaigns import workflow_id as campaign_workflow_id
-from services.api.routes.changes import workflow_id as change_workflow_id
+from services.app.temporal import campaign_workflow_id, change_workflow_id
 from services.bootstrap import prepare_local
 from services.core.secrets import FileSecretsProvider, ensure_dev_secrets
 from services.core.settings import Settings, get_settings

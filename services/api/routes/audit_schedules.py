@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Body, HTTPException, status
 from pydantic import Field
-from temporalio.client import Client
 from temporalio.service import RPCError
 
 from services.api.deps import CurrentIdentity, EngineerIdentity, SessionDep, StateDep, TenantDep
+from services.app import temporal
 from services.store.repos import audit as audit_repo
 from workflows.audit import schedules
 from workflows.audit.schedules import AuditScheduleState, ScheduleNotFound
@@ -22,15 +22,6 @@ class AuditScheduleSpec(schedules.AuditScheduleSpec):
     every_seconds: int | None = Field(default=None, ge=1, le=31 * 86400, strict=True)
 
 
-async def _client(state: StateDep) -> Client:
-    try:
-        return await state.temporal()
-    except Exception:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, "Temporal is not reachable"
-        ) from None
-
-
 def _not_found(exc: ScheduleNotFound) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc))
 
@@ -41,7 +32,7 @@ def _audit(session: SessionDep, identity: CurrentIdentity, tenant: str, action: 
         actor=identity.name,
         action=f"audit_schedule.{action}",
         tenant=tenant,
-        object=schedules.schedule_id(tenant),
+        object=temporal.audit_schedule_id(tenant),
     )
 
 
@@ -49,7 +40,7 @@ def _audit(session: SessionDep, identity: CurrentIdentity, tenant: str, action: 
 async def show_schedule(tenant: TenantDep, state: StateDep) -> AuditScheduleState:
     """The tenant's audit schedule with its next run times."""
     try:
-        return await schedules.describe_schedule(await _client(state), tenant)
+        return await schedules.describe_schedule(await temporal.client(state), tenant)
     except ScheduleNotFound as exc:
         raise _not_found(exc) from None
 
@@ -64,7 +55,9 @@ async def set_schedule(
 ) -> AuditScheduleState:
     """Create or change the tenant's audit schedule (cron with timezone, or an interval)."""
     try:
-        result = await schedules.upsert_schedule(await _client(state), state.settings, tenant, spec)
+        result = await schedules.upsert_schedule(
+            await temporal.client(state), state.settings, tenant, spec
+        )
     except RPCError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=exc.message) from None
     _audit(session, identity, tenant, "set")
@@ -81,7 +74,7 @@ async def pause_schedule(
 ) -> AuditScheduleState:
     """Pause the tenant's scheduled audits."""
     try:
-        result = await schedules.set_paused(await _client(state), tenant, True, note)
+        result = await schedules.set_paused(await temporal.client(state), tenant, True, note)
     except ScheduleNotFound as exc:
         raise _not_found(exc) from None
     _audit(session, identity, tenant, "pause")
@@ -98,7 +91,7 @@ async def resume_schedule(
 ) -> AuditScheduleState:
     """Resume the tenant's scheduled audits."""
     try:
-        result = await schedules.set_paused(await _client(state), tenant, False, note)
+        result = await schedules.set_paused(await temporal.client(state), tenant, False, note)
     except ScheduleNotFound as exc:
         raise _not_found(exc) from None
     _audit(session, identity, tenant, "resume")
@@ -111,7 +104,7 @@ async def trigger_schedule(
 ) -> dict[str, str]:
     """Run the scheduled audit now."""
     try:
-        await schedules.trigger(await _client(state), tenant)
+        await schedules.trigger(await temporal.client(state), tenant)
     except ScheduleNotFound as exc:
         raise _not_found(exc) from None
     _audit(session, identity, tenant, "trigger")
@@ -124,7 +117,7 @@ async def delete_schedule(
 ) -> None:
     """Delete the tenant's audit schedule."""
     try:
-        await schedules.delete(await _client(state), tenant)
+        await schedules.delete(await temporal.client(state), tenant)
     except ScheduleNotFound as exc:
         raise _not_found(exc) from None
     _audit(session, identity, tenant, "delete")

@@ -6,7 +6,6 @@ masked (`services.api.viewer`).
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from annotated_types import Ge, Le
@@ -17,17 +16,14 @@ from pydantic import BaseModel
 from services.api.deps import CurrentIdentity, EngineerIdentity, SessionDep, StateDep, TenantDep
 from services.api.params import Digits
 from services.api.viewer import compliance_for_viewer, device_result_for_viewer, viewer_of
-from services.api.workflow_runs import RunKind, RunPublic, describe_run, listed, start_run
+from services.app import runs
+from services.app.runs import AUDIT, RunPublic, follow_run, list_runs
 from services.compliance.report import DeviceCompliance, tenant_compliance, to_csv
 from services.store.repos import backups as backup_repo
 from services.store.repos import compliance as report_repo
-from services.store.repos import runs as run_repo
 from services.store.repos.compliance import DeviceResultOut, ReportOut, TrendPoint
-from workflows.audit.models import AuditInput, AuditProgress, AuditResult
 
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["compliance"])
-
-AUDIT = RunKind("audit", "ComplianceAuditWorkflow", AuditResult, AuditProgress)
 
 
 class ReportDetail(BaseModel):
@@ -66,26 +62,13 @@ async def start_audit(
     tenant: TenantDep, identity: EngineerIdentity, state: StateDep, session: SessionDep
 ) -> RunPublic:
     """Audit every device of the tenant now."""
-    request = AuditInput(
-        tenant=tenant,
-        requested_by=identity.name,
-        device_task_queue=state.settings.device_task_queue,
-    )
-    return await start_run(
-        state,
-        session,
-        identity,
-        kind=AUDIT,
-        tenant=tenant,
-        workflow_id=f"audit-{tenant}-{uuid.uuid4().hex[:12]}",
-        request=request,
-    )
+    return await runs.start_audit(state, session, identity, tenant)
 
 
 @router.get("/audit-runs", response_model=list[RunPublic])
 def list_audit_runs(tenant: TenantDep, state: StateDep, session: SessionDep) -> list[RunPublic]:
     """On-demand audit runs of the tenant, newest first."""
-    return listed(state, run_repo.list_runs(session, tenant=tenant, kind="audit"))
+    return list_runs(state, session, tenant, AUDIT)
 
 
 @router.get("/audit-runs/{run_id}", response_model=RunPublic)
@@ -93,11 +76,7 @@ async def get_audit_run(
     tenant: TenantDep, run_id: str, state: StateDep, session: SessionDep
 ) -> RunPublic:
     """One audit run: status, live progress and, when done, the report id and score."""
-    run = run_repo.get_run(session, run_id=run_id, tenant=tenant)
-    if run is None or run.kind != "audit":
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"audit run {run_id!r} not found")
-    session.rollback()  # no database lock held while Temporal answers
-    return await describe_run(state, run, AUDIT)
+    return await follow_run(state, session, run_id, kind=AUDIT, tenant=tenant)
 
 
 @router.get("/compliance/reports", response_model=list[ReportOut])

@@ -6,8 +6,8 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 
 from services.api.deps import SettingsDep, TenantDep
-from services.core.errors import InventoryError
-from services.network.inventory import Device, TenantInventory, load_tenant
+from services.app.inventory import tenant_inventory
+from services.network.inventory import Device
 
 router = APIRouter(prefix="/v1/tenants/{tenant}/devices", tags=["devices"])
 
@@ -32,13 +32,6 @@ def _public(device: Device) -> DevicePublic:
         role=device.role,
         groups=list(device.groups),
     )
-
-
-def tenant_inventory(settings: SettingsDep, tenant: str) -> TenantInventory:
-    try:
-        return load_tenant(settings.inventories_path, tenant)
-    except InventoryError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
 
 
 @router.get("", response_model=list[DevicePublic])

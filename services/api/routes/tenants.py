@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from services.api.deps import CurrentIdentity, SessionDep, TenantDep, tenant_not_found
+from services.app.inventory import TenantPublic, visible_tenants
 from services.store.repos import tenants as tenant_repo
 
 router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
 
 
-class TenantPublic(BaseModel):
-    name: str
-    display_name: str | None = None
-
-
 @router.get("", response_model=list[TenantPublic])
 def list_tenants(session: SessionDep, identity: CurrentIdentity) -> list[TenantPublic]:
     """Tenants the caller may see."""
-    tenants = tenant_repo.list_tenants(session)
-    if identity.role == "tenant":
-        tenants = [t for t in tenants if t.name == identity.tenant]
-    return [TenantPublic(name=t.name, display_name=t.display_name) for t in tenants]
+    return visible_tenants(session, identity)
 
 
 @router.get("/{tenant}", response_model=TenantPublic)

@@ -1,4 +1,4 @@
-"""The web console: server-rendered pages over the API's own auth, scoping and routes."""
+"""The web console: server-rendered pages over the API's own auth, scoping and use cases."""
 
 from __future__ import annotations
 

@@ -1,41 +1,44 @@
 """Campaign pages: list, launch form, live wave and device progress, pause/resume/cancel.
 
-Every read and action calls the API's own campaign route functions after the same role
-checks, so launch validation, four-eyes on the canary gate and the audit log are shared.
+Every read and action calls the same use cases as the API (`services.app.campaigns`) after
+the same role checks, so launch validation, four-eyes on the canary gate and the audit log are
+shared.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
-from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from services.api.deps import STAFF_ROLES, SessionDep, SettingsDep, StateDep, check_role
-from services.api.routes import campaigns as campaign_routes
+from services.api.deps import (
+    STAFF_ROLES,
+    SessionDep,
+    SettingsDep,
+    StateDep,
+    check_role,
+    refusal_status,
+)
 from services.api.web.numbers import form_decimal, form_integer
-from services.api.web.render import ConsoleRoute, page, redirect, temporal_url
+from services.api.web.render import ConsoleRoute, page, redirect
 from services.api.web.session import CheckedForm, ConsoleDep
+from services.app import campaigns as use_case
+from services.app.campaigns import APPROVERS, CONTROLS, ENGINEERS, CampaignDetail, ControlBody
+from services.app.errors import InvalidRequest, Refused
+from services.app.temporal import workflow_ui
 from services.campaigns.spec import CampaignSpec
+from services.store.repos import campaigns as campaign_repo
 from services.store.repos.campaigns import FINAL_STATUSES
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 
-ENGINEERS = frozenset({"engineer", "admin"})
-APPROVERS = frozenset({"approver", "admin"})
 LISTS = ("tenants", "sites", "roles", "platforms", "devices")
 NUMBERS = ("canary_size", "wave_size", "max_concurrency", "max_failures")
 TIMEOUTS = ("reload_timeout_seconds", "settle_seconds")
 FIELDS = frozenset({"name", "kind", "target_versions", "features", *LISTS, *NUMBERS, *TIMEOUTS})
-ACTIONS = {
-    "pause": (ENGINEERS, campaign_routes.pause_campaign),
-    "resume": (ENGINEERS, campaign_routes.resume_campaign),
-    "cancel": (ENGINEERS, campaign_routes.cancel_campaign),
-    "approve": (APPROVERS, campaign_routes.approve_campaign),
-}
+ACTIONS = frozenset(CONTROLS)  # the control buttons: pause, resume, cancel, approve
 DEFAULTS = {"kind": "os_upgrade", "canary_size": "1", "wave_size": "10", "max_concurrency": "10",
             "max_failures": "0", "respect_windows": "on"}  # fmt: skip
 
@@ -101,9 +104,9 @@ def campaigns(
     request: Request, console: ConsoleDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """Campaigns, newest first (MSP staff only, like the API)."""
-    identity = check_role(console.identity, STAFF_ROLES)
-    found = campaign_routes.list_campaigns(identity, session, 100)
-    links = {c.id: temporal_url(settings, c.workflow_id) for c in found}
+    check_role(console.identity, STAFF_ROLES)
+    found = campaign_repo.list_campaigns(session, limit=100)
+    links = {c.id: workflow_ui(settings, c.workflow_id) for c in found}
     return page(request, "campaigns.html", console, campaigns=found, links=links)
 
 
@@ -117,7 +120,7 @@ def launch_form(request: Request, console: ConsoleDep) -> Response:
 async def launch(
     request: Request, form: CheckedForm, console: ConsoleDep, state: StateDep, session: SessionDep
 ) -> Response:
-    """Validate like the API (errors next to the fields), then launch through it."""
+    """Validate like the API (errors next to the fields), then launch (the API's use case)."""
     identity = check_role(console.identity, ENGINEERS)
     unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT
     try:
@@ -126,15 +129,38 @@ async def launch(
         pairs = [(list(e["loc"]), e["msg"]) for e in exc.errors()]
         return _form_page(request, console, form, _errors(pairs), code=unprocessable)
     try:
-        result = await campaign_routes.launch_campaign(spec, identity, state, session)
-    except HTTPException as exc:
+        launched = await use_case.launch_campaign(state, session, identity, spec)
+    except InvalidRequest as exc:  # unknown targets or images
         session.rollback()
-        return _form_page(request, console, form, error=str(exc.detail), code=exc.status_code)
-    if isinstance(result, JSONResponse):  # unknown targets or images
-        detail = json.loads(bytes(result.body))["detail"]
-        pairs = [(list(d["loc"]), str(d["msg"])) for d in detail]
+        pairs = [(["body", *field.split(".")], message) for field, message in exc.errors]
         return _form_page(request, console, form, _errors(pairs), code=unprocessable)
-    return redirect(f"/console/campaigns/{result.campaign.id}")
+    except Refused as exc:
+        session.rollback()
+        return _form_page(request, console, form, error=exc.message, code=refusal_status(exc))
+    return redirect(f"/console/campaigns/{launched.campaign.id}")
+
+
+def _campaign_page(
+    request: Request,
+    console: ConsoleDep,
+    detail: CampaignDetail,
+    code: int = status.HTTP_200_OK,
+    *,
+    done: str | bool = False,
+    error: str | None = None,
+) -> Response:
+    return page(
+        request,
+        "campaign.html",
+        console,
+        code,
+        detail=detail,
+        live=detail.campaign.status not in FINAL_STATUSES,
+        can_control=console.identity.role in ENGINEERS,
+        can_approve=console.identity.role in APPROVERS,
+        done=done,
+        error=error,
+    )
 
 
 @router.get("/campaigns/{campaign_id}")
@@ -142,19 +168,10 @@ async def campaign(
     request: Request, campaign_id: str, console: ConsoleDep, state: StateDep, session: SessionDep
 ) -> Response:
     """One campaign: waves and devices, updated live while it runs; controls; workflow link."""
-    identity = check_role(console.identity, STAFF_ROLES)
-    detail = await campaign_routes.get_campaign(campaign_id, identity, state, session)
-    return page(
-        request,
-        "campaign.html",
-        console,
-        detail=detail,
-        live=detail.campaign.status not in FINAL_STATUSES,
-        can_control=identity.role in ENGINEERS,
-        can_approve=identity.role in APPROVERS,
-        done=request.query_params.get("done") in ACTIONS and request.query_params["done"],
-        error=None,
-    )
+    check_role(console.identity, STAFF_ROLES)
+    detail = await use_case.follow_campaign(state, session, campaign_id)
+    done = request.query_params.get("done") in ACTIONS and request.query_params["done"]
+    return _campaign_page(request, console, detail, done=done)
 
 
 @router.get("/campaigns/{campaign_id}/progress.json")
@@ -162,8 +179,8 @@ async def progress(
     campaign_id: str, console: ConsoleDep, state: StateDep, session: SessionDep
 ) -> dict[str, Any]:
     """What the detail page redraws every few seconds."""
-    identity = check_role(console.identity, STAFF_ROLES)
-    detail = await campaign_routes.get_campaign(campaign_id, identity, state, session)
+    check_role(console.identity, STAFF_ROLES)
+    detail = await use_case.follow_campaign(state, session, campaign_id)
     return {
         "status": detail.campaign.status,
         "final": detail.campaign.status in FINAL_STATUSES,
@@ -190,19 +207,19 @@ async def control(
     if action not in ACTIONS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no action {action!r}")
     try:
-        roles, run = ACTIONS[action]
-        identity = check_role(console.identity, roles)
-        body = campaign_routes.ControlBody(comment=form.get("comment", "").strip())
-        await run(campaign_id, identity, state, session, body)
-    except (HTTPException, ValidationError) as exc:
+        identity = check_role(console.identity, CONTROLS[action].roles)
+        body = ControlBody(comment=form.get("comment", "").strip())
+        await use_case.control_campaign(
+            state, session, identity, campaign_id, action=action, body=body
+        )
+    except (HTTPException, ValidationError, Refused) as exc:
         session.rollback()
-        code = exc.status_code if isinstance(exc, HTTPException) else 422
-        message = str(exc.detail) if isinstance(exc, HTTPException) else str(exc)
-        detail = await campaign_routes.get_campaign(campaign_id, console.identity, state, session)
-        return page(
-            request, "campaign.html", console, code, detail=detail,
-            live=detail.campaign.status not in FINAL_STATUSES,
-            can_control=console.identity.role in ENGINEERS,
-            can_approve=console.identity.role in APPROVERS, done=False, error=message,
-        )  # fmt: skip
+        if isinstance(exc, HTTPException):
+            code, message = exc.status_code, str(exc.detail)
+        elif isinstance(exc, Refused):
+            code, message = refusal_status(exc), exc.message
+        else:
+            code, message = status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)
+        detail = await use_case.follow_campaign(state, session, campaign_id)
+        return _campaign_page(request, console, detail, code, error=message)
     return redirect(f"/console/campaigns/{campaign_id}?done={action}")

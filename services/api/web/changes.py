@@ -1,21 +1,29 @@
 """Change pages: the approval queue, a tenant's changes, one change with its diff and decision.
 
-Reads use the same store functions as the API; decisions call the API's own route functions
-(four-eyes, plan revision, Temporal update), after the same role checks.
+Reads use the same store functions as the API; actions call the same use cases as the API
+(`services.app.changes`: four-eyes, plan revision, Temporal update), after the same role checks.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from pydantic import ValidationError
 
-from services.api.deps import STAFF_ROLES, SessionDep, StateDep, check_role, scoped_tenant
-from services.api.routes import change_stops as stop_routes
-from services.api.routes import changes as change_routes
+from services.api.deps import (
+    STAFF_ROLES,
+    SessionDep,
+    StateDep,
+    check_role,
+    refusal_status,
+    scoped_tenant,
+)
 from services.api.web.render import ConsoleRoute, page, redirect
-from services.api.web.session import CheckedForm, ConsoleDep
+from services.api.web.session import CheckedForm, ConsoleDep, ConsoleSession
+from services.app import changes as use_case
+from services.app.changes import STOPS, DecisionBody, OverrideBody, StopBody
+from services.app.errors import Refused
 from services.core.errors import NetwaveError, NotFoundError
 from services.store.models import CHANGE_STATUSES
 from services.store.repos import changes as change_repo
@@ -45,7 +53,6 @@ DONE_MESSAGES = {
     "cancelled": "Cancelled: the change ends without touching a device.",
 }
 # Before it starts applying, a change may still be withdrawn (its tenant) or cancelled (staff).
-STAFF = frozenset({"engineer", "approver", "admin"})
 STOPPABLE = ("submitted", "planned", "awaiting_approval", "approved", "scheduled")
 
 
@@ -136,7 +143,7 @@ async def _change_page(
     ticked: list[str] | None = None,
 ) -> Response:
     # A tenant sees its plan's diff and commands, failures and events with secrets masked.
-    detail = await change_routes.get_change(tenant, change_id, state, session, console.identity)
+    detail = await use_case.follow_change(state, session, console.identity, tenant, change_id)
     features = offered_features(detail.plan) if detail.change.kind == "remediation" else []
     reached = {e.to_status for e in detail.events}
     identity = console.identity
@@ -192,6 +199,47 @@ def change_status(tenant: TenantPage, change_id: str, session: SessionDep) -> di
     return {"status": change.status, "terminal": change.terminal}
 
 
+async def _take(
+    action: str,
+    form: dict[str, str],
+    console: ConsoleSession,
+    state: StateDep,
+    session: SessionDep,
+    tenant: str,
+    change_id: str,
+) -> str:
+    """Do the posted action through its use case, after the role check; the `done` key."""
+    if action in ("approve", "reject"):
+        identity = check_role(console.identity, APPROVERS)
+        features = None
+        if action == "approve":
+            plan = change_repo.latest_plan(session, tenant=tenant, change_id=change_id)
+            features = chosen_features(form, plan)
+        body = DecisionBody(comment=form.get("comment", "").strip(), features=features)
+        decision: Literal["approved", "rejected"] = (
+            "approved" if action == "approve" else "rejected"
+        )
+        await use_case.decide_change(
+            state, session, identity, change_id, tenant=tenant, decision=decision, body=body
+        )
+        return decision
+    reason = form.get("reason", "").strip()
+    if action in STOPS:
+        identity = check_role(console.identity, STOPS[action].roles)
+        change = use_case.find_change(session, tenant, change_id)
+        await use_case.stop_change(
+            state, session, identity, change, action=action, body=StopBody(reason=reason)
+        )
+        return STOPS[action].outcome
+    if action == "override-window":
+        identity = check_role(console.identity, ADMINS)
+        await use_case.override_window(
+            state, session, identity, change_id, tenant=tenant, body=OverrideBody(reason=reason)
+        )
+        return "override"
+    raise HTTPException(status.HTTP_404_NOT_FOUND, f"no action {action!r}")
+
+
 @router.post("/tenants/{tenant}/changes/{change_id}/{decision}")
 async def decide(
     request: Request,
@@ -203,65 +251,27 @@ async def decide(
     state: StateDep,
     session: SessionDep,
 ) -> Response:
-    """Approve or reject (approver, admin; never the requester), or run now (admin)."""
-    text = form.get("comment", "").strip()
-    ticked = [k.removeprefix(FEATURE_FIELD) for k in form if k.startswith(FEATURE_FIELD)] or None
+    """Approve or reject (approver, admin; never the requester), withdraw (the tenant) or cancel
+    (staff) before it applies, or run now (admin)."""
     try:
-        if decision in ("approve", "reject"):
-            identity = check_role(console.identity, APPROVERS)
-            features = None
-            if decision == "approve":
-                plan = change_repo.latest_plan(session, tenant=tenant, change_id=change_id)
-                features = chosen_features(form, plan)
-            body = change_routes.DecisionBody(comment=text, features=features)
-            action = (
-                change_routes.approve_change
-                if decision == "approve"
-                else change_routes.reject_change
-            )
-            await action(tenant, change_id, body, identity, state, session)
-            done = "approved" if decision == "approve" else "rejected"
-        elif decision in ("withdraw", "cancel"):
-            stop = (
-                stop_routes.withdraw_change if decision == "withdraw" else stop_routes.cancel_change
-            )
-            roles = frozenset({"tenant"}) if decision == "withdraw" else STAFF
-            identity = check_role(console.identity, roles)
-            change = stop_routes.change_of_path(tenant, change_id, session)
-            why = stop_routes.StopBody(reason=form.get("reason", "").strip())
-            await stop(identity, change, why, state, session)
-            done = "withdrawn" if decision == "withdraw" else "cancelled"
-        elif decision == "override-window":
-            identity = check_role(console.identity, ADMINS)
-            reason = change_routes.OverrideBody(reason=form.get("reason", "").strip())
-            await change_routes.override_window(tenant, change_id, reason, identity, state, session)
-            done = "override"
-        else:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no action {decision!r}")
+        done = await _take(decision, form, console, state, session, tenant, change_id)
     except ValidationError as exc:
-        session.rollback()
         message = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
-        return await _change_page(
-            request, console, state, session, tenant, change_id,
-            error=message, code=status.HTTP_422_UNPROCESSABLE_CONTENT, comment=text,
-            ticked=ticked,
-        )  # fmt: skip
+        code = status.HTTP_422_UNPROCESSABLE_CONTENT
     except HTTPException as exc:
         if exc.status_code == status.HTTP_404_NOT_FOUND:
             raise
-        session.rollback()  # nothing of a refused decision may be committed by this request
-        return await _change_page(
-            request, console, state, session, tenant, change_id,
-            error=str(exc.detail), code=exc.status_code, comment=text,
-            ticked=ticked,
-        )  # fmt: skip
-    except NetwaveError as exc:  # a store conflict: shown on the page, not as bare JSON
+        message, code = str(exc.detail), exc.status_code
+    except NetwaveError as exc:  # a refusal or a store conflict: shown on the page, not as JSON
         if isinstance(exc, NotFoundError):
             raise
-        session.rollback()
-        return await _change_page(
-            request, console, state, session, tenant, change_id,
-            error=exc.message, code=status.HTTP_409_CONFLICT, comment=text,
-            ticked=ticked,
-        )  # fmt: skip
-    return redirect(f"/console/tenants/{tenant}/changes/{change_id}?done={done}")
+        message = exc.message
+        code = refusal_status(exc) if isinstance(exc, Refused) else status.HTTP_409_CONFLICT
+    else:
+        return redirect(f"/console/tenants/{tenant}/changes/{change_id}?done={done}")
+    session.rollback()  # nothing of a refused action may be committed by this request
+    ticked = [k.removeprefix(FEATURE_FIELD) for k in form if k.startswith(FEATURE_FIELD)] or None
+    return await _change_page(
+        request, console, state, session, tenant, change_id,
+        error=message, code=code, comment=form.get("comment", "").strip(), ticked=ticked,
+    )  # fmt: skip

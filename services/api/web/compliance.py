@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from services.api.deps import STAFF_ROLES, SessionDep, SettingsDep, check_role
-from services.api.routes.tenants import list_tenants
 from services.api.viewer import device_result_for_viewer
 from services.api.web.changes import TenantPage
 from services.api.web.charts import trend_chart
-from services.api.web.render import ConsoleRoute, page, redirect, temporal_url
+from services.api.web.render import ConsoleRoute, page, redirect
 from services.api.web.session import ConsoleDep
+from services.app.inventory import visible_tenants
+from services.app.temporal import workflow_ui
 from services.store.repos import compliance as report_repo
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
@@ -18,11 +19,11 @@ router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schem
 
 @router.get("/tenants")
 def tenants(request: Request, console: ConsoleDep, session: SessionDep) -> Response:
-    """Tenants the caller may see (the API's own listing)."""
+    """Tenants the caller may see (as the API lists them)."""
     if console.identity.role == "tenant":
         return redirect(f"/console/tenants/{console.identity.tenant}/changes")
     check_role(console.identity, STAFF_ROLES)
-    found = list_tenants(session, console.identity)
+    found = visible_tenants(session, console.identity)
     latest = {
         t.name: next(iter(report_repo.list_reports(session, tenant=t.name, limit=1)), None)
         for t in found
@@ -52,7 +53,7 @@ def compliance(
         tenant=tenant,
         reports=reports,
         chart=trend_chart(report_repo.trend(session, tenant=tenant, limit=100)),
-        links={r.id: temporal_url(settings, r.workflow_id) for r in reports},
+        links={r.id: workflow_ui(settings, r.workflow_id) for r in reports},
     )
 
 
@@ -80,5 +81,5 @@ def report(
         tenant=tenant,
         report=found,
         devices=devices,
-        temporal=temporal_url(settings, found.workflow_id),
+        temporal=workflow_ui(settings, found.workflow_id),
     )

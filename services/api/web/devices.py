@@ -1,8 +1,8 @@
 """Device page: the intended config against the running one, each value's source, history.
 
-Intent comes from the API's own intent routes (same scoping, same hidden paths); the running
-config is the device's newest backup. A tenant sees both with their secrets masked, masked
-before they are compared (`services.api.viewer`).
+Intent comes from the API's own intent reads (`services.app.intent`: same scoping, same hidden
+paths); the running config is the device's newest backup. A tenant sees both with their secrets
+masked, masked before they are compared (`services.api.viewer`).
 """
 
 from __future__ import annotations
@@ -13,16 +13,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from services.api.deps import SessionDep, SettingsDep
-from services.api.routes import intent as intent_routes
-from services.api.routes.devices import tenant_inventory
 from services.api.viewer import prose_viewer_of, viewer_of
 from services.api.web.changes import TenantPage
 from services.api.web.render import ConsoleRoute, page
 from services.api.web.session import ConsoleDep
+from services.app import intent
+from services.app.errors import Unprocessable
+from services.app.inventory import tenant_inventory
 from services.changes.plan import normalized, predicted_future
 from services.changes.remediation import plan_remediation
 from services.compliance.rules import tenant_rules
@@ -80,11 +81,9 @@ def _compare(
     the diff and reordered sections do not show as removed and added.
     """
     try:
-        config = intent_routes.rendered_config(settings, session, tenant, device)
-    except HTTPException as exc:  # the intent does not render: say why, show the rest
-        if exc.status_code != status.HTTP_422_UNPROCESSABLE_CONTENT:
-            raise
-        return Comparison(error=str(exc.detail))
+        config = intent.rendered_config(settings, session, tenant, device)
+    except Unprocessable as exc:  # the intent does not render: say why, show the rest
+        return Comparison(error=exc.message)
     platform = config.platform
     view = viewer_of(identity, platform)  # what the caller may see: compared, then shown
     prose = prose_viewer_of(identity, platform)
@@ -127,12 +126,12 @@ def device_page(
     settings: SettingsDep,
 ) -> Response:
     """One device: intended vs running config, where each value comes from, intent history."""
-    intent = intent_routes.get_intent(tenant, device, session, settings)
-    history = intent_routes.get_history(tenant, device, session, settings)
+    intended = intent.device_intent(settings, session, tenant, device)
+    history = intent.intent_history(settings, session, tenant, device)
     backup = backup_repo.latest_backup(session, tenant=tenant, device=device)
     comparison = _compare(settings, session, tenant, device, backup, console.identity)
     if backup is not None:  # the page shows its version and time; its text only masked
-        view = viewer_of(console.identity, intent.platform)
+        view = viewer_of(console.identity, intended.platform)
         backup = backup.model_copy(update={"content": view(backup.content)})
     return page(
         request,
@@ -140,7 +139,7 @@ def device_page(
         console,
         tenant=tenant,
         device=device,
-        intent=intent,
+        intent=intended,
         revisions=list(reversed(history.revisions)),
         backup=backup,
         comparison=comparison,

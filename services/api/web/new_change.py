@@ -1,21 +1,20 @@
-"""The new-change form: the API's request models and route, errors shown next to the fields."""
+"""The new-change form: the API's request models and use case, errors shown next to the fields."""
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request, Response, status
 
-from services.api.deps import SessionDep, SettingsDep, StateDep, check_role
-from services.api.routes import changes as change_routes
+from services.api.deps import SessionDep, SettingsDep, StateDep, check_role, refusal_status
 from services.api.web.changes import TenantPage
 from services.api.web.numbers import form_integer
 from services.api.web.render import ConsoleRoute, page, redirect
 from services.api.web.session import CheckedForm, ConsoleDep
+from services.app.changes import request_change
+from services.app.errors import Refused
 from services.changes.contract import load_contract
 from services.changes.requests import parse_request
 from services.core.errors import ChangeValidationError, NetwaveError
@@ -116,37 +115,27 @@ async def new_change(
 ) -> Response:
     """Validate like the API (422 names the field), then request the change through it."""
     identity = check_role(console.identity, REQUESTERS)
-    unprocessable = status.HTTP_422_UNPROCESSABLE_CONTENT
-    try:
-        parsed = parse_request(_request_data(form))
-    except ChangeValidationError as exc:
-        errors = _field_errors(exc.errors)
-        return _form_page(
-            request, console, settings, tenant, values=form, errors=errors, code=unprocessable
-        )
     key = form.get("idempotency_key", "")
     try:
-        result = await change_routes.request_change(
-            tenant,
-            parsed,
-            identity,
+        requested = await request_change(
             state,
             session,
-            settings,
-            Response(),
+            identity,
+            tenant,
+            parse_request(_request_data(form)),
             f"console-{key}" if IDEMPOTENCY_KEY.fullmatch(key) else None,
         )
-    except HTTPException as exc:
+    except ChangeValidationError as exc:  # the form, the fleet or the contract refused it
+        session.rollback()
+        errors = _field_errors(exc.errors)
+        return _form_page(
+            request, console, settings, tenant, values=form, errors=errors,
+            code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )  # fmt: skip
+    except Refused as exc:
         session.rollback()
         return _form_page(
-            request, console, settings, tenant, values=form, error=str(exc.detail),
-            code=exc.status_code,
+            request, console, settings, tenant, values=form, error=exc.message,
+            code=refusal_status(exc),
         )  # fmt: skip
-    if isinstance(result, JSONResponse):  # the fleet or the contract refused the request
-        detail = json.loads(bytes(result.body))["detail"]
-        pairs = [(".".join(str(p) for p in d["loc"][1:]), str(d["msg"])) for d in detail]
-        return _form_page(
-            request, console, settings, tenant, values=form, errors=_field_errors(pairs),
-            code=unprocessable,
-        )  # fmt: skip
-    return redirect(f"/console/tenants/{tenant}/changes/{result.change.id}")
+    return redirect(f"/console/tenants/{tenant}/changes/{requested.detail.change.id}")

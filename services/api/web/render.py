@@ -15,9 +15,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
+from services.api.deps import refusal_status
 from services.api.web.session import LOGIN_PATH, ConsoleSession, SignInRequired
+from services.app.errors import InvalidRequest, Refused
 from services.core.errors import NotFoundError
-from services.core.settings import Settings
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -65,14 +66,6 @@ environment.filters["diff_lines"] = diff_lines
 environment.filters["when"] = when
 environment.globals["campaigns_enabled"] = False
 templates = Jinja2Templates(env=environment)
-
-
-def temporal_url(settings: Settings, workflow_id: str) -> str:
-    """The workflow's page in the Temporal Web UI."""
-    return (
-        f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}"
-        f"/workflows/{workflow_id}"
-    )
 
 
 def page(
@@ -125,6 +118,10 @@ class ConsoleRoute(APIRoute):
                 response = error_page(request, exc.status_code, str(exc.detail))
             except NotFoundError as exc:
                 response = error_page(request, status.HTTP_404_NOT_FOUND, exc.message)
+            except Refused as exc:
+                response = error_page(request, refusal_status(exc), exc.message)
+            except InvalidRequest as exc:
+                response = error_page(request, status.HTTP_422_UNPROCESSABLE_CONTENT, exc.message)
             except RequestValidationError:
                 response = error_page(request, 422, "the request is malformed")
             response.headers.update(SECURITY_HEADERS)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from services.api.routes import changes as change_routes
+from services.app import changes as change_use_case
 from services.core.settings import Settings
 from services.intent.model import IntentEdit
 from tests.unit.web import factories
@@ -172,12 +172,11 @@ def test_remediation_form_has_one_checkbox_per_feature(
 
     taken: list[list[str] | None] = []
 
-    async def approve(*args: Any) -> None:
-        body = args[2]
-        assert isinstance(body, change_routes.DecisionBody)
+    async def decide(*_: Any, decision: str, body: Any, **__: Any) -> None:
+        assert decision == "approved" and isinstance(body, change_use_case.DecisionBody)
         taken.append(body.features)
 
-    monkeypatch.setattr(change_routes, "approve_change", approve)
+    monkeypatch.setattr(change_use_case, "decide_change", decide)
     form = {"csrf_token": csrf, "comment": "ntp only"}
     some = client.post(f"{path}/approve", data=form | {"feature-ntp": "on"}, follow_redirects=False)
     assert some.status_code == 303, some.text
