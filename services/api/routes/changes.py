@@ -25,6 +25,7 @@ from services.api.workflow_runs import temporal_client, update_or_409
 from services.changes.attention import refuse_needing_attention
 from services.changes.contract import load_contract
 from services.changes.duplicates import refuse_duplicate
+from services.changes.lifecycle import ApprovalDecision, ChangeStatus
 from services.changes.remediation import RemediationRequest
 from services.changes.requests import ChangeRequest, validate_request
 from services.core.errors import ChangeValidationError, NetwaveError
@@ -33,6 +34,7 @@ from services.core.principals import same_principal
 from services.intent.source import intended_devices, intended_inventory
 from services.network.inventory import load_tenant
 from services.network.render import renderer_for
+from services.store.models import ChangeKind
 from services.store.repos import audit as audit_repo
 from services.store.repos import changes as change_repo
 from services.store.repos import compliance as report_repo
@@ -138,7 +140,7 @@ async def _create_and_start(
     *,
     tenant: str,
     site: str,
-    kind: str,
+    kind: ChangeKind,
     params: dict[str, object],
     idempotency_key: str | None,
 ) -> tuple[ChangeOut, bool]:
@@ -148,7 +150,7 @@ async def _create_and_start(
         session,
         tenant=tenant,
         site=site,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         params=params,
         requested_by=identity.name,
         requested_by_token_id=identity.token_id,
@@ -234,20 +236,20 @@ async def request_change(
 def list_tenant_changes(
     tenant: TenantDep,
     session: SessionDep,
-    status_: Annotated[str | None, Query(alias="status")] = None,
+    status_: Annotated[ChangeStatus | None, Query(alias="status")] = None,
 ) -> list[ChangeOut]:
     """The tenant's changes, newest first (optionally one status)."""
-    return change_repo.list_changes(session, tenant=tenant, status=status_)  # type: ignore[arg-type]
+    return change_repo.list_changes(session, tenant=tenant, status=status_)
 
 
 @router.get("/v1/changes", response_model=list[ChangeOut])
 def list_all_changes(
     identity: Annotated[Identity, require_roles("engineer", "approver", "admin")],
     session: SessionDep,
-    status_: Annotated[str | None, Query(alias="status")] = None,
+    status_: Annotated[ChangeStatus | None, Query(alias="status")] = None,
 ) -> list[ChangeOut]:
     """Every tenant's changes (for approvers: `?status=awaiting_approval`)."""
-    return change_repo.list_changes(session, status=status_)  # type: ignore[arg-type]
+    return change_repo.list_changes(session, status=status_)
 
 
 @router.get("/v1/tenants/{tenant}/changes/{change_id}", response_model=ChangeDetail)
@@ -267,7 +269,7 @@ async def get_change(
 async def _decide(
     tenant: str,
     change_id: str,
-    decision: str,
+    decision: ApprovalDecision,
     body: DecisionBody,
     identity: Identity,
     state: AppState,

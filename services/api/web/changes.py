@@ -16,8 +16,8 @@ from services.api.routes import change_stops as stop_routes
 from services.api.routes import changes as change_routes
 from services.api.web.render import ConsoleRoute, page, redirect
 from services.api.web.session import CheckedForm, ConsoleDep
+from services.changes.lifecycle import ChangeStatus, is_change_status
 from services.core.errors import NetwaveError, NotFoundError
-from services.store.models import CHANGE_STATUSES
 from services.store.repos import changes as change_repo
 from services.store.repos.changes import TERMINAL_STATUSES, PlanOut
 
@@ -57,8 +57,8 @@ def console_tenant(tenant: str, console: ConsoleDep, session: SessionDep) -> str
 TenantPage = Annotated[str, Depends(console_tenant)]
 
 
-def _status_filter(value: str | None) -> str | None:
-    return value if value in CHANGE_STATUSES else None
+def _status_filter(value: str | None) -> ChangeStatus | None:
+    return value if is_change_status(value) else None
 
 
 def offered_features(plan: PlanOut | None) -> list[str]:
@@ -102,7 +102,7 @@ def all_changes(
         return redirect(f"/console/tenants/{console.identity.tenant}/changes")
     check_role(console.identity, STAFF_ROLES)
     wanted = _status_filter(status_)
-    found = change_repo.list_changes(session, status=wanted)  # type: ignore[arg-type]
+    found = change_repo.list_changes(session, status=wanted)
     return page(request, "changes.html", console, changes=found, tenant=None, status_filter=wanted)
 
 
@@ -116,7 +116,7 @@ def tenant_changes(
 ) -> Response:
     """The tenant's changes, newest first."""
     wanted = _status_filter(status_)
-    found = change_repo.list_changes(session, tenant=tenant, status=wanted)  # type: ignore[arg-type]
+    found = change_repo.list_changes(session, tenant=tenant, status=wanted)
     return page(
         request, "changes.html", console, changes=found, tenant=tenant, status_filter=wanted
     )
