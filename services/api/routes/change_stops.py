@@ -7,7 +7,7 @@ answer 409.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +16,7 @@ from services.api.deps import SessionDep, StateDep, TenantDep, require_roles
 from services.api.routes.changes import ChangeDetail, change_detail, change_or_404, workflow_id
 from services.api.state import AppState
 from services.api.workflow_runs import temporal_client, update_or_409
+from services.changes.lifecycle import StopOutcome
 from services.store.repos import audit as audit_repo
 from services.store.repos.changes import ChangeOut
 from services.store.repos.tokens import Identity
@@ -41,7 +42,7 @@ class StopBody(BaseModel):
 
 
 async def _stop(
-    outcome: Literal["withdrawn", "cancelled"],
+    outcome: StopOutcome,
     change: ChangeOut,
     body: StopBody,
     identity: Identity,
