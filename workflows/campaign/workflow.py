@@ -18,9 +18,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from services.campaigns.budget import FAILED_OUTCOMES
     from services.campaigns.events import tenant_counts
-    from services.campaigns.lifecycle import CampaignDeviceStatus, CampaignStatus
+    from services.campaigns.lifecycle import FAILED_OUTCOMES, CampaignStatus
     from services.campaigns.targets import Target
     from workflows.campaign.activities import CampaignActivities
     from workflows.campaign.device import DeviceRolloutWorkflow, DeviceUpgradeWorkflow
@@ -138,9 +137,7 @@ class CampaignWorkflow:
             "current_wave": self._progress.current_wave,
         }
 
-    async def _device_status(
-        self, target: Target, status: CampaignDeviceStatus, detail: str
-    ) -> None:
+    async def _device_status(self, target: Target, status: str, detail: str) -> None:
         assert self._input is not None
         await workflow.execute_activity_method(
             CampaignActivities.campaign_device_status,
