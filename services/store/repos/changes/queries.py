@@ -3,8 +3,11 @@ tenant (another tenant's change is simply not found)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from services.changes.lifecycle import CHANGE_STATUSES, ChangeStatus
 from services.core.errors import NotFoundError
@@ -23,11 +26,7 @@ from services.store.repos.changes.views import (
     ChangeOut,
     EventOut,
     PlanOut,
-    approval_out,
     change_out,
-    event_out,
-    link_out,
-    plan_out,
 )
 
 
@@ -103,14 +102,22 @@ def list_changes(
     return [change_out(*row) for row in rows]
 
 
+def _of_change(
+    session: Session,
+    key: InstrumentedAttribute[str],
+    order: InstrumentedAttribute[Any],
+    tenant: str,
+    change_id: str,
+) -> Sequence[Any]:
+    """The rows of a child table (`key`: its change_id column) of the tenant's change."""
+    query = select(key.class_).where(key.in_(_of_tenant(tenant, change_id))).order_by(order)
+    return session.scalars(query).all()
+
+
 def events(session: Session, *, tenant: str, change_id: str) -> list[EventOut]:
     """The change's events, oldest first ([] when the tenant has no such change)."""
-    rows = session.scalars(
-        select(ChangeEvent)
-        .where(ChangeEvent.change_id.in_(_of_tenant(tenant, change_id)))
-        .order_by(ChangeEvent.id)
-    )
-    return [event_out(row) for row in rows]
+    rows = _of_change(session, ChangeEvent.change_id, ChangeEvent.id, tenant, change_id)
+    return [EventOut.model_validate(row) for row in rows]
 
 
 def latest_plan(session: Session, *, tenant: str, change_id: str) -> PlanOut | None:
@@ -121,34 +128,22 @@ def latest_plan(session: Session, *, tenant: str, change_id: str) -> PlanOut | N
         .order_by(ChangePlan.revision.desc())
         .limit(1)
     )
-    return None if row is None else plan_out(row)
+    return None if row is None else PlanOut.model_validate(row)
 
 
 def plans(session: Session, *, tenant: str, change_id: str) -> list[PlanOut]:
     """Every plan revision of the change, oldest first."""
-    rows = session.scalars(
-        select(ChangePlan)
-        .where(ChangePlan.change_id.in_(_of_tenant(tenant, change_id)))
-        .order_by(ChangePlan.revision)
-    )
-    return [plan_out(row) for row in rows]
+    rows = _of_change(session, ChangePlan.change_id, ChangePlan.revision, tenant, change_id)
+    return [PlanOut.model_validate(row) for row in rows]
 
 
 def approvals(session: Session, *, tenant: str, change_id: str) -> list[ApprovalOut]:
     """The change's approval decisions, oldest first."""
-    rows = session.scalars(
-        select(ChangeApproval)
-        .where(ChangeApproval.change_id.in_(_of_tenant(tenant, change_id)))
-        .order_by(ChangeApproval.id)
-    )
-    return [approval_out(row) for row in rows]
+    rows = _of_change(session, ChangeApproval.change_id, ChangeApproval.id, tenant, change_id)
+    return [ApprovalOut.model_validate(row) for row in rows]
 
 
 def backups_of(session: Session, *, tenant: str, change_id: str) -> list[BackupLinkOut]:
     """The change's pre-change backup links, by device."""
-    rows = session.scalars(
-        select(ChangeBackup)
-        .where(ChangeBackup.change_id.in_(_of_tenant(tenant, change_id)))
-        .order_by(ChangeBackup.device)
-    )
-    return [link_out(row) for row in rows]
+    rows = _of_change(session, ChangeBackup.change_id, ChangeBackup.device, tenant, change_id)
+    return [BackupLinkOut.model_validate(row) for row in rows]

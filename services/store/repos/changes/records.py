@@ -40,9 +40,6 @@ from services.store.repos.changes.views import (
     ApprovalOut,
     BackupLinkOut,
     PlanOut,
-    approval_out,
-    link_out,
-    plan_out,
 )
 
 # --- plans -------------------------------------------------------------------------------------
@@ -73,7 +70,7 @@ def add_plan(
                     f"plan_hash {plan_hash!r} already names revision {newest.revision} of change"
                     f" {change_id} with different devices"
                 )
-            return plan_out(newest)
+            return PlanOut.model_validate(newest)
         if change.status not in PLANNABLE_STATUSES:
             raise ConflictError(
                 f"change {change_id} is {change.status}; a plan can only be added while it is"
@@ -92,7 +89,7 @@ def add_plan(
                 session.add(row)
         except IntegrityError:
             continue  # a concurrent writer took this revision: look again
-        return plan_out(row)
+        return PlanOut.model_validate(row)
     raise ConflictError(
         f"could not add a plan to change {change_id}"
         f" after {MAX_ATTEMPTS} attempts against concurrent writers"
@@ -170,7 +167,7 @@ def record_approval(
         if error is None:
             raise
         raise error from None
-    return approval_out(row)
+    return ApprovalOut.model_validate(row)
 
 
 def record_decision(
@@ -264,7 +261,7 @@ def link_backup(
                 f"change {change_id} already links {device} to backup v{row.backup_version};"
                 f" backup_version cannot become {backup_version}"
             )
-        return link_out(row)
+        return BackupLinkOut.model_validate(row)
 
     found = existing()
     if found is not None:
@@ -289,4 +286,4 @@ def link_backup(
         if found is None:
             raise
         return found
-    return link_out(row)
+    return BackupLinkOut.model_validate(row)

@@ -1,5 +1,5 @@
 """What the change repository returns: a change request, its plans, events, approvals and
-pre-change backup links, each as a frozen model built from its row."""
+pre-change backup links, each a frozen model read from its row."""
 
 from __future__ import annotations
 
@@ -9,14 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from services.changes.lifecycle import TERMINAL_STATUSES, ApprovalDecision, ChangeStatus
-from services.store.models import (
-    ChangeApproval,
-    ChangeBackup,
-    ChangeEvent,
-    ChangeKind,
-    ChangePlan,
-    ChangeRequest,
-)
+from services.store.models import ChangeKind, ChangeRequest
 
 
 class ChangeOut(BaseModel):
@@ -50,7 +43,7 @@ class ChangeOut(BaseModel):
 class PlanOut(BaseModel):
     """Revision N of a change's plan; `devices` holds one JSON object per device."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     change_id: str
     revision: int
@@ -62,7 +55,7 @@ class PlanOut(BaseModel):
 class EventOut(BaseModel):
     """One status change of a change request (from_status is None for its creation)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     id: int
     change_id: str
@@ -76,7 +69,7 @@ class EventOut(BaseModel):
 class ApprovalOut(BaseModel):
     """An approver's decision on one plan revision of a change."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     id: int
     change_id: str
@@ -91,7 +84,7 @@ class ApprovalOut(BaseModel):
 class BackupLinkOut(BaseModel):
     """The pre-change backup version of one device of a change."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     change_id: str
     device: str
@@ -100,65 +93,6 @@ class BackupLinkOut(BaseModel):
 
 
 def change_out(row: ChangeRequest, tenant: str) -> ChangeOut:
-    return ChangeOut(
-        id=row.id,
-        tenant=tenant,
-        site=row.site,
-        kind=row.kind,
-        params=row.params,
-        status=row.status,
-        requested_by=row.requested_by,
-        requested_by_token_id=row.requested_by_token_id,
-        idempotency_key=row.idempotency_key,
-        workflow_id=row.workflow_id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        policy_reason=row.policy_reason,
-        window_start=row.window_start,
-        window_end=row.window_end,
-        failure=row.failure,
-    )
-
-
-def plan_out(row: ChangePlan) -> PlanOut:
-    return PlanOut(
-        change_id=row.change_id,
-        revision=row.revision,
-        created_at=row.created_at,
-        devices=row.devices,
-        plan_hash=row.plan_hash,
-    )
-
-
-def event_out(row: ChangeEvent) -> EventOut:
-    return EventOut(
-        id=row.id,
-        change_id=row.change_id,
-        at=row.at,
-        from_status=row.from_status,
-        to_status=row.to_status,
-        actor=row.actor,
-        detail=row.detail,
-    )
-
-
-def approval_out(row: ChangeApproval) -> ApprovalOut:
-    return ApprovalOut(
-        id=row.id,
-        change_id=row.change_id,
-        plan_revision=row.plan_revision,
-        approver=row.approver,
-        approver_token_id=row.approver_token_id,
-        decision=row.decision,
-        comment=row.comment,
-        at=row.at,
-    )
-
-
-def link_out(row: ChangeBackup) -> BackupLinkOut:
-    return BackupLinkOut(
-        change_id=row.change_id,
-        device=row.device,
-        backup_version=row.backup_version,
-        created_at=row.created_at,
-    )
+    """The change row as the API and workflows see it, named by its tenant."""
+    columns = {name: getattr(row, name) for name in ChangeOut.model_fields if name != "tenant"}
+    return ChangeOut.model_validate({**columns, "tenant": tenant})
