@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from services.bootstrap import check_credentials, prepare_local
+from services.changes.lifecycle import TERMINAL_STATUSES
 from services.cli.tables import (
     campaign_devices_table,
     campaign_line,
@@ -77,7 +78,7 @@ DEMO_USERS = (
     ("msp-approver", "approver", None),
     ("msp-admin", "admin", None),
 )
-FINAL = {"verified", "rolled_back", "failed", "rejected", "expired"}
+FINAL: set[str] = set(TERMINAL_STATUSES)
 # The demo's lab reloads in 3 s (8 s by default) so that the campaign takes about a minute.
 LAB_TIMINGS = ("--reload-seconds", "3", "--copy-seconds", "1", "--bgp-seconds", "2")
 FAULTY = "globex-par-r1"  # in the last wave: loses its WAN link after the reload

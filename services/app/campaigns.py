@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from services.app import audit_log, temporal
 from services.app.errors import Conflict, Forbidden, InvalidRequest
 from services.app.temporal import Runtime, campaign_workflow_id
+from services.campaigns.lifecycle import DEVICE_OUTCOMES, FAILED_OUTCOMES
 from services.campaigns.resolve import refuse_campaign_on_attention, resolve_campaign
 from services.campaigns.spec import CampaignSpec, TargetSelection
 from services.core.errors import ChangeValidationError, NetwaveError
@@ -25,8 +26,8 @@ from services.store.repos.tokens import Identity
 from workflows.campaign.models import CampaignInput, CampaignProgress, ControlInput
 from workflows.campaign.workflow import CampaignWorkflow
 
-DONE = frozenset({"upgraded", "applied", "skipped", "rolled_back", "failed", "not_started"})
-FAILED = frozenset({"rolled_back", "failed"})
+DONE: frozenset[str] = frozenset(DEVICE_OUTCOMES)  # a device with an outcome is done
+FAILED: frozenset[str] = FAILED_OUTCOMES
 ENGINEERS = frozenset({"engineer", "admin"})
 APPROVERS = frozenset({"approver", "admin"})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from services.app.temporal import Runtime, change_workflow_id
 from services.changes.attention import refuse_needing_attention
 from services.changes.contract import load_contract
 from services.changes.duplicates import refuse_duplicate
+from services.changes.lifecycle import ApprovalDecision, StopOutcome
 from services.changes.remediation import RemediationRequest
 from services.changes.requests import ChangeRequest, validate_request
 from services.core.errors import ChangeValidationError, NetwaveError, NotFoundError
@@ -75,7 +76,7 @@ class Stop:
     """One way to end a change before it applies: who may, and the outcome it records."""
 
     action: str  # the API path's last segment; `change.<action>` in the audit log
-    outcome: Literal["withdrawn", "cancelled"]
+    outcome: StopOutcome
     roles: frozenset[str]
     summary: str
 
@@ -291,7 +292,7 @@ async def decide_change(
     change_id: str,
     *,
     tenant: str,
-    decision: Literal["approved", "rejected"],
+    decision: ApprovalDecision,
     body: DecisionBody,
 ) -> ChangeDetail:
     """Approve or reject the current plan of a change (never the requester's own)."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 
+from services.campaigns.lifecycle import FAILED_OUTCOMES as FAILED_OUTCOMES
 from services.campaigns.spec import Strategy
-
-FAILED_OUTCOMES = frozenset({"failed", "rolled_back"})
 
 
 def allowed_failures(strategy: Strategy, total: int) -> int:

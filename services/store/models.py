@@ -27,6 +27,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, mapped_column
 
+from services.campaigns.lifecycle import CAMPAIGN_DEVICE_STATUSES as CAMPAIGN_DEVICE_STATUSES
+from services.campaigns.lifecycle import CAMPAIGN_STATUSES as CAMPAIGN_STATUSES
+from services.campaigns.lifecycle import CampaignDeviceStatus as CampaignDeviceStatus
+from services.campaigns.lifecycle import CampaignStatus as CampaignStatus
+from services.changes.lifecycle import APPROVAL_DECISIONS as APPROVAL_DECISIONS
+from services.changes.lifecycle import CHANGE_STATUSES as CHANGE_STATUSES
+from services.changes.lifecycle import ApprovalDecision as ApprovalDecision
+from services.changes.lifecycle import ChangeStatus as ChangeStatus
 from services.store.errors import AppendOnlyError
 
 Role = Literal["tenant", "engineer", "approver", "admin"]
@@ -251,26 +259,8 @@ def _refuse_audit_bulk(state: ORMExecuteState) -> None:
 
 # --- Capacity change requests (issue 5) -------------------------------------------------------
 
-ChangeStatus = Literal[
-    "submitted",
-    "planned",
-    "awaiting_approval",
-    "approved",
-    "rejected",
-    "expired",
-    "scheduled",
-    "applying",
-    "verified",
-    "rolled_back",
-    "failed",
-    "withdrawn",  # by the tenant that asked, before it started applying
-    "cancelled",  # by staff, before it started applying
-]
-CHANGE_STATUSES: tuple[ChangeStatus, ...] = get_args(ChangeStatus)
 ChangeKind = Literal["wan_bandwidth", "qos_profile", "vlan_handoff", "remediation"]
 CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
-ApprovalDecision = Literal["approved", "rejected"]
-APPROVAL_DECISIONS: tuple[ApprovalDecision, ...] = get_args(ApprovalDecision)
 
 
 class ChangeRequest(Base):
@@ -501,23 +491,6 @@ class HostKeyRow(Base):
 
 
 # --- upgrade campaigns -----------------------------------------------------------------------
-
-CampaignStatus = Literal[
-    "running", "paused", "awaiting_approval", "completed", "halted", "cancelled", "failed"
-]
-CAMPAIGN_STATUSES: tuple[CampaignStatus, ...] = get_args(CampaignStatus)
-CampaignDeviceStatus = Literal[
-    "pending",
-    "waiting_window",
-    "running",
-    "upgraded",
-    "applied",
-    "skipped",
-    "rolled_back",
-    "failed",
-    "not_started",
-]
-CAMPAIGN_DEVICE_STATUSES: tuple[CampaignDeviceStatus, ...] = get_args(CampaignDeviceStatus)
 
 
 class OsImage(Base):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from typing import Unpack
 
 from pydantic import ValidationError
 from temporalio import activity
@@ -46,6 +47,7 @@ from services.store.repos import audit as audit_repo
 from services.store.repos import backups as backup_repo
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import images as image_repo
+from services.store.repos.campaigns import DeviceRecord
 from workflows.campaign.models import (
     BootInput,
     CampaignNotifyInput,
@@ -77,14 +79,14 @@ class CampaignActivities(WorkerActivities):
         device = self.trusted_tenant(run.target.tenant).device(run.target.device)
         return device, resolve_login(self.provider, device)
 
-    def _record(self, run: DeviceRunInput, **values: object) -> None:
+    def _record(self, run: DeviceRunInput, **values: Unpack[DeviceRecord]) -> None:
         with self.sessions.begin() as session:
             campaign_repo.update_device(
                 session,
                 campaign_id=run.campaign_id,
                 tenant=run.target.tenant,
                 device=run.target.device,
-                **values,  # type: ignore[arg-type]
+                **values,
             )
 
     # -- the campaign ----------------------------------------------------------------------
@@ -134,7 +136,7 @@ class CampaignActivities(WorkerActivities):
             campaign_repo.set_status(
                 session,
                 campaign_id=request.campaign_id,
-                status=request.status,  # type: ignore[arg-type]
+                status=request.status,
                 summary=request.summary,
             )
             for target in request.not_started:
@@ -203,7 +205,7 @@ class CampaignActivities(WorkerActivities):
                 campaign_id=request.campaign_id,
                 tenant=request.target.tenant,
                 device=request.target.device,
-                status=request.status,  # type: ignore[arg-type]
+                status=request.status,
                 step=request.step,
                 detail=request.detail,
                 **request.fields,

@@ -7,11 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from services.campaigns.lifecycle import CampaignDeviceStatus, CampaignStatus
+from services.campaigns.lifecycle import DeviceOutcome as DeviceOutcome
 from services.campaigns.spec import CampaignSpec, PostCheckTolerance
 from services.campaigns.targets import Target
 from services.network.upgrade import Image
-
-DeviceOutcome = Literal["upgraded", "applied", "skipped", "rolled_back", "failed", "not_started"]
 
 
 class CampaignInput(BaseModel):
@@ -82,7 +82,7 @@ class StepResult(BaseModel):
 class DeviceStatusInput(BaseModel):
     campaign_id: str
     target: Target
-    status: str | None = None
+    status: CampaignDeviceStatus | None = None
     step: str | None = None
     detail: str | None = None
     fields: dict[str, Any] = Field(default_factory=dict)
@@ -97,7 +97,7 @@ class DeviceRunResult(BaseModel):
 
 class CampaignStatusInput(BaseModel):
     campaign_id: str
-    status: str
+    status: CampaignStatus
     actor: str = "netwave"
     summary: dict[str, Any] | None = None
     not_started: list[Target] = Field(default_factory=list)
@@ -107,7 +107,7 @@ class CampaignNotifyInput(BaseModel):
     """One status change for the tenants' webhooks: per tenant, its own device counts only."""
 
     campaign_id: str
-    status: str
+    status: CampaignStatus
     at: datetime
     reason: str = Field(default="", description="netwave's words only, never a comment")
     tenants: dict[str, dict[str, int]] = Field(
@@ -124,7 +124,7 @@ class WaveProgress(BaseModel):
 
 
 class CampaignProgress(BaseModel):
-    status: str = "running"
+    status: CampaignStatus = "running"
     current_wave: int = -1
     waves: list[WaveProgress] = Field(default_factory=list)
     devices: dict[str, str] = Field(default_factory=dict, description="tenant/device -> state")
@@ -142,7 +142,7 @@ class ControlInput(BaseModel):
 
 class CampaignResult(BaseModel):
     campaign_id: str
-    status: str
+    status: CampaignStatus
     reason: str = ""
     counts: dict[str, int] = Field(default_factory=dict)
     devices: list[DeviceRunResult] = Field(default_factory=list)

@@ -18,8 +18,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from services.campaigns.budget import FAILED_OUTCOMES
     from services.campaigns.events import tenant_counts
+    from services.campaigns.lifecycle import FAILED_OUTCOMES, CampaignStatus
     from services.campaigns.targets import Target
     from workflows.campaign.activities import CampaignActivities
     from workflows.campaign.device import DeviceRolloutWorkflow, DeviceUpgradeWorkflow
@@ -78,7 +78,7 @@ class CampaignWorkflow:
     # -- helpers ---------------------------------------------------------------------------
     async def _status(
         self,
-        status: str,
+        status: CampaignStatus,
         *,
         actor: str = "netwave",
         reason: str = "",
@@ -103,7 +103,7 @@ class CampaignWorkflow:
         )
         self._notify(status)
 
-    def _notify(self, status: str) -> None:
+    def _notify(self, status: CampaignStatus) -> None:
         """Tenants hear of it on their webhooks, each with its own counts; in the background
         (a slow receiver never holds the campaign), awaited before the workflow ends."""
         assert self._input is not None
@@ -222,7 +222,9 @@ class CampaignWorkflow:
         ]
         for target in untouched:
             self._progress.devices[target.key] = "not_started"
-        final = "cancelled" if self._cancelled else "halted" if stop_reason else "completed"
+        final: CampaignStatus = (
+            "cancelled" if self._cancelled else "halted" if stop_reason else "completed"
+        )
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._status(
             final, reason=stop_reason or self._progress.reason, not_started=untouched
@@ -361,7 +363,7 @@ class CampaignWorkflow:
     @workflow.update(name="resume")
     async def resume(self, control: ControlInput) -> CampaignProgress:
         self._paused = False
-        status = "awaiting_approval" if self._at_gate else "running"
+        status: CampaignStatus = "awaiting_approval" if self._at_gate else "running"
         await self._status(status, actor=control.actor, reason="")
         return self._progress
 

@@ -50,7 +50,7 @@ class ChangeLifecycleActivities(WorkerActivities):
                 session,
                 tenant=request.tenant,
                 change_id=request.change_id,
-                to_status=request.to_status,  # type: ignore[arg-type]
+                to_status=request.to_status,
                 actor=request.actor,
                 detail=request.detail,
                 **fields,

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from services.changes.lifecycle import ApprovalDecision, ChangeStatus, StopOutcome
+
 DeviceOutcome = Literal["verified", "rolled_back", "failed", "unchanged"]
 
 
@@ -52,7 +54,7 @@ class LockInput(BaseModel):
 class StatusInput(BaseModel):
     tenant: str
     change_id: str
-    to_status: str
+    to_status: ChangeStatus
     actor: str
     detail: dict[str, Any] = Field(default_factory=dict)
     window_start: datetime | None = None
@@ -76,7 +78,7 @@ class Decision(BaseModel):
 
     plan_revision: int
     approver: str  # the approver's principal
-    decision: Literal["approved", "rejected"]
+    decision: ApprovalDecision
     comment: str = Field(min_length=1, max_length=1000)
     # Remediation: the features the approver takes (None or empty: all of them).
     features: list[str] | None = None
@@ -95,7 +97,7 @@ class DecisionRecord(BaseModel):
 class StopRequest(BaseModel):
     """A change ended before it applies: withdrawn by its tenant or cancelled by staff."""
 
-    outcome: Literal["withdrawn", "cancelled"]
+    outcome: StopOutcome
     actor: str
     reason: str = Field(min_length=1, max_length=500)
 
@@ -108,7 +110,7 @@ class WindowOverride(BaseModel):
 class NotifyInput(BaseModel):
     tenant: str
     change_id: str
-    status: str
+    status: ChangeStatus
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -136,7 +138,7 @@ class DeviceChangeResult(BaseModel):
 
 
 class ChangeProgress(BaseModel):
-    status: str = "submitted"
+    status: ChangeStatus = "submitted"
     plan_revision: int | None = None
     window_start: datetime | None = None
     devices: dict[str, str] = Field(default_factory=dict)
@@ -144,5 +146,5 @@ class ChangeProgress(BaseModel):
 
 class ChangeResult(BaseModel):
     change_id: str
-    status: str
+    status: ChangeStatus
     devices: list[DeviceChangeResult] = Field(default_factory=list)

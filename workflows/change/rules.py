@@ -7,12 +7,9 @@ Temporal meets it as well as one sent through the API.
 
 from __future__ import annotations
 
+from services.changes.lifecycle import STOPPABLE_STATUSES
 from services.core.principals import same_principal
 from workflows.change.models import ChangeProgress, Decision, StopRequest
-
-FINAL_STATUSES = (
-    "rejected", "expired", "verified", "rolled_back", "failed", "withdrawn", "cancelled"
-)  # fmt: skip
 
 
 def check_decision(
@@ -52,7 +49,7 @@ def check_stop(
 ) -> None:
     """Withdrawn or cancelled only before the change starts applying, once, with a reason."""
     status = progress.status
-    if applying or status in ("applying", *FINAL_STATUSES):
+    if applying or status not in STOPPABLE_STATUSES:
         raise ValueError(f"the change is {status}: it can no longer be {request.outcome}")
     if stopping is not None:
         raise ValueError(f"the change is already being {stopping.outcome}")

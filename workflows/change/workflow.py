@@ -15,6 +15,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from services.changes.lifecycle import ChangeStatus
     from workflows.change.activities import ChangeActivities
     from workflows.change.device import DeviceChangeWorkflow
     from workflows.change.lifecycle import ChangeLifecycleActivities
@@ -72,7 +73,7 @@ class ChangeWorkflow:
         seconds = self._input.heartbeat_timeout_seconds if self._input else 30
         return timedelta(seconds=seconds)
 
-    async def _status(self, to_status: str, actor: str, **extra: Any) -> None:
+    async def _status(self, to_status: ChangeStatus, actor: str, **extra: Any) -> None:
         assert self._input is not None
         detail = extra.pop("detail", {})
         await workflow.execute_activity_method(
@@ -125,7 +126,9 @@ class ChangeWorkflow:
         self._plan_features = plan.features
         return plan
 
-    async def _finish(self, status: str, devices: list[DeviceChangeResult]) -> ChangeResult:
+    async def _finish(
+        self, status: ChangeStatus, devices: list[DeviceChangeResult]
+    ) -> ChangeResult:
         await asyncio.gather(*self._notifications, return_exceptions=True)
         assert self._input is not None
         return ChangeResult(change_id=self._input.change_id, status=status, devices=devices)
@@ -208,7 +211,7 @@ class ChangeWorkflow:
             *(self._apply_device(request, device, plan.revision) for device in plan.devices)
         )
         outcomes = {r.outcome for r in results}
-        final = (
+        final: ChangeStatus = (
             "verified"
             if outcomes <= {"verified", "unchanged"}
             else "failed"
@@ -257,7 +260,7 @@ class ChangeWorkflow:
             retry_policy=RETRY,
         )
 
-    async def _await_decision(self, plan: PlanSummary) -> str:
+    async def _await_decision(self, plan: PlanSummary) -> ChangeStatus:
         await self._status(
             "awaiting_approval", "policy", detail={"revision": plan.revision, "reason": plan.reason}
         )

@@ -26,6 +26,7 @@ from services.app.changes import (
     Stop,
     StopBody,
 )
+from services.changes.lifecycle import ChangeStatus
 from services.changes.requests import ChangeRequest
 from services.store.repos import changes as change_repo
 from services.store.repos.changes import ChangeOut
@@ -81,20 +82,20 @@ async def request_change(
 def list_tenant_changes(
     tenant: TenantDep,
     session: SessionDep,
-    status_: Annotated[str | None, Query(alias="status")] = None,
+    status_: Annotated[ChangeStatus | None, Query(alias="status")] = None,
 ) -> list[ChangeOut]:
     """The tenant's changes, newest first (optionally one status)."""
-    return change_repo.list_changes(session, tenant=tenant, status=status_)  # type: ignore[arg-type]
+    return change_repo.list_changes(session, tenant=tenant, status=status_)
 
 
 @router.get("/v1/changes", response_model=list[ChangeOut])
 def list_all_changes(
     identity: StaffIdentity,
     session: SessionDep,
-    status_: Annotated[str | None, Query(alias="status")] = None,
+    status_: Annotated[ChangeStatus | None, Query(alias="status")] = None,
 ) -> list[ChangeOut]:
     """Every tenant's changes (for approvers: `?status=awaiting_approval`)."""
-    return change_repo.list_changes(session, status=status_)  # type: ignore[arg-type]
+    return change_repo.list_changes(session, status=status_)
 
 
 @router.get("/v1/tenants/{tenant}/changes/{change_id}", response_model=ChangeDetail)

@@ -24,8 +24,8 @@ from services.api.web.session import CheckedForm, ConsoleDep, ConsoleSession
 from services.app import changes as use_case
 from services.app.changes import STOPS, DecisionBody, OverrideBody, StopBody
 from services.app.errors import Refused
+from services.changes.lifecycle import ChangeStatus, is_change_status
 from services.core.errors import NetwaveError, NotFoundError
-from services.store.models import CHANGE_STATUSES
 from services.store.repos import changes as change_repo
 from services.store.repos.changes import TERMINAL_STATUSES, PlanOut
 
@@ -64,8 +64,8 @@ def console_tenant(tenant: str, console: ConsoleDep, session: SessionDep) -> str
 TenantPage = Annotated[str, Depends(console_tenant)]
 
 
-def _status_filter(value: str | None) -> str | None:
-    return value if value in CHANGE_STATUSES else None
+def _status_filter(value: str | None) -> ChangeStatus | None:
+    return value if is_change_status(value) else None
 
 
 def offered_features(plan: PlanOut | None) -> list[str]:
@@ -109,7 +109,7 @@ def all_changes(
         return redirect(f"/console/tenants/{console.identity.tenant}/changes")
     check_role(console.identity, STAFF_ROLES)
     wanted = _status_filter(status_)
-    found = change_repo.list_changes(session, status=wanted)  # type: ignore[arg-type]
+    found = change_repo.list_changes(session, status=wanted)
     return page(request, "changes.html", console, changes=found, tenant=None, status_filter=wanted)
 
 
@@ -123,7 +123,7 @@ def tenant_changes(
 ) -> Response:
     """The tenant's changes, newest first."""
     wanted = _status_filter(status_)
-    found = change_repo.list_changes(session, tenant=tenant, status=wanted)  # type: ignore[arg-type]
+    found = change_repo.list_changes(session, tenant=tenant, status=wanted)
     return page(
         request, "changes.html", console, changes=found, tenant=tenant, status_filter=wanted
     )

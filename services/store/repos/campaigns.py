@@ -9,23 +9,29 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from services.campaigns.lifecycle import FINAL_STATUSES as FINAL_STATUSES
+from services.campaigns.lifecycle import CampaignDeviceStatus, CampaignStatus
 from services.core.errors import NotFoundError
-from services.store.models import (
-    Campaign,
-    CampaignDevice,
-    CampaignDeviceStatus,
-    CampaignStatus,
-    utcnow,
-)
+from services.store.models import Campaign, CampaignDevice, utcnow
 
 MAX_LIMIT = 500
-FINAL_STATUSES = frozenset({"completed", "halted", "cancelled", "failed"})
+
+
+class DeviceRecord(TypedDict, total=False):
+    """What `update_device` may record of a campaign device."""
+
+    status: CampaignDeviceStatus | None
+    step: str | None
+    detail: str | None
+    from_version: str | None
+    to_version: str | None
+    backup_version: int | None
 
 
 class CampaignOut(BaseModel):
@@ -35,7 +41,7 @@ class CampaignOut(BaseModel):
     name: str
     kind: str
     spec: dict[str, Any]
-    status: str
+    status: CampaignStatus
     created_by: str
     retry_of: str | None
     workflow_id: str
@@ -51,7 +57,7 @@ class CampaignDeviceOut(BaseModel):
     device: str
     platform: str
     wave: int
-    status: str
+    status: CampaignDeviceStatus
     step: str
     detail: str
     from_version: str | None
@@ -168,21 +174,23 @@ def update_device(
     campaign_id: str,
     tenant: str,
     device: str,
-    status: CampaignDeviceStatus | None = None,
-    step: str | None = None,
-    detail: str | None = None,
-    **fields: Any,
+    **record: Unpack[DeviceRecord],
 ) -> None:
+    """Record what is given (None: keep what is recorded; a version may be cleared)."""
     row = _row(session, campaign_id, tenant, device)
+    status, step, detail = record.get("status"), record.get("step"), record.get("detail")
     if status is not None:
         row.status = status
     if step is not None:
         row.step = step
     if detail is not None:
         row.detail = detail[:2000]
-    for name in ("from_version", "to_version", "backup_version"):
-        if name in fields:
-            setattr(row, name, fields[name])
+    if "from_version" in record:
+        row.from_version = record["from_version"]
+    if "to_version" in record:
+        row.to_version = record["to_version"]
+    if "backup_version" in record:
+        row.backup_version = record["backup_version"]
     row.updated_at = utcnow()
 
 

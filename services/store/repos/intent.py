@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.changes.lifecycle import TERMINAL_STATUSES
 from services.intent.model import IntentEdit, IntentRevision
 from services.store.models import (
     ChangeRequest,
@@ -25,8 +26,6 @@ from services.store.models import (
 from services.store.repos._checks import text_field
 from services.store.repos.tenants import tenant_id_of
 
-# Statuses of a change that holds no device any more.
-ENDED = frozenset({"verified", "rolled_back", "failed", "rejected", "expired"})
 # Each attempt loses only to a concurrent writer of the same device; a few always suffice.
 MAX_ATTEMPTS = 5
 
@@ -199,7 +198,7 @@ def _ended(session: Session, change_ids: set[str]) -> list[str]:
     rows = session.execute(
         select(ChangeRequest.id, ChangeRequest.status).where(ChangeRequest.id.in_(change_ids))
     )
-    return [change_id for change_id, status in rows if status in ENDED]
+    return [change_id for change_id, status in rows if status in TERMINAL_STATUSES]
 
 
 def unlock_devices(session: Session, *, tenant: str, change_id: str) -> int:

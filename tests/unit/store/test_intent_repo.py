@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.changes.lifecycle import ChangeStatus
 from services.core.errors import NotFoundError
 from services.intent.model import IntentEdit
 from services.store.db import session_scope
@@ -235,6 +236,20 @@ def test_a_lock_of_an_ended_change_is_taken_over(
     assert intent_repo.lock_devices(session, tenant="acme", change_id=waiting, devices=["r1"]) == {}
     session.commit()
     assert _holders(session) == {"r1": waiting, "r3": running}  # all of the ended change's go
+
+
+@pytest.mark.parametrize("stopped", ["withdrawn", "cancelled"])
+def test_a_lock_of_a_stopped_change_is_taken_over(
+    session: Session, tenants: tuple[str, str], stopped: ChangeStatus
+) -> None:
+    ended, waiting = _change(session), _change(session)
+    intent_repo.lock_devices(session, tenant="acme", change_id=ended, devices=["r1"])
+    transition(session, tenant="acme", change_id=ended, to_status=stopped, actor="ann")
+    session.commit()
+    # Withdrawn and cancelled end a change like any terminal status: its locks are stale.
+    assert intent_repo.lock_devices(session, tenant="acme", change_id=waiting, devices=["r1"]) == {}
+    session.commit()
+    assert _holders(session) == {"r1": waiting}
 
 
 def test_locks_are_per_tenant(session: Session, tenants: tuple[str, str]) -> None:
