@@ -115,3 +115,22 @@ async def test_a_push_refused_after_a_block_applied_is_restored_byte_for_byte(
     # The restore put the applied block back value by value.
     assert record.pushed_count("set estimated-upstream-bandwidth 500000") == 1
     assert lab.running_config(NYC) == before
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_a_wan_link_lost_after_the_change_is_seen_and_the_change_taken_back(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    """The WAN port's link state comes from `get system interface physical`, not the config."""
+    before = lab.running_config(NYC)
+    lab.call(lambda: lab.device(NYC).state.link_down.add("wan1"))
+    try:
+        body = {"kind": "wan_bandwidth", "site": "nyc", "bandwidth_mbps": 600}
+        path, _doc = await request(api, tokens, body)
+        doc = await run_now(api, tokens, path)
+    finally:
+        lab.call(lambda: lab.device(NYC).state.link_down.discard("wan1"))
+    assert doc["change"]["status"] == "rolled_back", doc["change"]
+    failure = doc["change"]["failure"]
+    assert "wan_up" in failure and "running config equals the pre-change backup" in failure
+    assert lab.running_config(NYC) == before
