@@ -78,6 +78,19 @@ DEMO_USERS = (
     ("msp-approver", "approver", None),
     ("msp-admin", "admin", None),
 )
+FINAL = {"verified", "rolled_back", "failed", "rejected", "expired"}
+# The demo's lab reloads in 3 s (8 s by default) so that the campaign takes about a minute.
+LAB_TIMINGS = ("--reload-seconds", "3", "--copy-seconds", "1", "--bgp-seconds", "2")
+FAULTY = "globex-par-r1"  # in a later wave: loses its WAN link after the reload
+CAMPAIGN: dict[str, Any] = {
+    "name": "demo-os-upgrade",
+    "kind": "os_upgrade",
+    "target_versions": DEMO_UPGRADE,
+    "strategy": {"canary_size": 1, "wave_size": 5, "max_concurrency": 5, "max_failures": 1},
+    "respect_windows": False,
+    "reload_timeout_seconds": 60,
+    "post_check": {"settle_seconds": 5},
+}
 
 
 class WanChange(NamedTuple):
@@ -95,19 +108,6 @@ WAN = (
     WanChange("acme-noc", "acme", "branch1", "acme-branch1-r1", (80, 90)),
     WanChange("vandelay-noc", "vandelay", "nyc", "vandelay-nyc-fw1", (700, 800)),
 )
-FINAL = {"verified", "rolled_back", "failed", "rejected", "expired"}
-# The demo's lab reloads in 3 s (8 s by default) so that the campaign takes about a minute.
-LAB_TIMINGS = ("--reload-seconds", "3", "--copy-seconds", "1", "--bgp-seconds", "2")
-FAULTY = "globex-par-r1"  # in a later wave: loses its WAN link after the reload
-CAMPAIGN: dict[str, Any] = {
-    "name": "demo-os-upgrade",
-    "kind": "os_upgrade",
-    "target_versions": DEMO_UPGRADE,
-    "strategy": {"canary_size": 1, "wave_size": 5, "max_concurrency": 5, "max_failures": 1},
-    "respect_windows": False,
-    "reload_timeout_seconds": 60,
-    "post_check": {"settle_seconds": 5},
-}
 
 
 def run_changes(
