@@ -4,7 +4,7 @@ API."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 from rich.console import Console, Group
@@ -75,13 +75,14 @@ DEMO_USERS = (
     ("demo-engineer", "engineer", None),
     ("acme-noc", "tenant", "acme"),
     ("globex-noc", "tenant", "globex"),
+    ("vandelay-noc", "tenant", "vandelay"),
     ("msp-approver", "approver", None),
     ("msp-admin", "admin", None),
 )
 FINAL: set[str] = set(TERMINAL_STATUSES)
 # The demo's lab reloads in 3 s (8 s by default) so that the campaign takes about a minute.
 LAB_TIMINGS = ("--reload-seconds", "3", "--copy-seconds", "1", "--bgp-seconds", "2")
-FAULTY = "globex-par-r1"  # in the last wave: loses its WAN link after the reload
+FAULTY = "globex-par-r1"  # in a later wave: loses its WAN link after the reload
 CAMPAIGN: dict[str, Any] = {
     "name": "demo-os-upgrade",
     "kind": "os_upgrade",
@@ -93,31 +94,40 @@ CAMPAIGN: dict[str, Any] = {
 }
 
 
+class WanChange(NamedTuple):
+    """An auto-approved WAN rate change; of its two rates in the contract, a demo asks for
+    the one its intent does not hold yet."""
+
+    user: str
+    tenant: str
+    site: str
+    device: str
+    rates: tuple[int, int]
+
+
+WAN = (
+    WanChange("acme-noc", "acme", "branch1", "acme-branch1-r1", (80, 90)),
+    WanChange("vandelay-noc", "vandelay", "nyc", "vandelay-nyc-fw1", (700, 800)),
+)
+
+
 def run_changes(
     settings: Settings, tokens: dict[str, str], console: Console
 ) -> list[dict[str, Any]]:
-    """One auto-approved change, and one that an approver (not the requester) approves."""
+    """Auto-approved WAN changes, and one that an approver (not the requester) approves."""
     url = settings.api_url
+    requested = [_request_wan(url, tokens[change.user], console, change) for change in WAN]
     with (
-        NetwaveClient(url, tokens["acme-noc"]) as acme,
         NetwaveClient(url, tokens["globex-noc"]) as globex,
         NetwaveClient(url, tokens["msp-approver"]) as approver,
         NetwaveClient(url, tokens["msp-admin"]) as admin,
     ):
-        # A second demo on the same database finds its first one's changes in the intent:
-        # ask for something else than the intent holds (the same again is a 409).
-        held = acme.intent("acme", "acme-branch1-r1")["data"]["wan"]["bandwidth_mbps"]
-        rate = 90 if held == 80 else 80
         profile = globex.intent("globex", "globex-par-r1")["data"]["qos_profile"]
         other = "standard" if profile == "premium" else "premium"
-        auto = acme.request_change(
-            "acme", {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": rate}
-        )
         manual = globex.request_change(
             "globex", {"kind": "qos_profile", "site": "par", "profile": other}
         )
-        auto_id, manual_id = auto["change"]["id"], manual["change"]["id"]
-        console.print(f"acme-noc requested change {auto_id}: branch1 WAN to {rate} Mbps")
+        manual_id = manual["change"]["id"]
         console.print(f"globex-noc requested change {manual_id}: par to QoS profile {other}")
         doc = globex.wait_change("globex", manual_id, {"awaiting_approval"} | FINAL)
         console.print(
@@ -126,7 +136,7 @@ def run_changes(
         approver.decide_change("globex", manual_id, "approve", f"{other} QoS is in the contract")
         console.print(f"  msp-approver approved {manual_id}")
         finals = []
-        for tenant, change_id in (("acme", auto_id), ("globex", manual_id)):
+        for tenant, change_id in [*requested, ("globex", manual_id)]:
             doc = admin.wait_change(tenant, change_id, {"scheduled"} | FINAL)
             if doc["change"]["status"] == "scheduled":
                 window = str(doc["change"]["window_start"])[:16]
@@ -143,8 +153,21 @@ def run_changes(
     return finals
 
 
+def _request_wan(url: str, token: str, console: Console, wan: WanChange) -> tuple[str, str]:
+    """Request a WAN rate change as the tenant; (tenant, change id)."""
+    with NetwaveClient(url, token) as client:
+        # A second demo on the same database finds its first one's changes in the intent:
+        # ask for something else than the intent holds (the same again is a 409).
+        held = client.intent(wan.tenant, wan.device)["data"]["wan"]["bandwidth_mbps"]
+        rate = wan.rates[1] if held == wan.rates[0] else wan.rates[0]
+        body = {"kind": "wan_bandwidth", "site": wan.site, "bandwidth_mbps": rate}
+        change_id = str(client.request_change(wan.tenant, body)["change"]["id"])
+    console.print(f"{wan.user} requested change {change_id}: {wan.site} WAN to {rate} Mbps")
+    return wan.tenant, change_id
+
+
 def run_campaign(settings: Settings, tokens: dict[str, str], console: Console) -> dict[str, Any]:
-    """Upgrade the lab's routers of DEMO_UPGRADE: a canary, then waves of five; one router
+    """Upgrade the lab's devices of DEMO_UPGRADE: a canary, then waves of five; one router
     fails its post-check, is rolled back, and the budget of one failure absorbs it."""
     lab = f"http://127.0.0.1:{settings.lab_control_port}"
     httpx.patch(

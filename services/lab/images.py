@@ -53,8 +53,8 @@ CATALOGUE: tuple[Image, ...] = (
     _junos("23.2R2", 1536),
 )
 
-# What `make demo` upgrades the lab's routers to (the lab's Junos routers stay as they are).
-DEMO_UPGRADE = {"cisco_ios": "17.9.4a", "arista_eos": "4.30.4M"}
+# What `make demo` upgrades the lab's devices to (the lab's Junos routers stay as they are).
+DEMO_UPGRADE = {"cisco_ios": "17.9.4a", "arista_eos": "4.30.4M", "fortinet": "7.4.3"}
 
 IMAGE_SUFFIX = {"cisco_ios": ".bin", "arista_eos": ".swi", "juniper_junos": ".tgz"}
 

@@ -79,10 +79,13 @@ class StateCommands:
     interfaces: tuple[str, Callable[[str], dict[str, InterfaceState]]]
     bgp: tuple[str, Callable[[str], dict[str, BgpNeighbor]]]
     routes: tuple[str, Callable[[str], int | None]]
+    # Further commands the interface parser reads, their outputs after the first one's (a NOS
+    # that prints link state and the configured WAN rate in two commands).
+    interfaces_also: tuple[str, ...] = ()
 
     @property
-    def commands(self) -> tuple[str, str, str]:
-        return (self.interfaces[0], self.bgp[0], self.routes[0])
+    def commands(self) -> tuple[str, ...]:
+        return (self.interfaces[0], *self.interfaces_also, self.bgp[0], self.routes[0])
 
 
 def state_commands(platform: str) -> StateCommands:
@@ -96,7 +99,9 @@ def parse_state(platform: str, outputs: Mapping[str, str]) -> DeviceState:
     bgp_cmd, bgp = commands.bgp
     routes_cmd, routes = commands.routes
     return DeviceState(
-        interfaces=interfaces(outputs[interfaces_cmd]),
+        interfaces=interfaces(
+            "\n".join(outputs[c] for c in (interfaces_cmd, *commands.interfaces_also))
+        ),
         bgp=bgp(outputs[bgp_cmd]),
         route_count=routes(outputs[routes_cmd]),
     )

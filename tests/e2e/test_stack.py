@@ -35,13 +35,16 @@ def test_demo_backs_up_every_tenant_and_exits_zero(stack_settings: Settings) -> 
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    for tenant in ("acme", "globex", "initech"):
+    for tenant in ("acme", "globex", "initech", "vandelay"):
         assert tenant in result.stdout
     assert "Fleet backup" in result.stdout
     assert "Compliance of acme" in result.stdout and "ntp server 203.0.113.123" in result.stdout
-    assert "Capacity changes" in result.stdout and result.stdout.count("verified") >= 2
+    assert "Compliance of vandelay" in result.stdout and "vandelay-bos-fw1" in result.stdout
+    assert "Capacity changes" in result.stdout and result.stdout.count("verified") >= 3
+    assert "vandelay/nyc" in result.stdout
     # The OS upgrade campaign: globex-par-r1 loses its WAN link after the reload and is rolled
-    # back; every other IOS and EOS router is upgraded; one failure is within the budget.
+    # back; every other IOS and EOS router and both FortiGates are upgraded; one failure is
+    # within the budget.
     assert "OS upgrade campaign" in result.stdout
     rows = {
         cells[0]: cells
@@ -51,11 +54,12 @@ def test_demo_backs_up_every_tenant_and_exits_zero(stack_settings: Settings) -> 
     assert rows["globex-par-r1"][4] == "rolled_back", rows
     assert "down after the upgrade" in rows["globex-par-r1"][5]
     upgraded = [name for name, cells in rows.items() if cells[4] in ("upgraded", "skipped")]
-    assert len(upgraded) == 9, rows
+    assert len(upgraded) == 11, rows
     assert rows["acme-hq-r1"][3] == "17.6.5 -> 17.9.4a"
     assert rows["acme-hq-r2"][3] == "4.28.3M -> 4.30.4M"
+    assert rows["vandelay-nyc-fw1"][3] == "7.2.5 -> 7.4.3"
     assert "demo-os-upgrade os_upgrade completed" in result.stdout
-    assert "devices: 1 rolled_back, 9 upgraded" in result.stdout
+    assert "devices: 1 rolled_back, 11 upgraded" in result.stdout
     for port in (stack_settings.api_port, stack_settings.lab_control_port):
         assert not port_taken("127.0.0.1", port), "demo left a child running"
 

@@ -156,6 +156,8 @@ class FortinetCli(PlatformCli):
             shell.out(f"mode                : line\noutput              : {output}\n")
         elif text.startswith("show"):
             self.show(shell, text)
+        elif text == "get system interface physical":
+            shell.out(show.interface_physical(self.snapshot(device)))
         elif text == "get router info bgp summary":
             shell.out(show.bgp_summary(self.snapshot(device)))
         elif text == "get router info routing-table all":

@@ -166,6 +166,23 @@ def op_model(tree: ConfigTree) -> OpModel:
     )
 
 
+def interface_physical(snap: OpSnapshot) -> str:
+    """`get system interface physical`: link state and speed of each port."""
+    lines = ["== [onboard]"]
+    for state in snap.interfaces:
+        address = state.config.address
+        ip = f"{address.ip} {address.netmask}" if address is not None else "0.0.0.0 0.0.0.0"
+        lines += [
+            f"{INDENT * 2}==[{state.config.name}]",
+            f"{INDENT * 4}mode: static",
+            f"{INDENT * 4}ip: {ip}",
+            f"{INDENT * 4}ipv6: ::/0",
+            f"{INDENT * 4}status: {'up' if state.up else 'down'}",
+            f"{INDENT * 4}speed: " + ("1000Mbps (Duplex: full)" if state.up else "n/a"),
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def bgp_summary(snap: OpSnapshot) -> str:
     model = snap.model
     lines = [

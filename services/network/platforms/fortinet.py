@@ -4,11 +4,12 @@ Netmiko's `fortinet` driver has no config mode and no save: a `config` block app
 objects at `next` and `end`, and FortiOS writes the config to flash as it applies it
 (`cfg-save automatic`), so the push closes every block it opens (`frame`) and the apply is
 the save. hier_config's FortiOS driver compares configs (`set` replaces a value, `unset`
-removes it). State from ntc-templates (`get router info bgp summary`, `get router info
-routing-table all`) and the interface table of the config (estimated bandwidth). Upgrades
-write the image to the secondary partition (`execute restore secondary-image`), select it
-with `execute set-next-reboot` and `execute reboot`. No safety net: a change is taken back
-from the pre-change backup, value by value.
+removes it). State from ntc-templates (`get system interface physical` for link state, `get
+router info bgp summary`, `get router info routing-table all`) and the interface table of the
+config for the WAN rate (estimated bandwidth). Upgrades write the image to the secondary
+partition (`execute restore secondary-image`), select it with `execute set-next-reboot` and
+`execute reboot`. No safety net: a change is taken back from the pre-change backup, value by
+value.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ ERRORS = r"^Command fail\. Return code|parse error before|^node_check_object fai
 VOLATILE = (r"^#",)  # `#config-version=...`, `#conf_file_ver=...`, `#buildno=...`
 # Secrets FortiOS prints as `set password ENC ...`, `set passwd ENC ...`, `set psksecret ENC`.
 SECRETS = (r"^\s*set (?:password|passwd|psksecret|key|secret|auth-pwd|priv-pwd) (?:ENC )?(\S+)",)
+LINKS = "get system interface physical"
 INTERFACES = "show system interface"
 BGP = "get router info bgp summary"
 ROUTES = "get router info routing-table all"
@@ -64,12 +66,12 @@ PARTITION = re.compile(r"^\s*(\d+)\s+(\S+)\s+(\d+)\s+(\d+)\s+\d+%\s+(Yes|No)\s*$
 # --- state -------------------------------------------------------------------------------------
 
 
-def interfaces(output: str) -> dict[str, InterfaceState]:
+def _rates(config: str) -> dict[str, InterfaceState]:
     """The interface table of the config: up unless `set status down`; the WAN rate is the
     `estimated-upstream-bandwidth` (kbps) that SD-WAN and the shaper work from."""
     found: dict[str, InterfaceState] = {}
     current: str | None = None
-    for line in output.splitlines():
+    for line in config.splitlines():
         if match := EDIT.match(line):
             current = match.group(1)
             found[current] = InterfaceState(up=True)
@@ -80,6 +82,17 @@ def interfaces(output: str) -> dict[str, InterfaceState]:
             found[current] = InterfaceState(up=found[current].up, bandwidth_kbps=kbps)
         elif line.strip() == "next":
             current = None
+    return found
+
+
+def interfaces(output: str) -> dict[str, InterfaceState]:
+    """A port is up when `get system interface physical` says its link is; its rate is the
+    config's (`show system interface`, printed after it)."""
+    physical, table, config = output.partition("config system interface")
+    found = _rates(table + config)
+    for row in ntc_rows(NAME, LINKS, physical):
+        rate = found[row["name"]].bandwidth_kbps if row["name"] in found else None
+        found[row["name"]] = InterfaceState(up=row["status"] == "up", bandwidth_kbps=rate)
     return found
 
 
@@ -252,7 +265,9 @@ PLATFORM = register(
         running_config_command="show full-configuration",
         version_command="get system status",
         push=PushDriver(ERRORS, finish=applied_at_end, commit_saves=True, frame=frame),
-        state=StateCommands((INTERFACES, interfaces), (BGP, bgp), (ROUTES, routes)),
+        state=StateCommands(
+            (LINKS, interfaces), (BGP, bgp), (ROUTES, routes), interfaces_also=(INTERFACES,)
+        ),
         max_wan_mbps=80_000,  # estimated-*-bandwidth takes up to 80 Gbit/s, in kbps
         volatile=VOLATILE,
         # The shaper follows the WAN rate and the site's profile; no VLAN hand-offs here.

@@ -69,6 +69,24 @@ def test_audit_finds_the_seeded_drift_and_its_remediation_fixes_it(
     assert {f.status for f in again.features} == {"compliant"}
 
 
+def test_the_default_rules_find_the_same_drift(
+    lab: ThreadedLab, lab_provider: FileSecretsProvider
+) -> None:
+    """templates/compliance.yaml, for a FortiOS tenant without its own rule file."""
+    assert lab.inventories_path is not None
+    tenant = load_all(lab.inventories_path)["vandelay"]
+    rules = load_rules(TEMPLATES / "compliance.yaml")
+    renderer = renderer_for(TEMPLATES)
+    drifted: dict[str, list[str]] = {}
+    for name in (NYC, BOS):
+        device, credential = lab_device(lab, lab_provider, name)
+        intended = renderer.render_device(tenant.devices[name])
+        report = compare_device(device, fetch_running(device, credential), intended, rules)
+        assert {f.feature for f in report.features} == set(renderer.features("fortinet"))
+        drifted[name] = [f.feature for f in report.features if f.status != "compliant"]
+    assert drifted == {NYC: [], BOS: ["system"]}
+
+
 def test_refused_line_is_reported_and_restore_leaves_the_backup(
     lab: ThreadedLab, lab_provider: FileSecretsProvider
 ) -> None:

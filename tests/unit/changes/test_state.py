@@ -47,6 +47,15 @@ def test_eos() -> None:
     assert state.route_count == 92
 
 
+def test_fortios_link_state_from_the_ports_and_the_rate_from_the_config() -> None:
+    state = parse_state("fortinet", outputs("fortinet"))
+    assert state.interfaces["wan1"] == InterfaceState(up=True, bandwidth_kbps=500000)
+    assert not state.interfaces["internal"].up  # its link is down, its config is not
+    assert not state.interfaces["dmz"].up  # `set status down`
+    assert state.bgp == {"198.51.100.42": BgpNeighbor(state="Established", prefixes=26)}
+    assert state.route_count == 27
+
+
 def test_junos_units_carry_the_configured_bandwidth() -> None:
     state = parse_state("juniper_junos", outputs("juniper_junos"))
     assert state.interfaces["ge-0/0/0"] == InterfaceState(up=True)

@@ -9,6 +9,8 @@ import pytest
 
 from services.compliance.rules import load_rules, tenant_rules
 from services.core.errors import RuleError
+from services.network.platforms import PLATFORMS
+from services.network.render import renderer_for
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -110,3 +112,12 @@ def test_tenant_without_rule_file_uses_the_default(tmp_path: Path) -> None:
     assert "ntp" in rules.features
     with pytest.raises(RuleError, match="cannot read"):
         tenant_rules(tmp_path, "t1")
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_the_default_rules_audit_every_feature_of_each_platform(platform: str) -> None:
+    rules = load_rules(REPO / "templates" / "compliance.yaml")
+    features = renderer_for(REPO / "templates").features(platform)
+    audited = {check.feature for check in rules.checks(platform)}
+    unaudited = [feature for feature in features if feature not in audited]
+    assert unaudited == [], f"templates/{platform}/ features without default sections"
