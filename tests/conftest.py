@@ -15,7 +15,7 @@ from services.core.settings import Settings
 from services.core.temporal import temporal_cli_path
 from tests.utils.temporal import SERVER_STARTUP
 
-pytest_plugins = ["services.lab.pytest_plugin"]
+pytest_plugins = ["tests.utils.lab_fixtures"]
 
 REPO = Path(__file__).resolve().parents[1]
 

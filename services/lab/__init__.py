@@ -1,6 +1,7 @@
 """The simulated device lab: SSH servers with per-platform CLI behaviour, faults and records.
 
-Entry points: `fleet.LabFleet` (async context manager), `testing.ThreadedLab` (sync wrapper for
-Netmiko/Nornir callers), `main.run_lab` (`netwave lab`), `bench.run_bench` (scale check) and the
-pytest fixtures in `pytest_plugin`. See README.md in this folder.
+Entry points: `fleet.LabFleet` (async context manager) and `main.run_lab` (`netwave lab`). The
+tests' helpers live under tests/: `tests/utils/lab.py` (`ThreadedLab`, a sync wrapper for
+Netmiko/Nornir callers, free ports), `tests/utils/lab_fixtures.py` (pytest fixtures) and
+`tests/benchmarks/lab_fleet.py` (scale check). See README.md in this folder.
 """

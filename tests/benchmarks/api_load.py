@@ -26,9 +26,9 @@ import psutil
 import yaml
 
 from services.core.settings import Settings
-from services.lab.testing import free_ports
 from services.network.inventory import list_tenants, load_tenant
 from tests.benchmarks.stack import REPO, bench_settings, lab_process, netwave_stack
+from tests.utils.lab import free_ports
 
 # Request = (method, path, json body or None); a factory gives each request its own.
 Request = tuple[str, str, dict[str, Any] | None]

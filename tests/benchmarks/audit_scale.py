@@ -20,12 +20,12 @@ from services.compliance.rules import RULE_FILE
 from services.core.secrets import FileSecretsProvider
 from services.core.settings import Settings
 from services.core.temporal import connect
-from services.lab.bench import collect_running, nornir_for_specs
 from services.lab.fleet import specs_from_inventories
 from services.network.inventory import list_tenants
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import compliance as report_repo
 from tests.benchmarks.floor import floor_on_inventory
+from tests.benchmarks.lab_fleet import collect_running, nornir_for_specs
 from tests.benchmarks.stack import PeakRss, bench_settings, lab_process, netwave_stack
 
 

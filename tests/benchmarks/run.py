@@ -23,11 +23,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from services.lab.bench import run_bench
 from tests.benchmarks.api_load import run_api_load
 from tests.benchmarks.audit_scale import AuditScale, run_audit_scale
 from tests.benchmarks.campaign_scale import run_campaign_scale
 from tests.benchmarks.floor import run_floor_lab
+from tests.benchmarks.lab_fleet import run_bench
 from tests.benchmarks.render import run_render
 from tests.benchmarks.stack import lab_base_port
 

@@ -19,10 +19,10 @@ from services.bootstrap import prepare_local
 from services.core.secrets import ensure_dev_secrets
 from services.core.settings import Settings
 from services.devstack import DevStack
-from services.lab.bench import contiguous_free_ports
 from services.lab.generate import GENERATED_CREDENTIAL, write_generated_inventory
-from services.lab.testing import free_ports
 from services.store.repos import tokens as token_repo
+from tests.benchmarks.lab_fleet import contiguous_free_ports
+from tests.utils.lab import free_ports
 from tests.utils.processes import settings_env
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from services.lab.bench import run_bench
 from tests.benchmarks.api_load import run_api_load
 from tests.benchmarks.audit_profile import profile_audit
 from tests.benchmarks.audit_scale import run_audit_scale
 from tests.benchmarks.campaign_scale import run_campaign_scale
 from tests.benchmarks.floor import run_floor_lab
+from tests.benchmarks.lab_fleet import run_bench
 from tests.benchmarks.render import run_render
 from tests.benchmarks.run import SCENARIOS, span, spread
 

@@ -14,10 +14,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from services.bootstrap import prepare_local
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab
 from tests.browser.conftest import ServeConsole
 from tests.integration.backup.test_fleet_backup import scoped
 from tests.utils.api import make_token
+from tests.utils.lab import ThreadedLab
 from tests.utils.processes import running_worker
 from tests.utils.requirements import require_module
 

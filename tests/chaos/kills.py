@@ -18,7 +18,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab
+from tests.utils.lab import ThreadedLab
 from tests.utils.processes import running_worker, stop
 
 # Kill points placed on purpose (failpoints); the summary fails if one never fired.

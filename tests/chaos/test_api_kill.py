@@ -16,12 +16,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from services.bootstrap import prepare_local
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab, free_ports
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import audit as audit_repo
 from services.store.repos import changes as change_repo
 from tests.integration.backup.test_fleet_backup import scoped, workers
 from tests.utils.api import bearer, make_token
+from tests.utils.lab import ThreadedLab, free_ports
 from tests.utils.processes import start_netwave, stop
 
 AFTER_UPDATE = "change.after_decide_update"

@@ -15,7 +15,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab
 from services.network.platforms import get_platform
 from services.network.safety import tag_for
 from services.store.db import get_engine, make_session_factory
@@ -34,6 +33,7 @@ from tests.chaos.kills import (
     window_opener,
 )
 from tests.utils.api import bearer, make_token
+from tests.utils.lab import ThreadedLab
 from tests.utils.temporal import TEST_HEARTBEAT_SECONDS
 from workflows.campaign.activities import MID_BOOT
 from workflows.change.activities import MID_PUSH, MID_RESTORE

@@ -16,10 +16,10 @@ from services.api.main import create_app
 from services.bootstrap import prepare_local
 from services.core.settings import Settings
 from services.core.temporal import temporal_cli_path
-from services.lab.testing import ThreadedLab, free_ports
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import campaigns as campaign_repo
 from tests.utils.api import bearer, make_token
+from tests.utils.lab import ThreadedLab, free_ports
 from tests.utils.processes import running_worker
 from tests.utils.temporal import SERVER_STARTUP, TEST_HEARTBEAT_SECONDS
 

@@ -19,7 +19,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import changes as change_repo
@@ -34,6 +33,7 @@ from tests.chaos.kills import (
     window_opener,
 )
 from tests.utils.api import bearer, make_token
+from tests.utils.lab import ThreadedLab
 from tests.utils.processes import running_worker, stop
 from tests.utils.temporal import TEST_HEARTBEAT_SECONDS
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from services.core.settings import Settings
-from services.lab.testing import free_ports, write_remapped_inventories
 from services.network.inventory import load_all
 from tests.conftest import REPO
+from tests.utils.lab import free_ports, write_remapped_inventories
 
 
 @pytest.fixture

@@ -43,12 +43,12 @@ from services.core.secrets import FileSecretsProvider, ensure_dev_secrets
 from services.core.settings import Settings, get_settings
 from services.core.temporal import temporal_cli_path
 from services.lab.generate import GENERATED_CREDENTIAL
-from services.lab.pytest_plugin import HOST_KEY_ENV, start_lab
 from services.lab.server import load_host_key
-from services.lab.testing import ThreadedLab
 from services.network.inventory import load_all
 from services.worker.main import build_workers
 from tests.utils.api import bearer, make_token
+from tests.utils.lab import ThreadedLab
+from tests.utils.lab_fixtures import HOST_KEY_ENV, start_lab
 from tests.utils.temporal import SERVER_STARTUP
 
 REPO = Path(__file__).resolve().parents[2]

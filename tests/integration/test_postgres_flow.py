@@ -22,10 +22,10 @@ from temporalio.testing import WorkflowEnvironment
 from services.api.main import create_app
 from services.bootstrap import prepare_local
 from services.core.settings import Settings, get_settings
-from services.lab.testing import ThreadedLab
 from services.store.db import get_engine, make_engine
 from tests.integration.backup.test_fleet_backup import scoped, workers
 from tests.utils.api import bearer, make_token
+from tests.utils.lab import ThreadedLab
 from tests.utils.postgres import fresh_database, require_postgres
 
 pytestmark = pytest.mark.postgres

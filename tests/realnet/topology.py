@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from services.lab.testing import closed_window
+from tests.utils.lab import closed_window
 
 PREFIX = "nwrt-"  # every namespace, veth and FRR pathspace of the realnet starts with it
 TENANT = "realnet"

@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 from temporalio.testing import WorkflowEnvironment
 
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import changes as change_repo
 from tests.integration.change_flow.test_change_workflow import FINAL, post, wait_status
+from tests.utils.lab import ThreadedLab
 from workflows.change.models import ChangeInput
 from workflows.change.workflow import ChangeWorkflow
 

@@ -31,13 +31,13 @@ from services.api.main import create_app
 from services.compliance.rules import RuleSet, parse_rules
 from services.core.errors import InventoryError, RuleError, TemplateError
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab
 from services.network.inventory import Device, TenantInventory, load_tenant
 from services.network.platforms import PLATFORMS
 from services.network.render import renderer_for
 from tests.conftest import REPO
 from tests.integration.backup.test_fleet_backup import workers
 from tests.integration.change_flow.test_change_workflow import FINAL, post, wait_status
+from tests.utils.lab import ThreadedLab
 
 SETTINGS = settings(
     max_examples=60,

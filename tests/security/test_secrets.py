@@ -20,11 +20,11 @@ from temporalio.testing import WorkflowEnvironment
 from services.core.settings import Settings
 from services.core.temporal import temporal_cli_path
 from services.demo import run_demo
-from services.lab.testing import free_ports, write_remapped_inventories
 from services.network.inventory import load_all
 from services.store.repos import tokens as token_repo
 from tests.conftest import REPO
 from tests.utils.history import history_text
+from tests.utils.lab import free_ports, write_remapped_inventories
 from tests.utils.processes import settings_env
 from tests.utils.secrets import passwords
 from tests.utils.temporal import SERVER_STARTUP

@@ -10,11 +10,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from services.bootstrap import prepare_local
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import compliance as report_repo
 from tests.integration.backup.test_fleet_backup import scoped, workers
 from tests.utils.history import history_text
+from tests.utils.lab import ThreadedLab
 from workflows.audit import schedules
 from workflows.audit.models import AuditInput, AuditResult
 from workflows.audit.schedules import AuditScheduleSpec

@@ -16,10 +16,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from services.bootstrap import prepare_local
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab
 from services.store.db import get_engine
 from services.worker.main import build_workers
 from tests.utils.history import history_text
+from tests.utils.lab import ThreadedLab
 from tests.utils.processes import running_worker, stop
 from tests.utils.secrets import passwords
 from tests.utils.temporal import TEST_HEARTBEAT_SECONDS

@@ -17,9 +17,9 @@ from temporalio.testing import WorkflowEnvironment
 from services.api.main import create_app
 from services.bootstrap import prepare_local
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab
 from tests.integration.backup.test_fleet_backup import scoped, workers
 from tests.utils.api import bearer, make_token
+from tests.utils.lab import ThreadedLab
 from tests.utils.processes import running_worker, stop
 from tests.utils.temporal import TEST_HEARTBEAT_SECONDS
 

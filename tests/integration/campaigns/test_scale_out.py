@@ -20,11 +20,11 @@ from temporalio.testing import WorkflowEnvironment
 from services.api.main import create_app
 from services.bootstrap import prepare_local
 from services.core.settings import Settings
-from services.lab.pytest_plugin import LabFactory
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import tokens as token_repo
 from tests.integration.backup.test_fleet_backup import scoped
+from tests.utils.lab_fixtures import LabFactory
 from tests.utils.processes import running_worker, stop
 from tests.utils.temporal import TEST_HEARTBEAT_SECONDS
 

@@ -8,7 +8,6 @@ import pytest
 
 from services.core.secrets import Credential, FileSecretsProvider
 from services.lab import images as lab_images
-from services.lab.testing import ThreadedLab
 from services.network.inventory import Device, load_all
 from services.network.push import push_config
 from services.network.upgrade import (
@@ -19,6 +18,7 @@ from services.network.upgrade import (
     set_boot,
     stage_image,
 )
+from tests.utils.lab import ThreadedLab
 
 DEVICES = {
     "cisco_ios": ("acme-hq-r1", "17.6.5", "17.9.4a"),

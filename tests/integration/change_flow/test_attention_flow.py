@@ -7,9 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab
 from tests.integration.change_flow.test_change_workflow import FINAL, post, wait_status
 from tests.utils.api import mark_for_attention
+from tests.utils.lab import ThreadedLab
 
 
 @pytest.mark.usefixtures("running_workers")

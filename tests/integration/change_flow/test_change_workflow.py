@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab
 from tests.utils.api import bearer, make_token
+from tests.utils.lab import ThreadedLab
 
 FINAL = {"verified", "rolled_back", "failed", "rejected", "expired"}
 

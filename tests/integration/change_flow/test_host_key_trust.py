@@ -16,11 +16,11 @@ from fastapi.testclient import TestClient
 
 from services.bootstrap import prepare_local
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab
 from services.network.host_keys import HostKey
 from services.store.repos import audit as audit_repo
 from services.store.repos import host_keys as host_key_repo
 from tests.integration.change_flow.test_change_workflow import post
+from tests.utils.lab import ThreadedLab
 
 NAME = "acme-branch1-r1"
 OTHER_KEY = HostKey.parse(

@@ -17,13 +17,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from services.core.settings import Settings
 from services.intent.export import export_tenant
-from services.lab.testing import ThreadedLab
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import changes as change_repo
 from services.store.repos import intent as intent_repo
 from tests.integration.audit.test_compliance_audit import audit, feature, results
 from tests.integration.backup.test_fleet_backup import workers
 from tests.integration.change_flow.test_change_workflow import FINAL, post, wait_status
+from tests.utils.lab import ThreadedLab
 from tests.utils.processes import running_worker
 
 HQ = "acme-hq-r1"

@@ -13,10 +13,10 @@ from temporalio.testing import WorkflowEnvironment
 from services.api.main import create_app
 from services.bootstrap import prepare_local
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab, write_remapped_inventories
 from tests.integration.backup.test_fleet_backup import scoped, workers
 from tests.integration.change_flow.test_change_workflow import FINAL, post, wait_status
 from tests.utils.api import bearer, make_token
+from tests.utils.lab import ThreadedLab, write_remapped_inventories
 
 
 async def test_a_change_in_an_open_window_runs_without_an_override(

@@ -12,9 +12,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from services.lab.testing import ThreadedLab
 from services.network.platforms import get_platform
 from tests.integration.change_flow.test_change_workflow import FINAL, post, wait_status
+from tests.utils.lab import ThreadedLab
 
 # site -> (edge device, platform, a change of several config lines on it)
 VLAN = {"kind": "vlan_handoff", "vlan_id": 340, "address": "10.34.0.1/24", "description": "x"}

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.changes.plan import same_config
-from services.lab.testing import ThreadedLab
 from tests.integration.change_flow.test_change_workflow import FINAL, post, wait_status
+from tests.utils.lab import ThreadedLab
 
 # site -> (edge device, platform, WAN port, what the net's undo is called in the failure)
 NETS = {

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.core.settings import Settings
-from services.lab.testing import ThreadedLab
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import audit as audit_repo
 from tests.integration.change_flow.test_change_workflow import FINAL, post, wait_status
+from tests.utils.lab import ThreadedLab
 
 NEEDS_APPROVAL = {"kind": "qos_profile", "site": "branch1", "profile": "premium"}
 AUTO_APPROVED = {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": 80}

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from services.core.secrets import Credential, FileSecretsProvider
-from services.lab.testing import ThreadedLab
 from services.network.inventory import Device, load_tenant
 from services.network.platforms import get_platform
 from services.network.state import DeviceState, collect_state
+from tests.utils.lab import ThreadedLab
 
 REPO = Path(__file__).resolve().parents[3]
 TEMPLATES = REPO / "templates"

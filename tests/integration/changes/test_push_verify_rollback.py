@@ -11,7 +11,6 @@ from services.changes.requests import (
     VlanHandoffChange,
     WanBandwidthChange,
 )
-from services.lab.testing import ThreadedLab
 from services.network.push import PushError, fetch_running, push_config
 from services.network.render import renderer_for
 from services.network.state import collect_state, verify_change
@@ -23,6 +22,7 @@ from tests.integration.changes.conftest import (
     stable_state,
     strip,
 )
+from tests.utils.lab import ThreadedLab
 
 
 @pytest.mark.parametrize("platform", sorted(EDGES))

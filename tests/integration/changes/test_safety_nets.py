@@ -9,7 +9,6 @@ import pytest
 from services.changes.plan import plan_change, same_config
 from services.changes.requests import WanBandwidthChange
 from services.core.secrets import Credential
-from services.lab.testing import ThreadedLab
 from services.network.inventory import Device
 from services.network.push import (
     PushError,
@@ -21,6 +20,7 @@ from services.network.push import (
 from services.network.render import renderer_for
 from services.network.safety import tag_for
 from tests.integration.changes.conftest import EDGES, TEMPLATES, TIMEOUT, EdgeFactory
+from tests.utils.lab import ThreadedLab
 
 TAG = tag_for("ch-7f3a")
 REFUSED = {

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from services.lab.testing import ThreadedLab
 from tests.integration.campaigns.test_campaign_workflow import (
     finished,
     launch,
@@ -15,6 +14,7 @@ from tests.integration.campaigns.test_campaign_workflow import (
     statuses,
     wait_for,
 )
+from tests.utils.lab import ThreadedLab
 
 FORTIGATES = ["vandelay-bos-fw1", "vandelay-nyc-fw1"]
 TARGET = "7.4.3"

@@ -14,11 +14,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from services.core.settings import Settings
 from services.intent.model import IntentRevision
-from services.lab.testing import ThreadedLab
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import intent as intent_repo
 from tests.integration.audit.test_compliance_audit import audit, results
 from tests.integration.change_flow.test_change_workflow import FINAL, post, wait_status
+from tests.utils.lab import ThreadedLab
 
 NYC = "vandelay-nyc-fw1"
 # Lines that open or close a block: the rest set values.

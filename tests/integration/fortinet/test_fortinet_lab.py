@@ -12,7 +12,6 @@ from services.compliance.compare import compare_device
 from services.compliance.rules import load_rules
 from services.core.secrets import FileSecretsProvider
 from services.lab import images as lab_images
-from services.lab.testing import ThreadedLab
 from services.network.inventory import load_all
 from services.network.platforms import get_platform
 from services.network.push import fetch_running, push_config
@@ -20,6 +19,7 @@ from services.network.render import renderer_for
 from services.network.state import collect_state
 from services.network.upgrade import Image, read_facts, send_reload, set_boot, stage_image
 from tests.integration.campaigns.test_upgrade_driver import lab_device
+from tests.utils.lab import ThreadedLab
 
 NYC, BOS = "vandelay-nyc-fw1", "vandelay-bos-fw1"
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"

@@ -8,7 +8,7 @@ from typing import Any
 
 from netmiko import BaseConnection, ConnectHandler
 
-from services.lab.testing import ThreadedLab
+from tests.utils.lab import ThreadedLab
 
 DEVICES = {
     "cisco_ios": "acme-hq-r1",

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.lab.testing import ThreadedLab
 from tests.integration.lab.conftest import DEVICES, ERROR_PATTERN, connect
+from tests.utils.lab import ThreadedLab
 
 
 def _user_mode_inventory(root: Path) -> Path:

@@ -15,8 +15,8 @@ from netmiko.exceptions import (
 )
 
 from services.lab import images
-from services.lab.testing import ThreadedLab
 from tests.integration.lab.conftest import DEVICES, ERROR_PATTERN, connect
+from tests.utils.lab import ThreadedLab
 
 IOS = DEVICES["cisco_ios"]
 
@@ -175,7 +175,7 @@ def test_faults_from_inventory_data(lab_factory, tmp_path: Path) -> None:  # typ
 def test_nornir_sees_faults_as_failed_hosts(lab_factory) -> None:  # type: ignore[no-untyped-def]
     from nornir_netmiko.tasks import netmiko_send_command
 
-    from services.lab.bench import nornir_for
+    from tests.benchmarks.lab_fleet import nornir_for
 
     lab = lab_factory(devices=3)
     names = lab.names

@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 from nornir_netmiko.tasks import netmiko_send_command
 
-from services.lab.bench import REPO, collect_running, nornir_for
 from services.lab.control import ControlServer
 from services.lab.generate import write_generated_inventory
-from services.lab.testing import ThreadedLab, free_ports
+from tests.benchmarks.lab_fleet import REPO, collect_running, nornir_for
 from tests.integration.lab.conftest import DEVICES
+from tests.utils.lab import ThreadedLab, free_ports
 
 
 def test_nornir_collects_running_configs_from_20_devices(lab_factory) -> None:  # type: ignore[no-untyped-def]

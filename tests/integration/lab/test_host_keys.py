@@ -11,10 +11,10 @@ import pytest
 
 from services.core.errors import HostKeyError
 from services.core.secrets import FileSecretsProvider
-from services.lab.testing import ThreadedLab
 from services.network.collect import Reachability, collect
 from services.network.push import PushError, fetch_running, push_config
 from tests.utils.bastion import bastion
+from tests.utils.lab import ThreadedLab
 
 NAME = "acme-branch1-r1"
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from netmiko.exceptions import ConfigInvalidException
 
-from services.lab.testing import ThreadedLab
 from tests.integration.lab.conftest import DEVICES, ERROR_PATTERN, RUNNING, connect
+from tests.utils.lab import ThreadedLab
 
 PHYSICAL = r"% Removal of physical interfaces is not permitted"
 SUB = {

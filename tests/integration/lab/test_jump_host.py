@@ -12,12 +12,12 @@ import yaml
 
 from services.core.errors import CredentialError
 from services.core.secrets import FileSecretsProvider
-from services.lab.pytest_plugin import start_lab
 from services.network.collect import Reachability, collect
 from services.network.inventory import load_tenant
 from services.network.jump import resolve_login
 from services.network.push import PushError, fetch_running, push_config
 from tests.utils.bastion import bastion
+from tests.utils.lab_fixtures import start_lab
 
 
 def _setup(tmp_path: Path, jump_port: int, jump_password: str) -> tuple[Path, FileSecretsProvider]:

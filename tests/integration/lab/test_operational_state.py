@@ -6,10 +6,10 @@ import re
 import time
 
 from services.lab.device import LabTimings
-from services.lab.pytest_plugin import LabFactory
-from services.lab.testing import ThreadedLab
 from tests.conftest import REPO
 from tests.integration.lab.conftest import DEVICES, connect
+from tests.utils.lab import ThreadedLab
+from tests.utils.lab_fixtures import LabFactory
 
 IOS = DEVICES["cisco_ios"]
 

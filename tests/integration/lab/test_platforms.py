@@ -9,9 +9,9 @@ import pytest
 from netmiko.exceptions import ConfigInvalidException, NetmikoTimeoutException
 
 from services.lab import images
-from services.lab.testing import ThreadedLab
 from services.network.platforms import get_platform
 from tests.integration.lab.conftest import DEVICES, ERROR_PATTERN, RUNNING, connect
+from tests.utils.lab import ThreadedLab
 
 PUSH = {
     "cisco_ios": (

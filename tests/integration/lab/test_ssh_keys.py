@@ -12,8 +12,8 @@ import yaml
 
 from services.core.errors import CredentialError
 from services.core.secrets import FileSecretsProvider
-from services.lab.pytest_plugin import start_lab
 from services.network.push import PushError, fetch_running, push_config
+from tests.utils.lab_fixtures import start_lab
 
 
 def _private_key(path: Path) -> str:

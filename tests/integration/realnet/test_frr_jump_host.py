@@ -17,12 +17,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from services.bootstrap import prepare_local
 from services.core.settings import Settings
-from services.lab.testing import free_ports
 from tests.integration.backup.test_fleet_backup import run_backup, scoped, workers
 from tests.realnet.net import TEMPLATES, RealNet
 from tests.realnet.sshd import SshdHome, start_bastion, wait_port
 from tests.realnet.system import kill_pids
 from tests.realnet.topology import ROUTERS, TENANT
+from tests.utils.lab import free_ports
 from workflows.trust.models import TrustInput, TrustReport
 
 JUMP_USER = "jump"

@@ -18,11 +18,11 @@ import httpx
 import pytest
 
 from services.core.settings import Settings
-from services.lab.testing import free_ports
 from tests.conftest import REPO
 from tests.integration.realnet.helpers import CHANGED
 from tests.realnet.net import TEMPLATES, RealNet
 from tests.realnet.topology import TENANT, WAN_INTERFACE, WAN_MBPS
+from tests.utils.lab import free_ports
 from tests.utils.processes import settings_env, start_netwave, stop
 
 SECTION = "## Your own routers"

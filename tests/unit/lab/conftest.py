@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from services.core.secrets import Credential
 from services.lab.device import DeviceSpec, LabDevice, LabTimings
 from services.lab.platforms import get_cli
-from services.lab.testing import ThreadedLab
+from tests.utils.lab import ThreadedLab
 
 CREDENTIAL = Credential(username="netwave", password=SecretStr("pw"), enable=SecretStr("en"))
 WAN = {

@@ -9,7 +9,7 @@ import pytest
 
 from services.changes.contract import load_contract
 from services.changes.windows import is_open, next_window
-from services.lab.testing import closed_window, write_remapped_inventories
+from tests.utils.lab import closed_window, write_remapped_inventories
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -24,7 +24,7 @@ SATURDAY_NIGHT = datetime(2026, 11, 28, 23, 30, tzinfo=UTC)
 def test_remapped_tenants_are_closed_now_and_for_days_yet_have_a_next_window(
     tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import services.lab.testing as testing
+    import tests.utils.lab as testing
 
     class FrozenClock(datetime):
         @classmethod

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.lab.bench import contiguous_free_ports
-from services.lab.testing import PORT_BLOCK, XDIST_SLICES, free_ports, owns
+from tests.benchmarks.lab_fleet import contiguous_free_ports
+from tests.utils.lab import PORT_BLOCK, XDIST_SLICES, free_ports, owns
 
 
 def test_every_port_has_one_owner(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,8 +10,8 @@ import pytest
 from netmiko import BaseConnection
 from netmiko.exceptions import ConfigInvalidException
 
-from services.lab.testing import ThreadedLab
 from tests.unit.lab.conftest import ERRORS, EXEC, connect, send, timing
+from tests.utils.lab import ThreadedLab
 
 IOS, EOS = "acme-hq-r1", "acme-hq-r2"
 # Lines of `show running-config` that change with the clock, not with the config.

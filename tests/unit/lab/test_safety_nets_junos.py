@@ -19,9 +19,9 @@ from services.lab.control import create_control_app
 from services.lab.device import LabTimings
 from services.lab.fleet import LabFleet
 from services.lab.platforms.junos_commit import CommitOptions, CommitSyntaxError, parse_commit
-from services.lab.pytest_plugin import LabFactory
-from services.lab.testing import ThreadedLab
 from tests.unit.lab.conftest import ERRORS, EXEC, connect, make_device, send
+from tests.utils.lab import ThreadedLab
+from tests.utils.lab_fixtures import LabFactory
 
 JUNOS = "acme-branch2-r1"
 

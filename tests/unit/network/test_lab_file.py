@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from services.core.errors import InventoryError
-from services.lab.testing import write_remapped_inventories
 from services.network.inventory import load_all, load_tenant
+from tests.utils.lab import write_remapped_inventories
 
 REPO_INVENTORIES = Path(__file__).resolve().parents[3] / "inventories"
 HOSTS = (

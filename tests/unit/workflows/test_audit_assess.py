@@ -21,10 +21,10 @@ import pytest
 from services.compliance.rules import RuleSet, tenant_rules
 from services.core.secrets import EnvSecretsProvider, FileSecretsProvider
 from services.core.settings import Settings
-from services.lab.pytest_plugin import ThreadedLab
 from services.network.collect import Collected, Reachability, collect
 from services.network.inventory import Device, load_tenant
 from services.network.render import renderer_for
+from tests.utils.lab_fixtures import ThreadedLab
 from workflows.audit import assess as assess_module
 from workflows.audit.assess import Outcome, RuleSource, audit_outcome
 from workflows.audit.session_pool import SessionPool, SliceJob

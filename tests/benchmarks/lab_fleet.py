@@ -3,7 +3,7 @@
 `run_bench()` starts `python -m services.lab` on N generated devices in a subprocess, runs
 Nornir (threaded runner) with the stock Netmiko connection plugin to collect the running config
 of every device, and returns wall time, per-device connect+show times and the lab's peak RSS.
-`python -m services.lab.bench --devices 1000 --workers 50` prints the result as JSON.
+`python -m tests.benchmarks.lab_fleet --devices 1000 --workers 50` prints the result as JSON.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from services.core.secrets import FileSecretsProvider, ensure_dev_secrets
 from services.lab.device import DeviceSpec
 from services.lab.fleet import LabFleet, specs_from_inventories
 from services.lab.generate import GENERATED_CREDENTIAL, write_generated_inventory
-from services.lab.testing import PORT_BLOCK, free_ports, owns, port_is_free
 from services.network.platforms import get_platform
+from tests.utils.lab import PORT_BLOCK, free_ports, owns, port_is_free
 
 TARGETS = {"wall_seconds": 60.0, "median_seconds": 0.3, "lab_rss_mb": 1024.0}
 REPO = Path(__file__).resolve().parents[2]

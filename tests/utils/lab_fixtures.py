@@ -28,8 +28,8 @@ from services.lab.device import LabTimings
 from services.lab.fleet import LabFleet
 from services.lab.generate import GENERATED_CREDENTIAL, write_generated_inventory
 from services.lab.server import load_host_key
-from services.lab.testing import ThreadedLab, free_ports, write_remapped_inventories
 from services.network.inventory import load_all
+from tests.utils.lab import ThreadedLab, free_ports, write_remapped_inventories
 
 HOST_KEY_ENV = "NETWAVE_LAB_HOST_KEY_FILE"
 
