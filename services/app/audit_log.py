@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos.tokens import Identity
 
 
@@ -20,6 +20,6 @@ def record(
     detail: dict[str, Any],
 ) -> None:
     """One entry for `identity`, in the caller's transaction (it commits with the change)."""
-    audit_repo.record(
+    audit_log_repo.record(
         session, actor=identity.name, action=action, tenant=tenant, object=subject, detail=detail
     )

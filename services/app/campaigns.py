@@ -104,7 +104,7 @@ def summarise_waves(
     return [waves[i] for i in sorted(waves)], counts
 
 
-def _audit(
+def _log_action(
     session: Session, identity: Identity, campaign_id: str, action: str, detail: dict[str, Any]
 ) -> None:
     """The audit entry `campaign.<action>` on `campaign:<id>` (campaigns have no tenant)."""
@@ -178,7 +178,7 @@ async def _start(
         retry_of=retry_of,
     )
     detail = {"name": spec.name, "kind": spec.kind, "retry_of": retry_of}
-    _audit(session, identity, campaign_id, "launch", detail)
+    _log_action(session, identity, campaign_id, "launch", detail)
     session.commit()
     settings = runtime.settings
     await client.start_workflow(
@@ -230,7 +230,7 @@ async def control_campaign(
         ControlInput(actor=identity.name, comment=body.comment),
         ended=ended,
     )
-    _audit(session, identity, campaign_id, control.action, {"comment": body.comment})
+    _log_action(session, identity, campaign_id, control.action, {"comment": body.comment})
     session.commit()
     return await follow_campaign(runtime, session, campaign_id)
 

@@ -109,7 +109,7 @@ class Requested:
     created: bool
 
 
-def _audit(
+def _log_action(
     session: Session,
     identity: Identity,
     tenant: str,
@@ -197,7 +197,7 @@ async def _create_and_start(
     )
     if created:
         detail = {"kind": request.kind, "site": request.site}
-        _audit(session, identity, tenant, change.id, "request", detail)
+        _log_action(session, identity, tenant, change.id, "request", detail)
     session.commit()
     settings = runtime.settings
     # Also on a replay: a first attempt may have stored the change but not started it.
@@ -358,7 +358,7 @@ async def override_window(
         WindowOverride(actor=identity.name, reason=body.reason),
         ended=lambda _: f"the change is {change.status}, not waiting for a window",
     )
-    _audit(session, identity, tenant, change_id, "override_window", {"reason": body.reason})
+    _log_action(session, identity, tenant, change_id, "override_window", {"reason": body.reason})
     session.commit()
     return await follow_change(runtime, session, identity, tenant, change_id)
 
@@ -386,6 +386,6 @@ async def stop_change(
         ended=lambda _: f"the change is {change.status}: it can no longer be {stop.outcome}",
     )
     detail = {"reason": body.reason, "status_before": change.status}
-    _audit(session, identity, tenant, change_id, stop.action, detail)
+    _log_action(session, identity, tenant, change_id, stop.action, detail)
     session.commit()
     return await follow_change(runtime, session, identity, tenant, change_id)

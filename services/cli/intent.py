@@ -156,7 +156,7 @@ def intent_export(
     """Write a tenant's applied intent into its inventory files and fold the revisions (local)."""
     from services.bootstrap import prepare_local
     from services.intent.export import export_tenant
-    from services.store.repos import audit as audit_repo
+    from services.store.repos import audit_log as audit_log_repo
 
     settings = get_settings()
     folder = settings.inventories_path / tenant
@@ -168,7 +168,7 @@ def intent_export(
         with sessions.begin() as session:
             result = export_tenant(session, settings.inventories_path, tenant, actor)
             if result.files or result.folded:
-                audit_repo.record(
+                audit_log_repo.record(
                     session,
                     actor=actor,
                     action="intent.export",

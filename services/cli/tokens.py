@@ -19,7 +19,7 @@ from services.cli.out import JsonAlias, Output, OutputOption
 from services.core.errors import NetwaveError
 from services.core.settings import get_settings
 from services.store.models import ROLES
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -40,7 +40,7 @@ def _record(
 ) -> None:
     """The audit log entry of a token command, by the operator at this shell."""
 
-    audit_repo.record(
+    audit_log_repo.record(
         session,
         actor=_operator(),
         action=action,

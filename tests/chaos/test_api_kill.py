@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from services.bootstrap import prepare_local
 from services.core.settings import Settings
 from services.store.db import get_engine, make_session_factory
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import changes as change_repo
 from tests.integration.backup.test_fleet_backup import scoped, workers
 from tests.utils.api import bearer, make_token
@@ -100,7 +100,7 @@ async def test_a_decision_survives_the_api_dying_before_it_records_it(
         await asyncio.to_thread(wait_for, recorded, "the change did not go on")
     with sessions() as session:
         approvals = change_repo.approvals(session, tenant="acme", change_id=change_id)
-        entries = audit_repo.list_entries(session, tenant="acme", limit=200)
+        entries = audit_log_repo.list_entries(session, tenant="acme", limit=200)
     assert [(a.approver, a.decision, a.comment) for a in approvals] == [
         ("change-board", "approved", "board agrees")
     ]

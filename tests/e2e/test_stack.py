@@ -14,7 +14,7 @@ import pytest
 from services.core.settings import Settings
 from services.devstack import port_taken
 from services.store.db import get_engine, make_session_factory
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from tests.utils.api import bearer, make_token
 from tests.utils.processes import settings_env
 from tests.utils.secrets import passwords
@@ -113,7 +113,7 @@ def test_dev_is_healthy_runs_a_backup_and_stops_cleanly(stack_settings: Settings
 
     sessions = make_session_factory(get_engine(stack_settings.database_url))
     with sessions() as session:
-        entries = audit_repo.list_entries(session, tenant="globex")
+        entries = audit_log_repo.list_entries(session, tenant="globex")
     # The dev stack recorded its lab's host key for globex's devices, then the backup ran.
     trusted = [e for e in entries if e.action == "host_key.trust"]
     assert {e.actor for e in trusted} == {"netwave-lab"} and len(trusted) == 4

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from services.core.settings import Settings
 from services.store.db import get_engine, make_session_factory
 from services.store.errors import InvalidInputError
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import tokens as token_repo
 from tests.integration.change_flow.test_change_workflow import post, wait_status
 from tests.utils.api import bearer, make_token
@@ -39,7 +39,7 @@ def token_id(settings: Settings, plaintext: str) -> int:
 def decisions(settings: Settings, change_id: str) -> list[str]:
     sessions = make_session_factory(get_engine(settings.database_url))
     with sessions() as session:
-        entries = audit_repo.list_entries(session, tenant="globex")
+        entries = audit_log_repo.list_entries(session, tenant="globex")
     decided = ("change.approve", "change.reject")
     return [e.action for e in entries if e.object == f"change:{change_id}" and e.action in decided]
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from services.cli import app
 from services.core.settings import get_settings
 from services.store.db import get_engine, make_session_factory
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import tokens as token_repo
 from tests.conftest import REPO
 
@@ -40,7 +40,7 @@ def test_token_create_prints_once_and_stores_only_hash() -> None:
             session, token=token, pepper=settings.token_pepper, now=datetime.now(UTC)
         )
         assert identity is not None and identity.tenant == "acme"
-        actions = [e.action for e in audit_repo.list_entries(session)]
+        actions = [e.action for e in audit_log_repo.list_entries(session)]
     assert "token.create" in actions
     listing = runner.invoke(app, ["token", "list"])
     assert listing.exit_code == 0 and token not in listing.output

@@ -18,7 +18,7 @@ from services.bootstrap import prepare_local
 from services.cli import app
 from services.core.settings import Settings, get_settings
 from services.intent.model import IntentEdit
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import changes as change_repo
 from services.store.repos import intent as intent_repo
 from tests.conftest import REPO
@@ -148,7 +148,7 @@ def test_export_writes_the_files_folds_and_audits(
     sessions = prepare_local(local, lab=True)
     with sessions() as session:
         revisions = intent_repo.revisions(session, tenant="acme", device=DEVICE)
-        entries = [e for e in audit_repo.list_entries(session) if e.action == "intent.export"]
+        entries = [e for e in audit_log_repo.list_entries(session) if e.action == "intent.export"]
     assert [r.folded_by for r in revisions] == [entries[0].actor]
     assert entries[0].tenant == "acme" and entries[0].detail["folded"] == [revisions[0].id]
     again = runner.invoke(app, ["intent", "export", "--tenant", "acme", "--yes"])

@@ -43,7 +43,7 @@ from services.network.upgrade import (
     stage_image,
     upgrade_driver,
 )
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import backups as backup_repo
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import images as image_repo
@@ -148,7 +148,7 @@ class CampaignActivities(WorkerActivities):
                     status="not_started",
                     detail=f"campaign {request.status} before this device started",
                 )
-            audit_repo.record(
+            audit_log_repo.record(
                 session,
                 actor=request.actor,
                 action=f"campaign.{request.status}",

@@ -14,7 +14,7 @@ from services.changes.windows import next_window
 from services.core.errors import NetwaveError
 from services.core.failpoints import failpoint
 from services.store.models import utcnow
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import changes as change_repo
 from services.store.repos import intent as intent_repo
 from services.store.repos.changes import ChangeFields
@@ -62,7 +62,7 @@ class ChangeLifecycleActivities(WorkerActivities):
                 intent_repo.unlock_devices(
                     session, tenant=request.tenant, change_id=request.change_id
                 )
-            audit_repo.record(
+            audit_log_repo.record(
                 session,
                 actor=request.actor,
                 action=f"change.{request.to_status}",
@@ -103,7 +103,7 @@ class ChangeLifecycleActivities(WorkerActivities):
                 reason=str(request.detail.get("override_reason", "")) or "no reason given",
                 at=utcnow(),
             )
-            audit_repo.record(
+            audit_log_repo.record(
                 session,
                 actor=request.actor,
                 action="change.window_override",

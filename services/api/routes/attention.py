@@ -16,7 +16,7 @@ from services.api.deps import (
 )
 from services.api.viewer import device_platforms, prose_viewer_of, sees_secrets
 from services.store.repos import attention as attention_repo
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos.attention import AttentionOut
 
 router = APIRouter(tags=["attention"])
@@ -64,7 +64,7 @@ def clear_attention(
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, detail=f"{device} of {tenant} needs no attention"
         )
-    audit_repo.record(
+    audit_log_repo.record(
         session,
         actor=identity.name,
         action="device.attention_clear",

@@ -8,7 +8,7 @@ from temporalio.service import RPCError
 
 from services.api.deps import CurrentIdentity, EngineerIdentity, SessionDep, StateDep, TenantDep
 from services.app import temporal
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from workflows.audit import schedules
 from workflows.audit.schedules import AuditScheduleState, ScheduleNotFound
 
@@ -26,8 +26,8 @@ def _not_found(exc: ScheduleNotFound) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc))
 
 
-def _audit(session: SessionDep, identity: CurrentIdentity, tenant: str, action: str) -> None:
-    audit_repo.record(
+def _log_action(session: SessionDep, identity: CurrentIdentity, tenant: str, action: str) -> None:
+    audit_log_repo.record(
         session,
         actor=identity.name,
         action=f"audit_schedule.{action}",
@@ -60,7 +60,7 @@ async def set_schedule(
         )
     except RPCError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=exc.message) from None
-    _audit(session, identity, tenant, "set")
+    _log_action(session, identity, tenant, "set")
     return result
 
 
@@ -77,7 +77,7 @@ async def pause_schedule(
         result = await schedules.set_paused(await temporal.client(state), tenant, True, note)
     except ScheduleNotFound as exc:
         raise _not_found(exc) from None
-    _audit(session, identity, tenant, "pause")
+    _log_action(session, identity, tenant, "pause")
     return result
 
 
@@ -94,7 +94,7 @@ async def resume_schedule(
         result = await schedules.set_paused(await temporal.client(state), tenant, False, note)
     except ScheduleNotFound as exc:
         raise _not_found(exc) from None
-    _audit(session, identity, tenant, "resume")
+    _log_action(session, identity, tenant, "resume")
     return result
 
 
@@ -107,7 +107,7 @@ async def trigger_schedule(
         await schedules.trigger(await temporal.client(state), tenant)
     except ScheduleNotFound as exc:
         raise _not_found(exc) from None
-    _audit(session, identity, tenant, "trigger")
+    _log_action(session, identity, tenant, "trigger")
     return {"status": "triggered"}
 
 
@@ -120,4 +120,4 @@ async def delete_schedule(
         await schedules.delete(await temporal.client(state), tenant)
     except ScheduleNotFound as exc:
         raise _not_found(exc) from None
-    _audit(session, identity, tenant, "delete")
+    _log_action(session, identity, tenant, "delete")

@@ -14,7 +14,7 @@ from services.api.params import Digits
 from services.network import upgrade
 from services.network.upgrade import upgradable_platforms
 from services.store.errors import ConflictError
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import images as image_repo
 from services.store.repos.images import ImageOut
 from services.store.repos.tokens import Identity
@@ -61,7 +61,7 @@ def add_image(image: Image, identity: EngineerIdentity, session: SessionDep) -> 
         added = image_repo.add_image(session, image)
     except ConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=exc.message) from None
-    audit_repo.record(
+    audit_log_repo.record(
         session,
         actor=identity.name,
         action="image.add",
@@ -81,7 +81,7 @@ def delete_image(
 ) -> None:
     """Remove an image from the catalogue (campaigns already running keep theirs)."""
     image_repo.delete_image(session, image_id=image_id)
-    audit_repo.record(
+    audit_log_repo.record(
         session,
         actor=identity.name,
         action="image.delete",

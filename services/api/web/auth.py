@@ -27,7 +27,7 @@ from services.api.web.session import (
     set_login_cookie,
     set_session_cookie,
 )
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import console_sessions as console_repo
 from services.store.repos.tokens import Identity
 
@@ -100,7 +100,7 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep) ->
         message = "That token is unknown, malformed, expired or revoked."
         return _login_page(request, settings, next_path, message, status.HTTP_401_UNAUTHORIZED)
     request.state.identity = identity
-    audit_repo.record(
+    audit_log_repo.record(
         session,
         actor=identity.name,
         action="console.sign_in",
@@ -127,7 +127,7 @@ def logout(
         now=now,
         expires_at=console.expires_at or now,
     )
-    audit_repo.record(
+    audit_log_repo.record(
         session,
         actor=console.identity.name,
         action="console.sign_out",

@@ -20,7 +20,7 @@ from services.core.errors import NotFoundError
 from services.network.host_keys import DeviceTrust, HostKey, known_hosts_name
 from services.network.inventory import Device, TenantInventory
 from services.store.models import HostKeyRow, utcnow
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos._checks import text_field
 from services.store.repos.tenants import tenant_id_of
 
@@ -150,7 +150,7 @@ def record_key(
                 trusted_by=actor,
             )
         )
-        audit_repo.record(
+        audit_log_repo.record(
             session, actor=actor, action="host_key.trust", tenant=tenant, object=host, detail=detail
         )
         return TrustOutcome.new, None
@@ -163,7 +163,7 @@ def record_key(
         return TrustOutcome.mismatch, before
     row.key_type, row.public_key, row.fingerprint = key.key_type, key.line, key.fingerprint
     row.address, row.trusted_at, row.trusted_by = address, utcnow(), actor
-    audit_repo.record(
+    audit_log_repo.record(
         session,
         actor=actor,
         action="host_key.replace",

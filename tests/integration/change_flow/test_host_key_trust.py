@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from services.bootstrap import prepare_local
 from services.core.settings import Settings
 from services.network.host_keys import HostKey
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import host_keys as host_key_repo
 from tests.integration.change_flow.test_change_workflow import post
 from tests.utils.lab import ThreadedLab
@@ -96,7 +96,7 @@ async def test_a_changed_key_is_a_mismatch_until_an_admin_replaces_it(
     assert [h["outcome"] for h in reply.json()["hosts"]] == ["replaced"]
     assert (await backup(api, admin))[NAME] in ("backed_up", "unchanged")
     with prepare_local(change_settings, lab=True)() as session:
-        entries = audit_repo.list_entries(session, tenant="acme", limit=20)
+        entries = audit_log_repo.list_entries(session, tenant="acme", limit=20)
     replaced = [
         e.detail["previous"]
         for e in entries

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from services.core.settings import Settings
 from services.store.db import get_engine, make_session_factory
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from tests.integration.change_flow.test_change_workflow import FINAL, post, wait_status
 from tests.utils.lab import ThreadedLab
 
@@ -32,7 +32,7 @@ async def request(api: TestClient, body: dict[str, Any], headers: dict[str, str]
 def audit_actions(settings: Settings, change_id: str) -> list[str]:
     sessions = make_session_factory(get_engine(settings.database_url))
     with sessions() as session:
-        entries = audit_repo.list_entries(session, tenant="acme", limit=500)
+        entries = audit_log_repo.list_entries(session, tenant="acme", limit=500)
     return [e.action for e in entries if e.object == f"change:{change_id}"]
 
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from services.core.settings import Settings
 from services.store.db import get_engine, make_session_factory
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from tests.utils.api import bearer, make_token, mark_for_attention
 
 DEVICE = "acme-branch1-r1"  # the only edge of site branch1
@@ -58,6 +58,6 @@ def test_a_marked_device_is_listed_and_refused_until_cleared(
     assert client.post(clear, json={"comment": "again"}, headers=engineer).status_code == 404
     sessions = make_session_factory(get_engine(api_settings.database_url))
     with sessions() as session:
-        entries = audit_repo.list_entries(session, tenant="acme")
+        entries = audit_log_repo.list_entries(session, tenant="acme")
     cleared_entries = [e for e in entries if e.action == "device.attention_clear"]
     assert [e.object for e in cleared_entries] == [f"device:{DEVICE}"]

@@ -11,7 +11,7 @@ from services.app.errors import Conflict, Forbidden, TemporalUnavailable
 from services.campaigns.spec import CampaignSpec
 from services.core.errors import NotFoundError
 from services.core.settings import Settings
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import runs as run_repo
 from tests.unit.app.conftest import Caller
@@ -78,7 +78,7 @@ async def test_pause_is_sent_to_the_campaign_workflow_and_audited(
     assert runtime.client.handle.updates == [
         ("pause", ControlInput(actor=engineer.name, comment="bridge"))
     ]
-    [entry] = [e for e in audit_repo.list_entries(session) if e.object == "campaign:c-1"]
+    [entry] = [e for e in audit_log_repo.list_entries(session) if e.object == "campaign:c-1"]
     assert (entry.action, entry.tenant, entry.detail) == (
         "campaign.pause",
         None,

@@ -10,7 +10,7 @@ from services.app.changes import DecisionBody, OverrideBody, StopBody
 from services.app.errors import Conflict, Forbidden, TemporalUnavailable
 from services.core.errors import NotFoundError
 from services.core.settings import Settings
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from tests.unit.app.conftest import Caller
 from tests.unit.app.fakes import FakeClient, FakeRuntime
 from tests.unit.web.factories import change
@@ -89,7 +89,9 @@ async def test_withdrawing_sends_stop_and_audits_it(
     assert runtime.client.handle.updates == [
         ("stop", StopRequest(outcome="withdrawn", actor=tenant.name, reason="not needed"))
     ]
-    [entry] = [e for e in audit_repo.list_entries(session) if e.object == f"change:{submitted.id}"]
+    [entry] = [
+        e for e in audit_log_repo.list_entries(session) if e.object == f"change:{submitted.id}"
+    ]
     assert (entry.action, entry.actor, entry.detail) == (
         "change.withdraw",
         tenant.name,
@@ -107,4 +109,6 @@ async def test_nothing_is_recorded_when_temporal_does_not_answer(
             FakeRuntime(settings), session, admin, scheduled, tenant="acme",
             body=OverrideBody(reason="outage"),
         )  # fmt: skip
-    assert not [e for e in audit_repo.list_entries(session) if e.object == f"change:{scheduled}"]
+    assert not [
+        e for e in audit_log_repo.list_entries(session) if e.object == f"change:{scheduled}"
+    ]

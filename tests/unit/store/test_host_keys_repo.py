@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.network.host_keys import HostKey
 from services.network.inventory import Device, JumpHost, TenantInventory
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import host_keys as host_key_repo
 from services.store.repos.host_keys import TrustOutcome
 
@@ -52,7 +52,7 @@ def test_first_key_then_unchanged_mismatch_kept_and_replaced(session: Session) -
     )
     actions = [
         (e.action, e.detail.get("fingerprint"), e.detail.get("previous"))
-        for e in audit_repo.list_entries(session, tenant="acme")
+        for e in audit_log_repo.list_entries(session, tenant="acme")
     ]
     assert actions == [
         ("host_key.replace", second.fingerprint, first.fingerprint),

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from services.api.web import session as web_session
 from services.core.settings import Settings
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import tokens as token_repo
 from tests.unit.web.conftest import SignedIn, sign_in
 from tests.unit.web.factories import CSRF, sessions, token_id
@@ -46,7 +46,7 @@ def test_sign_in_keeps_only_a_signed_token_id_in_an_http_only_cookie(
     assert "secure" not in set_cookie  # plain HTTP in development and tests
     assert response.headers["location"] == "/console/approvals"
     with sessions(web_settings)() as session:
-        entries = audit_repo.list_entries(session)
+        entries = audit_log_repo.list_entries(session)
     assert any(e.action == "console.sign_in" for e in entries)
     assert all(token not in str(e.detail) + e.object for e in entries)
 
@@ -167,5 +167,5 @@ def test_a_copied_cookie_stops_working_after_sign_out(
     assert answer.status_code == 303 and "/console/login" in answer.headers["location"]
     assert other.get("/console/approvals").status_code == 200
     with sessions(web_settings)() as session:
-        actions = [e.action for e in audit_repo.list_entries(session)]
+        actions = [e.action for e in audit_log_repo.list_entries(session)]
     assert "console.sign_out" in actions

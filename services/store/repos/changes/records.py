@@ -25,7 +25,7 @@ from services.store.models import (
     ConfigBackup,
     utcnow,
 )
-from services.store.repos import audit as audit_repo
+from services.store.repos import audit_log as audit_log_repo
 from services.store.repos._checks import text_field
 from services.store.repos.changes.checks import (
     MAX_ATTEMPTS,
@@ -201,7 +201,7 @@ def record_decision(
             )
     except ConflictError:
         return False  # recorded already, approval and audit entry together
-    audit_repo.record(
+    audit_log_repo.record(
         session,
         actor=approver,
         action="change.approve" if decision == "approved" else "change.reject",

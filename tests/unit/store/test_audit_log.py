@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.store.errors import AppendOnlyError, InvalidInputError
 from services.store.models import AuditEntry
-from services.store.repos.audit import list_entries, record
+from services.store.repos.audit_log import list_entries, record
 from tests.unit.store.helpers import T0
 
 
