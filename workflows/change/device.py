@@ -3,23 +3,18 @@ verify, and on any failure roll back to the backup."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows.change.activities import ChangeActivities
     from workflows.change.models import DeviceChangeInput, DeviceChangeResult, DeviceStep
+    from workflows.common.options import device_step
 
 # Histories from before pre-checks could fail replay as they ran.
 PRE_CHECK_PATCH = "change-pre-check-targets"
-DEVICE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=20),
-    maximum_attempts=4,
-    non_retryable_error_types=["PlanError", "NotFound", "CredentialError", "HostKeyError"],
-)
+Step = Callable[[ChangeActivities, DeviceChangeInput], DeviceStep]
 
 
 @workflow.defn(name="DeviceChangeWorkflow")
@@ -27,24 +22,19 @@ class DeviceChangeWorkflow:
     def __init__(self) -> None:
         self._step = "pending"
 
-    async def _run(self, name: str, request: DeviceChangeInput) -> DeviceStep:
-        self._step = name
-        method = getattr(ChangeActivities, name)
-        result: DeviceStep = await workflow.execute_activity_method(
-            method,
+    async def _run(self, step: Step, request: DeviceChangeInput) -> DeviceStep:
+        self._step = step.__name__
+        return await workflow.execute_activity_method(
+            step,
             request,
-            task_queue=request.device_task_queue,
-            start_to_close_timeout=timedelta(minutes=5),
-            heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_seconds),
-            retry_policy=DEVICE_RETRY,
+            **device_step(request.device_task_queue, request.heartbeat_timeout_seconds),
         )
-        return result
 
     @workflow.run
     async def run(self, request: DeviceChangeInput) -> DeviceChangeResult:
-        backup = await self._run("change_backup", request)
+        backup = await self._run(ChangeActivities.change_backup, request)
         version = int(backup.data["version"])
-        before = await self._run("change_pre_check", request)
+        before = await self._run(ChangeActivities.change_pre_check, request)
         if not before.ok and workflow.patched(PRE_CHECK_PATCH):
             # A target the device does not have: nothing was pushed, nothing to roll back.
             self._step = "failed"
@@ -55,9 +45,9 @@ class DeviceChangeWorkflow:
                 backup_version=version,
             )
         request = request.model_copy(update={"before": before.data})
-        push = await self._run("change_push", request)
+        push = await self._run(ChangeActivities.change_push, request)
         if push.ok:
-            verify = await self._run("change_verify", request)
+            verify = await self._run(ChangeActivities.change_verify, request)
             if verify.ok:
                 self._step = "verified"
                 return DeviceChangeResult(
@@ -69,7 +59,7 @@ class DeviceChangeWorkflow:
             reason = f"verify failed: {verify.detail}"
         else:
             reason = f"push failed: {push.detail}"
-        rollback = await self._run("change_rollback", request)
+        rollback = await self._run(ChangeActivities.change_rollback, request)
         self._step = "rolled_back" if rollback.ok else "failed"
         return DeviceChangeResult(
             device=request.device,
