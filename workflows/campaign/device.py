@@ -2,7 +2,8 @@
 
 OS upgrade: pre-check -> backup -> stage + checksum -> boot -> reload -> wait -> verify version
 -> post-checks; after a reload that went wrong: boot the previous image, reload, verify.
-Config rollout: pre-check -> backup -> push -> verify; on failure restore the backup.
+Config rollout: the device runbook (workflows/runbook) with the rollout's job: backup +
+pre-check -> push under the safety net -> verify -> confirm; on failure restore the backup.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError, TimeoutType
+from temporalio.exceptions import ActivityError, TimeoutError, TimeoutType
 
 with workflow.unsafe.imports_passed_through():
     from workflows.campaign.activities import CampaignActivities
@@ -28,6 +29,9 @@ with workflow.unsafe.imports_passed_through():
         WaitInput,
     )
     from workflows.common.options import DEVICE_STEP_TIMEOUT, device_record, device_step
+    from workflows.runbook.legacy import LegacyRunbookActivities
+    from workflows.runbook.models import RolloutJob, RunbookInput, RunbookOutcome
+    from workflows.runbook.runbook import RUNBOOK_PATCH, DeviceRunbook, Step, why
 
 # A step whose every attempt stopped heartbeating lost its workers, not its device (the step
 # heartbeats from the worker's own thread while it talks to the device): it runs again, with
@@ -38,6 +42,14 @@ WORKER_LOSS_PATCH = "worker-loss-is-not-a-device-failure"
 COPY_TIMEOUT = timedelta(hours=2)
 A = TypeVar("A")
 R = TypeVar("R")
+S = TypeVar("S")
+OUTCOMES: dict[RunbookOutcome, DeviceOutcome] = {
+    "applied": "applied",
+    "skipped": "skipped",
+    "refused": "failed",
+    "rolled_back": "rolled_back",
+    "failed": "failed",
+}
 
 
 class _Runbook:
@@ -48,7 +60,7 @@ class _Runbook:
 
     async def call(
         self,
-        step: Callable[[CampaignActivities, A], R],
+        step: Callable[[S, A], R],
         arg: A,
         run: DeviceRunInput,
         *,
@@ -95,11 +107,6 @@ def _worker_lost(exc: ActivityError) -> bool:
     return isinstance(cause, TimeoutError) and cause.type is TimeoutType.HEARTBEAT
 
 
-def _why(exc: ActivityError) -> str:
-    cause = exc.cause
-    return cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
-
-
 @workflow.defn(name="DeviceUpgradeWorkflow")
 class DeviceUpgradeWorkflow(_Runbook):
     @workflow.run
@@ -110,7 +117,7 @@ class DeviceUpgradeWorkflow(_Runbook):
         try:
             pre: PreCheck = await self.call(CampaignActivities.upgrade_pre_check, run, run)
         except ActivityError as exc:
-            return await self.finish(run, "failed", f"pre-check: {_why(exc)}")
+            return await self.finish(run, "failed", f"pre-check: {why(exc)}")
         if pre.skip:
             return await self.finish(run, "skipped", f"already on {pre.version}")
         if not pre.ok:
@@ -128,7 +135,7 @@ class DeviceUpgradeWorkflow(_Runbook):
                 CampaignActivities.upgrade_stage, run, run, timeout=COPY_TIMEOUT
             )
         except ActivityError as exc:
-            return await self.finish(run, "failed", f"{self.step}: {_why(exc)}")
+            return await self.finish(run, "failed", f"{self.step}: {why(exc)}")
         if not stage.ok:
             return await self.finish(run, "failed", f"stage: {stage.detail}")
         try:
@@ -145,12 +152,12 @@ class DeviceUpgradeWorkflow(_Runbook):
                 run,
             )
         except ActivityError as exc:
-            return await self._rollback(run, f"{self.step}: {_why(exc)}", reloaded=False)
+            return await self._rollback(run, f"{self.step}: {why(exc)}", reloaded=False)
         try:
             back: StepResult = await self._wait(run, image.version)
         except ActivityError as exc:
             # Unreachable after the reload: nothing can be done from here.
-            return await self.finish(run, "failed", f"reload: {_why(exc)}")
+            return await self.finish(run, "failed", f"reload: {why(exc)}")
         if not back.ok:
             return await self._rollback(run, f"version: {back.detail}", reloaded=True)
         try:
@@ -161,7 +168,7 @@ class DeviceUpgradeWorkflow(_Runbook):
                 timeout=timedelta(seconds=run.tolerance.settle_seconds + 300),
             )
         except ActivityError as exc:
-            return await self._rollback(run, f"post-check: {_why(exc)}", reloaded=True)
+            return await self._rollback(run, f"post-check: {why(exc)}", reloaded=True)
         if not post.ok:
             return await self._rollback(run, f"post-check: {post.detail}", reloaded=True)
         return await self.finish(run, "upgraded", f"{run.from_version} -> {image.version}")
@@ -196,7 +203,7 @@ class DeviceUpgradeWorkflow(_Runbook):
             )
             back = await self._wait(run, run.from_version)
         except ActivityError as exc:
-            return await self.finish(run, "failed", f"{reason}; rollback: {_why(exc)}")
+            return await self.finish(run, "failed", f"{reason}; rollback: {why(exc)}")
         if back.ok:
             return await self.finish(run, "rolled_back", f"{reason}; back on {run.from_version}")
         return await self.finish(run, "failed", f"{reason}; rollback: {back.detail}")
@@ -210,28 +217,51 @@ class DeviceUpgradeWorkflow(_Runbook):
 class DeviceRolloutWorkflow(_Runbook):
     @workflow.run
     async def run(self, run: DeviceRunInput) -> DeviceRunResult:
+        if not workflow.patched(RUNBOOK_PATCH):
+            return await self._one_activity_a_step(run)
+        job = RolloutJob(
+            campaign_id=run.campaign_id, features=run.features, tolerance=run.tolerance
+        )
+        request = RunbookInput(
+            tenant=run.target.tenant,
+            device=run.target.device,
+            job=job,
+            device_task_queue=run.device_task_queue,
+            heartbeat_timeout_seconds=run.heartbeat_timeout_seconds,
+        )
+
+        async def call(step: Step[R], arg: RunbookInput) -> R:
+            return await self.call(step, arg, run)
+
+        done = await DeviceRunbook(call).run(request)
+        return await self.finish(run, OUTCOMES[done.outcome], done.detail)
+
+    async def _one_activity_a_step(self, run: DeviceRunInput) -> DeviceRunResult:
+        """Rollouts started before the one runbook: as they ran then."""
         try:
-            pre: PreCheck = await self.call(CampaignActivities.rollout_pre_check, run, run)
+            pre: PreCheck = await self.call(LegacyRunbookActivities.rollout_pre_check, run, run)
         except ActivityError as exc:
-            return await self.finish(run, "failed", f"pre-check: {_why(exc)}")
+            return await self.finish(run, "failed", f"pre-check: {why(exc)}")
         if pre.skip:
             return await self.finish(run, "skipped", pre.detail)
         run = run.model_copy(update={"before": pre.before})
         try:
             await self.call(CampaignActivities.campaign_backup, run, run)
-            push: StepResult = await self.call(CampaignActivities.rollout_push, run, run)
+            push: StepResult = await self.call(LegacyRunbookActivities.rollout_push, run, run)
             reason = f"push: {push.detail}"
             if push.ok:
-                verify: StepResult = await self.call(CampaignActivities.rollout_verify, run, run)
+                verify: StepResult = await self.call(
+                    LegacyRunbookActivities.rollout_verify, run, run
+                )
                 if verify.ok:
                     return await self.finish(run, "applied", push.detail)
                 reason = f"verify: {verify.detail}"
         except ActivityError as exc:
-            reason = f"{self.step}: {_why(exc)}"
+            reason = f"{self.step}: {why(exc)}"
         try:
-            back: StepResult = await self.call(CampaignActivities.rollout_rollback, run, run)
+            back: StepResult = await self.call(LegacyRunbookActivities.rollout_rollback, run, run)
         except ActivityError as exc:
-            return await self.finish(run, "failed", f"{reason}; rollback: {_why(exc)}")
+            return await self.finish(run, "failed", f"{reason}; rollback: {why(exc)}")
         outcome: DeviceOutcome = "rolled_back" if back.ok else "failed"
         return await self.finish(run, outcome, f"{reason}; rollback: {back.detail}")
 
