@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from services.changes.attention import describe, marks_on
-from services.changes.plan import DevicePlan, restore_commands
+from services.changes.plan import DevicePlan, remaining_commands, restore_commands
 from services.changes.prechecks import missing_targets
 from services.changes.remediation import RemediationRequest
 from services.core.errors import NetwaveError
@@ -18,7 +18,7 @@ from services.network.state import DeviceState, VerifyCheck, VerifyResult, verif
 from services.store.repos import attention as attention_repo
 from services.store.repos import backups as backup_repo
 from services.store.repos import changes as change_repo
-from workflows.change.loading import ChangeLoading, fail
+from workflows.change.loading import AnyRequest, ChangeLoading, fail
 from workflows.runbook.job import DeviceJob
 
 
@@ -33,8 +33,11 @@ class ChangeDeviceJob(DeviceJob):
         self.change_id = change_id
         self.name = device
         self.tag = tag_for(change_id)
-        self.request = loader.request_of(tenant, change_id)
         self.device, self.credential = loader.device_login(tenant, device)
+
+    @cached_property
+    def request(self) -> AnyRequest:
+        return self.loader.request_of(self.tenant, self.change_id)
 
     @cached_property
     def plan(self) -> DevicePlan:
@@ -113,17 +116,18 @@ class ChangeDeviceJob(DeviceJob):
         )
 
     def commands(self, running: str) -> tuple[list[str], str]:
-        again = self._replan(running)
         # A retry after a push cut short (a worker killed mid-push on a NOS that applies each
         # line as it is typed) sends only what the device still lacks, only approved lines.
+        _version, backup = self.backup()
+        left = remaining_commands(self.plan, running, backup)
         approved = {c.strip() for c in self.plan.commands}
-        unapproved = [c.strip() for c in again.commands if c.strip() not in approved]
+        unapproved = [c.strip() for c in left if c.strip() not in approved]
         if unapproved:
             return [], (
                 f"the device changed since the plan: {'; '.join(unapproved[:5])} "
                 "was not approved; nothing pushed"
             )
-        return again.commands, ""
+        return left, ""
 
     def post_checks(
         self, session: DeviceSession, before: DeviceState, after: DeviceState
