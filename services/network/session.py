@@ -12,7 +12,6 @@ the transport is gone): the next step logs in again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import TracebackType
 
 from netmiko import BaseConnection
 
@@ -46,12 +45,7 @@ class DeviceSession:
     def __enter__(self) -> DeviceSession:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def _open(self) -> BaseConnection:

@@ -5,8 +5,9 @@ backup. Where the runbook is goes on the campaign's device row."""
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
-from temporalio.exceptions import ApplicationError
+from sqlalchemy.orm import Session
 
 from services.campaigns.checks import compare_snapshots
 from services.campaigns.spec import PostCheckTolerance
@@ -14,13 +15,11 @@ from services.changes.remediation import plan_remediation
 from services.compliance.rules import RuleSet, tenant_rules
 from services.core.errors import NetwaveError
 from services.intent.merge import merge
-from services.network.backup import store_running
 from services.network.inventory import Device
 from services.network.jump import resolve_login
 from services.network.render import renderer_for
 from services.network.session import DeviceSession
 from services.network.state import DeviceState
-from services.store.repos import backups as backup_repo
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import intent as intent_repo
 from workflows.common.context import WorkerActivities
@@ -49,6 +48,8 @@ class RolloutDeviceJob(DeviceJob):
         self.features = job.features
         self.tolerance: PostCheckTolerance = job.tolerance
         self.tag = tag
+        self.sessions = activities.sessions
+        self.backup_run_id = f"campaign-{job.campaign_id}-{device}-pre"
         self.device = activities.trusted_tenant(tenant).device(device)
         self.credential = resolve_login(activities.provider, self.device)
 
@@ -62,7 +63,7 @@ class RolloutDeviceJob(DeviceJob):
     @cached_property
     def intended(self) -> tuple[Device, str]:
         """The device at its intent, and its config rendered from it."""
-        with self.activities.sessions() as session:
+        with self.sessions() as session:
             revisions = intent_repo.revisions(session, tenant=self.tenant, device=self.name)
         intent = merge(self.device, revisions).device
         renderer = renderer_for(self.activities.settings.templates_path)
@@ -72,56 +73,25 @@ class RolloutDeviceJob(DeviceJob):
         intent, intended = self.intended
         return plan_remediation(intent, running, intended, self.rules, self.features).commands
 
-    def _update(self, **values: object) -> None:
-        with self.activities.sessions.begin() as session:
-            campaign_repo.update_device(
-                session,
-                campaign_id=self.campaign_id,
-                tenant=self.tenant,
-                device=self.name,
-                **values,  # type: ignore[arg-type]
-            )
+    def _update(self, session: Session, **values: Any) -> None:
+        campaign_repo.update_device(
+            session, campaign_id=self.campaign_id, tenant=self.tenant, device=self.name, **values
+        )
 
     def record(self, step: str, *, started: bool = False) -> None:
-        if started:
-            self._update(status="running", step=step)
-        else:
-            self._update(step=step)
+        running: dict[str, Any] = {"status": "running"} if started else {}
+        with self.sessions.begin() as session:
+            self._update(session, step=step, **running)
 
     def stored_backup(self) -> int | None:
-        with self.activities.sessions() as session:
+        with self.sessions() as session:
             row = campaign_repo.device_of(
                 session, campaign_id=self.campaign_id, tenant=self.tenant, device=self.name
             )
         return row.backup_version
 
-    def keep_backup(self, running: str) -> int:
-        with self.activities.sessions.begin() as session:
-            stored = store_running(
-                session,
-                tenant=self.tenant,
-                device=self.name,
-                platform=self.device.platform,
-                running=running,
-                run_id=f"campaign-{self.campaign_id}-{self.name}-pre",
-            )
-        self._update(backup_version=stored.version)
-        return stored.version
-
-    def backup(self) -> tuple[int, str]:
-        version = self.stored_backup()
-        with self.activities.sessions() as session:
-            found = (
-                backup_repo.get_backup(
-                    session, tenant=self.tenant, device=self.name, version=version
-                )
-                if version is not None
-                else None
-            )
-        if version is None or found is None:
-            missing = f"pre-rollout backup of {self.name} is missing"
-            raise ApplicationError(missing, type="PlanError", non_retryable=True)
-        return version, found.content
+    def link_backup(self, session: Session, version: int) -> None:
+        self._update(session, backup_version=version)
 
     def nothing_to_do(self, running: str) -> str:
         return "" if self._remediation(running) else "already as intended"

@@ -61,12 +61,8 @@ class DeviceChangeWorkflow:
                 heartbeat_timeout_seconds=request.heartbeat_timeout_seconds,
             )
         )
-        return DeviceChangeResult(
-            device=request.device,
-            outcome=OUTCOMES[done.outcome],
-            detail=done.detail,
-            backup_version=done.backup_version,
-        )
+        kept = done.model_dump(include={"detail", "backup_version"})
+        return DeviceChangeResult(device=request.device, outcome=OUTCOMES[done.outcome], **kept)
 
     async def _one_activity_a_step(self, request: DeviceChangeInput) -> DeviceChangeResult:
         """Changes started before the one runbook: as they ran then."""

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from sqlalchemy.orm import Session
+
 from services.changes.attention import describe, marks_on
 from services.changes.plan import DevicePlan, remaining_commands, restore_commands
 from services.changes.prechecks import missing_targets
 from services.changes.remediation import RemediationRequest
 from services.core.errors import NetwaveError
 from services.intent.merge import Intended
-from services.network.backup import store_running
 from services.network.safety import tag_for
 from services.network.session import DeviceSession
 from services.network.state import DeviceState, VerifyCheck, VerifyResult, verify_change
 from services.store.repos import attention as attention_repo
-from services.store.repos import backups as backup_repo
 from services.store.repos import changes as change_repo
 from workflows.change.loading import AnyRequest, ChangeLoading, fail
 from workflows.runbook.job import DeviceJob
@@ -33,6 +33,8 @@ class ChangeDeviceJob(DeviceJob):
         self.change_id = change_id
         self.name = device
         self.tag = tag_for(change_id)
+        self.sessions = loader.sessions
+        self.backup_run_id = f"change-{change_id}-pre"
         self.device, self.credential = loader.device_login(tenant, device)
 
     @cached_property
@@ -57,46 +59,21 @@ class ChangeDeviceJob(DeviceJob):
             raise fail(exc) from None
 
     def stored_backup(self) -> int | None:
-        with self.loader.sessions() as session:
+        with self.sessions() as session:
             links = change_repo.backups_of(session, tenant=self.tenant, change_id=self.change_id)
         return next((b.backup_version for b in links if b.device == self.name), None)
 
-    def keep_backup(self, running: str) -> int:
-        with self.loader.sessions.begin() as session:
-            stored = store_running(
-                session,
-                tenant=self.tenant,
-                device=self.name,
-                platform=self.device.platform,
-                running=running,
-                run_id=f"change-{self.change_id}-pre",
-            )
-            change_repo.link_backup(
-                session,
-                tenant=self.tenant,
-                change_id=self.change_id,
-                device=self.name,
-                backup_version=stored.version,
-            )
-        return stored.version
-
-    def backup(self) -> tuple[int, str]:
-        version = self.stored_backup()
-        with self.loader.sessions() as session:
-            found = (
-                backup_repo.get_backup(
-                    session, tenant=self.tenant, device=self.name, version=version
-                )
-                if version is not None
-                else None
-            )
-        if version is None or found is None:
-            missing = f"pre-change backup v{version} of {self.name} is missing"
-            raise fail(LookupError(missing))
-        return version, found.content
+    def link_backup(self, session: Session, version: int) -> None:
+        change_repo.link_backup(
+            session,
+            tenant=self.tenant,
+            change_id=self.change_id,
+            device=self.name,
+            backup_version=version,
+        )
 
     def pre_check(self, state: DeviceState) -> str:
-        with self.loader.sessions() as session:
+        with self.sessions() as session:
             marks = [
                 m
                 for m in marks_on(session, self.tenant, [self.name])

@@ -6,21 +6,30 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.exceptions import ApplicationError
+
 from services.core.secrets import Credential
+from services.network.backup import store_running
 from services.network.inventory import Device
 from services.network.session import DeviceSession
 from services.network.state import DeviceState
+from services.store.repos import backups as backup_repo
 
 
 class DeviceJob(ABC):
     """One job on one device, its device and login resolved once for the whole activity."""
 
+    sessions: sessionmaker[Session]
+    tenant: str
+    name: str  # the device's
     device: Device
     credential: Credential
     # Names the job's checkpoint, session or commit on the device (the safety net); None:
     # the plain push of rollouts started before the one runbook, saved as it goes.
     tag: str | None
     backup_noun: str  # "pre-change": how details name the backup
+    backup_run_id: str  # the same backup version whenever an attempt stores it again
 
     def session(self, timeout: float) -> DeviceSession:
         return DeviceSession(self.device, self.credential, timeout)
@@ -34,12 +43,36 @@ class DeviceJob(ABC):
         """The backup version an earlier attempt kept (it stands: never taken again)."""
 
     @abstractmethod
+    def link_backup(self, session: Session, version: int) -> None:
+        """Remember `version` as the job's backup (what `stored_backup` finds)."""
+
     def keep_backup(self, running: str) -> int:
         """Store the running config as the job's backup; its version."""
+        with self.sessions.begin() as session:
+            stored = store_running(
+                session,
+                tenant=self.tenant,
+                device=self.name,
+                platform=self.device.platform,
+                running=running,
+                run_id=self.backup_run_id,
+            )
+            self.link_backup(session, stored.version)
+        return stored.version
 
-    @abstractmethod
     def backup(self) -> tuple[int, str]:
         """The kept backup's version and content (a PlanError when there is none)."""
+        version = self.stored_backup()
+        found = None
+        if version is not None:
+            with self.sessions() as session:
+                found = backup_repo.get_backup(
+                    session, tenant=self.tenant, device=self.name, version=version
+                )
+        if version is None or found is None:
+            missing = f"{self.backup_noun} backup of {self.name} is missing"
+            raise ApplicationError(missing, type="PlanError", non_retryable=True)
+        return version, found.content
 
     def nothing_to_do(self, running: str) -> str:
         """Why the device needs nothing (skipped: no backup, no push); empty: it does."""

@@ -31,12 +31,12 @@ Job = Annotated[ChangeJob | RolloutJob, Field(discriminator="kind")]
 class RunbookInput(BaseModel):
     """One device, the job to do on it, and how its steps run."""
 
+    job: Job
     tenant: str
     device: str
-    job: Job
+    before: dict[str, Any] = Field(default_factory=dict, description="pre-check state")
     device_task_queue: str = "netwave-devices"
     heartbeat_timeout_seconds: float = 30
-    before: dict[str, Any] = Field(default_factory=dict, description="pre-check state")
 
 
 class Prepared(BaseModel):

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.lab.testing import ThreadedLab
-from tests.integration.change_flow.test_change_workflow import FINAL, post, wait_status
+from tests.integration.change_flow.test_change_workflow import apply_in_an_opened_window
 
 STEPS = ("plan_change", "plan_is_current", "device_prepare", "device_push", "device_verify")
 
@@ -21,12 +21,7 @@ async def test_a_capacity_change_logs_in_once_per_step(
     name = "acme-branch1-r1"
     lab.reset_records(name)
     body = {"kind": "wan_bandwidth", "site": "branch1", "bandwidth_mbps": 70}
-    created = await post(api, "/v1/tenants/acme/changes", json=body, headers=tokens["acme"])
-    assert created.status_code == 201, created.text
-    path = f"/v1/tenants/acme/changes/{created.json()['change']['id']}"
-    await wait_status(api, path, tokens["acme"], {"scheduled"})
-    await post(api, f"{path}/override-window", json={"reason": "test"}, headers=tokens["admin"])
-    doc = await wait_status(api, path, tokens["acme"], FINAL)
+    doc = await apply_in_an_opened_window(api, tokens, body)
     assert doc["change"]["status"] == "verified", doc["change"]
     logins = lab.record(name).successful_logins
     print(f"\nSSH logins for one capacity change on {name}: {logins}")
