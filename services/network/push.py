@@ -80,6 +80,9 @@ class PushDriver:
     commit_saves: bool = False  # applying the change also makes it persistent (a commit)
     # Lines are applied as they are typed (False: into a candidate, applied at the end).
     applies_each_line: bool = True
+    # The lines a session types for the commands, where the NOS needs more than the config
+    # lines (a block closed by its own word); None: the commands as they are.
+    frame: Callable[[list[str]], list[str]] | None = None
 
 
 def exit_and_save(conn: BaseConnection, save: bool, timeout: float) -> None:
@@ -195,6 +198,8 @@ def push_on(
 ) -> PushResult:
     """`push_config` on an open session (left open: the caller ends it)."""
     driver = platform.push
+    if driver.frame is not None:
+        commands = driver.frame(list(commands))
     net = platform.safety_net if tag else None
     session_command = net.config_command(tag) if net is not None and tag else None
     # Lines reach the running config as they are typed, unless a candidate or session holds them.
