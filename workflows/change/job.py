@@ -8,8 +8,9 @@ from functools import cached_property
 from sqlalchemy.orm import Session
 
 from services.changes.attention import describe, marks_on
-from services.changes.plan import DevicePlan, remaining_commands, restore_commands
+from services.changes.plan import DevicePlan, restore_commands
 from services.changes.prechecks import missing_targets
+from services.changes.remaining import remaining_commands
 from services.changes.remediation import RemediationRequest
 from services.core.errors import NetwaveError
 from services.intent.merge import Intended

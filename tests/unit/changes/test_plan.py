@@ -10,11 +10,11 @@ from services.changes.plan import (
     DevicePlan,
     apply_request,
     plan_change,
-    remaining_commands,
     restore_commands,
     same_config,
     same_lines,
 )
+from services.changes.remaining import remaining_commands
 from services.changes.requests import (
     ChangeRequest,
     QosProfileChange,
