@@ -20,6 +20,7 @@ from workflows.change.activities import ChangeActivities
 from workflows.change.device import DeviceChangeWorkflow
 from workflows.change.lifecycle import ChangeLifecycleActivities
 from workflows.change.workflow import ChangeWorkflow
+from workflows.runbook.legacy import LegacyRunbookActivities
 from workflows.trust.activities import TrustActivities
 from workflows.trust.workflow import TrustHostKeysWorkflow
 
@@ -53,6 +54,7 @@ def device_activities(
     lifecycle = ChangeLifecycleActivities(settings, sessions, provider)
     campaign = CampaignActivities(settings, sessions, provider)
     trust = TrustActivities(settings, sessions, provider)
+    runbook = LegacyRunbookActivities(settings, sessions, provider)
     return [
         trust.trust_host_keys,
         campaign.campaign_plan,
@@ -66,10 +68,6 @@ def device_activities(
         campaign.upgrade_reload,
         campaign.upgrade_wait,
         campaign.upgrade_post_check,
-        campaign.rollout_pre_check,
-        campaign.rollout_push,
-        campaign.rollout_verify,
-        campaign.rollout_rollback,
         change.plan_change,
         change.plan_is_current,
         lifecycle.lock_change_devices,
@@ -79,11 +77,20 @@ def device_activities(
         lifecycle.record_decision,
         lifecycle.next_change_window,
         lifecycle.notify_change,
-        change.change_backup,
-        change.change_pre_check,
-        change.change_push,
-        change.change_verify,
-        change.change_rollback,
+        runbook.device_prepare,
+        runbook.device_push,
+        runbook.device_verify,
+        runbook.device_restore,
+        # for device runs started before the one runbook (workflows/runbook/legacy.py)
+        runbook.change_backup,
+        runbook.change_pre_check,
+        runbook.change_push,
+        runbook.change_verify,
+        runbook.change_rollback,
+        runbook.rollout_pre_check,
+        runbook.rollout_push,
+        runbook.rollout_verify,
+        runbook.rollout_rollback,
         backup.list_backup_targets,
         backup.backup_devices,
         audit.start_audit,

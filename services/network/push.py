@@ -6,6 +6,10 @@ opens it, the answers that mean a line was refused, and how the session ends (le
 runs under the platform's safety net (`services.network.safety`): applied but not kept until
 `save_running` confirms it, and taken back by `undo_change`. Failures come back as a
 PushResult that says what happened in an operator's words, never as a half-read exception.
+
+Each step is written once on an open connection (`push_on`, `save_on`, `undo_on`,
+`running_on`); the functions named after the step open and close a session around it, and
+`services.network.session.DeviceSession` runs several steps in one login.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from services.network.collect import Reachability, classify, short_error
 from services.network.host_keys import known_hosts_file, refusal, untrusted
 from services.network.inventory import Device
 from services.network.nornir_fleet import netmiko_extras
-from services.network.platforms import get_platform
+from services.network.platforms import Platform, get_platform
 from services.network.safety import SafetyNetError
 
 
@@ -94,7 +98,9 @@ class SaveFailed(Exception):
     pass
 
 
-def connect(device: Device, credential: Credential, timeout: float) -> BaseConnection:
+def connect(
+    device: Device, credential: Credential, timeout: float, platform: Platform | None = None
+) -> BaseConnection:
     """An open Netmiko session, in enable mode where the platform has one; a HostKeyError,
     before anything is sent, when the device's key is not the recorded one."""
     refused = untrusted(device)
@@ -114,9 +120,20 @@ def connect(device: Device, credential: Credential, timeout: float) -> BaseConne
             if refused is not None:
                 raise refused from None
             raise
-    if get_platform(device.platform).push.enable and not conn.check_enable_mode():
+    if (platform or get_platform(device.platform)).push.enable and not conn.check_enable_mode():
         conn.enable()
     return conn
+
+
+def disconnect(conn: BaseConnection) -> None:
+    with contextlib.suppress(Exception):  # the device may already have cut the session
+        conn.disconnect()
+
+
+def unreachable(exc: Exception) -> PushResult:
+    """A session that could not be opened: classified, nothing pushed or applied."""
+    kind = _REACHABILITY.get(classify(exc), PushError.failed)
+    return PushResult(ok=False, pushed=0, error_kind=kind, error=short_error(exc), applied=False)
 
 
 def _alive(conn: BaseConnection) -> bool:
@@ -154,23 +171,39 @@ def push_config(
     (never saved here), to be confirmed by `save_running(tag=...)` or taken back by
     `undo_change`.
     """
+    if not commands:
+        return PushResult(ok=True, pushed=0)
     platform = get_platform(device.platform)
+    try:
+        conn = connect(device, credential, timeout, platform)
+    except Exception as exc:  # connection faults are classified, not raised
+        return unreachable(exc)
+    try:
+        return push_on(
+            conn, platform, commands, save=save, timeout=timeout, tag=tag, after_line=after_line
+        )
+    finally:
+        disconnect(conn)
+
+
+def push_on(
+    conn: BaseConnection,
+    platform: Platform,
+    commands: Sequence[str],
+    *,
+    save: bool,
+    timeout: float,
+    tag: str | None = None,
+    after_line: LineHook | None = None,
+) -> PushResult:
+    """`push_config` on an open session (left open: the caller ends it)."""
     driver = platform.push
+    if driver.frame is not None:
+        commands = driver.frame(list(commands))
     net = platform.safety_net if tag else None
     session_command = net.config_command(tag) if net is not None and tag else None
     # Lines reach the running config as they are typed, unless a candidate or session holds them.
     applied_each = driver.applies_each_line and session_command is None
-    if not commands:
-        return PushResult(ok=True, pushed=0)
-    if driver.frame is not None:
-        commands = driver.frame(list(commands))
-    try:
-        conn = connect(device, credential, timeout)
-    except Exception as exc:  # connection faults are classified, not raised
-        kind = _REACHABILITY.get(classify(exc), PushError.failed)
-        return PushResult(
-            ok=False, pushed=0, error_kind=kind, error=short_error(exc), applied=False
-        )
     pushed = 0
     stage = "push"
     try:
@@ -219,9 +252,6 @@ def push_config(
         return PushResult(
             ok=False, pushed=pushed, error_kind=_failure(conn, exc), error=short_error(exc)
         )
-    finally:
-        with contextlib.suppress(Exception):  # the device may already have cut the session
-            conn.disconnect()
 
 
 def save_running(
@@ -235,15 +265,30 @@ def save_running(
     then make the running config the startup config (`write memory`); a platform whose
     apply is its save (a commit) has nothing more to do."""
     platform = get_platform(device.platform)
-    driver = platform.push
-    net = platform.safety_net if tag else None
-    if net is None and driver.commit_saves:
+    if saved_by_commit(platform, tag):
         return PushResult(ok=True, pushed=0, saved=True)
     try:
-        conn = connect(device, credential, timeout)
+        conn = connect(device, credential, timeout, platform)
     except Exception as exc:
-        kind = _REACHABILITY.get(classify(exc), PushError.failed)
-        return PushResult(ok=False, pushed=0, error_kind=kind, error=short_error(exc))
+        return unreachable(exc)
+    try:
+        return save_on(conn, platform, timeout=timeout, tag=tag)
+    finally:
+        disconnect(conn)
+
+
+def saved_by_commit(platform: Platform, tag: str | None) -> bool:
+    """Nothing to do to keep a change: no net to confirm, and the platform's commit saved it."""
+    net = platform.safety_net if tag else None
+    return net is None and platform.push.commit_saves
+
+
+def save_on(
+    conn: BaseConnection, platform: Platform, *, timeout: float, tag: str | None = None
+) -> PushResult:
+    """`save_running` on an open session (left open: the caller ends it)."""
+    driver = platform.push
+    net = platform.safety_net if tag else None
     try:
         if net is not None and tag:
             net.confirm(conn, tag, timeout)
@@ -261,9 +306,6 @@ def save_running(
         return PushResult(
             ok=False, pushed=0, error_kind=_failure(conn, exc), error=short_error(exc)
         )
-    finally:
-        with contextlib.suppress(Exception):
-            conn.disconnect()
 
 
 def undo_change(
@@ -276,15 +318,14 @@ def undo_change(
     """Take a tagged change back through the platform's safety net; what was done, or None
     when the platform has no net or it had nothing to take back. Raises SafetyNetError with
     the device's answer when the NOS refuses."""
-    net = get_platform(device.platform).safety_net
-    if net is None:
+    platform = get_platform(device.platform)
+    if platform.safety_net is None:
         return None
-    conn = connect(device, credential, timeout)
+    conn = connect(device, credential, timeout, platform)
     try:
-        return net.undo(conn, tag, timeout)
+        return platform.safety_net.undo(conn, tag, timeout)
     finally:
-        with contextlib.suppress(Exception):
-            conn.disconnect()
+        disconnect(conn)
 
 
 def _send(conn: BaseConnection, line: str, driver: PushDriver, timeout: float) -> None:
@@ -322,13 +363,17 @@ def _failure(conn: BaseConnection, exc: BaseException) -> PushError:
 
 def fetch_running(device: Device, credential: Credential, timeout: float = 30.0) -> str:
     """The device's running config (the platform's running-config command)."""
-    command = get_platform(device.platform).running_config_command
-    conn = connect(device, credential, timeout)
+    platform = get_platform(device.platform)
+    conn = connect(device, credential, timeout, platform)
     try:
-        return str(conn.send_command(command, read_timeout=timeout))
+        return running_on(conn, platform, timeout)
     finally:
-        with contextlib.suppress(Exception):
-            conn.disconnect()
+        disconnect(conn)
+
+
+def running_on(conn: BaseConnection, platform: Platform, timeout: float) -> str:
+    """`fetch_running` on an open session."""
+    return str(conn.send_command(platform.running_config_command, read_timeout=timeout))
 
 
 def error_pattern(platform: str) -> str:

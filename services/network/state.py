@@ -8,12 +8,12 @@ BGP states are named alike on every platform (`Established`, else the device's w
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from netmiko import BaseConnection
 from ntc_templates.parse import parse_output
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,7 +22,7 @@ from services.core.errors import DeviceError
 from services.core.secrets import Credential
 from services.network.inventory import Device
 from services.network.platforms import get_platform
-from services.network.push import connect
+from services.network.push import connect, disconnect
 
 ESTABLISHED = "Established"
 
@@ -109,14 +109,17 @@ def parse_state(platform: str, outputs: Mapping[str, str]) -> DeviceState:
 
 def collect_state(device: Device, credential: Credential, *, timeout: float = 30.0) -> DeviceState:
     """Run the platform's show commands in one session and parse them."""
-    commands = state_commands(device.platform)
-    wanted = commands.commands
     conn = connect(device, credential, timeout)
     try:
-        outputs = {cmd: str(conn.send_command(cmd, read_timeout=timeout)) for cmd in wanted}
+        return state_on(conn, device, timeout)
     finally:
-        with contextlib.suppress(Exception):
-            conn.disconnect()
+        disconnect(conn)
+
+
+def state_on(conn: BaseConnection, device: Device, timeout: float) -> DeviceState:
+    """`collect_state` on an open session."""
+    wanted = state_commands(device.platform).commands
+    outputs = {cmd: str(conn.send_command(cmd, read_timeout=timeout)) for cmd in wanted}
     try:
         return parse_state(device.platform, outputs)
     except DeviceError as exc:

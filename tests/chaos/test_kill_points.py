@@ -36,7 +36,7 @@ from tests.utils.api import bearer, make_token
 from tests.utils.lab import ThreadedLab
 from tests.utils.temporal import TEST_HEARTBEAT_SECONDS
 from workflows.campaign.activities import MID_BOOT
-from workflows.change.activities import MID_PUSH, MID_RESTORE
+from workflows.runbook.steps import MID_PUSH, MID_RESTORE
 
 pytestmark = pytest.mark.slow
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows.audit.activities import AuditActivities
@@ -20,17 +18,12 @@ with workflow.unsafe.imports_passed_through():
         AuditResult,
         AuditStartInput,
     )
+    from workflows.common.options import LOCAL_BOOKEND, fleet_bookend, fleet_chunk
 
 # Since this patch, opening and closing the report run as local activities on the workflow's
 # own worker: no task-queue hop and no workflow task of their own, which at 10 devices a tenant
 # was most of an audit's time. Histories from before it replay the device-queue activities.
 LOCAL_BOOKENDS = "audit-report-opened-and-closed-locally"
-
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    maximum_attempts=5,
-    non_retryable_error_types=["InventoryError", "RuleError", "CredentialError"],
-)
 
 
 @workflow.defn(name="ComplianceAuditWorkflow")
@@ -49,16 +42,13 @@ class ComplianceAuditWorkflow:
             plan = await workflow.execute_local_activity_method(
                 AuditActivities.start_audit,
                 opening,
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=RETRY,
+                **LOCAL_BOOKEND,
             )
         else:
             plan = await workflow.execute_activity_method(
                 AuditActivities.start_audit,
                 opening,
-                task_queue=request.device_task_queue,
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=RETRY,
+                **fleet_bookend(request.device_task_queue),
             )
         self._progress.report_id = plan.report_id
         self._progress.total = len(plan.devices)
@@ -79,15 +69,12 @@ class ComplianceAuditWorkflow:
             return await workflow.execute_local_activity_method(
                 AuditActivities.finish_audit,
                 closing,
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=RETRY,
+                **LOCAL_BOOKEND,
             )
         return await workflow.execute_activity_method(
             AuditActivities.finish_audit,
             closing,
-            task_queue=request.device_task_queue,
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=RETRY,
+            **fleet_bookend(request.device_task_queue),
         )
 
     async def _audit_chunk(
@@ -97,10 +84,7 @@ class ComplianceAuditWorkflow:
             result: AuditChunkResult = await workflow.execute_activity_method(
                 AuditActivities.audit_devices,
                 chunk,
-                task_queue=request.device_task_queue,
-                start_to_close_timeout=timedelta(minutes=30),
-                heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_seconds),
-                retry_policy=RETRY,
+                **fleet_chunk(request.device_task_queue, request.heartbeat_timeout_seconds),
             )
         self._progress.done += len(result.devices)
         counts = Counter(self._progress.counts)

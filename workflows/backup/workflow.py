@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows.backup.activities import BackupActivities
@@ -20,12 +18,7 @@ with workflow.unsafe.imports_passed_through():
         FleetBackupInput,
         FleetBackupResult,
     )
-
-DEVICE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    maximum_attempts=5,
-    non_retryable_error_types=["InventoryError", "CredentialError"],
-)
+    from workflows.common.options import fleet_bookend, fleet_chunk
 
 
 @workflow.defn(name="FleetBackupWorkflow")
@@ -38,9 +31,7 @@ class FleetBackupWorkflow:
         targets = await workflow.execute_activity_method(
             BackupActivities.list_backup_targets,
             BackupTargetsInput(tenants=request.tenants),
-            task_queue=request.device_task_queue,
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=DEVICE_RETRY,
+            **fleet_bookend(request.device_task_queue),
         )
         run_id = workflow.info().workflow_id
         chunks = [
@@ -65,10 +56,7 @@ class FleetBackupWorkflow:
         result = await workflow.execute_activity_method(
             BackupActivities.backup_devices,
             chunk,
-            task_queue=request.device_task_queue,
-            start_to_close_timeout=timedelta(minutes=30),
-            heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_seconds),
-            retry_policy=DEVICE_RETRY,
+            **fleet_chunk(request.device_task_queue, request.heartbeat_timeout_seconds),
         )
         self._count(result.devices)
         return result

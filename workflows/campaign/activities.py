@@ -22,19 +22,14 @@ from services.campaigns.resolve import resolve_campaign
 from services.campaigns.spec import CampaignSpec
 from services.campaigns.targets import plan_waves
 from services.changes.contract import load_contract
-from services.changes.plan import same_config
-from services.changes.remediation import plan_remediation
 from services.changes.webhooks import deliver, webhook_target
-from services.compliance.rules import RuleSet, tenant_rules
 from services.core.errors import NetwaveError
 from services.core.failpoints import before_last_line
 from services.core.secrets import Credential
-from services.intent.source import intended_device
 from services.network.backup import store_running
 from services.network.inventory import Device, load_all
 from services.network.jump import resolve_login
-from services.network.push import connect, fetch_running, push_config
-from services.network.render import renderer_for
+from services.network.push import connect, fetch_running
 from services.network.state import DeviceState, collect_state
 from services.network.upgrade import (
     Image,
@@ -44,7 +39,6 @@ from services.network.upgrade import (
     upgrade_driver,
 )
 from services.store.repos import audit_log as audit_log_repo
-from services.store.repos import backups as backup_repo
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import images as image_repo
 from services.store.repos.campaigns import DeviceRecord
@@ -371,113 +365,3 @@ class CampaignActivities(WorkerActivities):
             time.sleep(POLL_SECONDS)
         failed = [f"{c.name}: {c.detail}" for c in result.checks if not c.ok]
         return StepResult(ok=result.ok, detail="; ".join(failed) or "post-checks passed")
-
-    # -- config rollout steps --------------------------------------------------------------
-    def _rules(self, device: Device) -> RuleSet:
-        return tenant_rules(
-            self.settings.inventories_path,
-            device.tenant,
-            self.settings.templates_path / "compliance.yaml",
-        )
-
-    def _rollout_commands(self, device: Device, running: str, features: list[str]) -> list[str]:
-        """Remediation of `features` towards the device's intent (files + revisions)."""
-        rules = self._rules(device)
-        with self.sessions() as session:
-            intent = intended_device(
-                session, self.settings.inventories_path, device.tenant, device.name
-            ).device
-        intended = renderer_for(self.settings.templates_path).render_device(intent)
-        return plan_remediation(intent, running, intended, rules, features).commands
-
-    @activity.defn(name="rollout_push")
-    @heartbeating
-    def rollout_push(self, run: DeviceRunInput) -> StepResult:
-        """Render, diff and push the features; a retry that finds them applied pushes nothing."""
-        self._record(run, status="running", step="push")
-        device, credential = self._device(run)
-        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
-        try:
-            commands = self._rollout_commands(device, running, run.features)
-        except NetwaveError as exc:
-            return StepResult(ok=False, detail=exc.message)
-        if not commands:
-            return StepResult(ok=True, detail="already as intended", data={"pushed": 0})
-        result = push_config(device, credential, commands, timeout=self.settings.device_timeout)
-        return StepResult(
-            ok=result.ok,
-            detail=result.error or f"pushed {result.pushed} lines",
-            data={"pushed": result.pushed},
-        )
-
-    @activity.defn(name="rollout_verify")
-    @heartbeating
-    def rollout_verify(self, run: DeviceRunInput) -> StepResult:
-        self._record(run, step="verify")
-        device, credential = self._device(run)
-        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
-        left = self._rollout_commands(device, running, run.features)
-        if left:
-            return StepResult(ok=False, detail=f"still differs from intended: {left[:5]}")
-        before = DeviceState.model_validate(run.before) if run.before else None
-        if before is not None:
-            after = collect_state(device, credential, timeout=self.settings.device_timeout)
-            result = compare_snapshots(before, after, run.tolerance)
-            if not result.ok:
-                failed = [f"{c.name}: {c.detail}" for c in result.checks if not c.ok]
-                return StepResult(ok=False, detail="; ".join(failed))
-        return StepResult(ok=True, detail="features match the intended config")
-
-    @activity.defn(name="rollout_pre_check")
-    @heartbeating
-    def rollout_pre_check(self, run: DeviceRunInput) -> PreCheck:
-        self._record(run, status="running", step="pre_check")
-        device, credential = self._device(run)
-        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
-        if not self._rollout_commands(device, running, run.features):
-            return PreCheck(ok=True, skip=True, detail="already as intended")
-        state = collect_state(device, credential, timeout=self.settings.device_timeout)
-        return PreCheck(ok=True, before=state.model_dump(mode="json"))
-
-    @activity.defn(name="rollout_rollback")
-    @heartbeating
-    def rollout_rollback(self, run: DeviceRunInput) -> StepResult:
-        """Put the features back as the pre-rollout backup had them; confirm equality."""
-        self._record(run, step="rollback")
-        device, credential = self._device(run)
-        with self.sessions() as session:
-            row = campaign_repo.device_of(
-                session,
-                campaign_id=run.campaign_id,
-                tenant=run.target.tenant,
-                device=run.target.device,
-            )
-            backup = (
-                backup_repo.get_backup(
-                    session,
-                    tenant=run.target.tenant,
-                    device=run.target.device,
-                    version=row.backup_version,
-                )
-                if row.backup_version is not None
-                else None
-            )
-        if backup is None:
-            raise _fail(f"pre-rollout backup of {run.target.device} is missing")
-        running = fetch_running(device, credential, timeout=self.settings.device_timeout)
-        if not same_config(device.platform, running, backup.content):
-            rules = self._rules(device)
-            commands = plan_remediation(
-                device, running, backup.content, rules, run.features
-            ).commands
-            result = push_config(device, credential, commands, timeout=self.settings.device_timeout)
-            if not result.ok:
-                return StepResult(ok=False, detail=f"rollback push failed: {result.error}")
-            running = fetch_running(device, credential, timeout=self.settings.device_timeout)
-        equal = same_config(device.platform, running, backup.content)
-        return StepResult(
-            ok=equal,
-            detail="running config equals the pre-rollout backup"
-            if equal
-            else "rollback incomplete",
-        )

@@ -2,17 +2,18 @@
 
 OS upgrade: pre-check -> backup -> stage + checksum -> boot -> reload -> wait -> verify version
 -> post-checks; after a reload that went wrong: boot the previous image, reload, verify.
-Config rollout: pre-check -> backup -> push -> verify; on failure restore the backup.
+Config rollout: the device runbook (workflows/runbook) with the rollout's job: backup +
+pre-check -> push under the safety net -> verify -> confirm; on failure restore the backup.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError, TimeoutType
+from temporalio.exceptions import ActivityError, TimeoutError, TimeoutType
 
 with workflow.unsafe.imports_passed_through():
     from workflows.campaign.activities import CampaignActivities
@@ -27,20 +28,11 @@ with workflow.unsafe.imports_passed_through():
         StepResult,
         WaitInput,
     )
+    from workflows.common.options import DEVICE_STEP_TIMEOUT, device_record, device_step
+    from workflows.runbook.legacy import LegacyRunbookActivities
+    from workflows.runbook.models import RolloutJob, RunbookInput, RunbookOutcome
+    from workflows.runbook.runbook import RUNBOOK_PATCH, DeviceRunbook, Step, why
 
-STEP_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=20),
-    maximum_attempts=4,
-    non_retryable_error_types=[
-        "PlanError",
-        "ReloadTimeout",
-        "CredentialError",
-        "InventoryError",
-        "HostKeyError",
-    ],
-)
-STEP_TIMEOUT = timedelta(minutes=10)
 # A step whose every attempt stopped heartbeating lost its workers, not its device (the step
 # heartbeats from the worker's own thread while it talks to the device): it runs again, with
 # fresh attempts, up to this many times before the device is failed. Found by the chaos test
@@ -48,6 +40,16 @@ STEP_TIMEOUT = timedelta(minutes=10)
 WORKER_LOSSES = 10
 WORKER_LOSS_PATCH = "worker-loss-is-not-a-device-failure"
 COPY_TIMEOUT = timedelta(hours=2)
+A = TypeVar("A")
+R = TypeVar("R")
+S = TypeVar("S")
+OUTCOMES: dict[RunbookOutcome, DeviceOutcome] = {
+    "applied": "applied",
+    "skipped": "skipped",
+    "refused": "failed",
+    "rolled_back": "rolled_back",
+    "failed": "failed",
+}
 
 
 class _Runbook:
@@ -58,24 +60,20 @@ class _Runbook:
 
     async def call(
         self,
-        name: str,
-        arg: Any,
+        step: Callable[[S, A], R],
+        arg: A,
         run: DeviceRunInput,
         *,
-        timeout: timedelta = STEP_TIMEOUT,
-        heartbeat: timedelta | None = None,
-    ) -> Any:
-        self.step = name
+        timeout: timedelta = DEVICE_STEP_TIMEOUT,
+    ) -> R:
+        self.step = step.__name__
         losses = 0
         while True:
             try:
                 return await workflow.execute_activity_method(
-                    getattr(CampaignActivities, name),
+                    step,
                     arg,
-                    task_queue=run.device_task_queue,
-                    start_to_close_timeout=timeout,
-                    heartbeat_timeout=heartbeat or timedelta(seconds=run.heartbeat_timeout_seconds),
-                    retry_policy=STEP_RETRY,
+                    **device_step(run.device_task_queue, run.heartbeat_timeout_seconds, timeout),
                 )
             except ActivityError as exc:
                 if not _worker_lost(exc) or losses >= WORKER_LOSSES:
@@ -97,9 +95,7 @@ class _Runbook:
                 step="done",
                 detail=detail,
             ),
-            task_queue=run.device_task_queue,
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=STEP_RETRY,
+            **device_record(run.device_task_queue),
         )
         return DeviceRunResult(
             tenant=run.target.tenant, device=run.target.device, outcome=outcome, detail=detail
@@ -111,11 +107,6 @@ def _worker_lost(exc: ActivityError) -> bool:
     return isinstance(cause, TimeoutError) and cause.type is TimeoutType.HEARTBEAT
 
 
-def _why(exc: ActivityError) -> str:
-    cause = exc.cause
-    return cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
-
-
 @workflow.defn(name="DeviceUpgradeWorkflow")
 class DeviceUpgradeWorkflow(_Runbook):
     @workflow.run
@@ -124,9 +115,9 @@ class DeviceUpgradeWorkflow(_Runbook):
         if image is None:
             return await self.finish(run, "failed", "no image for this platform")
         try:
-            pre: PreCheck = await self.call("upgrade_pre_check", run, run)
+            pre: PreCheck = await self.call(CampaignActivities.upgrade_pre_check, run, run)
         except ActivityError as exc:
-            return await self.finish(run, "failed", f"pre-check: {_why(exc)}")
+            return await self.finish(run, "failed", f"pre-check: {why(exc)}")
         if pre.skip:
             return await self.finish(run, "skipped", f"already on {pre.version}")
         if not pre.ok:
@@ -139,46 +130,52 @@ class DeviceUpgradeWorkflow(_Runbook):
             }
         )
         try:
-            await self.call("campaign_backup", run, run)
-            stage: StepResult = await self.call("upgrade_stage", run, run, timeout=COPY_TIMEOUT)
+            await self.call(CampaignActivities.campaign_backup, run, run)
+            stage: StepResult = await self.call(
+                CampaignActivities.upgrade_stage, run, run, timeout=COPY_TIMEOUT
+            )
         except ActivityError as exc:
-            return await self.finish(run, "failed", f"{self.step}: {_why(exc)}")
+            return await self.finish(run, "failed", f"{self.step}: {why(exc)}")
         if not stage.ok:
             return await self.finish(run, "failed", f"stage: {stage.detail}")
         try:
             boot: StepResult = await self.call(
-                "upgrade_set_boot",
+                CampaignActivities.upgrade_set_boot,
                 BootInput(run=run, image=image.filename, fallback=run.previous_image),
                 run,
             )
             if not boot.ok:
                 return await self._rollback(run, f"set boot: {boot.detail}", reloaded=False)
-            await self.call("upgrade_reload", ReloadInput(run=run, once_key="upgrade_reload"), run)
+            await self.call(
+                CampaignActivities.upgrade_reload,
+                ReloadInput(run=run, once_key="upgrade_reload"),
+                run,
+            )
         except ActivityError as exc:
-            return await self._rollback(run, f"{self.step}: {_why(exc)}", reloaded=False)
+            return await self._rollback(run, f"{self.step}: {why(exc)}", reloaded=False)
         try:
             back: StepResult = await self._wait(run, image.version)
         except ActivityError as exc:
             # Unreachable after the reload: nothing can be done from here.
-            return await self.finish(run, "failed", f"reload: {_why(exc)}")
+            return await self.finish(run, "failed", f"reload: {why(exc)}")
         if not back.ok:
             return await self._rollback(run, f"version: {back.detail}", reloaded=True)
         try:
             post: StepResult = await self.call(
-                "upgrade_post_check",
+                CampaignActivities.upgrade_post_check,
                 run,
                 run,
                 timeout=timedelta(seconds=run.tolerance.settle_seconds + 300),
             )
         except ActivityError as exc:
-            return await self._rollback(run, f"post-check: {_why(exc)}", reloaded=True)
+            return await self._rollback(run, f"post-check: {why(exc)}", reloaded=True)
         if not post.ok:
             return await self._rollback(run, f"post-check: {post.detail}", reloaded=True)
         return await self.finish(run, "upgraded", f"{run.from_version} -> {image.version}")
 
     async def _wait(self, run: DeviceRunInput, version: str) -> StepResult:
         result: StepResult = await self.call(
-            "upgrade_wait",
+            CampaignActivities.upgrade_wait,
             WaitInput(run=run, expect_version=version),
             run,
             timeout=timedelta(seconds=run.reload_timeout_seconds + 120),
@@ -192,13 +189,21 @@ class DeviceUpgradeWorkflow(_Runbook):
         if not run.previous_image or not run.from_version:
             return await self.finish(run, "failed", f"{reason}; no previous image to roll back to")
         try:
-            await self.call("upgrade_set_boot", BootInput(run=run, image=run.previous_image), run)
+            await self.call(
+                CampaignActivities.upgrade_set_boot,
+                BootInput(run=run, image=run.previous_image),
+                run,
+            )
             if not reloaded:
                 return await self.finish(run, "rolled_back", f"{reason}; boot restored")
-            await self.call("upgrade_reload", ReloadInput(run=run, once_key="rollback_reload"), run)
+            await self.call(
+                CampaignActivities.upgrade_reload,
+                ReloadInput(run=run, once_key="rollback_reload"),
+                run,
+            )
             back = await self._wait(run, run.from_version)
         except ActivityError as exc:
-            return await self.finish(run, "failed", f"{reason}; rollback: {_why(exc)}")
+            return await self.finish(run, "failed", f"{reason}; rollback: {why(exc)}")
         if back.ok:
             return await self.finish(run, "rolled_back", f"{reason}; back on {run.from_version}")
         return await self.finish(run, "failed", f"{reason}; rollback: {back.detail}")
@@ -212,28 +217,51 @@ class DeviceUpgradeWorkflow(_Runbook):
 class DeviceRolloutWorkflow(_Runbook):
     @workflow.run
     async def run(self, run: DeviceRunInput) -> DeviceRunResult:
+        if not workflow.patched(RUNBOOK_PATCH):
+            return await self._one_activity_a_step(run)
+        job = RolloutJob(
+            campaign_id=run.campaign_id, features=run.features, tolerance=run.tolerance
+        )
+        request = RunbookInput(
+            tenant=run.target.tenant,
+            device=run.target.device,
+            job=job,
+            device_task_queue=run.device_task_queue,
+            heartbeat_timeout_seconds=run.heartbeat_timeout_seconds,
+        )
+
+        async def call(step: Step[R], arg: RunbookInput) -> R:
+            return await self.call(step, arg, run)
+
+        done = await DeviceRunbook(call).run(request)
+        return await self.finish(run, OUTCOMES[done.outcome], done.detail)
+
+    async def _one_activity_a_step(self, run: DeviceRunInput) -> DeviceRunResult:
+        """Rollouts started before the one runbook: as they ran then."""
         try:
-            pre: PreCheck = await self.call("rollout_pre_check", run, run)
+            pre: PreCheck = await self.call(LegacyRunbookActivities.rollout_pre_check, run, run)
         except ActivityError as exc:
-            return await self.finish(run, "failed", f"pre-check: {_why(exc)}")
+            return await self.finish(run, "failed", f"pre-check: {why(exc)}")
         if pre.skip:
             return await self.finish(run, "skipped", pre.detail)
         run = run.model_copy(update={"before": pre.before})
         try:
-            await self.call("campaign_backup", run, run)
-            push: StepResult = await self.call("rollout_push", run, run)
+            await self.call(CampaignActivities.campaign_backup, run, run)
+            push: StepResult = await self.call(LegacyRunbookActivities.rollout_push, run, run)
             reason = f"push: {push.detail}"
             if push.ok:
-                verify: StepResult = await self.call("rollout_verify", run, run)
+                verify: StepResult = await self.call(
+                    LegacyRunbookActivities.rollout_verify, run, run
+                )
                 if verify.ok:
                     return await self.finish(run, "applied", push.detail)
                 reason = f"verify: {verify.detail}"
         except ActivityError as exc:
-            reason = f"{self.step}: {_why(exc)}"
+            reason = f"{self.step}: {why(exc)}"
         try:
-            back: StepResult = await self.call("rollout_rollback", run, run)
+            back: StepResult = await self.call(LegacyRunbookActivities.rollout_rollback, run, run)
         except ActivityError as exc:
-            return await self.finish(run, "failed", f"{reason}; rollback: {_why(exc)}")
+            return await self.finish(run, "failed", f"{reason}; rollback: {why(exc)}")
         outcome: DeviceOutcome = "rolled_back" if back.ok else "failed"
         return await self.finish(run, outcome, f"{reason}; rollback: {back.detail}")
 

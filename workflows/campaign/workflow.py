@@ -14,7 +14,6 @@ import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -37,20 +36,13 @@ with workflow.unsafe.imports_passed_through():
         DeviceStatusInput,
         WaveProgress,
     )
+    from workflows.change.lifecycle import ChangeLifecycleActivities
     from workflows.change.models import WindowInput, WindowOut
+    from workflows.common.options import notification, planning, store_call
 
-QUICK = timedelta(minutes=2)
 # The plan heartbeats each second: a plan that a killed worker held is retried after this, not
 # after its 10-minute start-to-close timeout (a kill during planning stalled a chaos run).
-PLAN_HEARTBEAT = timedelta(seconds=10)
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_attempts=5,
-    non_retryable_error_types=["PlanError", "NotFound", "NoWindow"],
-)
-NOTIFY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_attempts=8
-)
+PLAN_HEARTBEAT_SECONDS = 10
 FINAL = ("completed", "halted", "cancelled", "failed")
 # A device still in one of these when the campaign ends was never touched: it is not_started
 # (a cancel while it waited for its tenant's window left it "waiting_window").
@@ -97,9 +89,7 @@ class CampaignWorkflow:
                 summary=self._summary(),
                 not_started=not_started or [],
             ),
-            task_queue=self._input.device_task_queue,
-            start_to_close_timeout=QUICK,
-            retry_policy=RETRY,
+            **store_call(self._input.device_task_queue),
         )
         self._notify(status)
 
@@ -117,10 +107,7 @@ class CampaignWorkflow:
                     reason=self._progress.reason if status == "halted" else "",
                     tenants=tenant_counts(self._progress.devices),
                 ),
-                task_queue=self._input.device_task_queue,
-                start_to_close_timeout=QUICK,
-                schedule_to_close_timeout=timedelta(minutes=30),
-                retry_policy=NOTIFY_RETRY,
+                **notification(self._input.device_task_queue),
             )
         )
 
@@ -144,9 +131,7 @@ class CampaignWorkflow:
             DeviceStatusInput(
                 campaign_id=self._input.campaign_id, target=target, status=status, detail=detail
             ),
-            task_queue=self._input.device_task_queue,
-            start_to_close_timeout=QUICK,
-            retry_policy=RETRY,
+            **store_call(self._input.device_task_queue),
         )
 
     # -- the campaign ----------------------------------------------------------------------
@@ -157,10 +142,7 @@ class CampaignWorkflow:
             plan: CampaignPlan = await workflow.execute_activity_method(
                 CampaignActivities.campaign_plan,
                 CampaignRef(campaign_id=request.campaign_id),
-                task_queue=request.device_task_queue,
-                start_to_close_timeout=timedelta(minutes=10),
-                heartbeat_timeout=PLAN_HEARTBEAT,
-                retry_policy=RETRY,
+                **planning(request.device_task_queue, PLAN_HEARTBEAT_SECONDS),
             )
         except ActivityError as exc:
             cause = exc.cause
@@ -327,13 +309,10 @@ class CampaignWorkflow:
 
     async def _wait_for_window(self, target: Target) -> None:
         assert self._input is not None
-        window: WindowOut = await workflow.execute_activity(
-            "next_change_window",
+        window: WindowOut = await workflow.execute_activity_method(
+            ChangeLifecycleActivities.next_change_window,
             WindowInput(tenant=target.tenant, now=workflow.now()),
-            result_type=WindowOut,
-            task_queue=self._input.device_task_queue,
-            start_to_close_timeout=QUICK,
-            retry_policy=RETRY,
+            **store_call(self._input.device_task_queue),
         )
         wait = window.start - workflow.now()
         if wait > timedelta(0):

@@ -13,6 +13,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ActivityConfig
 
 with workflow.unsafe.imports_passed_through():
     from services.changes.lifecycle import ChangeStatus
@@ -37,16 +38,9 @@ with workflow.unsafe.imports_passed_through():
         WindowOut,
         WindowOverride,
     )
-    from workflows.change.options import (
-        DECISION_RECORD_PATCH,
-        DEVICE_LOCK_PATCH,
-        LOCK_RETRY,
-        MAX_REPLANS,
-        NOTIFY_RETRY,
-        QUICK,
-        RETRY,
-    )
+    from workflows.change.options import DECISION_RECORD_PATCH, DEVICE_LOCK_PATCH, MAX_REPLANS
     from workflows.change.rules import check_decision, check_stop
+    from workflows.common.options import lock_wait, notification, planning, store_call
 
 
 class _Stopped(Exception):
@@ -68,10 +62,11 @@ class ChangeWorkflow:
         self._plan_features: list[str] = []
 
     # -- helpers ---------------------------------------------------------------------------
-    def _heartbeat(self) -> timedelta:
-        """Steps heartbeat: one on a crashed worker is retried after this, not its timeout."""
-        seconds = self._input.heartbeat_timeout_seconds if self._input else 30
-        return timedelta(seconds=seconds)
+    def _store(self, heartbeat: bool = True) -> ActivityConfig:
+        """A store call on the device queue; heartbeating ones are retried soon after a crash."""
+        assert self._input is not None
+        seconds = self._input.heartbeat_timeout_seconds if heartbeat else None
+        return store_call(self._input.device_task_queue, seconds)
 
     async def _status(self, to_status: ChangeStatus, actor: str, **extra: Any) -> None:
         assert self._input is not None
@@ -86,10 +81,7 @@ class ChangeWorkflow:
                 detail=detail,
                 **extra,
             ),
-            task_queue=self._input.device_task_queue,
-            start_to_close_timeout=QUICK,
-            retry_policy=RETRY,
-            heartbeat_timeout=self._heartbeat(),
+            **self._store(),
         )
         self._progress.status = to_status
         # Webhooks never block the change: delivered in the background, awaited at the end.
@@ -102,10 +94,7 @@ class ChangeWorkflow:
                     status=to_status,
                     detail=detail,
                 ),
-                task_queue=self._input.device_task_queue,
-                start_to_close_timeout=timedelta(seconds=30),
-                schedule_to_close_timeout=timedelta(minutes=30),
-                retry_policy=NOTIFY_RETRY,
+                **notification(self._input.device_task_queue),
             )
         )
 
@@ -116,10 +105,7 @@ class ChangeWorkflow:
             PlanInput(
                 tenant=self._input.tenant, change_id=self._input.change_id, features=self._features
             ),
-            task_queue=self._input.device_task_queue,
-            start_to_close_timeout=timedelta(minutes=10),
-            retry_policy=RETRY,
-            heartbeat_timeout=self._heartbeat(),
+            **planning(self._input.device_task_queue, self._input.heartbeat_timeout_seconds),
         )
         self._progress.plan_revision = plan.revision
         self._progress.devices = {d: "planned" for d in plan.devices}
@@ -179,10 +165,7 @@ class ChangeWorkflow:
             current = await workflow.execute_activity_method(
                 ChangeActivities.plan_is_current,
                 PlanInput(tenant=request.tenant, change_id=request.change_id),
-                task_queue=request.device_task_queue,
-                start_to_close_timeout=timedelta(minutes=5),
-                retry_policy=RETRY,
-                heartbeat_timeout=self._heartbeat(),
+                **planning(request.device_task_queue, request.heartbeat_timeout_seconds),
             )
             if current:
                 break
@@ -239,9 +222,7 @@ class ChangeWorkflow:
         lock = workflow.start_activity_method(
             ChangeLifecycleActivities.lock_change_devices,
             LockInput(tenant=request.tenant, change_id=request.change_id, devices=devices),
-            task_queue=request.device_task_queue,
-            start_to_close_timeout=QUICK,
-            retry_policy=LOCK_RETRY,
+            **lock_wait(request.device_task_queue),
         )
         await workflow.wait_condition(lambda: lock.done() or self._stop is not None)
         if not lock.done():
@@ -255,9 +236,7 @@ class ChangeWorkflow:
         await workflow.execute_activity_method(
             ChangeLifecycleActivities.unlock_change_devices,
             LockInput(tenant=request.tenant, change_id=request.change_id, devices=[]),
-            task_queue=request.device_task_queue,
-            start_to_close_timeout=QUICK,
-            retry_policy=RETRY,
+            **self._store(heartbeat=False),
         )
 
     async def _await_decision(self, plan: PlanSummary) -> ChangeStatus:
@@ -288,9 +267,7 @@ class ChangeWorkflow:
                 DecisionRecord(
                     tenant=self._input.tenant, change_id=self._input.change_id, decision=decision
                 ),
-                task_queue=self._input.device_task_queue,
-                start_to_close_timeout=QUICK,
-                retry_policy=RETRY,
+                **self._store(heartbeat=False),
             )
         detail = {"comment": decision.comment, "revision": decision.plan_revision}
         await self._status(decision.decision, decision.approver, detail=detail)
@@ -300,10 +277,7 @@ class ChangeWorkflow:
         window: WindowOut = await workflow.execute_activity_method(
             ChangeLifecycleActivities.next_change_window,
             WindowInput(tenant=request.tenant, now=workflow.now()),
-            task_queue=request.device_task_queue,
-            start_to_close_timeout=QUICK,
-            retry_policy=RETRY,
-            heartbeat_timeout=self._heartbeat(),
+            **self._store(),
         )
         self._progress.window_start = window.start
         await self._status(
@@ -335,10 +309,7 @@ class ChangeWorkflow:
                 actor=self._override.actor,
                 detail={"override_reason": self._override.reason},
             ),
-            task_queue=self._input.device_task_queue,
-            start_to_close_timeout=QUICK,
-            retry_policy=RETRY,
-            heartbeat_timeout=self._heartbeat(),
+            **self._store(),
         )
 
     async def _apply_device(

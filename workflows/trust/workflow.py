@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.common.options import first_contact
     from workflows.trust.activities import TrustActivities
     from workflows.trust.models import TrustInput, TrustReport
-
-TRUST_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_attempts=3,
-    non_retryable_error_types=["InventoryError", "NotFoundError"],
-)
 
 
 @workflow.defn(name="TrustHostKeysWorkflow")
@@ -25,7 +17,5 @@ class TrustHostKeysWorkflow:
         return await workflow.execute_activity_method(
             TrustActivities.trust_host_keys,
             request,
-            task_queue=request.device_task_queue,
-            start_to_close_timeout=timedelta(minutes=10),
-            retry_policy=TRUST_RETRY,
+            **first_contact(request.device_task_queue),
         )

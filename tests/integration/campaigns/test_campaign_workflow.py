@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from services.api.main import create_app
 from services.bootstrap import prepare_local
+from services.changes.plan import same_config
 from services.core.settings import Settings
 from tests.integration.backup.test_fleet_backup import scoped, workers
 from tests.utils.api import bearer, make_token
@@ -364,6 +365,51 @@ async def test_config_rollout_fixes_drift_and_rolls_back_a_refused_push(
     assert device["status"] == "rolled_back", device
     assert "equals the pre-rollout backup" in device["detail"]
     assert lab.running_config("acme-branch1-r1") == before
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_a_rollout_whose_verify_fails_is_taken_back_by_the_safety_net(
+    api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
+) -> None:
+    """The one device runbook gives rollouts the change's safety net: pushed after an IOS
+    checkpoint, never saved; the WAN link lost during the push fails the post-checks and
+    `configure replace` takes the rollout back."""
+    name, wan = "acme-branch1-r1", "GigabitEthernet0/0"
+    before = lab.running_config(name)
+    startup = lab.device(name).state.startup.copy()
+    lab.reset_records(name)
+    lab.set_fault(name, slow=0.2)  # time to take the link down while the lines go in
+    body = {
+        "name": "ntp-link-lost",
+        "kind": "config_rollout",
+        "features": ["ntp"],
+        "targets": {"devices": [name]},
+        "strategy": {"canary_size": 0, "wave_size": 1, "max_failures": 1},
+        "respect_windows": False,
+        "post_check": {"settle_seconds": 0},
+    }
+    try:
+        campaign_id = await launch(api, tokens["admin"], body)
+        deadline = time.monotonic() + 60
+        while not lab.record(name).config_sessions:
+            assert time.monotonic() < deadline, "the rollout never opened a config session"
+            await asyncio.sleep(0.02)
+        lab.call(lambda: lab.device(name).state.link_down.add(wan))
+        doc = await wait_for(api, campaign_id, tokens["engineer"], finished)
+    finally:
+        lab.call(lambda: lab.device(name).state.link_down.discard(wan))
+        lab.clear_faults(name)
+    device = next(d for d in doc["devices"] if d["device"] == name)
+    assert device["status"] == "rolled_back", device
+    detail = device["detail"]
+    assert "verify failed" in detail and wan in detail, detail
+    assert "configure replace flash:netwave-" in detail, detail
+    assert "running config equals the pre-rollout backup" in detail, detail
+    assert same_config("cisco_ios", lab.running_config(name), before)
+    record = lab.record(name)
+    assert record.safety_net_count("checkpoint") == 1 and record.safety_net_count("replace") == 1
+    assert not record.saves and lab.device(name).state.startup == startup
+    assert not [f for f in lab.device(name).state.flash.files if f.startswith("netwave-")]
 
 
 @pytest.mark.usefixtures("running_workers")

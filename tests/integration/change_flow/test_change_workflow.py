@@ -33,6 +33,18 @@ async def post(api: TestClient, path: str, **kwargs: Any) -> Any:
     return await asyncio.to_thread(lambda: api.post(path, **kwargs))
 
 
+async def apply_in_an_opened_window(
+    api: TestClient, tokens: dict[str, dict[str, str]], body: dict[str, Any]
+) -> dict[str, Any]:
+    """Request an auto-approved change of acme, open its window as an admin, wait for its end."""
+    created = await post(api, "/v1/tenants/acme/changes", json=body, headers=tokens["acme"])
+    assert created.status_code == 201, created.text
+    path = f"/v1/tenants/acme/changes/{created.json()['change']['id']}"
+    await wait_status(api, path, tokens["acme"], {"scheduled"})
+    await post(api, f"{path}/override-window", json={"reason": "test"}, headers=tokens["admin"])
+    return await wait_status(api, path, tokens["acme"], FINAL)
+
+
 @pytest.mark.usefixtures("running_workers")
 async def test_auto_approved_change_is_applied_in_an_overridden_window(
     api: TestClient, tokens: dict[str, dict[str, str]], lab: ThreadedLab
@@ -445,12 +457,7 @@ async def test_a_wan_interface_the_device_lacks_fails_at_pre_check_with_nothing_
     before = lab.running_config("acme-hq-r1")
     lab.reset_records("acme-hq-r1")
     body = {"kind": "wan_bandwidth", "site": "hq", "bandwidth_mbps": 300}
-    created = await post(api, "/v1/tenants/acme/changes", json=body, headers=tokens["acme"])
-    assert created.status_code == 201, created.text
-    path = f"/v1/tenants/acme/changes/{created.json()['change']['id']}"
-    await wait_status(api, path, tokens["acme"], {"scheduled"})
-    await post(api, f"{path}/override-window", json={"reason": "test"}, headers=tokens["admin"])
-    doc = await wait_status(api, path, tokens["acme"], FINAL)
+    doc = await apply_in_an_opened_window(api, tokens, body)
     assert doc["change"]["status"] == "failed", doc["change"]
     assert "pre-check failed: GigabitEthernet0/9 does not exist" in doc["change"]["failure"]
     assert lab.record("acme-hq-r1").config_sessions == [], "nothing pushed"

@@ -14,6 +14,7 @@ from services.changes.plan import (
     same_config,
     same_lines,
 )
+from services.changes.remaining import remaining_commands
 from services.changes.requests import (
     ChangeRequest,
     QosProfileChange,
@@ -333,3 +334,25 @@ def test_a_partly_pushed_handoff_is_completed(renderer: Renderer) -> None:
         " encapsulation dot1Q 120",
         " ip address 10.77.0.1 255.255.255.0",
     ]
+
+
+@pytest.mark.parametrize(("name", "site"), ALL)
+def test_a_push_sends_what_the_device_still_lacks_from_the_plan_alone(
+    renderer: Renderer, name: str, site: str
+) -> None:
+    """The push step's lines come from the approved plan and the pre-change backup (no intent,
+    no templates): all of them on a device as planned, none once applied, the rest after a
+    push cut short, and those finish the change."""
+    device = FLEET[name]
+    backup = running_of(device, renderer)
+    for request in (WanBandwidthChange(site=site, bandwidth_mbps=123), handoff(site)):
+        result = plan_change(device, backup, request, renderer)
+        assert remaining_commands(result, backup, backup) == result.commands
+        done = future_config(device.platform, backup, result.commands)
+        assert remaining_commands(result, done, backup) == []
+        cut = future_config(device.platform, backup, result.commands[:-1])
+        left = remaining_commands(result, cut, backup)
+        assert left and {c.strip() for c in left} <= {c.strip() for c in result.commands}
+        finished = future_config(device.platform, cut, left)
+        assert same_lines(device.platform, finished, done)
+

@@ -19,8 +19,6 @@ from workflows.change.device import DeviceChangeWorkflow
 from workflows.change.models import (
     ChangeInput,
     ChangeResult,
-    DeviceChangeInput,
-    DeviceStep,
     LockInput,
     NotifyInput,
     PlanInput,
@@ -30,6 +28,7 @@ from workflows.change.models import (
     WindowOut,
 )
 from workflows.change.workflow import ChangeWorkflow
+from workflows.runbook.models import Prepared, RunbookInput, RunbookStep
 
 statuses: list[str] = []
 records: list[StatusInput] = []
@@ -98,25 +97,23 @@ async def window(request: WindowInput) -> WindowOut:
     return WindowOut(start=start, end=start + timedelta(hours=4))
 
 
+@activity.defn(name="device_prepare")
+async def prepare(request: RunbookInput) -> Prepared:
+    return Prepared(ok=True, backup_version=1)
+
+
 def _step(name: str) -> object:
     @activity.defn(name=name)
-    async def step(request: DeviceChangeInput) -> DeviceStep:
-        if name == "change_push":
+    async def step(request: RunbookInput) -> RunbookStep:
+        if name == "device_push":
             pushes.append(request.device)
-        return DeviceStep(ok=True, data={"version": 1})
+        return RunbookStep(ok=True)
 
     return step
 
 
-ACTIVITIES = [plan, current, lock, unlock, set_status, record_override, notify, window] + [
-    _step(n)
-    for n in (
-        "change_backup",
-        "change_pre_check",
-        "change_push",
-        "change_verify",
-        "change_rollback",
-    )
+ACTIVITIES = [plan, current, lock, unlock, set_status, record_override, notify, window, prepare] + [
+    _step(n) for n in ("device_push", "device_verify", "device_restore")
 ]
 
 

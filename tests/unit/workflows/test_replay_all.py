@@ -20,8 +20,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 with workflow.unsafe.imports_passed_through():
     from workflows.change.activities import ChangeActivities
     from workflows.change.models import ChangeInput, ChangeResult, PlanInput, PlanSummary
-    from workflows.change.options import RETRY
     from workflows.change.workflow import ChangeWorkflow
+    from workflows.common.options import STORE_RETRY as RETRY
     from workflows.registry import WORKFLOWS
 
 HISTORIES = Path(__file__).resolve().parents[2] / "data" / "histories"

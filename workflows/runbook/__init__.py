@@ -1,0 +1,1 @@
+"""One device runbook for changes, remediations and config rollouts (issue #22)."""
