@@ -9,13 +9,12 @@ from tests.conftest import REPO
 MAX_LINES = 400
 # Alembic migrations are history: they are never edited, so never split.
 MIGRATIONS = REPO / "services" / "store" / "migrations"
-# Over the limit on the day the rule came in, each split on its own branch; a file leaves this
+# Over the limit on the day the rule came in, to split on their own branch; a file leaves this
 # list when it is split (the second test says when), none joins it.
 SPLIT_PENDING = {
     "services/store/models.py",
     "services/store/repos/backups.py",
     "services/store/repos/compliance.py",
-    "workflows/campaign/activities.py",
 }
 
 
