@@ -39,6 +39,7 @@ demo: $(STAMP)
 TEST_WORKERS ?= 3
 test: $(TEST_STAMP)
 	$(VENV)/bin/ruff check services workflows tests
+	$(VENV)/bin/ruff format --check services workflows tests
 	$(VENV)/bin/mypy
 	$(PY) -W ignore -m tests.utils.machine
 	$(PY) -m pytest -n $(TEST_WORKERS)
@@ -84,6 +85,7 @@ realnet: $(TEST_STAMP)
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check services workflows tests
+	$(VENV)/bin/ruff format --check services workflows tests
 	$(VENV)/bin/mypy
 
 clean:

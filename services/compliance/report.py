@@ -73,23 +73,23 @@ class DeviceCompliance(BaseModel):
     @classmethod
     def unreachable(cls, tenant: str, device: str, platform: str, reason: str) -> DeviceCompliance:
         """A device that could not be audited: never compliant, scores 0."""
-        return cls(
-            tenant=tenant,
-            device=device,
-            platform=platform,
-            status="unreachable",
-            score=0.0,
-            message=reason,
-        )
+        return cls._not_assessed("unreachable", tenant, device, platform, reason)
 
     @classmethod
     def failed(cls, tenant: str, device: str, platform: str, reason: str) -> DeviceCompliance:
         """A device whose intended or running config could not be read or rendered."""
+        return cls._not_assessed("error", tenant, device, platform, reason)
+
+    @classmethod
+    def _not_assessed(
+        cls, status: DeviceStatus, tenant: str, device: str, platform: str, reason: str
+    ) -> DeviceCompliance:
+        """No feature assessed, for `reason`: never compliant, scores 0."""
         return cls(
             tenant=tenant,
             device=device,
             platform=platform,
-            status="error",
+            status=status,
             score=0.0,
             message=reason,
         )

@@ -59,38 +59,17 @@ def export_tenant(session: Session, inventories: Path, tenant: str, actor: str) 
         device, entry = inventory.devices.get(name), hosts.get(name)
         if device is None or not isinstance(entry, CommentedMap):
             continue  # not in hosts.yaml (any more): its revisions stay as they are
-        intended = merge(device, revisions)
-        applied = {v.revision.id for v in intended.revisions if v.state == "applied"}
-        if not applied:
+        fold = _fold(inventory, device, revisions, dict(plain[name].get("data") or {}), path)
+        if fold is None:
             continue
-        data = intended.device.data
-        own = dict(plain[name].get("data") or {})
-        # Each top-level key an edit set is the host's own from now on, at its merged value.
-        touched = {
-            parse_path(e.path)[0].key for v in intended.revisions for e in v.edits if e.applied
-        }
-        target = {k: data[k] for k in [*own, *sorted(touched - set(own))] if k in data}
-        if "lab" in touched and name in inventory.lab:
-            kept.append(name)  # its lab settings live in lab.yaml, which export does not write
-            continue
-        rest = [r for r in revisions if r.id not in applied]
-        reloaded = device.model_copy(update={"data": data})
-        if {**_inherited(inventory, device, path), **target} != data or (
-            merge(reloaded, rest).device.data != data
-        ):
+        if not fold.exact:
             kept.append(name)
             continue
-        if target != own:
-            if not isinstance(entry.get("data"), CommentedMap):
-                entry["data"] = CommentedMap()
-            for key in sorted(touched):
-                if key not in target:
-                    entry["data"].pop(key, None)
-                elif key not in entry["data"] or entry["data"][key] != target[key]:
-                    _put(entry["data"], key, target[key])
+        if fold.target != fold.own:
+            _write_entry(entry, fold.touched, fold.target)
             devices.append(name)
-        wanted[name] = data
-        folded += sorted(applied)
+        wanted[name] = fold.data
+        folded += sorted(fold.applied)
     files: list[Path] = []
     if devices:
         text = dump_text(rt, hosts)
@@ -100,6 +79,56 @@ def export_tenant(session: Session, inventories: Path, tenant: str, actor: str) 
     if folded:  # after the write: a failed write must not leave revisions folded
         intent_repo.fold(session, tenant=tenant, ids=folded, actor=actor)
     return ExportResult(files=files, devices=devices, folded=sorted(folded), kept=kept)
+
+
+@dataclass(frozen=True)
+class _Fold:
+    """One device's applied revisions as its hosts.yaml entry would hold them."""
+
+    data: dict[str, Any]  # the device's merged data
+    own: dict[str, Any]  # the entry's data today
+    target: dict[str, Any]  # the entry's data once folded
+    touched: set[str]  # top-level keys an applied edit set
+    applied: set[int]  # ids of the applied revisions
+    exact: bool  # the file can hold them exactly; else they stay revisions
+
+
+def _fold(
+    inventory: TenantInventory,
+    device: Device,
+    revisions: list[IntentRevision],
+    own: dict[str, Any],
+    path: Path,
+) -> _Fold | None:
+    """What folding the device's applied revisions would write; None when none is applied."""
+    intended = merge(device, revisions)
+    applied = {v.revision.id for v in intended.revisions if v.state == "applied"}
+    if not applied:
+        return None
+    data = intended.device.data
+    # Each top-level key an edit set is the host's own from now on, at its merged value.
+    touched = {parse_path(e.path)[0].key for v in intended.revisions for e in v.edits if e.applied}
+    target = {k: data[k] for k in [*own, *sorted(touched - set(own))] if k in data}
+    # Lab settings live in lab.yaml, which export does not write.
+    lab_edited = "lab" in touched and device.name in inventory.lab
+    rest = [r for r in revisions if r.id not in applied]
+    reloaded = device.model_copy(update={"data": data})
+    exact = not lab_edited and (
+        {**_inherited(inventory, device, path), **target} == data
+        and merge(reloaded, rest).device.data == data
+    )
+    return _Fold(data, own, target, touched, applied, exact)
+
+
+def _write_entry(entry: CommentedMap, touched: set[str], target: dict[str, Any]) -> None:
+    """Set the touched keys of the entry's data to their target, removing those it lacks."""
+    if not isinstance(entry.get("data"), CommentedMap):
+        entry["data"] = CommentedMap()
+    for key in sorted(touched):
+        if key not in target:
+            entry["data"].pop(key, None)
+        elif key not in entry["data"] or entry["data"][key] != target[key]:
+            _put(entry["data"], key, target[key])
 
 
 def _inherited(inventory: TenantInventory, device: Device, path: Path) -> dict[str, Any]:

@@ -71,49 +71,73 @@ def get_value(data: dict[str, Any], path: str) -> Any:
 def set_value(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A copy of `data` with `path` set to `value` (None removes it); `data` is not changed."""
     result = dict(data)
-    segments = parse_path(path)
+    *parents, leaf = parse_path(path)
     node = result
-    for index, segment in enumerate(segments):
-        last = index == len(segments) - 1
-        if segment.field is None:
-            if last:
-                if value is None:
-                    node.pop(segment.key, None)
-                else:
-                    node[segment.key] = copy.deepcopy(value)
-                return result
-            child = node.get(segment.key)
-            if value is None and not isinstance(child, dict):
-                return result  # nothing to remove: add no empty parent
-            node[segment.key] = dict(child) if isinstance(child, dict) else {}
-            node = node[segment.key]
-            continue
-        items = node.get(segment.key)
-        if value is None and not isinstance(items, list):
-            return result
-        items = (
-            [dict(i) if isinstance(i, dict) else i for i in items]
-            if isinstance(items, list)
-            else []
-        )
-        node[segment.key] = items
-        position = next((i for i, item in enumerate(items) if segment.matches(item)), None)
-        if last:
-            if value is None:
-                if position is not None:
-                    del items[position]
-            elif position is None:
-                items.append(copy.deepcopy(value))
-            else:
-                items[position] = copy.deepcopy(value)
-            return result
-        if position is None:
-            if value is None:
-                return result  # no such element: add no stub element
-            items.append({segment.field: segment.value})
-            position = len(items) - 1
-        node = items[position]
+    for segment in parents:
+        child = _child(node, segment, create=value is not None)
+        if child is None:
+            return result  # nothing to remove: add no empty parent or stub element
+        node = child
+    _set_leaf(node, leaf, value)
     return result
+
+
+def _child(node: dict[str, Any], segment: Segment, create: bool) -> dict[str, Any] | None:
+    """The mapping at `segment` below `node`, copied into it (made when `create`), or None."""
+    if segment.field is None:
+        child = node.get(segment.key)
+        if not create and not isinstance(child, dict):
+            return None
+        node[segment.key] = dict(child) if isinstance(child, dict) else {}
+        return node[segment.key]  # type: ignore[no-any-return]
+    items = _copied_list(node, segment.key, create)
+    if items is None:
+        return None
+    position = _position(items, segment)
+    if position is None:
+        if not create:
+            return None
+        items.append({segment.field: segment.value})
+        position = len(items) - 1
+    return items[position]  # type: ignore[no-any-return]
+
+
+def _set_leaf(node: dict[str, Any], segment: Segment, value: Any) -> None:
+    """Set (or with None remove) the key or list element `segment` names in `node`."""
+    if segment.field is None:
+        if value is None:
+            node.pop(segment.key, None)
+        else:
+            node[segment.key] = copy.deepcopy(value)
+        return
+    items = _copied_list(node, segment.key, create=value is not None)
+    if items is None:
+        return
+    position = _position(items, segment)
+    if value is None:
+        if position is not None:
+            del items[position]
+    elif position is None:
+        items.append(copy.deepcopy(value))
+    else:
+        items[position] = copy.deepcopy(value)
+
+
+def _copied_list(node: dict[str, Any], key: str, create: bool) -> list[Any] | None:
+    """node[key] as a fresh list of copied mappings (empty when `create`), or None when absent."""
+    items = node.get(key)
+    if not create and not isinstance(items, list):
+        return None
+    copied = (
+        [dict(i) if isinstance(i, dict) else i for i in items] if isinstance(items, list) else []
+    )
+    node[key] = copied
+    return copied
+
+
+def _position(items: list[Any], segment: Segment) -> int | None:
+    """The index of the element `segment` selects, or None."""
+    return next((i for i, item in enumerate(items) if segment.matches(item)), None)
 
 
 def leaf_paths(value: Any, prefix: str = "") -> list[tuple[str, Any]]:

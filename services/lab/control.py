@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, HTTPException
+from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
@@ -75,28 +75,39 @@ def _summary(device: LabDevice) -> dict[str, Any]:
 
 
 def create_control_app(fleet: LabFleet) -> FastAPI:
+    """The control API of one lab fleet."""
     app = FastAPI(title="netwave lab control", version="1")
+    for routes in (_device_routes, _fault_routes, _state_routes):
+        app.include_router(routes(fleet))
+    return app
 
-    def get(name: str) -> LabDevice:
-        try:
-            return fleet.device(name)
-        except LabError:
-            raise HTTPException(status_code=404, detail=f"no device {name!r}") from None
 
-    @app.get("/health")
+def _device(fleet: LabFleet, name: str) -> LabDevice:
+    """The fleet's device by name; 404 when the lab has none."""
+    try:
+        return fleet.device(name)
+    except LabError:
+        raise HTTPException(status_code=404, detail=f"no device {name!r}") from None
+
+
+def _device_routes(fleet: LabFleet) -> APIRouter:
+    """Health, the devices and what they recorded."""
+    router = APIRouter()
+
+    @router.get("/health")
     async def health() -> dict[str, Any]:
         """Liveness and the number of devices served."""
         return {"status": "ok", "devices": len(fleet.devices)}
 
-    @app.get("/devices")
+    @router.get("/devices")
     async def list_devices() -> list[DeviceSummary]:
         """Every device with status, version, faults and record counts."""
         return [DeviceSummary(**_summary(d)) for d in fleet.devices.values()]
 
-    @app.get("/devices/{name}")
+    @router.get("/devices/{name}")
     async def device_detail(name: str) -> DeviceDetail:
         """One device in detail, flash included."""
-        device = get(name)
+        device = _device(fleet, name)
         flash = device.state.flash
         return DeviceDetail(
             **_summary(device),
@@ -109,78 +120,92 @@ def create_control_app(fleet: LabFleet) -> FastAPI:
             ],
         )
 
-    @app.get("/devices/{name}/record")
+    @router.get("/devices/{name}/record")
     async def device_record(name: str) -> DeviceRecord:
         """Logins, commands, config sessions and lines, saves, commits, reloads."""
-        return get(name).record
+        return _device(fleet, name).record
 
-    @app.delete("/devices/{name}/record", status_code=204)
+    @router.delete("/devices/{name}/record", status_code=204)
     async def reset_device_record(name: str) -> None:
         """Forget what one device recorded."""
-        fleet.reset_records(get(name).name)
+        fleet.reset_records(_device(fleet, name).name)
 
-    @app.delete("/records", status_code=204)
+    @router.delete("/records", status_code=204)
     async def reset_all_records() -> None:
         """Forget what every device recorded."""
         fleet.reset_records()
 
-    @app.get("/devices/{name}/faults")
+    return router
+
+
+def _fault_routes(fleet: LabFleet) -> APIRouter:
+    """The faults in force on each device."""
+    router = APIRouter()
+
+    @router.get("/devices/{name}/faults")
     async def get_faults(name: str) -> Faults:
         """Faults in force on a device."""
-        return get(name).faults
+        return _device(fleet, name).faults
 
-    @app.put("/devices/{name}/faults")
+    @router.put("/devices/{name}/faults")
     async def put_faults(name: str, faults: Faults) -> Faults:
         """Replace a device's faults."""
-        return await fleet.set_faults(get(name).name, faults)
+        return await fleet.set_faults(_device(fleet, name).name, faults)
 
-    @app.patch("/devices/{name}/faults")
+    @router.patch("/devices/{name}/faults")
     async def patch_faults(name: str, changes: dict[str, Any]) -> Faults:
         """Add or change some faults, keeping the others."""
-        device = get(name)
+        device = _device(fleet, name)
         try:
             faults = device.faults.merged(**changes)
         except ValueError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from None
         return await fleet.set_faults(device.name, faults)
 
-    @app.delete("/devices/{name}/faults", status_code=204)
+    @router.delete("/devices/{name}/faults", status_code=204)
     async def clear_faults(name: str) -> None:
         """Clear every fault of a device."""
-        await fleet.clear_faults(get(name).name)
+        await fleet.clear_faults(_device(fleet, name).name)
 
-    @app.post("/devices/{name}/reload")
+    return router
+
+
+def _state_routes(fleet: LabFleet) -> APIRouter:
+    """Reload, reset, confirm timers and the running config of each device."""
+    router = APIRouter()
+
+    @router.post("/devices/{name}/reload")
     async def reload(name: str) -> ReloadRecord:
         """Reload a device as if someone typed `reload` (unsaved changes are lost)."""
-        return await fleet.reload(get(name).name)
+        return await fleet.reload(_device(fleet, name).name)
 
-    @app.post("/devices/{name}/reset")
+    @router.post("/devices/{name}/reset")
     async def reset(name: str) -> DeviceSummary:
         """Back to the inventory's initial state (config, version, flash, faults, records)."""
-        device = get(name)
+        device = _device(fleet, name)
         await fleet.reset(device.name)
         return DeviceSummary(**_summary(device))
 
-    @app.get("/devices/{name}/confirm-timers")
+    @router.get("/devices/{name}/confirm-timers")
     async def confirm_timers(name: str) -> list[PendingConfirmPublic]:
         """Changes waiting for a confirmation (Junos commit confirmed, EOS commit timer)."""
         return [
             PendingConfirmPublic(key=p.key, seconds=p.seconds, seconds_left=p.remaining())
-            for p in get(name).confirms.pending.values()
+            for p in _device(fleet, name).confirms.pending.values()
         ]
 
-    @app.post("/devices/{name}/confirm-timers/expire")
+    @router.post("/devices/{name}/confirm-timers/expire")
     async def expire_confirm_timers(name: str) -> ExpiredTimers:
         """Run out every confirm timer now: each pending change goes back, as on the NOS."""
-        return ExpiredTimers(expired=get(name).expire_confirm_timers())
+        return ExpiredTimers(expired=_device(fleet, name).expire_confirm_timers())
 
-    @app.get("/devices/{name}/running-config", response_class=PlainTextResponse)
+    @router.get("/devices/{name}/running-config", response_class=PlainTextResponse)
     async def running_config(name: str) -> str:
         """The running config as the device prints it."""
-        device = get(name)
+        device = _device(fleet, name)
         return get_cli(device.spec.platform).running_config(device)
 
-    return app
+    return router
 
 
 class _Server(uvicorn.Server):

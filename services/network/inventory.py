@@ -237,28 +237,9 @@ def _load_tenant(
     hosts_path = folder / "hosts.yaml"
     if not hosts_path.exists():
         raise InventoryError(f"{hosts_path}: missing (every tenant folder needs hosts.yaml)")
-    groups_path, defaults_path = folder / "groups.yaml", folder / "defaults.yaml"
-
     inv = TenantInventory(tenant=tenant, path=folder)
-    raw_defaults, _ = _section(defaults_path, "defaults")
-    _forbid_secrets(defaults_path, 1, "defaults", raw_defaults)
-    try:
-        inv.defaults = GroupFile.model_validate(raw_defaults)
-    except ValidationError as exc:
-        raise InventoryError(f"{defaults_path}: {_explain(exc)}") from None
-
-    raw_groups, group_lines = _section(groups_path, "group")
-    for name, entry in raw_groups.items():
-        line = group_lines.get(str(name), 1)
-        entry = entry or {}
-        if not isinstance(entry, dict):
-            raise InventoryError(f"{groups_path}:{line}: group {name!r}: expected a mapping")
-        _forbid_secrets(groups_path, line, f"group {name!r}", entry)
-        try:
-            inv.groups[str(name)] = GroupFile.model_validate(entry)
-        except ValidationError as exc:
-            raise InventoryError(f"{groups_path}:{line}: group {name!r}: {_explain(exc)}") from None
-
+    inv.defaults = _load_defaults(folder / "defaults.yaml")
+    inv.groups = _load_groups(folder / "groups.yaml")
     raw_hosts, host_lines = _section(hosts_path, "host")
     if not raw_hosts:
         raise InventoryError(f"{hosts_path}: no hosts defined")
@@ -267,13 +248,7 @@ def _load_tenant(
     for name, entry in raw_hosts.items():
         line = host_lines.get(str(name), 1)
         where = f"{hosts_path}:{line}: host {name!r}"
-        if not isinstance(entry, dict):
-            raise InventoryError(f"{where}: expected a mapping with hostname, port, platform")
-        _forbid_secrets(hosts_path, line, f"host {name!r}", entry)
-        try:
-            host = HostFile.model_validate(entry)
-        except ValidationError as exc:
-            raise InventoryError(f"{where}: {_explain(exc)}") from None
+        host = _load_host(hosts_path, line, name, entry)
         lab = inv.lab.get(str(name))
         if lab is not None:
             if "lab" in host.data:
@@ -284,6 +259,42 @@ def _load_tenant(
             host = host.model_copy(update={"data": {**host.data, "lab": lab}})
         inv.devices[str(name)] = _resolve_device(inv, str(name), host, where, known_credentials)
     return inv
+
+
+def _load_defaults(path: Path) -> GroupFile:
+    raw, _ = _section(path, "defaults")
+    _forbid_secrets(path, 1, "defaults", raw)
+    try:
+        return GroupFile.model_validate(raw)
+    except ValidationError as exc:
+        raise InventoryError(f"{path}: {_explain(exc)}") from None
+
+
+def _load_groups(path: Path) -> dict[str, GroupFile]:
+    raw, lines = _section(path, "group")
+    groups: dict[str, GroupFile] = {}
+    for name, entry in raw.items():
+        line = lines.get(str(name), 1)
+        entry = entry or {}
+        if not isinstance(entry, dict):
+            raise InventoryError(f"{path}:{line}: group {name!r}: expected a mapping")
+        _forbid_secrets(path, line, f"group {name!r}", entry)
+        try:
+            groups[str(name)] = GroupFile.model_validate(entry)
+        except ValidationError as exc:
+            raise InventoryError(f"{path}:{line}: group {name!r}: {_explain(exc)}") from None
+    return groups
+
+
+def _load_host(path: Path, line: int, name: Any, entry: Any) -> HostFile:
+    where = f"{path}:{line}: host {name!r}"
+    if not isinstance(entry, dict):
+        raise InventoryError(f"{where}: expected a mapping with hostname, port, platform")
+    _forbid_secrets(path, line, f"host {name!r}", entry)
+    try:
+        return HostFile.model_validate(entry)
+    except ValidationError as exc:
+        raise InventoryError(f"{where}: {_explain(exc)}") from None
 
 
 def _group_chain(inv: TenantInventory, names: list[str], where: str) -> list[GroupFile]:

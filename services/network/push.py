@@ -153,7 +153,7 @@ _REACHABILITY = {
 }
 
 
-def push_config(
+def push_config(  # noqa: C901, PLR0912 - split after the runbook merge
     device: Device,
     credential: Credential,
     commands: Sequence[str],

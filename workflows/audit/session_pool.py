@@ -192,15 +192,7 @@ class SessionPool:
             if devices and (job_id := self._send(helper, job, devices, share, inbox)):
                 sent.add(job_id)
         try:
-            while sent:
-                job_id, message = inbox.get()
-                if isinstance(message, Outcome):
-                    if remaining.pop(message.device, None) is not None:
-                        on_done(message)
-                    continue
-                sent.discard(job_id)
-                if isinstance(message, str):
-                    log.warning("audit helper job failed (%s); the worker redoes the rest", message)
+            _collect(inbox, sent, remaining, on_done)
         finally:
             with self._lock:
                 for job_id in list(self._inboxes):
@@ -316,3 +308,21 @@ def shared_pool(processes: int) -> SessionPool:
 def split(devices: Sequence[Device], parts: int) -> list[list[Device]]:
     """`devices` round robin over `parts` lists (fleets are sorted by site; this mixes them)."""
     return [list(devices[i::parts]) for i in range(parts)]
+
+
+def _collect(
+    inbox: queue.SimpleQueue[Message],
+    sent: set[int],
+    remaining: dict[str, Device],
+    on_done: Callable[[Outcome], None],
+) -> None:
+    """Hand each device's outcome to `on_done` (once) until every job sent has ended."""
+    while sent:
+        job_id, message = inbox.get()
+        if isinstance(message, Outcome):
+            if remaining.pop(message.device, None) is not None:
+                on_done(message)
+            continue
+        sent.discard(job_id)
+        if isinstance(message, str):
+            log.warning("audit helper job failed (%s); the worker redoes the rest", message)

@@ -136,7 +136,7 @@ class CampaignWorkflow:
 
     # -- the campaign ----------------------------------------------------------------------
     @workflow.run
-    async def run(self, request: CampaignInput) -> CampaignResult:
+    async def run(self, request: CampaignInput) -> CampaignResult:  # noqa: C901, PLR0912 - split after the runbook merge
         self._input = request
         try:
             plan: CampaignPlan = await workflow.execute_activity_method(

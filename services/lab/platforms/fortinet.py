@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 import weakref
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
 
 from services.lab import images
 from services.lab.config_tree import ConfigTree
 from services.lab.device import Config, DeviceSpec, LabDevice
 from services.lab.flash import Flash
-from services.lab.opstate import OpModel
+from services.lab.opstate import OpModel, OpSnapshot
 from services.lab.platforms import fortinet_show as show
 from services.lab.platforms.base import PlatformCli
 from services.lab.platforms.seed import fake_hash, seed_of
@@ -44,6 +45,12 @@ NUMBERS = re.compile(
     r"^set (estimated-(?:up|down)stream-bandwidth|(?:guaranteed|maximum)-bandwidth)"
 )
 MAX_KBPS = 80_000_000
+# `get` commands that print the operational state
+SNAPSHOT_VIEWS: dict[str, Callable[[OpSnapshot], str]] = {
+    "get system interface physical": show.interface_physical,
+    "get router info bgp summary": show.bgp_summary,
+    "get router info routing-table all": show.routing_table,
+}
 
 
 def _tree(config: Config) -> ConfigTree:
@@ -144,40 +151,36 @@ class FortinetCli(PlatformCli):
             shell.out("".join(ln + "\n" for ln in kept))
 
     async def exec_line(self, shell: Shell, text: str) -> None:
-        device = shell.device
+        """One command outside config mode."""
         if text.startswith("config "):
             self.config_line(shell, text)
         elif text in ("exit", "quit"):
             shell.close()
-        elif text == "get system status":
-            shell.out(show.status(device, self.hostname(device), seed_of(device.spec).serial))
-        elif text == "get system console":
-            output = self._value(device, "config system console", "output") or "more"
-            shell.out(f"mode                : line\noutput              : {output}\n")
+        elif (report := self.report(shell.device, text)) is not None:
+            shell.out(report)
         elif text.startswith("show"):
             self.show(shell, text)
-        elif text == "get system interface physical":
-            shell.out(show.interface_physical(self.snapshot(device)))
-        elif text == "get router info bgp summary":
-            shell.out(show.bgp_summary(self.snapshot(device)))
-        elif text == "get router info routing-table all":
-            shell.out(show.routing_table(self.snapshot(device)))
-        elif text == "diagnose sys flash list":
-            shell.out(show.flash_list(device))
         elif m := re.fullmatch(r"execute restore secondary-image tftp (\S+) (\S+)", text):
             await self.restore_image(shell, m.group(1), m.group(2))
         elif re.fullmatch(r"execute set-next-reboot (primary|secondary)", text):
             self.next_reboot(shell)
         elif text == "execute reboot":
-            answer = await shell.ask(
-                "This operation will reboot the system !\nDo you want to continue? (y/n)"
-            )
-            if answer.lower() == "y":
-                shell.out("\nSystem is rebooting...\n")
-                shell.flush()
-                await device.reload(via="cli")
+            await self.reboot(shell)
         else:
             shell.out(f"command parse error before '{text.split()[0]}'\n{FAIL}")
+
+    def report(self, device: LabDevice, text: str) -> str | None:
+        """What a `get` or `diagnose` command that only reads the device prints, else None."""
+        if text in SNAPSHOT_VIEWS:
+            return SNAPSHOT_VIEWS[text](self.snapshot(device))
+        if text == "get system status":
+            return show.status(device, self.hostname(device), seed_of(device.spec).serial)
+        if text == "get system console":
+            output = self._value(device, "config system console", "output") or "more"
+            return f"mode                : line\noutput              : {output}\n"
+        if text == "diagnose sys flash list":
+            return show.flash_list(device)
+        return None
 
     def _value(self, device: LabDevice, section: str, key: str) -> str | None:
         node = _tree(device.state.running).section([section])
@@ -235,6 +238,15 @@ class FortinetCli(PlatformCli):
             "firmware image.\nSecondary firmware image is written.\n"
         )
 
+    async def reboot(self, shell: Shell) -> None:
+        answer = await shell.ask(
+            "This operation will reboot the system !\nDo you want to continue? (y/n)"
+        )
+        if answer.lower() == "y":
+            shell.out("\nSystem is rebooting...\n")
+            shell.flush()
+            await shell.device.reload(via="cli")
+
     def next_reboot(self, shell: Shell) -> None:
         device = shell.device
         running = show.partition_name(show.image(device.state.version).filename)
@@ -252,6 +264,7 @@ class FortinetCli(PlatformCli):
         shell.record_line(text, False, f"{kind} parse error before '{word}'")
 
     def config_line(self, shell: Shell, text: str) -> None:
+        """One line in config mode (or the `config` that enters it)."""
         if shell.edit is None:
             shell.edit = []
             shell.enter_config()
@@ -261,42 +274,76 @@ class FortinetCli(PlatformCli):
         if shell.device.faults.rejects(text):
             self.refuse(shell, text, text.split()[-1], "value")
             return
-        working = self.working[shell]
         path = shell.edit
         word, _, rest = text.partition(" ")
-        if word == "config" and rest in TABLES:
-            working.ensure_section([*path, text])
-            path.append(text)
-        elif word == "edit" and rest and path and path[-1].startswith("config "):
-            line = f"edit {_quoted(rest)}"
-            working.ensure_section([*path, line])
-            path.append(line)
-        elif word == "set" and rest.count(" ") >= 1 and path:
-            if NUMBERS.match(text) and not self._in_range(text.split()[-1]):
-                self.refuse(shell, text, text.split()[-1], "value")
-                return
-            working.set_line(path, text, key=f"set {rest.split()[0]}")
-        elif word == "unset" and rest and path:
-            working.remove(path, f"set {rest.split()[0]}")
-        elif word == "delete" and rest and path and path[-1].startswith("config "):
-            working.remove(path, f"edit {_quoted(rest)}")
-        elif word in ("next", "end") and path:
-            expected = "edit " if word == "next" else "config "
-            if not path[-1].startswith(expected):
-                self.refuse(shell, text, word)
-                return
-            path.pop()
-            self.apply(shell)
-        elif word == "abort" and path:
-            self.working[shell] = _tree(shell.device.state.running).copy()
-            path.pop()
-        else:
-            self.refuse(shell, text, word if word not in ("config", "edit") else rest or word)
+        step = CONFIG_STEPS.get(word, FortinetCli.unknown)
+        if not step(self, shell, path, _Line(text, word, rest)):
             return
         shell.record_line(text, True)
         if not path:
             shell.leave_config()
             self.working.pop(shell, None)
+
+    # Each step takes one config line; False when it refused the line (and said so).
+
+    def unknown(self, shell: Shell, path: list[str], line: _Line) -> bool:
+        word, rest = line.word, line.rest
+        self.refuse(shell, line.text, word if word not in ("config", "edit") else rest or word)
+        return False
+
+    def enter_table(self, shell: Shell, path: list[str], line: _Line) -> bool:
+        if line.rest not in TABLES:
+            return self.unknown(shell, path, line)
+        self.working[shell].ensure_section([*path, line.text])
+        path.append(line.text)
+        return True
+
+    def edit_entry(self, shell: Shell, path: list[str], line: _Line) -> bool:
+        if not (line.rest and path and path[-1].startswith("config ")):
+            return self.unknown(shell, path, line)
+        edit = f"edit {_quoted(line.rest)}"
+        self.working[shell].ensure_section([*path, edit])
+        path.append(edit)
+        return True
+
+    def set_value(self, shell: Shell, path: list[str], line: _Line) -> bool:
+        if line.rest.count(" ") < 1 or not path:
+            return self.unknown(shell, path, line)
+        if NUMBERS.match(line.text) and not self._in_range(line.text.split()[-1]):
+            self.refuse(shell, line.text, line.text.split()[-1], "value")
+            return False
+        self.working[shell].set_line(path, line.text, key=f"set {line.rest.split()[0]}")
+        return True
+
+    def unset_value(self, shell: Shell, path: list[str], line: _Line) -> bool:
+        if not (line.rest and path):
+            return self.unknown(shell, path, line)
+        self.working[shell].remove(path, f"set {line.rest.split()[0]}")
+        return True
+
+    def delete_entry(self, shell: Shell, path: list[str], line: _Line) -> bool:
+        if not (line.rest and path and path[-1].startswith("config ")):
+            return self.unknown(shell, path, line)
+        self.working[shell].remove(path, f"edit {_quoted(line.rest)}")
+        return True
+
+    def close_level(self, shell: Shell, path: list[str], line: _Line) -> bool:
+        """`next` closes an entry, `end` a table; either applies."""
+        if not path:
+            return self.unknown(shell, path, line)
+        if not path[-1].startswith("edit " if line.word == "next" else "config "):
+            self.refuse(shell, line.text, line.word)
+            return False
+        path.pop()
+        self.apply(shell)
+        return True
+
+    def abort(self, shell: Shell, path: list[str], line: _Line) -> bool:
+        if not path:
+            return self.unknown(shell, path, line)
+        self.working[shell] = _tree(shell.device.state.running).copy()
+        path.pop()
+        return True
 
     @staticmethod
     def _in_range(value: str) -> bool:
@@ -312,4 +359,20 @@ class FortinetCli(PlatformCli):
             device.save()
 
 
+class _Line(NamedTuple):
+    text: str
+    word: str  # the first word
+    rest: str  # after the first word
+
+
+CONFIG_STEPS: dict[str, Callable[[FortinetCli, Shell, list[str], _Line], bool]] = {
+    "config": FortinetCli.enter_table,
+    "edit": FortinetCli.edit_entry,
+    "set": FortinetCli.set_value,
+    "unset": FortinetCli.unset_value,
+    "delete": FortinetCli.delete_entry,
+    "next": FortinetCli.close_level,
+    "end": FortinetCli.close_level,
+    "abort": FortinetCli.abort,
+}
 CLI = FortinetCli()

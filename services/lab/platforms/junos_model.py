@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface
 from typing import Any
 
@@ -68,51 +69,79 @@ def _interfaces(
     return tuple(found)
 
 
-def junos_op_model(config: SetConfig) -> OpModel:
-    interfaces: dict[str, dict[str, Any]] = {}
-    units: dict[tuple[str, str], dict[str, Any]] = {}
-    groups: dict[str, dict[str, str]] = {}
-    neighbors: dict[str, dict[str, str]] = {}
+@dataclass
+class _Statements:
+    """What the statements of a Junos configuration say, gathered as they are read."""
+
+    interfaces: dict[str, dict[str, Any]] = field(default_factory=dict)
+    units: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    groups: dict[str, dict[str, str]] = field(default_factory=dict)
+    neighbors: dict[str, dict[str, str]] = field(default_factory=dict)
     local_as: int | None = None
     router_id: str | None = None
-    static: set[str] = set()
-    for statement in config.statements:
-        w = split_junos(statement)
-        if w[0] == "interfaces" and len(w) >= 3 and w[1] != "interface-range":
-            _interface_fields(interfaces.setdefault(w[1], {}), w[2:])
-            if w[2] == "unit" and len(w) >= 4 and w[3].isdigit() and w[3] != "0":
-                logical = units.setdefault((w[1], w[3]), {})
-                if len(w) >= 5:
-                    _logical_fields(logical, w[4:])
-        elif w[:2] == ["routing-options", "router-id"] and len(w) > 2:
-            router_id = w[2]
-        elif w[:2] == ["routing-options", "autonomous-system"] and len(w) > 2 and w[2].isdigit():
-            local_as = int(w[2])
-        elif w[:3] == ["routing-options", "static", "route"] and len(w) > 3:
-            static.add(w[3])
-        elif w[:3] == ["protocols", "bgp", "group"] and len(w) >= 6:
-            group = groups.setdefault(w[3], {})
+    static: set[str] = field(default_factory=set)
+
+    def interface(self, w: list[str]) -> None:
+        """`interfaces <port> ...`: the port's fields, and a unit other than 0 of its own."""
+        _interface_fields(self.interfaces.setdefault(w[1], {}), w[2:])
+        if w[2] == "unit" and len(w) >= 4 and w[3].isdigit() and w[3] != "0":
+            logical = self.units.setdefault((w[1], w[3]), {})
+            if len(w) >= 5:
+                _logical_fields(logical, w[4:])
+
+    def routing_option(self, w: list[str]) -> None:
+        """`routing-options router-id|autonomous-system|static route ...`."""
+        if w[1] == "router-id":
+            self.router_id = w[2]
+        elif w[1] == "autonomous-system" and w[2].isdigit():
+            self.local_as = int(w[2])
+        elif w[1:3] == ["static", "route"] and len(w) > 3:
+            self.static.add(w[3])
+
+    def bgp_group(self, w: list[str]) -> None:
+        """`protocols bgp group <name> ...`: a group setting or one of its neighbors'."""
+        if len(w) == 5:
+            self.groups.setdefault(w[3], {})[w[4]] = ""
+        elif len(w) >= 6:
+            group = self.groups.setdefault(w[3], {})
             if w[4] == "neighbor":
-                attrs = neighbors.setdefault(w[5], {"group": w[3]})
+                attrs = self.neighbors.setdefault(w[5], {"group": w[3]})
                 if len(w) >= 8:
                     attrs[w[6]] = " ".join(w[7:]).strip('"')
             else:
                 group[w[4]] = w[5]
-        elif w[:3] == ["protocols", "bgp", "group"] and len(w) == 5:
-            groups.setdefault(w[3], {})[w[4]] = ""
-    bgp: list[NeighborConfig] = []
-    for ip, attrs in neighbors.items():
-        group = groups.get(attrs["group"], {})
-        peer_as = attrs.get("peer-as") or group.get("peer-as")
-        if not peer_as and group.get("type") == "internal" and local_as is not None:
-            peer_as = str(local_as)
-        with contextlib.suppress(ValueError):
-            if peer_as and peer_as.isdigit():
-                bgp.append(NeighborConfig(IPv4Address(ip), int(peer_as), attrs.get("description")))
+
+    def bgp(self) -> tuple[NeighborConfig, ...]:
+        """Each neighbor with a peer AS (its own, its group's, or ours for an internal group)."""
+        found: list[NeighborConfig] = []
+        for ip, attrs in self.neighbors.items():
+            group = self.groups.get(attrs["group"], {})
+            peer_as = attrs.get("peer-as") or group.get("peer-as")
+            if not peer_as and group.get("type") == "internal" and self.local_as is not None:
+                peer_as = str(self.local_as)
+            with contextlib.suppress(ValueError):
+                if peer_as and peer_as.isdigit():
+                    found.append(
+                        NeighborConfig(IPv4Address(ip), int(peer_as), attrs.get("description"))
+                    )
+        return tuple(found)
+
+
+def junos_op_model(config: SetConfig) -> OpModel:
+    """Interfaces, BGP neighbors and static routes of a Junos configuration."""
+    seen = _Statements()
+    for statement in config.statements:
+        w = split_junos(statement)
+        if w[0] == "interfaces" and len(w) >= 3 and w[1] != "interface-range":
+            seen.interface(w)
+        elif w[0] == "routing-options" and len(w) > 2:
+            seen.routing_option(w)
+        elif w[:3] == ["protocols", "bgp", "group"]:
+            seen.bgp_group(w)
     return OpModel(
-        _interfaces(interfaces, units),
-        local_as,
-        router_id,
-        tuple(bgp),
-        len(static),
+        _interfaces(seen.interfaces, seen.units),
+        seen.local_as,
+        seen.router_id,
+        seen.bgp(),
+        len(seen.static),
     )
