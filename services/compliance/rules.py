@@ -274,9 +274,16 @@ def _load_rules(path: Path, _size: int, _mtime_ns: int) -> RuleSet:
     return parse_rules(text, path)
 
 
-def tenant_rules(inventories: Path, tenant: str, default: Path | None = None) -> RuleSet:
-    """inventories/<tenant>/compliance.yaml, or the `default` rule file when the tenant has none."""
+def tenant_rules(inventories: Path, tenant: str) -> RuleSet:
+    """inventories/<tenant>/compliance.yaml, or the fleet's default rules beside the tenants'
+    folders (inventories/compliance.yaml) when the tenant has none."""
     own = inventories / tenant / RULE_FILE
-    if not own.exists() and default is not None and default.exists():
+    default = inventories / RULE_FILE
+    if own.exists():
+        return load_rules(own)
+    if default.exists():
         return load_rules(default)
-    return load_rules(own)
+    raise RuleError(
+        f"no compliance rules for tenant {tenant!r}: cannot read {own} nor the fleet's default "
+        f"{default} (netwave ships one in its inventories/compliance.yaml)"
+    )

@@ -118,7 +118,7 @@ def netwave_audit(settings: Settings, token: str, tenants: list[str], retried: l
 def rules_changed(settings: Settings, tenants: list[str]) -> None:
     """Give every tenant its own rule file, new on disk (the shipped default's text): the
     worker reads the rules again, so the next audit compares every device afresh."""
-    default = (settings.templates_path / "compliance.yaml").read_text()
+    default = (settings.inventories_path / RULE_FILE).read_text()
     for tenant in tenants:
         own = settings.inventories_path / tenant / RULE_FILE
         own.write_text(default)

@@ -7,13 +7,17 @@ the routers' network namespaces, except the root side of each management link (1
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from services.compliance.rules import RULE_FILE
 from tests.utils.lab import closed_window
+
+REPO = Path(__file__).resolve().parents[2]
 
 PREFIX = "nwrt-"  # every namespace, veth and FRR pathspace of the realnet starts with it
 TENANT = "realnet"
@@ -155,6 +159,8 @@ def write_inventory(root: Path) -> Path:
     qos = {"qos_profile": "standard", "qos_profiles": {"standard": {"classes": []}}}
     _dump(tenant / "defaults.yaml", {"data": {"credential": CREDENTIAL, **qos}})
     _dump(tenant / "tenant.yaml", CONTRACT)
+    # The fleet's default compliance rules sit beside the tenant folders, as in inventories/.
+    shutil.copyfile(REPO / "inventories" / RULE_FILE, root / RULE_FILE)
     return root
 
 

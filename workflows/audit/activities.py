@@ -119,9 +119,8 @@ class AuditActivities(WorkerActivities):
     """See `WorkerActivities`: settings, database sessions, secrets provider."""
 
     def _rule_source(self, tenant: str) -> RuleSource:
-        """The tenant's rule file, else the default one (templates/compliance.yaml)."""
-        default = self.settings.templates_path / "compliance.yaml"
-        return RuleSource(self.settings.inventories_path, tenant, default)
+        """The tenant's rule file, else the fleet's default (inventories/compliance.yaml)."""
+        return RuleSource(self.settings.inventories_path, tenant)
 
     def _load(self, tenant: str) -> tuple[TenantInventory, RuleSet]:
         source = self._rule_source(tenant)

@@ -29,11 +29,10 @@ from services.network.render import renderer_for
 
 @dataclass(frozen=True)
 class RuleSource:
-    """Where a tenant's rules come from (the tenant's file, else the default)."""
+    """Where a tenant's rules come from (the tenant's file, else the fleet's default)."""
 
     inventories: Path
     tenant: str
-    default: Path
 
 
 @dataclass(frozen=True)
@@ -169,7 +168,7 @@ def _stamp(path: Path) -> int:
 
 @lru_cache(maxsize=64)
 def _rules_at(source: RuleSource, stamps: tuple[int, int]) -> RuleSet:
-    return tenant_rules(source.inventories, source.tenant, source.default)
+    return tenant_rules(source.inventories, source.tenant)
 
 
 def rules_for(source: RuleSource) -> RuleSet:

@@ -57,7 +57,7 @@ class RolloutDeviceJob(DeviceJob):
     def rules(self) -> RuleSet:
         settings = self.activities.settings
         return tenant_rules(
-            settings.inventories_path, self.tenant, settings.templates_path / "compliance.yaml"
+            settings.inventories_path, self.tenant
         )
 
     @cached_property

@@ -96,9 +96,7 @@ class ChangeLoading(WorkerActivities):
                 )
         if isinstance(request, RemediationRequest):
             root = self.settings.inventories_path
-            rules = tenant_rules(
-                root, device.tenant, self.settings.templates_path / "compliance.yaml"
-            )
+            rules = tenant_rules(root, device.tenant)
             intended = renderer.render_device(intent.device)
             wanted = [f for f in request.features if features is None or f in features]
             plan = plan_remediation(intent.device, running, intended, rules, wanted)

@@ -90,9 +90,7 @@ def _compare(
     if backup is None:
         return Comparison(intended=view(config.config))
     try:
-        rules = tenant_rules(
-            settings.inventories_path, tenant, settings.templates_path / "compliance.yaml"
-        )
+        rules = tenant_rules(settings.inventories_path, tenant)
         features = [c.feature for c in rules.checks(platform)]
         drift = plan_remediation(
             tenant_inventory(settings, tenant).devices[device],

@@ -72,10 +72,10 @@ def test_audit_finds_the_seeded_drift_and_its_remediation_fixes_it(
 def test_the_default_rules_find_the_same_drift(
     lab: ThreadedLab, lab_provider: FileSecretsProvider
 ) -> None:
-    """templates/compliance.yaml, for a FortiOS tenant without its own rule file."""
+    """inventories/compliance.yaml, for a FortiOS tenant without its own rule file."""
     assert lab.inventories_path is not None
     tenant = load_all(lab.inventories_path)["vandelay"]
-    rules = load_rules(TEMPLATES / "compliance.yaml")
+    rules = load_rules(TEMPLATES.parent / "inventories" / "compliance.yaml")
     renderer = renderer_for(TEMPLATES)
     drifted: dict[str, list[str]] = {}
     for name in (NYC, BOS):

@@ -96,8 +96,13 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
 
 
 def test_missing_rule_file(tmp_path: Path) -> None:
-    with pytest.raises(RuleError, match="cannot read"):
+    own, default = tmp_path / "acme" / "compliance.yaml", tmp_path / "compliance.yaml"
+    with pytest.raises(RuleError) as raised:
         tenant_rules(tmp_path, "acme")
+    assert raised.value.message == (
+        f"no compliance rules for tenant 'acme': cannot read {own} nor the fleet's default "
+        f"{default} (netwave ships one in its inventories/compliance.yaml)"
+    )
 
 
 def test_not_a_mapping(tmp_path: Path) -> None:
@@ -106,17 +111,18 @@ def test_not_a_mapping(tmp_path: Path) -> None:
 
 
 def test_tenant_without_rule_file_uses_the_default(tmp_path: Path) -> None:
-    default = Path(__file__).resolve().parents[3] / "templates" / "compliance.yaml"
     (tmp_path / "t1").mkdir()
-    rules = tenant_rules(tmp_path, "t1", default)
-    assert "ntp" in rules.features
-    with pytest.raises(RuleError, match="cannot read"):
+    with pytest.raises(RuleError, match="no compliance rules for tenant 't1'"):
         tenant_rules(tmp_path, "t1")
+    default = REPO / "inventories" / "compliance.yaml"
+    (tmp_path / "compliance.yaml").write_text(default.read_text())
+    rules = tenant_rules(tmp_path, "t1")
+    assert "ntp" in rules.features
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
 def test_the_default_rules_audit_every_feature_of_each_platform(platform: str) -> None:
-    rules = load_rules(REPO / "templates" / "compliance.yaml")
+    rules = load_rules(REPO / "inventories" / "compliance.yaml")
     features = renderer_for(REPO / "templates").features(platform)
     audited = {check.feature for check in rules.checks(platform)}
     unaudited = [feature for feature in features if feature not in audited]

@@ -218,7 +218,7 @@ def test_frr_audits_the_interfaces_the_inventory_names_whatever_their_names() ->
 
     device = core_router(bgp_neighbors=[])
     intended = renderer_for(TEMPLATES).render_device(device)
-    rules = load_rules(TEMPLATES / "compliance.yaml")
+    rules = load_rules(TEMPLATES.parent / "inventories" / "compliance.yaml")
     # A routed link named ens3 is audited; a management port the inventory does not name is not.
     running = intended.replace(" bandwidth 1000", " bandwidth 900") + (
         "interface mgmt0\n ip address 192.168.0.9/24\nexit\n"

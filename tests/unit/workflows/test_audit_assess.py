@@ -31,8 +31,8 @@ from workflows.audit.session_pool import SessionPool, SliceJob
 
 REPO = Path(__file__).resolve().parents[3]
 TEMPLATES = REPO / "templates"
-SOURCE = RuleSource(REPO / "inventories", "acme", TEMPLATES / "compliance.yaml")
-RULES = tenant_rules(SOURCE.inventories, "acme", SOURCE.default)
+SOURCE = RuleSource(REPO / "inventories", "acme")
+RULES = tenant_rules(SOURCE.inventories, "acme")
 DEVICE = load_tenant(REPO / "inventories", "acme").device("acme-hq-r1")
 
 
@@ -54,7 +54,7 @@ def job_for(lab_settings: Settings, devices: list[Device]) -> SliceJob:
         devices=devices,
         provider=FileSecretsProvider(lab_settings.secrets_file),
         templates=lab_settings.templates_path,
-        source=RuleSource(lab_settings.inventories_path, "acme", SOURCE.default),
+        source=RuleSource(lab_settings.inventories_path, "acme"),
         workers=4,
         timeout=10,
     )
