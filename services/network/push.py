@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from netmiko import BaseConnection, ConnectHandler
 from netmiko.exceptions import ConfigInvalidException, ReadTimeout
-from pydantic import BaseModel, ConfigDict
 
 from services.core.secrets import Credential
 from services.network.collect import Reachability, classify, short_error
@@ -30,72 +28,14 @@ from services.network.host_keys import known_hosts_file, refusal, untrusted
 from services.network.inventory import Device
 from services.network.nornir_fleet import netmiko_extras
 from services.network.platforms import Platform, get_platform
-from services.network.safety import SafetyNetError
-
-
-class PushError(StrEnum):
-    """Why a push did not complete."""
-
-    auth_failed = "auth_failed"
-    unreachable = "unreachable"
-    timeout = "timeout"
-    rejected = "rejected"  # the device refused a line
-    session_dropped = "session_dropped"  # the session was cut mid-push
-    commit_failed = "commit_failed"  # the device refused the candidate at commit
-    save_failed = "save_failed"  # lines applied, startup config not written
-    no_credential = "no_credential"
-    host_key_mismatch = "host_key_mismatch"
-    host_key_not_trusted = "host_key_not_trusted"
-    failed = "failed"
-
-
-class PushResult(BaseModel):
-    """What a push did: `pushed` lines were accepted (on a candidate-config platform: into
-    the candidate; `applied` says whether any of it reached the running config)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    ok: bool
-    pushed: int
-    error_kind: PushError | None = None
-    error: str | None = None
-    saved: bool = False
-    applied: bool = True
-
-
-Finish = Callable[[BaseConnection, bool, float], None]
-# Called with (k, n) once line k of n was accepted: crash tests hold a process there.
-LineHook = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class PushDriver:
-    """How one platform runs a config session."""
-
-    error_pattern: str
-    config_command: str | None = None
-    prelude: tuple[str, ...] = ()
-    finish: Finish | None = None
-    enable: bool = False  # needs privileged (enable) mode for config
-    commit_saves: bool = False  # applying the change also makes it persistent (a commit)
-    # Lines are applied as they are typed (False: into a candidate, applied at the end).
-    applies_each_line: bool = True
-    # The lines a session types for the commands, where the NOS needs more than the config
-    # lines (a block closed by its own word); None: the commands as they are.
-    frame: Callable[[list[str]], list[str]] | None = None
-
-
-def exit_and_save(conn: BaseConnection, save: bool, timeout: float) -> None:
-    """Leave config mode; `write memory` when asked to save."""
-    conn.exit_config_mode()
-    if save:
-        output = conn.save_config()
-        if re.search(r"^%", output, re.M):
-            raise SaveFailed(output.strip())
-
-
-class SaveFailed(Exception):
-    pass
+from services.network.push_driver import (
+    LineHook,
+    PushDriver,
+    PushError,
+    PushResult,
+    SaveFailed,
+)
+from services.network.safety import SafetyNet, SafetyNetError
 
 
 def connect(
@@ -153,7 +93,7 @@ _REACHABILITY = {
 }
 
 
-def push_config(  # noqa: C901, PLR0912 - split after the runbook merge
+def push_config(
     device: Device,
     credential: Credential,
     commands: Sequence[str],
@@ -204,32 +144,83 @@ def push_on(
     session_command = net.config_command(tag) if net is not None and tag else None
     # Lines reach the running config as they are typed, unless a candidate or session holds them.
     applied_each = driver.applies_each_line and session_command is None
-    pushed = 0
-    stage = "push"
+    progress = _Progress()
     try:
         if net is not None and tag:
             net.before(conn, tag, timeout)
-        config_command = session_command or driver.config_command
-        if config_command:
-            conn.config_mode(config_command=config_command)
-        else:
-            conn.config_mode()
-        for line in driver.prelude:
-            _send(conn, line, driver, timeout)
-        for line in commands:
-            _send(conn, line, driver, timeout)
-            pushed += 1
-            if after_line is not None:
-                after_line(pushed, len(commands))
-        stage = "finish"
-        if net is not None and tag:
-            if not net.apply(conn, tag, timeout) and driver.finish is not None:
-                driver.finish(conn, False, timeout)
-            return PushResult(ok=True, pushed=pushed, saved=False)
-        if driver.finish is not None:
-            driver.finish(conn, save, timeout)
-        return PushResult(ok=True, pushed=pushed, saved=save or driver.commit_saves)
-    except ConfigInvalidException as exc:
+        _enter_config(conn, session_command or driver.config_command)
+        _type_lines(conn, driver, commands, timeout, progress, after_line)
+        progress.finishing = True
+        return _finish(conn, driver, net, tag, save=save, timeout=timeout, pushed=progress.pushed)
+    except Exception as exc:  # every failure is a result, classified by how far the push got
+        return _push_failed(conn, exc, net, tag, progress, applied_each=applied_each)
+
+
+@dataclass
+class _Progress:
+    """How far a push got: lines the device accepted, and whether it reached its finish."""
+
+    pushed: int = 0
+    finishing: bool = False
+
+
+def _enter_config(conn: BaseConnection, config_command: str | None) -> None:
+    if config_command:
+        conn.config_mode(config_command=config_command)
+    else:
+        conn.config_mode()
+
+
+def _type_lines(
+    conn: BaseConnection,
+    driver: PushDriver,
+    commands: Sequence[str],
+    timeout: float,
+    progress: _Progress,
+    after_line: LineHook | None,
+) -> None:
+    """The driver's prelude, then each command; `after_line(k, n)` once line k is accepted."""
+    for line in driver.prelude:
+        _send(conn, line, driver, timeout)
+    for line in commands:
+        _send(conn, line, driver, timeout)
+        progress.pushed += 1
+        if after_line is not None:
+            after_line(progress.pushed, len(commands))
+
+
+def _finish(
+    conn: BaseConnection,
+    driver: PushDriver,
+    net: SafetyNet | None,
+    tag: str | None,
+    *,
+    save: bool,
+    timeout: float,
+    pushed: int,
+) -> PushResult:
+    """Apply under the safety net (never saved here), or end the session as the platform does."""
+    if net is not None and tag:
+        if not net.apply(conn, tag, timeout) and driver.finish is not None:
+            driver.finish(conn, False, timeout)
+        return PushResult(ok=True, pushed=pushed, saved=False)
+    if driver.finish is not None:
+        driver.finish(conn, save, timeout)
+    return PushResult(ok=True, pushed=pushed, saved=save or driver.commit_saves)
+
+
+def _push_failed(
+    conn: BaseConnection,
+    exc: Exception,
+    net: SafetyNet | None,
+    tag: str | None,
+    progress: _Progress,
+    *,
+    applied_each: bool,
+) -> PushResult:
+    """What a push that raised `exc` did: refused, not saved, not committed, or cut short."""
+    pushed = progress.pushed
+    if isinstance(exc, ConfigInvalidException):
         if net is not None and tag:
             with contextlib.suppress(Exception):
                 net.abandon(conn, tag)
@@ -240,18 +231,17 @@ def push_on(
             error=str(exc),
             applied=applied_each and pushed > 0,
         )
-    except SaveFailed as exc:
+    if isinstance(exc, SaveFailed):
         error = f"save failed: {exc}"[:300]
         return PushResult(ok=False, pushed=pushed, error_kind=PushError.save_failed, error=error)
-    except (ValueError, SafetyNetError) as exc:  # Netmiko's commit() says the commit failed
-        kind = PushError.commit_failed if stage == "finish" else PushError.failed
+    if isinstance(exc, ValueError | SafetyNetError):  # Netmiko's commit() says it failed
+        kind = PushError.commit_failed if progress.finishing else PushError.failed
         return PushResult(
             ok=False, pushed=pushed, error_kind=kind, error=short_error(exc), applied=applied_each
         )
-    except Exception as exc:
-        return PushResult(
-            ok=False, pushed=pushed, error_kind=_failure(conn, exc), error=short_error(exc)
-        )
+    return PushResult(
+        ok=False, pushed=pushed, error_kind=_failure(conn, exc), error=short_error(exc)
+    )
 
 
 def save_running(

@@ -19,8 +19,6 @@ from services.core.secrets import Credential
 from services.network.inventory import Device
 from services.network.platforms import get_platform
 from services.network.push import (
-    LineHook,
-    PushResult,
     connect,
     disconnect,
     push_on,
@@ -29,6 +27,7 @@ from services.network.push import (
     saved_by_commit,
     unreachable,
 )
+from services.network.push_driver import LineHook, PushResult
 from services.network.state import DeviceState, state_on
 
 

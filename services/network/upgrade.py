@@ -20,7 +20,8 @@ from services.core.errors import DeviceError
 from services.core.secrets import Credential
 from services.network.inventory import Device
 from services.network.platforms import PLATFORMS, get_platform
-from services.network.push import LineHook, connect
+from services.network.push import connect
+from services.network.push_driver import LineHook
 
 COPY_TIMEOUT = 3600.0  # an 800 MB image over a slow WAN link
 UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}

@@ -174,4 +174,4 @@ def _rules_at(source: RuleSource, stamps: tuple[int, int]) -> RuleSet:
 def rules_for(source: RuleSource) -> RuleSet:
     """The tenant's rules, parsed once per process until a rule file changes on disk."""
     own = source.inventories / source.tenant / RULE_FILE
-    return _rules_at(source, (_stamp(own), _stamp(source.default)))
+    return _rules_at(source, (_stamp(own), _stamp(source.inventories / RULE_FILE)))

@@ -56,9 +56,7 @@ class RolloutDeviceJob(DeviceJob):
     @cached_property
     def rules(self) -> RuleSet:
         settings = self.activities.settings
-        return tenant_rules(
-            settings.inventories_path, self.tenant
-        )
+        return tenant_rules(settings.inventories_path, self.tenant)
 
     @cached_property
     def intended(self) -> tuple[Device, str]:

@@ -10,7 +10,7 @@ from temporalio.exceptions import ApplicationError
 from services.changes.plan import same_config
 from services.core.failpoints import before_last_line
 from services.core.settings import Settings
-from services.network.push import PushError
+from services.network.push_driver import PushError
 from services.network.safety import SafetyNetError
 from services.network.state import DeviceState
 from workflows.runbook.job import DeviceJob

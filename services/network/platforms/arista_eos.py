@@ -24,7 +24,8 @@ from services.network.platforms.cisco_ios import (
     FlashBootUpgrade,
 )
 from services.network.platforms.registry import register
-from services.network.push import LineHook, PushDriver, connect, exit_and_save, push_config
+from services.network.push import connect, push_config
+from services.network.push_driver import LineHook, PushDriver, exit_and_save
 from services.network.safety import CONFIRM_MINUTES, SafetyNet, SafetyNetError, refusal
 from services.network.state import (
     ESTABLISHED,

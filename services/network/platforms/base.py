@@ -17,7 +17,7 @@ from hier_config import Platform as HierPlatform
 from hier_config.platforms.driver_base import HConfigDriverBase
 
 if TYPE_CHECKING:  # the drivers build these; importing them here would be an import loop
-    from services.network.push import PushDriver
+    from services.network.push_driver import PushDriver
     from services.network.safety import SafetyNet
     from services.network.state import StateCommands
     from services.network.upgrade import UpgradeDriver

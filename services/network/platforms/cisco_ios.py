@@ -17,7 +17,8 @@ from services.core.secrets import Credential
 from services.network.inventory import Device
 from services.network.platforms.base import CLI_LINE, TO_END, HierSettings, Platform
 from services.network.platforms.registry import register
-from services.network.push import LineHook, PushDriver, connect, exit_and_save, push_config
+from services.network.push import connect, push_config
+from services.network.push_driver import LineHook, PushDriver, exit_and_save
 from services.network.safety import SafetyNet, SafetyNetError, refusal
 from services.network.state import (
     ESTABLISHED,

@@ -19,7 +19,7 @@ from hier_config.platforms.driver_base import HConfigDriverBase
 from services.core.errors import DeviceError
 from services.network.platforms.base import CLI_LINE, TO_END, HierSettings, Platform
 from services.network.platforms.registry import register
-from services.network.push import PushDriver, exit_and_save
+from services.network.push_driver import PushDriver, exit_and_save
 from services.network.state import ESTABLISHED, BgpNeighbor, InterfaceState, StateCommands
 
 NAME = "frr"

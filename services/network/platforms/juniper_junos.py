@@ -18,7 +18,8 @@ from services.core.secrets import Credential
 from services.network.inventory import Device
 from services.network.platforms.base import Platform
 from services.network.platforms.registry import register
-from services.network.push import LineHook, PushDriver, connect
+from services.network.push import connect
+from services.network.push_driver import LineHook, PushDriver
 from services.network.safety import CONFIRM_MINUTES, SafetyNet, SafetyNetError
 from services.network.state import (
     ESTABLISHED,

@@ -11,7 +11,8 @@ from services.changes.requests import (
     VlanHandoffChange,
     WanBandwidthChange,
 )
-from services.network.push import PushError, fetch_running, push_config
+from services.network.push import fetch_running, push_config
+from services.network.push_driver import PushError
 from services.network.render import renderer_for
 from services.network.state import collect_state, verify_change
 from tests.integration.changes.conftest import (

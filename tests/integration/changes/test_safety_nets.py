@@ -10,13 +10,8 @@ from services.changes.plan import plan_change, same_config
 from services.changes.requests import WanBandwidthChange
 from services.core.secrets import Credential
 from services.network.inventory import Device
-from services.network.push import (
-    PushError,
-    fetch_running,
-    push_config,
-    save_running,
-    undo_change,
-)
+from services.network.push import fetch_running, push_config, save_running, undo_change
+from services.network.push_driver import PushError
 from services.network.render import renderer_for
 from services.network.safety import tag_for
 from tests.integration.changes.conftest import EDGES, TEMPLATES, TIMEOUT, EdgeFactory

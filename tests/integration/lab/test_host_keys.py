@@ -12,7 +12,8 @@ import pytest
 from services.core.errors import HostKeyError
 from services.core.secrets import FileSecretsProvider
 from services.network.collect import Reachability, collect
-from services.network.push import PushError, fetch_running, push_config
+from services.network.push import fetch_running, push_config
+from services.network.push_driver import PushError
 from tests.utils.bastion import bastion
 from tests.utils.lab import ThreadedLab
 

@@ -15,7 +15,8 @@ from services.core.secrets import FileSecretsProvider
 from services.network.collect import Reachability, collect
 from services.network.inventory import load_tenant
 from services.network.jump import resolve_login
-from services.network.push import PushError, fetch_running, push_config
+from services.network.push import fetch_running, push_config
+from services.network.push_driver import PushError
 from tests.utils.bastion import bastion
 from tests.utils.lab_fixtures import start_lab
 

@@ -12,7 +12,8 @@ import yaml
 
 from services.core.errors import CredentialError
 from services.core.secrets import FileSecretsProvider
-from services.network.push import PushError, fetch_running, push_config
+from services.network.push import fetch_running, push_config
+from services.network.push_driver import PushError
 from tests.utils.lab_fixtures import start_lab
 
 

@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from pydantic import SecretStr
 
 from services.core.secrets import FileSecretsProvider
-from services.network.push import PushError, fetch_running, push_config
+from services.network.push import fetch_running, push_config
+from services.network.push_driver import PushError
 from services.network.state import collect_state
 from tests.integration.realnet.helpers import CHANGED, TIMEOUT
 from tests.realnet.net import RealNet

@@ -19,13 +19,8 @@ from services.core.settings import Settings
 from services.intent.model import IntentEdit
 from services.network.inventory import Device
 from services.network.platforms import get_platform
-from services.network.push import (
-    PushError,
-    connect,
-    error_pattern,
-    fetch_running,
-    push_config,
-)
+from services.network.push import connect, error_pattern, fetch_running, push_config
+from services.network.push_driver import PushError
 from services.network.state import DeviceState, collect_state
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import backups as backup_repo

@@ -357,4 +357,3 @@ def test_a_push_sends_what_the_device_still_lacks_from_the_plan_alone(
         assert left and {c.strip() for c in left} <= {c.strip() for c in result.commands}
         finished = future_config(device.platform, cut, left)
         assert same_lines(device.platform, finished, done)
-

@@ -12,7 +12,8 @@ from pydantic import SecretStr
 from services.core.secrets import Credential
 from services.network import push
 from services.network.platforms.cisco_ios import ConfigReplace
-from services.network.push import PushError, PushResult, save_running
+from services.network.push import save_running
+from services.network.push_driver import PushError, PushResult
 from services.network.safety import SafetyNetError
 from tests.unit.changes.conftest import FLEET
 
