@@ -110,10 +110,24 @@ def _worker_lost(exc: ActivityError) -> bool:
 @workflow.defn(name="DeviceUpgradeWorkflow")
 class DeviceUpgradeWorkflow(_Runbook):
     @workflow.run
-    async def run(self, run: DeviceRunInput) -> DeviceRunResult:  # noqa: C901 - split after the runbook merge
+    async def run(self, run: DeviceRunInput) -> DeviceRunResult:
         image = run.image
         if image is None:
             return await self.finish(run, "failed", "no image for this platform")
+        prepared = await self._prepare(run)
+        if isinstance(prepared, DeviceRunResult):
+            return prepared
+        run = prepared
+        ended = await self._boot_new_image(run, image.filename)
+        if ended is None:
+            ended = await self._check_new_image(run, image.version)
+        if ended is not None:
+            return ended
+        return await self.finish(run, "upgraded", f"{run.from_version} -> {image.version}")
+
+    async def _prepare(self, run: DeviceRunInput) -> DeviceRunInput | DeviceRunResult:
+        """Pre-check, backup and stage the image: the run with what the device runs now, or
+        how the device ended (skipped, failed: nothing changed on it yet)."""
         try:
             pre: PreCheck = await self.call(CampaignActivities.upgrade_pre_check, run, run)
         except ActivityError as exc:
@@ -138,10 +152,14 @@ class DeviceUpgradeWorkflow(_Runbook):
             return await self.finish(run, "failed", f"{self.step}: {why(exc)}")
         if not stage.ok:
             return await self.finish(run, "failed", f"stage: {stage.detail}")
+        return run
+
+    async def _boot_new_image(self, run: DeviceRunInput, filename: str) -> DeviceRunResult | None:
+        """Select the new image and reload; None when the device is reloading into it."""
         try:
             boot: StepResult = await self.call(
                 CampaignActivities.upgrade_set_boot,
-                BootInput(run=run, image=image.filename, fallback=run.previous_image),
+                BootInput(run=run, image=filename, fallback=run.previous_image),
                 run,
             )
             if not boot.ok:
@@ -153,8 +171,12 @@ class DeviceUpgradeWorkflow(_Runbook):
             )
         except ActivityError as exc:
             return await self._rollback(run, f"{self.step}: {why(exc)}", reloaded=False)
+        return None
+
+    async def _check_new_image(self, run: DeviceRunInput, version: str) -> DeviceRunResult | None:
+        """Wait for the device on `version`, then post-check it; None when it passed."""
         try:
-            back: StepResult = await self._wait(run, image.version)
+            back: StepResult = await self._wait(run, version)
         except ActivityError as exc:
             # Unreachable after the reload: nothing can be done from here.
             return await self.finish(run, "failed", f"reload: {why(exc)}")
@@ -171,7 +193,7 @@ class DeviceUpgradeWorkflow(_Runbook):
             return await self._rollback(run, f"post-check: {why(exc)}", reloaded=True)
         if not post.ok:
             return await self._rollback(run, f"post-check: {post.detail}", reloaded=True)
-        return await self.finish(run, "upgraded", f"{run.from_version} -> {image.version}")
+        return None
 
     async def _wait(self, run: DeviceRunInput, version: str) -> StepResult:
         result: StepResult = await self.call(

@@ -136,7 +136,7 @@ class CampaignWorkflow:
 
     # -- the campaign ----------------------------------------------------------------------
     @workflow.run
-    async def run(self, request: CampaignInput) -> CampaignResult:  # noqa: C901, PLR0912 - split after the runbook merge
+    async def run(self, request: CampaignInput) -> CampaignResult:
         self._input = request
         try:
             plan: CampaignPlan = await workflow.execute_activity_method(
@@ -150,6 +150,13 @@ class CampaignWorkflow:
             await self._status("failed", reason=f"plan: {reason}")
             await asyncio.gather(*self._notifications, return_exceptions=True)
             return self._result()
+        self._start(plan)
+        stop_reason = await self._run_waves(plan)
+        await self._end(plan, stop_reason)
+        return self._result()
+
+    def _start(self, plan: CampaignPlan) -> None:
+        """Progress for every wave and device (all pending), the concurrency limit, running."""
         strategy = plan.spec.strategy
         self._progress.allowed_failures = plan.allowed_failures
         canary = strategy.canary_size > 0
@@ -163,7 +170,9 @@ class CampaignWorkflow:
         self._global_slots = asyncio.Semaphore(strategy.max_concurrency)
         self._notify("running")
 
-        stop_reason = ""
+    async def _run_waves(self, plan: CampaignPlan) -> str:
+        """Each wave in turn until one stops the campaign; returns why it stopped ("" if not)."""
+        strategy = plan.spec.strategy
         for index, wave in enumerate(plan.waves):
             if index > 0 and strategy.pause_between_waves_seconds > 0:
                 await self._sleep_unless_cancelled(strategy.pause_between_waves_seconds)
@@ -175,30 +184,43 @@ class CampaignWorkflow:
             self._progress.failures += wave_failures
             if self._cancelled:
                 break
-            if index == 0 and canary and wave_failures:
-                stop_reason = f"canary failed on {wave_failures} device(s); no further wave"
-                break
-            if index == 0 and canary and workflow.patched(CANARY_PROOF_PATCH):
-                stop_reason = await self._prove_canary(plan, results)
-                if stop_reason:
-                    break
-            if self._progress.failures > plan.allowed_failures:
-                stop_reason = (
-                    f"{self._progress.failures} failures exceed the budget of "
-                    f"{plan.allowed_failures}; remaining waves halted"
-                )
-                break
-            if index == 0 and canary and strategy.approve_after_canary and len(plan.waves) > 1:
-                self._at_gate = True
-                await self._status(
-                    "awaiting_approval", reason="canary passed; waiting for approval"
-                )
-                await workflow.wait_condition(lambda: self._approved or self._cancelled)
-                self._at_gate = False
-                if self._cancelled:
-                    break
-                await self._status("paused" if self._paused else "running", reason="")
+            stop_reason = await self._after_wave(plan, index, results, wave_failures)
+            if stop_reason is not None:
+                return stop_reason
+        return ""
 
+    async def _after_wave(
+        self, plan: CampaignPlan, index: int, results: list[DeviceRunResult], wave_failures: int
+    ) -> str | None:
+        """Whether the campaign goes on after wave `index`: None to go on, else why it stops
+        ("" for a cancel at the canary gate). The canary must pass and prove itself, the
+        failure budget hold, and the gate open."""
+        strategy = plan.spec.strategy
+        canary = index == 0 and strategy.canary_size > 0
+        if canary and wave_failures:
+            return f"canary failed on {wave_failures} device(s); no further wave"
+        if canary and workflow.patched(CANARY_PROOF_PATCH):
+            stop_reason = await self._prove_canary(plan, results)
+            if stop_reason:
+                return stop_reason
+        if self._progress.failures > plan.allowed_failures:
+            return (
+                f"{self._progress.failures} failures exceed the budget of "
+                f"{plan.allowed_failures}; remaining waves halted"
+            )
+        if canary and strategy.approve_after_canary and len(plan.waves) > 1:
+            self._at_gate = True
+            await self._status("awaiting_approval", reason="canary passed; waiting for approval")
+            await workflow.wait_condition(lambda: self._approved or self._cancelled)
+            self._at_gate = False
+            if self._cancelled:
+                return ""
+            await self._status("paused" if self._paused else "running", reason="")
+        return None
+
+    async def _end(self, plan: CampaignPlan, stop_reason: str) -> None:
+        """Devices never started are `not_started`; the campaign's final status once every
+        handler is done; the notifications delivered."""
         untouched = [
             t for wave in plan.waves for t in wave if self._progress.devices[t.key] in UNTOUCHED
         ]
@@ -212,7 +234,6 @@ class CampaignWorkflow:
             final, reason=stop_reason or self._progress.reason, not_started=untouched
         )
         await asyncio.gather(*self._notifications, return_exceptions=True)
-        return self._result()
 
     async def _prove_canary(self, plan: CampaignPlan, results: list[DeviceRunResult]) -> str:
         """The waves open only after a canary was actually changed and verified: while every

@@ -37,8 +37,8 @@ from tests.integration.realnet.helpers import (
 from tests.realnet.net import RealNet
 from tests.realnet.topology import SITE_OF_CHANGE, TENANT, links_of, router
 from tests.utils.api import bearer, make_token
-from workflows.change.activities import ChangeActivities
-from workflows.change.models import DeviceChangeInput
+from workflows.runbook.activities import RunbookActivities
+from workflows.runbook.models import ChangeJob, RunbookInput
 
 BLACKHOLE_AND_NEXT_HOP = "Route cannot have blackhole and non-blackhole nexthops simultaneously"
 
@@ -176,11 +176,11 @@ async def test_a_rollback_line_frr_refuses_is_named(
             devices=documents,
             plan_hash=sha256(str(documents)),
         )
-    activities = ChangeActivities(
+    activities = RunbookActivities(
         realnet_settings, sessions, FileSecretsProvider(realnet.secrets_file)
     )
-    request = DeviceChangeInput(tenant=TENANT, change_id=change.id, device=CHANGED, plan_revision=1)
-    step = await asyncio.to_thread(ActivityEnvironment().run, activities.change_rollback, request)
+    request = RunbookInput(job=ChangeJob(change_id=change.id), tenant=TENANT, device=CHANGED)
+    step = await asyncio.to_thread(ActivityEnvironment().run, activities.device_restore, request)
     assert not step.ok, step
     assert f"rollback incomplete; lines left over: {refused}" in step.detail, step.detail
     assert f"the device refused {refused!r}" in step.detail, step.detail
