@@ -13,13 +13,13 @@ from workflows.audit.activities import AuditActivities
 from workflows.audit.workflow import ComplianceAuditWorkflow
 from workflows.backup.activities import BackupActivities
 from workflows.backup.workflow import FleetBackupWorkflow
-from workflows.campaign.activities import CampaignActivities
-from workflows.campaign.device import DeviceRolloutWorkflow, DeviceUpgradeWorkflow
-from workflows.campaign.workflow import CampaignWorkflow
-from workflows.change.activities import ChangeActivities
-from workflows.change.device import DeviceChangeWorkflow
-from workflows.change.lifecycle import ChangeLifecycleActivities
-from workflows.change.workflow import ChangeWorkflow
+from workflows.campaigns.activities import CampaignActivities
+from workflows.campaigns.device import DeviceRolloutWorkflow, DeviceUpgradeWorkflow
+from workflows.campaigns.workflow import CampaignWorkflow
+from workflows.changes.activities import ChangeActivities
+from workflows.changes.device import DeviceChangeWorkflow
+from workflows.changes.lifecycle import ChangeLifecycleActivities
+from workflows.changes.workflow import ChangeWorkflow
 from workflows.runbook.legacy import LegacyRunbookActivities
 from workflows.trust.activities import TrustActivities
 from workflows.trust.workflow import TrustHostKeysWorkflow

@@ -23,8 +23,8 @@ from services.store.repos import campaigns as campaign_repo
 from services.store.repos import images as image_repo
 from services.store.repos.campaigns import CampaignDeviceOut, CampaignOut
 from services.store.repos.tokens import Identity
-from workflows.campaign.models import CampaignInput, CampaignProgress, ControlInput
-from workflows.campaign.workflow import CampaignWorkflow
+from workflows.campaigns.models import CampaignInput, CampaignProgress, ControlInput
+from workflows.campaigns.workflow import CampaignWorkflow
 
 DONE: frozenset[str] = frozenset(DEVICE_OUTCOMES)  # a device with an outcome is done
 FAILED: frozenset[str] = FAILED_OUTCOMES

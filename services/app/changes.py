@@ -31,14 +31,14 @@ from services.store.repos import changes as change_repo
 from services.store.repos import compliance as report_repo
 from services.store.repos.changes import ApprovalOut, ChangeOut, EventOut, PlanOut
 from services.store.repos.tokens import Identity
-from workflows.change.models import (
+from workflows.changes.models import (
     ChangeInput,
     ChangeProgress,
     Decision,
     StopRequest,
     WindowOverride,
 )
-from workflows.change.workflow import ChangeWorkflow
+from workflows.changes.workflow import ChangeWorkflow
 
 
 class ChangeDetail(BaseModel):

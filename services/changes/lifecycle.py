@@ -2,7 +2,7 @@
 
 The store refuses any other move (`check_move`), the workflow models carry these statuses and
 the API filters by them: this module is the one place that lists them. (The activities that
-record a move for the change workflow are workflows/change/lifecycle.py.)
+record a move for the change workflow are workflows/changes/lifecycle.py.)
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from tests.chaos.kills import (
 from tests.utils.api import bearer, make_token
 from tests.utils.lab import ThreadedLab
 from tests.utils.temporal import TEST_HEARTBEAT_SECONDS
-from workflows.campaign.activities import MID_BOOT
+from workflows.campaigns.activities import MID_BOOT
 from workflows.runbook.steps import MID_PUSH, MID_RESTORE
 
 pytestmark = pytest.mark.slow

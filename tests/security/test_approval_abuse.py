@@ -19,8 +19,8 @@ from services.store.db import get_engine, make_session_factory
 from services.store.repos import changes as change_repo
 from tests.integration.change_flow.test_change_workflow import FINAL, post, wait_status
 from tests.utils.lab import ThreadedLab
-from workflows.change.models import ChangeInput
-from workflows.change.workflow import ChangeWorkflow
+from workflows.changes.models import ChangeInput
+from workflows.changes.workflow import ChangeWorkflow
 
 pytestmark = pytest.mark.slow
 COMMENT = {"comment": "looks fine"}

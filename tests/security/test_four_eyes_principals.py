@@ -21,8 +21,8 @@ from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import tokens as token_repo
 from tests.integration.change_flow.test_change_workflow import post, wait_status
 from tests.utils.api import bearer, make_token
-from workflows.change.models import Decision
-from workflows.change.workflow import ChangeWorkflow
+from workflows.changes.models import Decision
+from workflows.changes.workflow import ChangeWorkflow
 
 pytestmark = pytest.mark.slow
 BODY = {"kind": "qos_profile", "site": "par", "profile": "premium"}

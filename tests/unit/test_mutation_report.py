@@ -29,12 +29,12 @@ def test_survivors_are_listed_by_module_without_killed_timed_out_or_unchecked() 
         [
             "    services.network.push.x_connect__mutmut_1: survived",
             "    services.network.push.x_connect__mutmut_11: killed",
-            "    workflows.change.rules.x_check_stop__mutmut_1: timeout",
-            "    workflows.change.rules.x_check_stop__mutmut_11: not checked",
-            "    workflows.change.loading.x_fail__mutmut_1: no tests",
+            "    workflows.changes.rules.x_check_stop__mutmut_1: timeout",
+            "    workflows.changes.rules.x_check_stop__mutmut_11: not checked",
+            "    workflows.changes.loading.x_fail__mutmut_1: no tests",
         ]
     )
     assert survivors(results) == {
         "services.network.push": ["services.network.push.x_connect__mutmut_1 (survived)"],
-        "workflows.change.loading": ["workflows.change.loading.x_fail__mutmut_1 (no tests)"],
+        "workflows.changes.loading": ["workflows.changes.loading.x_fail__mutmut_1 (no tests)"],
     }

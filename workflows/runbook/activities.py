@@ -7,9 +7,9 @@ from temporalio import activity
 
 from services.network.safety import tag_for
 from services.network.state import DeviceState
-from workflows.campaign.job import RolloutDeviceJob
-from workflows.change.job import ChangeDeviceJob
-from workflows.change.loading import ChangeLoading
+from workflows.campaigns.job import RolloutDeviceJob
+from workflows.changes.job import ChangeDeviceJob
+from workflows.changes.loading import ChangeLoading
 from workflows.common.heartbeat import heartbeating
 from workflows.runbook import steps
 from workflows.runbook.job import DeviceJob

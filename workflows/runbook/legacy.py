@@ -8,10 +8,10 @@ from __future__ import annotations
 from temporalio import activity
 
 from services.network.state import DeviceState
-from workflows.campaign.job import RolloutDeviceJob
-from workflows.campaign.models import DeviceRunInput, PreCheck, StepResult
-from workflows.change.job import ChangeDeviceJob
-from workflows.change.models import DeviceChangeInput, DeviceStep
+from workflows.campaigns.job import RolloutDeviceJob
+from workflows.campaigns.models import DeviceRunInput, PreCheck, StepResult
+from workflows.changes.job import ChangeDeviceJob
+from workflows.changes.models import DeviceChangeInput, DeviceStep
 from workflows.common.heartbeat import heartbeating
 from workflows.runbook import steps
 from workflows.runbook.activities import RunbookActivities

@@ -32,7 +32,7 @@ RUNBOOK_PATCH = "one-device-runbook"
 R = TypeVar("R")
 Step = Callable[[RunbookActivities, RunbookInput], R]
 # How a device workflow runs a step: by default once with the device-step options; a
-# campaign's runs it again after a lost worker (workflows/campaign/device.py).
+# campaign's runs it again after a lost worker (workflows/campaigns/device.py).
 Caller = Callable[[Step[Any], RunbookInput], Awaitable[Any]]
 
 

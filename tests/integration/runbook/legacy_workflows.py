@@ -7,10 +7,10 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.campaign.device import DeviceRolloutWorkflow
-    from workflows.campaign.models import DeviceRunInput, DeviceRunResult
-    from workflows.change.device import DeviceChangeWorkflow
-    from workflows.change.models import DeviceChangeInput, DeviceChangeResult
+    from workflows.campaigns.device import DeviceRolloutWorkflow
+    from workflows.campaigns.models import DeviceRunInput, DeviceRunResult
+    from workflows.changes.device import DeviceChangeWorkflow
+    from workflows.changes.models import DeviceChangeInput, DeviceChangeResult
 
 
 @workflow.defn(name="DeviceChangeWorkflow")

@@ -17,7 +17,7 @@ from services.store.repos import runs as run_repo
 from tests.unit.app.conftest import Caller
 from tests.unit.app.fakes import FakeClient, FakeRuntime
 from tests.unit.web.factories import sessions
-from workflows.campaign.models import ControlInput
+from workflows.campaigns.models import ControlInput
 
 SPEC = CampaignSpec.model_validate(
     {"name": "ios-17-9", "kind": "os_upgrade", "target_versions": {"cisco_ios": "17.9.4a"}}

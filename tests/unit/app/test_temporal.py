@@ -13,7 +13,7 @@ from services.app import temporal
 from services.app.errors import Conflict, TemporalUnavailable
 from services.core.settings import Settings
 from tests.unit.app.fakes import FakeClient, FakeHandle, FakeRuntime
-from workflows.change.models import ChangeProgress, WindowOverride
+from workflows.changes.models import ChangeProgress, WindowOverride
 
 
 def test_workflow_ids_of_every_workflow_type() -> None:
@@ -36,7 +36,7 @@ def test_workflow_ui_links_the_workflow_in_its_namespace(settings: Settings) -> 
     )
     assert (
         temporal.workflow_ui(shown, "change-c-1")
-        == "http://127.0.0.1:8233/namespaces/msp/workflows/change-c-1"
+        == "http://127.0.0.1:8233/namespaces/msp/workflows/changes-c-1"
     )
 
 

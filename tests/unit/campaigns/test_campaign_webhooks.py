@@ -27,8 +27,8 @@ from services.changes.webhooks import EVENT_HEADER, SIGNATURE_HEADER, headers
 from services.core.secrets import Credential
 from services.core.settings import Settings
 from services.store.repos import campaigns as campaign_repo
-from workflows.campaign.activities import CampaignActivities
-from workflows.campaign.models import CampaignNotifyInput
+from workflows.campaigns.activities import CampaignActivities
+from workflows.campaigns.models import CampaignNotifyInput
 
 REPO = Path(__file__).resolve().parents[3]
 AT = dt.datetime(2026, 6, 10, 22, 0, tzinfo=dt.UTC)

@@ -19,8 +19,8 @@ from services.campaigns.spec import CampaignSpec
 from services.campaigns.targets import Target, plan_waves
 from services.network.upgrade import Image
 from tests.utils.temporal import run_time
-from workflows.campaign.device import DeviceRolloutWorkflow, DeviceUpgradeWorkflow
-from workflows.campaign.models import (
+from workflows.campaigns.device import DeviceRolloutWorkflow, DeviceUpgradeWorkflow
+from workflows.campaigns.models import (
     BootInput,
     CampaignInput,
     CampaignNotifyInput,
@@ -36,8 +36,8 @@ from workflows.campaign.models import (
     StepResult,
     WaitInput,
 )
-from workflows.campaign.workflow import CampaignWorkflow
-from workflows.change.models import WindowInput, WindowOut
+from workflows.campaigns.workflow import CampaignWorkflow
+from workflows.changes.models import WindowInput, WindowOut
 
 IMAGE = Image(platform="cisco_ios", version="2", filename="new.bin", size=10, md5="0" * 32)
 TARGETS = [

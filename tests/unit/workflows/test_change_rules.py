@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from workflows.change.models import ChangeProgress, Decision, StopRequest
-from workflows.change.rules import check_decision, check_stop
+from workflows.changes.models import ChangeProgress, Decision, StopRequest
+from workflows.changes.rules import check_decision, check_stop
 
 WAITING = ChangeProgress(status="awaiting_approval", plan_revision=2)
 FEATURES = ["ntp", "snmp"]

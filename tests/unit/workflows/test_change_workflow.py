@@ -15,8 +15,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from tests.utils.temporal import run_time
-from workflows.change.device import DeviceChangeWorkflow
-from workflows.change.models import (
+from workflows.changes.device import DeviceChangeWorkflow
+from workflows.changes.models import (
     ChangeInput,
     ChangeResult,
     LockInput,
@@ -27,7 +27,7 @@ from workflows.change.models import (
     WindowInput,
     WindowOut,
 )
-from workflows.change.workflow import ChangeWorkflow
+from workflows.changes.workflow import ChangeWorkflow
 from workflows.runbook.models import Prepared, RunbookInput, RunbookStep
 
 statuses: list[str] = []

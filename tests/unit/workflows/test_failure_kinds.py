@@ -13,9 +13,9 @@ from temporalio.exceptions import (
     TimeoutType,
 )
 
-from workflows.campaign import activities as campaign_activities
-from workflows.campaign.device import _worker_lost
-from workflows.change.loading import fail
+from workflows.campaigns import activities as campaign_activities
+from workflows.campaigns.device import _worker_lost
+from workflows.changes.loading import fail
 
 
 def test_a_change_activity_business_failure_is_a_plan_error_and_not_retried() -> None:

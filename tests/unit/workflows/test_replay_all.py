@@ -18,9 +18,9 @@ from temporalio.worker import Replayer, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.change.activities import ChangeActivities
-    from workflows.change.models import ChangeInput, ChangeResult, PlanInput, PlanSummary
-    from workflows.change.workflow import ChangeWorkflow
+    from workflows.changes.activities import ChangeActivities
+    from workflows.changes.models import ChangeInput, ChangeResult, PlanInput, PlanSummary
+    from workflows.changes.workflow import ChangeWorkflow
     from workflows.common.options import STORE_RETRY as RETRY
     from workflows.registry import WORKFLOWS
 

@@ -17,8 +17,8 @@ from temporalio.worker import Worker
 
 from services.campaigns.targets import Target
 from services.network.upgrade import Image
-from workflows.campaign.device import DeviceUpgradeWorkflow
-from workflows.campaign.models import (
+from workflows.campaigns.device import DeviceUpgradeWorkflow
+from workflows.campaigns.models import (
     BootInput,
     DeviceRunInput,
     DeviceRunResult,

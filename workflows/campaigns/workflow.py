@@ -20,9 +20,9 @@ with workflow.unsafe.imports_passed_through():
     from services.campaigns.events import tenant_counts
     from services.campaigns.lifecycle import FAILED_OUTCOMES, CampaignStatus
     from services.campaigns.targets import Target
-    from workflows.campaign.activities import CampaignActivities
-    from workflows.campaign.device import DeviceRolloutWorkflow, DeviceUpgradeWorkflow
-    from workflows.campaign.models import (
+    from workflows.campaigns.activities import CampaignActivities
+    from workflows.campaigns.device import DeviceRolloutWorkflow, DeviceUpgradeWorkflow
+    from workflows.campaigns.models import (
         CampaignInput,
         CampaignNotifyInput,
         CampaignPlan,
@@ -36,8 +36,8 @@ with workflow.unsafe.imports_passed_through():
         DeviceStatusInput,
         WaveProgress,
     )
-    from workflows.change.lifecycle import ChangeLifecycleActivities
-    from workflows.change.models import WindowInput, WindowOut
+    from workflows.changes.lifecycle import ChangeLifecycleActivities
+    from workflows.changes.models import WindowInput, WindowOut
     from workflows.common.options import notification, planning, store_call
 
 # The plan heartbeats each second: a plan that a killed worker held is retried after this, not

@@ -18,7 +18,7 @@ from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import changes as change_repo
 from services.store.repos import intent as intent_repo
 from services.store.repos.changes import ChangeFields
-from workflows.change.models import (
+from workflows.changes.models import (
     DecisionRecord,
     LockInput,
     NotifyInput,

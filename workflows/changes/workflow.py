@@ -17,10 +17,10 @@ from temporalio.workflow import ActivityConfig
 
 with workflow.unsafe.imports_passed_through():
     from services.changes.lifecycle import ChangeStatus
-    from workflows.change.activities import ChangeActivities
-    from workflows.change.device import DeviceChangeWorkflow
-    from workflows.change.lifecycle import ChangeLifecycleActivities
-    from workflows.change.models import (
+    from workflows.changes.activities import ChangeActivities
+    from workflows.changes.device import DeviceChangeWorkflow
+    from workflows.changes.lifecycle import ChangeLifecycleActivities
+    from workflows.changes.models import (
         ChangeInput,
         ChangeProgress,
         ChangeResult,
@@ -38,8 +38,8 @@ with workflow.unsafe.imports_passed_through():
         WindowOut,
         WindowOverride,
     )
-    from workflows.change.options import DECISION_RECORD_PATCH, DEVICE_LOCK_PATCH, MAX_REPLANS
-    from workflows.change.rules import check_decision, check_stop
+    from workflows.changes.options import DECISION_RECORD_PATCH, DEVICE_LOCK_PATCH, MAX_REPLANS
+    from workflows.changes.rules import check_decision, check_stop
     from workflows.common.options import lock_wait, notification, planning, store_call
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from services.changes.lifecycle import STOPPABLE_STATUSES
 from services.core.principals import same_principal
-from workflows.change.models import ChangeProgress, Decision, StopRequest
+from workflows.changes.models import ChangeProgress, Decision, StopRequest
 
 
 def check_decision(

@@ -17,9 +17,9 @@ from services.network.jump import resolve_login
 from services.network.platforms import get_platform
 from services.network.push import fetch_running
 from services.store.repos import changes as change_repo
-from workflows.change.loading import ChangeLoading
-from workflows.change.loading import fail as _fail
-from workflows.change.models import PlanInput, PlanSummary
+from workflows.changes.loading import ChangeLoading
+from workflows.changes.loading import fail as _fail
+from workflows.changes.models import PlanInput, PlanSummary
 from workflows.common.heartbeat import heartbeating
 
 

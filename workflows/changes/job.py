@@ -19,7 +19,7 @@ from services.network.session import DeviceSession
 from services.network.state import DeviceState, VerifyCheck, VerifyResult, verify_change
 from services.store.repos import attention as attention_repo
 from services.store.repos import changes as change_repo
-from workflows.change.loading import AnyRequest, ChangeLoading, fail
+from workflows.changes.loading import AnyRequest, ChangeLoading, fail
 from workflows.runbook.job import DeviceJob
 
 

@@ -42,7 +42,7 @@ from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import images as image_repo
 from services.store.repos.campaigns import DeviceRecord
-from workflows.campaign.models import (
+from workflows.campaigns.models import (
     BootInput,
     CampaignNotifyInput,
     CampaignPlan,

@@ -16,8 +16,8 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, TimeoutError, TimeoutType
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.campaign.activities import CampaignActivities
-    from workflows.campaign.models import (
+    from workflows.campaigns.activities import CampaignActivities
+    from workflows.campaigns.models import (
         BootInput,
         DeviceOutcome,
         DeviceRunInput,

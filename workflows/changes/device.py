@@ -9,7 +9,7 @@ from collections.abc import Callable
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.change.models import (
+    from workflows.changes.models import (
         DeviceChangeInput,
         DeviceChangeResult,
         DeviceOutcome,
