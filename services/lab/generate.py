@@ -83,9 +83,14 @@ def _host(index: int, tenant_index: int, port: int) -> dict[str, Any]:
 
 
 def write_generated_inventory(
-    out_dir: Path, devices: int, base_port: int, tenants: int = 10
+    out_dir: Path,
+    devices: int,
+    base_port: int,
+    tenants: int = 10,
+    default_rules: Path | None = None,
 ) -> list[str]:
-    """Write `devices` hosts (platforms mixed) over up to `tenants` tenant folders.
+    """Write `devices` hosts (platforms mixed) over up to `tenants` tenant folders, and
+    `default_rules` (a compliance rule file) as the fleet's default beside them.
 
     Device i listens on base_port + i; every device uses the credential `lab-generated`.
     Returns the tenant names written.
@@ -113,4 +118,6 @@ def write_generated_inventory(
         (folder / "defaults.yaml").write_text(yaml.safe_dump(defaults, sort_keys=False))
         (folder / "groups.yaml").write_text(yaml.safe_dump({"edge": {"data": {"role": "edge"}}}))
         (folder / "hosts.yaml").write_text(yaml.safe_dump(hosts[tenant], sort_keys=False))
+    if default_rules is not None:
+        (out_dir / default_rules.name).write_text(default_rules.read_text())
     return names

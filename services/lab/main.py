@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+from services.compliance.rules import RULE_FILE
 from services.core.errors import NetwaveError
 from services.core.secrets import ensure_dev_secrets, get_provider
 from services.core.settings import Settings, get_settings
@@ -30,7 +31,10 @@ def prepare_inventories(
     if generate:
         out = settings.var_dir / "lab" / f"generated-{generate}-{base_port}"
         if not (out / "gen-01" / "hosts.yaml").exists():
-            write_generated_inventory(out, generate, base_port)
+            rules = settings.inventories_path / RULE_FILE  # the fleet's default compliance rules
+            write_generated_inventory(
+                out, generate, base_port, default_rules=rules if rules.exists() else None
+            )
         return out
     return inventories or settings.inventories_path
 

@@ -22,7 +22,7 @@ from services.devstack import DevStack
 from services.lab.generate import GENERATED_CREDENTIAL, write_generated_inventory
 from services.store.repos import tokens as token_repo
 from tests.benchmarks.lab_fleet import contiguous_free_ports
-from tests.utils.lab import free_ports
+from tests.utils.lab import DEFAULT_RULES, free_ports
 from tests.utils.processes import settings_env
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,7 +72,9 @@ def lab_base_port(devices: int) -> int:
 
 def bench_settings(workdir: Path, devices: int, tenants: int) -> Settings:
     inventories = workdir / "inventories"
-    write_generated_inventory(inventories, devices, lab_base_port(devices), tenants=tenants)
+    write_generated_inventory(
+        inventories, devices, lab_base_port(devices), tenants=tenants, default_rules=DEFAULT_RULES
+    )
     temporal, ui, api, control = free_ports(4, start=17000, stop=19000)
     settings = Settings(
         env="test",

@@ -65,7 +65,7 @@ def test_launch_and_pause_a_campaign(
         expect(page.locator("h1")).to_contain_text("ios-17-9")
         campaign_url = page.url
         expect(page.locator("a.temporal")).to_have_attribute(
-            "href", f"{settings.temporal_ui_url}/namespaces/default/workflows/campaigns-"
+            "href", f"{settings.temporal_ui_url}/namespaces/default/workflows/campaign-"
             + campaign_url.rsplit("/", 1)[1],
         )  # fmt: skip
         # The page redraws itself from the progress JSON while the workflow moves devices.

@@ -79,7 +79,7 @@ def test_tenant_sees_only_its_own_changes_and_reports(
     expect(page.locator("#decision-form")).to_have_count(0)  # a tenant never decides
     temporal = page.locator("a.temporal")
     expect(temporal).to_have_attribute(
-        "href", f"http://127.0.0.1:8233/namespaces/default/workflows/changes-{own}"
+        "href", f"http://127.0.0.1:8233/namespaces/default/workflows/change-{own}"
     )
     user.shot("own-change")
 

@@ -99,7 +99,7 @@ def campaign_doc(status: str, devices: list[tuple[str, str, str]], **extra: Any)
         "devices": rows,
         "counts": totals,
         "progress": None,
-        "temporal_ui": "http://127.0.0.1:8233/namespaces/default/workflows/campaigns-c0ffee",
+        "temporal_ui": "http://127.0.0.1:8233/namespaces/default/workflows/campaign-c0ffee",
     }
 
 

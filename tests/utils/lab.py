@@ -29,6 +29,9 @@ from services.lab.server import public_key_line
 from services.network.host_keys import DeviceTrust, HostKey
 from services.network.inventory import Device, TenantInventory, load_tenant
 
+# The fleet's default compliance rules as netwave ships them, for generated inventories.
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "inventories" / "compliance.yaml"
+
 T = TypeVar("T")
 
 

@@ -29,7 +29,7 @@ from services.lab.fleet import LabFleet
 from services.lab.generate import GENERATED_CREDENTIAL, write_generated_inventory
 from services.lab.server import load_host_key
 from services.network.inventory import load_all
-from tests.utils.lab import ThreadedLab, free_ports, write_remapped_inventories
+from tests.utils.lab import DEFAULT_RULES, ThreadedLab, free_ports, write_remapped_inventories
 
 HOST_KEY_ENV = "NETWAVE_LAB_HOST_KEY_FILE"
 
@@ -137,7 +137,9 @@ def lab_factory(
         source = inventories
         if devices is not None:
             source = workdir / "generated"
-            write_generated_inventory(source, devices, base_port=1, tenants=tenants)
+            write_generated_inventory(
+                source, devices, base_port=1, tenants=tenants, default_rules=DEFAULT_RULES
+            )
         if source is None:
             raise ValueError("lab_factory needs devices=N or inventories=path")
         templates = request.config.rootpath / "templates"

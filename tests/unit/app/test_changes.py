@@ -73,7 +73,7 @@ async def test_an_approval_is_sent_to_the_change_workflow_and_recorded(
     )
     assert [(a.approver, a.decision) for a in detail.approvals] == [(approver.name, "approved")]
     assert detail.progress is None  # the worker did not answer: the database's status stands
-    assert detail.temporal_ui.endswith(f"/workflows/changes-{awaiting}")
+    assert detail.temporal_ui.endswith(f"/workflows/change-{awaiting}")
 
 
 async def test_withdrawing_sends_stop_and_audits_it(

@@ -36,7 +36,7 @@ def test_workflow_ui_links_the_workflow_in_its_namespace(settings: Settings) -> 
     )
     assert (
         temporal.workflow_ui(shown, "change-c-1")
-        == "http://127.0.0.1:8233/namespaces/msp/workflows/changes-c-1"
+        == "http://127.0.0.1:8233/namespaces/msp/workflows/change-c-1"
     )
 
 

@@ -19,6 +19,16 @@ def test_generated_inventory_loads(tmp_path: Path) -> None:
     assert set(Counter(d.platform for d in devices)) == {"cisco_ios", "arista_eos", "juniper_junos"}
 
 
+def test_a_generated_fleet_is_audited_by_the_default_rules_it_is_given(tmp_path: Path) -> None:
+    rules = tmp_path / "shipped" / "compliance.yaml"
+    rules.parent.mkdir()
+    rules.write_text("features: {}\n")
+    out = tmp_path / "inv"
+    write_generated_inventory(out, 2, 30000, tenants=2, default_rules=rules)
+    assert (out / "compliance.yaml").read_text() == "features: {}\n"
+    assert not (tmp_path / "plain" / "compliance.yaml").exists()
+
+
 def test_pipe_filters() -> None:
     text = "interface A\n ip address 1\n!\ninterface B\n shutdown\n!\nhostname r1\n"
     assert filters.apply(text, "include hostname") == "hostname r1\n"

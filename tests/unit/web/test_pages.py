@@ -64,7 +64,7 @@ def test_approver_queue_shows_policy_reason_and_coloured_diff(
     assert '<span class="del">- bandwidth 50000</span>' in queue
     detail = client.get(f"/console/tenants/globex/changes/{pending}").text
     assert 'id="decision-form"' in detail
-    assert f'href="http://127.0.0.1:8233/namespaces/default/workflows/changes-{pending}"' in detail
+    assert f'href="http://127.0.0.1:8233/namespaces/default/workflows/change-{pending}"' in detail
     assert re.search(r'<li class="reached">planned</li>', detail)
     assert re.search(r'<li class="reached current">awaiting approval</li>', detail)
 
