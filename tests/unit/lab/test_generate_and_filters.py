@@ -26,6 +26,7 @@ def test_a_generated_fleet_is_audited_by_the_default_rules_it_is_given(tmp_path:
     out = tmp_path / "inv"
     write_generated_inventory(out, 2, 30000, tenants=2, default_rules=rules)
     assert (out / "compliance.yaml").read_text() == "features: {}\n"
+    write_generated_inventory(tmp_path / "plain", 2, 30000, tenants=2)
     assert not (tmp_path / "plain" / "compliance.yaml").exists()
 
 
