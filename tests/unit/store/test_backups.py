@@ -23,6 +23,7 @@ from services.store.repos.backups import (
     latest_backup,
     list_backups,
     store_backup,
+    writes,
 )
 from tests.unit.store.helpers import T0
 
@@ -89,14 +90,14 @@ def test_same_run_is_idempotent(session: Session, tenants: tuple[str, str]) -> N
 
 def _stale_first_look(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Make store_backup's first read miss everything, as if it ran before the winner's commit."""
-    real = backups._device_state
+    real = writes._device_state
     calls: list[str] = []
 
     def stale_once(*args: Any) -> Any:
         calls.append("look")
-        return backups._DeviceState(None, None) if len(calls) == 1 else real(*args)
+        return writes._DeviceState(None, None) if len(calls) == 1 else real(*args)
 
-    monkeypatch.setattr(backups, "_device_state", stale_once)
+    monkeypatch.setattr(writes, "_device_state", stale_once)
     return calls
 
 
@@ -247,14 +248,14 @@ def test_a_batch_that_meets_a_concurrent_writer_goes_device_by_device(
 ) -> None:
     _store(session, V2, "other", device="r2")  # committed by a writer the batch did not see
     session.commit()
-    real = backups._batch_state
+    real = writes._batch_state
     looks: list[str] = []
 
     def stale_once(*args: Any) -> Any:
         looks.append("look")
         return ({}, {}) if len(looks) == 1 else real(*args)
 
-    monkeypatch.setattr(backups, "_batch_state", stale_once)
+    monkeypatch.setattr(writes, "_batch_state", stale_once)
     stored = _batch(session, "run-1", r1=V1, r2=V1)
     session.commit()
     assert [(b.device, b.version, b.outcome) for b in stored] == [
