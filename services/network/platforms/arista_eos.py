@@ -16,18 +16,18 @@ from services.core.errors import DeviceError
 from services.network.platforms.base import CLI_LINE, TO_END, HierSettings, Platform
 from services.network.platforms.cisco_ios import (
     ERRORS,
+    IOS_LIKE_PUSH,
     IOS_LIKE_SECRETS,
     TYPE,
     FlashBootUpgrade,
+    ios_like_state,
 )
 from services.network.platforms.registry import register
-from services.network.push_driver import PushDriver, exit_and_save
 from services.network.safety import CONFIRM_MINUTES, SafetyNet, SafetyNetError, refusal
 from services.network.state import (
     ESTABLISHED,
     BgpNeighbor,
     InterfaceState,
-    StateCommands,
     int_of,
     ntc_rows,
 )
@@ -167,12 +167,8 @@ PLATFORM = register(
         device_type="arista_eos",
         syntax="indented",
         running_config_command="show running-config",
-        push=PushDriver(ERRORS, finish=exit_and_save, enable=True),
-        state=StateCommands(
-            ("show interfaces", interfaces),
-            ("show ip bgp summary", bgp),
-            ("show ip route summary", routes),
-        ),
+        push=IOS_LIKE_PUSH,
+        state=ios_like_state(interfaces, bgp, routes),
         max_wan_mbps=100_000,
         volatile=VOLATILE,
         upgrade=SingleImageUpgrade(NAME),

@@ -7,6 +7,7 @@ lines; the safety net is a checkpoint of the running config in flash and `config
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from hier_config import Platform as HierPlatform
 from netmiko import BaseConnection
@@ -79,6 +80,22 @@ VOLATILE = (
     r"^! No configuration change since last restart",
     r"^ntp clock-period \d+",
 )
+
+# What Arista EOS shares: the push (enable, lines applied as typed, `write memory`) and the
+# show commands of the state, each read by the platform's own parser.
+IOS_LIKE_PUSH = PushDriver(ERRORS, finish=exit_and_save, enable=True)
+
+
+def ios_like_state(
+    interfaces: Callable[[str], dict[str, InterfaceState]],
+    bgp: Callable[[str], dict[str, BgpNeighbor]],
+    routes: Callable[[str], int | None],
+) -> StateCommands:
+    return StateCommands(
+        ("show interfaces", interfaces),
+        ("show ip bgp summary", bgp),
+        ("show ip route summary", routes),
+    )
 
 
 # --- state (ntc-templates) -------------------------------------------------------------------
@@ -211,12 +228,8 @@ PLATFORM = register(
         device_type="cisco_ios",
         syntax="indented",
         running_config_command="show running-config",
-        push=PushDriver(ERRORS, finish=exit_and_save, enable=True),
-        state=StateCommands(
-            ("show interfaces", interfaces),
-            ("show ip bgp summary", bgp),
-            ("show ip route summary", routes),
-        ),
+        push=IOS_LIKE_PUSH,
+        state=ios_like_state(interfaces, bgp, routes),
         max_wan_mbps=10_000,
         volatile=VOLATILE,
         upgrade=FlashBootUpgrade(NAME),
