@@ -176,10 +176,10 @@ class Decision(TypedDict):
     tenant: str
     change_id: str
     plan_revision: int
-    approver: str
-    approver_token_id: int
     decision: ApprovalDecision
     comment: str
+    approver: str
+    approver_token_id: int
 
 
 def record_decision(
