@@ -206,6 +206,12 @@ def normalized(platform: str, config: str) -> str:
     return TEXT[get_platform(platform).syntax](platform, config)
 
 
+def config_diff(platform: str, device: str, running: str, future: str, after: str) -> str:
+    """`running` to `future` as a unified diff of the normalized configs."""
+    before, later = (normalized(platform, c).splitlines(keepends=True) for c in (running, future))
+    return "".join(difflib.unified_diff(before, later, f"{device} running", f"{device} {after}"))
+
+
 def same_lines(platform: str, a: str, b: str) -> bool:
     """Same lines under the same parents, in any order (hier_config's future reorders)."""
     paths = PATHS[get_platform(platform).syntax]
@@ -367,12 +373,6 @@ def plan_change(
         future = running
     rollback = _remediation(check, future, running) if commands else []
     left_alone = _remediation(check, future, intended) if features else []
-    diff = difflib.unified_diff(
-        normalized(platform, running).splitlines(keepends=True),
-        normalized(platform, future).splitlines(keepends=True),
-        fromfile=f"{device.name} running",
-        tofile=f"{device.name} after change",
-    )
     return DevicePlan(
         device=device.name,
         platform=platform,
@@ -380,7 +380,7 @@ def plan_change(
         sections=sorted(sections),
         commands=commands,
         rollback=rollback,
-        diff="".join(diff),
+        diff=config_diff(platform, device.name, running, future, "after change"),
         intended_hash=sha256(intended),
         running_hash=sha256(get_platform(platform).strip_volatile(running)),
         future_hash=sha256(normalized(platform, future)),

@@ -7,12 +7,11 @@ the predicted config back to the running one. It always needs an approver.
 
 from __future__ import annotations
 
-import difflib
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.changes.plan import ORDER, SECTIONS, DevicePlan, normalized, sha256
+from services.changes.plan import ORDER, SECTIONS, DevicePlan, config_diff, sha256
 from services.compliance.compare import comparison_for
 from services.compliance.future import future_config
 from services.compliance.rules import FeatureCheck, RuleSet
@@ -63,12 +62,6 @@ def plan_remediation(
     backward = comparison_for(platform, future, running)
     rollback = ORDER[syntax]([cmd for c in checks for cmd in backward.feature(c).remediation])
     sections = _owned_sections(platform, syntax, [running, future], checks)
-    diff = difflib.unified_diff(
-        normalized(platform, running).splitlines(keepends=True),
-        normalized(platform, future).splitlines(keepends=True),
-        fromfile=f"{device.name} running",
-        tofile=f"{device.name} after remediation",
-    )
     return DevicePlan(
         device=device.name,
         platform=platform,
@@ -76,7 +69,7 @@ def plan_remediation(
         sections=sorted(sections),
         commands=commands,
         rollback=rollback,
-        diff="".join(diff),
+        diff=config_diff(platform, device.name, running, future, "after remediation"),
         intended_hash=sha256(intended),
         running_hash=sha256(get_platform(platform).strip_volatile(running)),
         future_hash=sha256(future),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from netmiko import BaseConnection
@@ -20,7 +21,7 @@ from services.core.errors import DeviceError
 from services.core.secrets import Credential
 from services.network.inventory import Device
 from services.network.platforms import PLATFORMS, get_platform
-from services.network.push import connect
+from services.network.push import connect, disconnect, push_config
 from services.network.push_driver import LineHook
 
 COPY_TIMEOUT = 3600.0  # an 800 MB image over a slow WAN link
@@ -114,16 +115,9 @@ class UpgradeDriver:
     def md5_of(self, conn: BaseConnection, image: Image) -> str | None:
         raise NotImplementedError
 
-    def set_boot(
-        self,
-        device: Device,
-        credential: Credential,
-        image: str,
-        fallback: str | None,
-        after_line: LineHook | None = None,
-    ) -> None:
-        """Select `image` (then `fallback`) for the next boot; `after_line` sees each boot
-        line the device accepted."""
+    def select_boot(self, conn: BaseConnection, image: str, fallback: str | None) -> list[str]:
+        """Select `image` (then `fallback`) for the next boot on the open session, or say how:
+        the config lines still to push (none when the selection is in place or done here)."""
         raise NotImplementedError
 
     def reload(self, conn: BaseConnection) -> None:
@@ -167,14 +161,19 @@ def upgrade_driver(platform: str) -> UpgradeDriver:
 # --- the steps, each in its own session ------------------------------------------------------
 
 
-def read_facts(device: Device, credential: Credential, timeout: float = 30.0) -> DeviceFacts:
-    driver = upgrade_driver(device.platform)
+@contextlib.contextmanager
+def session(device: Device, credential: Credential, timeout: float) -> Iterator[BaseConnection]:
     conn = connect(device, credential, timeout)
     try:
-        return driver.facts(conn)
+        yield conn
     finally:
-        with contextlib.suppress(Exception):
-            conn.disconnect()
+        disconnect(conn)
+
+
+def read_facts(device: Device, credential: Credential, timeout: float = 30.0) -> DeviceFacts:
+    driver = upgrade_driver(device.platform)
+    with session(device, credential, timeout) as conn:
+        return driver.facts(conn)
 
 
 def stage_image(
@@ -182,8 +181,7 @@ def stage_image(
 ) -> StageResult:
     """Copy the image unless flash already holds it with the right checksum; verify it."""
     driver = upgrade_driver(device.platform)
-    conn = connect(device, credential, timeout)
-    try:
+    with session(device, credential, timeout) as conn:
         present = driver.md5_of(conn, image)
         if present == image.md5:
             return StageResult(copied=False, verified=True, detail="already in flash, checksum ok")
@@ -199,9 +197,6 @@ def stage_image(
                 detail=f"checksum mismatch: flash has {copied}, catalogue says {image.md5}",
             )
         return StageResult(copied=True, verified=True, detail="copied, checksum ok")
-    finally:
-        with contextlib.suppress(Exception):
-            conn.disconnect()
 
 
 def set_boot(
@@ -211,7 +206,16 @@ def set_boot(
     fallback: str | None = None,
     after_line: LineHook | None = None,
 ) -> None:
-    upgrade_driver(device.platform).set_boot(device, credential, image, fallback, after_line)
+    """Select `image` (then `fallback`) for the next boot; `after_line` sees each boot line the
+    device accepted (none where the platform selects with a command, not config lines)."""
+    driver = upgrade_driver(device.platform)
+    with session(device, credential, 30) as conn:
+        lines = driver.select_boot(conn, image, fallback)
+    if not lines:
+        return
+    result = push_config(device, credential, lines, save=True, after_line=after_line)
+    if not result.ok:
+        raise DeviceError(f"boot system not set: {result.error}")
 
 
 def send_reload(device: Device, credential: Credential, timeout: float = 30.0) -> None:

@@ -64,38 +64,35 @@ async def set_schedule(
     return result
 
 
-@router.post("/pause", response_model=AuditScheduleState)
-async def pause_schedule(
-    tenant: TenantDep,
-    identity: EngineerIdentity,
-    state: StateDep,
-    session: SessionDep,
-    note: str | None = Body(default=None, embed=True, max_length=500),
-) -> AuditScheduleState:
-    """Pause the tenant's scheduled audits."""
-    try:
-        result = await schedules.set_paused(await temporal.client(state), tenant, True, note)
-    except ScheduleNotFound as exc:
-        raise _not_found(exc) from None
-    _log_action(session, identity, tenant, "pause")
-    return result
+def _add_pause_route(action: str, paused: bool, summary: str) -> None:
+    """POST /`action`: pause or resume the tenant's scheduled audits, with an optional note."""
+
+    async def set_paused(
+        tenant: TenantDep,
+        identity: EngineerIdentity,
+        state: StateDep,
+        session: SessionDep,
+        note: str | None = Body(default=None, embed=True, max_length=500),
+    ) -> AuditScheduleState:
+        try:
+            result = await schedules.set_paused(await temporal.client(state), tenant, paused, note)
+        except ScheduleNotFound as exc:
+            raise _not_found(exc) from None
+        _log_action(session, identity, tenant, action)
+        return result
+
+    router.add_api_route(
+        f"/{action}",
+        set_paused,
+        methods=["POST"],
+        response_model=AuditScheduleState,
+        name=f"{action}_schedule",
+        description=summary,
+    )
 
 
-@router.post("/resume", response_model=AuditScheduleState)
-async def resume_schedule(
-    tenant: TenantDep,
-    identity: EngineerIdentity,
-    state: StateDep,
-    session: SessionDep,
-    note: str | None = Body(default=None, embed=True, max_length=500),
-) -> AuditScheduleState:
-    """Resume the tenant's scheduled audits."""
-    try:
-        result = await schedules.set_paused(await temporal.client(state), tenant, False, note)
-    except ScheduleNotFound as exc:
-        raise _not_found(exc) from None
-    _log_action(session, identity, tenant, "resume")
-    return result
+_add_pause_route("pause", True, "Pause the tenant's scheduled audits.")
+_add_pause_route("resume", False, "Resume the tenant's scheduled audits.")
 
 
 @router.post("/trigger", status_code=status.HTTP_202_ACCEPTED)

@@ -4,7 +4,7 @@ admins may open a window. Each route calls one use case of `services.app.changes
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 
@@ -111,34 +111,38 @@ async def get_change(
     return await use_case.follow_change(state, session, identity, tenant, change_id)
 
 
-@router.post("/v1/tenants/{tenant}/changes/{change_id}/approve", response_model=ChangeDetail)
-async def approve_change(
-    tenant: TenantDep,
-    change_id: str,
-    body: DecisionBody,
-    identity: ApproverIdentity,
-    state: StateDep,
-    session: SessionDep,
-) -> ChangeDetail:
-    """Approve the current plan of a change (never the requester's own)."""
-    return await use_case.decide_change(
-        state, session, identity, change_id, tenant=tenant, decision="approved", body=body
+Decision = Literal["approved", "rejected"]
+
+
+def _add_decision_route(verb: str, decision: Decision, summary: str) -> None:
+    """POST .../changes/{change_id}/`verb`: one decision on the current plan of a change."""
+
+    async def decide_change(
+        tenant: TenantDep,
+        change_id: str,
+        body: DecisionBody,
+        identity: ApproverIdentity,
+        state: StateDep,
+        session: SessionDep,
+    ) -> ChangeDetail:
+        return await use_case.decide_change(
+            state, session, identity, change_id, tenant=tenant, decision=decision, body=body
+        )
+
+    router.add_api_route(
+        f"/v1/tenants/{{tenant}}/changes/{{change_id}}/{verb}",
+        decide_change,
+        methods=["POST"],
+        response_model=ChangeDetail,
+        name=f"{verb}_change",
+        description=summary,
     )
 
 
-@router.post("/v1/tenants/{tenant}/changes/{change_id}/reject", response_model=ChangeDetail)
-async def reject_change(
-    tenant: TenantDep,
-    change_id: str,
-    body: DecisionBody,
-    identity: ApproverIdentity,
-    state: StateDep,
-    session: SessionDep,
-) -> ChangeDetail:
-    """Reject a change; it never reaches a device."""
-    return await use_case.decide_change(
-        state, session, identity, change_id, tenant=tenant, decision="rejected", body=body
-    )
+_add_decision_route(
+    "approve", "approved", "Approve the current plan of a change (never the requester's own)."
+)
+_add_decision_route("reject", "rejected", "Reject a change; it never reaches a device.")
 
 
 @router.post(

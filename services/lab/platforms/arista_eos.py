@@ -41,6 +41,8 @@ class AristaEosCli(IosLikeCli):
     name = "arista_eos"
     grammar = EOS_GRAMMAR
     style = RenderStyle("   ", separate_nested=True)
+    outputs = show
+    dir_error = "% Error listing directory {path} ({reason})\n"
 
     def __init__(self) -> None:
         self.sessions = EosSessions(self)
@@ -49,11 +51,7 @@ class AristaEosCli(IosLikeCli):
     def exec_commands(self) -> list[Command]:
         return [
             *self.sessions.exec_commands(),
-            command("en|able", self.enable, level=0),
-            command("disa|ble", self.disable),
-            command("exi|t", self.logout, level=0),
-            command("logo|ut", self.logout, level=0),
-            command("q|uit", self.logout, level=0),
+            *self.login_commands(),
             command("te|rminal le|ngth", self.terminal_length, r"\s+\d+", level=0),
             command("te|rminal w|idth", self.terminal_width, r"\s+(?P<n>\d+)", level=0),
             command("te|rminal", self.terminal_other, r"\s+.+", level=0),
@@ -169,36 +167,20 @@ class AristaEosCli(IosLikeCli):
         seed = seed_of(shell.device.spec)
         shell.out(show.version(shell.device, seed.serial, seed.mac))
 
-    async def show_ip_brief(self, shell: Shell, m: re.Match[str]) -> None:
-        shell.out(show.ip_interface_brief(self.snapshot(shell.device)))
-
     async def show_interfaces(self, shell: Shell, m: re.Match[str]) -> None:
         name = m.group("name")
         only = expand_interface(name) if name else None
         text = show.interfaces(self.snapshot(shell.device), seed_of(shell.device.spec).mac, only)
         shell.out(text or f"% Invalid input (at token 2: '{name}')\n")
 
-    async def show_bgp(self, shell: Shell, m: re.Match[str]) -> None:
-        shell.out(show.bgp_summary(self.snapshot(shell.device)))
-
-    async def show_routes(self, shell: Shell, m: re.Match[str]) -> None:
-        shell.out(show.route_summary(self.snapshot(shell.device)))
+    def directory(self, flash: Flash, name: str | None) -> str:
+        return show.directory(flash)
 
     async def show_boot(self, shell: Shell, m: re.Match[str]) -> None:
         shell.out(
             f"Software image: flash:/{self.boot_image(shell.device)}\n"
             "Consistency check: OK\nHardware image: \n"
         )
-
-    async def dir(self, shell: Shell, m: re.Match[str]) -> None:
-        path = m.groupdict().get("path") or "flash:"
-        name = files.flash_name(path)
-        if name is None:
-            shell.out(f"% Error listing directory {path} (No such device)\n")
-        elif name and name not in shell.device.state.flash.files:
-            shell.out(f"% Error listing directory flash:/{name} (No such file or directory)\n")
-        else:
-            shell.out(show.directory(shell.device.state.flash))
 
     async def save(self, shell: Shell) -> None:
         shell.device.save()

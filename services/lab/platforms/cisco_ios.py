@@ -30,14 +30,12 @@ class CiscoIosCli(IosLikeCli):
     name = "cisco_ios"
     grammar = IOS_GRAMMAR
     style = RenderStyle(" ", (("address-family", "exit-address-family"),))
+    outputs = show
+    dir_error = "%Error opening {path} ({reason})\n"
 
     def exec_commands(self) -> list[Command]:
         return [
-            command("en|able", self.enable, level=0),
-            command("disa|ble", self.disable),
-            command("exi|t", self.logout, level=0),
-            command("logo|ut", self.logout, level=0),
-            command("q|uit", self.logout, level=0),
+            *self.login_commands(),
             command("te|rminal", self.terminal, r"\s+.+", level=0),
             command("conf|igure rep|lace", self.configure_replace, FILE + r"(?P<force>\s+force)?"),
             command("conf|igure t|erminal", self.configure),
@@ -161,20 +159,14 @@ class CiscoIosCli(IosLikeCli):
     async def show_clock(self, shell: Shell, m: re.Match[str]) -> None:
         shell.out(show.clock(now()))
 
-    async def show_ip_brief(self, shell: Shell, m: re.Match[str]) -> None:
-        shell.out(show.ip_interface_brief(self.snapshot(shell.device)))
-
     async def show_interfaces(self, shell: Shell, m: re.Match[str]) -> None:
         name = m.group("name")
         only = expand_interface(name) if name else None
         text = show.interfaces(self.snapshot(shell.device), seed_of(shell.device.spec).mac, only)
         shell.out(text or self.invalid_input(shell, m.group(0), len(m.group(0).split()[0]) + 1, 1))
 
-    async def show_bgp(self, shell: Shell, m: re.Match[str]) -> None:
-        shell.out(show.bgp_summary(self.snapshot(shell.device)))
-
-    async def show_routes(self, shell: Shell, m: re.Match[str]) -> None:
-        shell.out(show.route_summary(self.snapshot(shell.device)))
+    def directory(self, flash: Flash, name: str | None) -> str:
+        return show.directory(flash, name)
 
     async def show_boot(self, shell: Shell, m: re.Match[str]) -> None:
         boot = ";".join(f"{p},12" for p in boot_files(tree_of(shell.device.state.startup)))
@@ -183,16 +175,6 @@ class CiscoIosCli(IosLikeCli):
             "BAUD variable = 9600\nENABLE_BREAK variable does not exist\n"
             "Manual Boot = no\nEnable Break = yes\n"
         )
-
-    async def dir(self, shell: Shell, m: re.Match[str]) -> None:
-        path = m.groupdict().get("path") or "flash:"
-        name = files.flash_name(path)
-        if name is None:
-            shell.out(f"%Error opening {path} (No such device)\n")
-        elif name and name not in shell.device.state.flash.files:
-            shell.out(f"%Error opening flash:/{name} (No such file or directory)\n")
-        else:
-            shell.out(show.directory(shell.device.state.flash, name or None))
 
     async def save(self, shell: Shell) -> None:
         shell.out("Building configuration...\n[OK]\n")

@@ -92,6 +92,22 @@ def specs(*lines: str | tuple[str, int]) -> tuple[Spec, ...]:
     return tuple(Spec.of(x) if isinstance(x, str) else Spec.of(x[0], x[1]) for x in lines)
 
 
+# Global leaves IOS and EOS write alike (as `specs` takes them).
+LOGGING_LEAVES: tuple[str | tuple[str, int], ...] = (
+    ("logging buffered ...", 2),
+    ("logging trap ...", 2),
+    ("logging source-interface <word>", 2),
+    "logging host <addr> ...",
+    "logging ...",
+)
+ACCOUNT_LEAVES: tuple[str | tuple[str, int], ...] = (
+    ("username <word> ...", 2),
+    ("enable secret ...", 2),
+    ("enable password ...", 2),
+    "service ...",
+)
+
+
 @dataclass(frozen=True)
 class Section:
     """A sub-mode: the header that enters it, where it may appear and its prompt name."""

@@ -6,12 +6,13 @@ import contextlib
 import re
 from abc import abstractmethod
 from ipaddress import IPv4Address, IPv4Interface
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from services.lab.config_tree import ConfigNode, ConfigTree, RenderStyle, render_tree
 from services.lab.device import LabDevice
-from services.lab.opstate import InterfaceConfig, NeighborConfig, OpModel
-from services.lab.platforms import filters
+from services.lab.flash import Flash
+from services.lab.opstate import InterfaceConfig, NeighborConfig, OpModel, OpSnapshot
+from services.lab.platforms import files, filters
 from services.lab.platforms.base import Command, PlatformCli, command, find, first_word_known
 from services.lab.platforms.grammar import Applied, Frame, Grammar, apply_line, word_offset
 from services.lab.safety import ConfigSession
@@ -27,11 +28,24 @@ def tree_of(config: object) -> ConfigTree:
     return config
 
 
+class IosLikeShow(Protocol):
+    """The show outputs each IOS-like platform prints its own way (its `*_show` module)."""
+
+    def ip_interface_brief(self, snap: OpSnapshot) -> str: ...
+
+    def bgp_summary(self, snap: OpSnapshot) -> str: ...
+
+    def route_summary(self, snap: OpSnapshot) -> str: ...
+
+
 class IosLikeCli(PlatformCli):
     """Exec/privileged/config modes with a section grammar, as on IOS and EOS."""
 
     grammar: Grammar
     style: RenderStyle
+    outputs: IosLikeShow
+    # `dir` of a path that is not there: the platform's message, given `path` and `reason`
+    dir_error: str
 
     def __init__(self) -> None:
         self.exec_table: list[Command] = self.exec_commands()
@@ -50,6 +64,16 @@ class IosLikeCli(PlatformCli):
 
     @abstractmethod
     def render(self, device: LabDevice, config: ConfigTree, *, startup: bool) -> str: ...
+
+    def login_commands(self) -> list[Command]:
+        """`enable`, `disable` and the ways to leave, alike on IOS and EOS."""
+        return [
+            command("en|able", self.enable, level=0),
+            command("disa|ble", self.disable),
+            command("exi|t", self.logout, level=0),
+            command("logo|ut", self.logout, level=0),
+            command("q|uit", self.logout, level=0),
+        ]
 
     def mode_name(self, frame: Frame) -> str:
         section = self.grammar.section_named(frame.context)
@@ -243,6 +267,31 @@ class IosLikeCli(PlatformCli):
 
     @abstractmethod
     async def save(self, shell: Shell) -> None: ...
+
+    @abstractmethod
+    def directory(self, flash: Flash, name: str | None) -> str:
+        """The `dir` listing of flash (of the file `name` alone where the platform does that)."""
+
+    async def show_ip_brief(self, shell: Shell, m: re.Match[str]) -> None:
+        shell.out(self.outputs.ip_interface_brief(self.snapshot(shell.device)))
+
+    async def show_bgp(self, shell: Shell, m: re.Match[str]) -> None:
+        shell.out(self.outputs.bgp_summary(self.snapshot(shell.device)))
+
+    async def show_routes(self, shell: Shell, m: re.Match[str]) -> None:
+        shell.out(self.outputs.route_summary(self.snapshot(shell.device)))
+
+    async def dir(self, shell: Shell, m: re.Match[str]) -> None:
+        path = m.groupdict().get("path") or "flash:"
+        name = files.flash_name(path)
+        if name is None:
+            shell.out(self.dir_error.format(path=path, reason="No such device"))
+        elif name and name not in shell.device.state.flash.files:
+            shell.out(
+                self.dir_error.format(path=f"flash:/{name}", reason="No such file or directory")
+            )
+        else:
+            shell.out(self.directory(shell.device.state.flash, name or None))
 
     def config_from_text(self, text: str) -> ConfigTree:
         """Parse config text; `show running-config` headers and `version` are not config here."""

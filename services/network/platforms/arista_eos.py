@@ -7,31 +7,27 @@ confirmed once verified, aborted to take the change back.
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 from hier_config import Platform as HierPlatform
 from netmiko import BaseConnection
 
 from services.core.errors import DeviceError
-from services.core.secrets import Credential
-from services.network.inventory import Device
 from services.network.platforms.base import CLI_LINE, TO_END, HierSettings, Platform
 from services.network.platforms.cisco_ios import (
     ERRORS,
+    IOS_LIKE_PUSH,
     IOS_LIKE_SECRETS,
     TYPE,
     FlashBootUpgrade,
+    ios_like_state,
 )
 from services.network.platforms.registry import register
-from services.network.push import connect, push_config
-from services.network.push_driver import LineHook, PushDriver, exit_and_save
 from services.network.safety import CONFIRM_MINUTES, SafetyNet, SafetyNetError, refusal
 from services.network.state import (
     ESTABLISHED,
     BgpNeighbor,
     InterfaceState,
-    StateCommands,
     int_of,
     ntc_rows,
 )
@@ -104,29 +100,13 @@ class SingleImageUpgrade(FlashBootUpgrade):
             conn.send_command(f"copy {url} flash:{image.filename}", read_timeout=COPY_TIMEOUT)
         )
 
-    def set_boot(
-        self,
-        device: Device,
-        credential: Credential,
-        image: str,
-        fallback: str | None,
-        after_line: LineHook | None = None,
-    ) -> None:
+    def select_boot(self, conn: BaseConnection, image: str, fallback: str | None) -> list[str]:
         # One image boots; the previous one stays in flash for a rollback. Already selected
         # (a retry after a cut session): nothing to push.
-        conn = connect(device, credential, 30)
-        try:
-            selected = BOOT_CONFIG.search(str(conn.send_command("show boot-config")))
-        finally:
-            with contextlib.suppress(Exception):
-                conn.disconnect()
+        selected = BOOT_CONFIG.search(str(conn.send_command("show boot-config")))
         if selected is not None and selected.group(1) == image:
-            return
-        result = push_config(
-            device, credential, [f"boot system flash:{image}"], save=True, after_line=after_line
-        )
-        if not result.ok:
-            raise DeviceError(f"boot system not set: {result.error}")
+            return []
+        return [f"boot system flash:{image}"]
 
     def reload(self, conn: BaseConnection) -> None:
         conn.write_channel("reload now" + conn.RETURN)  # asks nothing with `now`
@@ -187,12 +167,8 @@ PLATFORM = register(
         device_type="arista_eos",
         syntax="indented",
         running_config_command="show running-config",
-        push=PushDriver(ERRORS, finish=exit_and_save, enable=True),
-        state=StateCommands(
-            ("show interfaces", interfaces),
-            ("show ip bgp summary", bgp),
-            ("show ip route summary", routes),
-        ),
+        push=IOS_LIKE_PUSH,
+        state=ios_like_state(interfaces, bgp, routes),
         max_wan_mbps=100_000,
         volatile=VOLATILE,
         upgrade=SingleImageUpgrade(NAME),

@@ -6,19 +6,16 @@ lines; the safety net is a checkpoint of the running config in flash and `config
 
 from __future__ import annotations
 
-import contextlib
 import re
+from collections.abc import Callable
 
 from hier_config import Platform as HierPlatform
 from netmiko import BaseConnection
 
 from services.core.errors import DeviceError
-from services.core.secrets import Credential
-from services.network.inventory import Device
 from services.network.platforms.base import CLI_LINE, TO_END, HierSettings, Platform
 from services.network.platforms.registry import register
-from services.network.push import connect, push_config
-from services.network.push_driver import LineHook, PushDriver, exit_and_save
+from services.network.push_driver import PushDriver, exit_and_save
 from services.network.safety import SafetyNet, SafetyNetError, refusal
 from services.network.state import (
     ESTABLISHED,
@@ -84,6 +81,22 @@ VOLATILE = (
     r"^ntp clock-period \d+",
 )
 
+# What Arista EOS shares: the push (enable, lines applied as typed, `write memory`) and the
+# show commands of the state, each read by the platform's own parser.
+IOS_LIKE_PUSH = PushDriver(ERRORS, finish=exit_and_save, enable=True)
+
+
+def ios_like_state(
+    interfaces: Callable[[str], dict[str, InterfaceState]],
+    bgp: Callable[[str], dict[str, BgpNeighbor]],
+    routes: Callable[[str], int | None],
+) -> StateCommands:
+    return StateCommands(
+        ("show interfaces", interfaces),
+        ("show ip bgp summary", bgp),
+        ("show ip route summary", routes),
+    )
+
 
 # --- state (ntc-templates) -------------------------------------------------------------------
 
@@ -145,14 +158,7 @@ class FlashBootUpgrade(UpgradeDriver):
         found = MD5_LINE.search(output)
         return found.group(1) if found else None
 
-    def set_boot(
-        self,
-        device: Device,
-        credential: Credential,
-        image: str,
-        fallback: str | None,
-        after_line: LineHook | None = None,
-    ) -> None:
+    def select_boot(self, conn: BaseConnection, image: str, fallback: str | None) -> list[str]:
         """Make the boot lines exactly `image` then `fallback`, pushing each line at most once.
 
         A session cut half-way (a worker killed, a dropped link) leaves the lines partly
@@ -162,19 +168,10 @@ class FlashBootUpgrade(UpgradeDriver):
         wanted = [f"boot system flash:{image}"]
         if fallback and fallback != image:
             wanted.append(f"boot system flash:{fallback}")
-        conn = connect(device, credential, 30)
-        try:
-            commands = boot_line_edits(boot_lines(conn, "running-config"), wanted)
-            if not commands:
-                if boot_lines(conn, "startup-config") != wanted:
-                    conn.save_config()  # lines in place, but the cut came before the save
-                return
-        finally:
-            with contextlib.suppress(Exception):
-                conn.disconnect()
-        result = push_config(device, credential, commands, save=True, after_line=after_line)
-        if not result.ok:
-            raise DeviceError(f"boot system not set: {result.error}")
+        commands = boot_line_edits(boot_lines(conn, "running-config"), wanted)
+        if not commands and boot_lines(conn, "startup-config") != wanted:
+            conn.save_config()  # lines in place, but the cut came before the save
+        return commands
 
     def reload(self, conn: BaseConnection) -> None:
         send_and_drop(conn, "reload", {"Save? [yes/no]": "yes", "[confirm]": ""}, "[confirm]")
@@ -231,12 +228,8 @@ PLATFORM = register(
         device_type="cisco_ios",
         syntax="indented",
         running_config_command="show running-config",
-        push=PushDriver(ERRORS, finish=exit_and_save, enable=True),
-        state=StateCommands(
-            ("show interfaces", interfaces),
-            ("show ip bgp summary", bgp),
-            ("show ip route summary", routes),
-        ),
+        push=IOS_LIKE_PUSH,
+        state=ios_like_state(interfaces, bgp, routes),
         max_wan_mbps=10_000,
         volatile=VOLATILE,
         upgrade=FlashBootUpgrade(NAME),

@@ -14,7 +14,6 @@ value.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from urllib.parse import urlsplit
 
@@ -26,12 +25,9 @@ from hier_config.platforms.fortinet_fortios.driver import HConfigDriverFortinetF
 from netmiko import BaseConnection
 
 from services.core.errors import DeviceError
-from services.core.secrets import Credential
-from services.network.inventory import Device
 from services.network.platforms.base import HierSettings, Platform
 from services.network.platforms.registry import register
-from services.network.push import connect
-from services.network.push_driver import LineHook, PushDriver
+from services.network.push_driver import PushDriver
 from services.network.state import (
     ESTABLISHED,
     BgpNeighbor,
@@ -230,28 +226,17 @@ class PartitionUpgrade(UpgradeDriver):
         held = {name for name, *_rest in self._partitions(conn)}
         return image.md5 if self.image_path(image) in held else None
 
-    def set_boot(
-        self,
-        device: Device,
-        credential: Credential,
-        image: str,
-        fallback: str | None,
-        after_line: LineHook | None = None,
-    ) -> None:  # one command, no config lines: nothing for `after_line` to see
-        conn = connect(device, credential, 30)
-        try:
-            found = self._partitions(conn)
-            build = image_build(image)
-            if any(name == build and active for name, *_rest, active in found):
-                return
-            if not any(name == build for name, *_rest in found):
-                raise DeviceError(f"no partition holds {image}")
-            output = str(conn.send_command("execute set-next-reboot secondary"))
-        finally:
-            with contextlib.suppress(Exception):
-                conn.disconnect()
+    def select_boot(self, conn: BaseConnection, image: str, fallback: str | None) -> list[str]:
+        found = self._partitions(conn)
+        build = image_build(image)
+        if any(name == build and active for name, *_rest, active in found):
+            return []
+        if not any(name == build for name, *_rest in found):
+            raise DeviceError(f"no partition holds {image}")
+        output = str(conn.send_command("execute set-next-reboot secondary"))
         if re.search(ERRORS, output, re.M):
             raise DeviceError(f"set-next-reboot refused: {output.strip()[:200]}")
+        return []  # one command, no config lines
 
     def reload(self, conn: BaseConnection) -> None:
         send_and_drop(conn, "execute reboot", {"(y/n)": "y"}, "(y/n)")

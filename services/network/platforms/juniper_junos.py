@@ -7,19 +7,15 @@ by a plain `commit` once verified, taken back with `rollback 1` (or by the devic
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 from netmiko import BaseConnection
 from netmiko.juniper.juniper import JuniperBase
 
 from services.core.errors import DeviceError
-from services.core.secrets import Credential
-from services.network.inventory import Device
 from services.network.platforms.base import Platform
 from services.network.platforms.registry import register
-from services.network.push import connect
-from services.network.push_driver import LineHook, PushDriver
+from services.network.push_driver import PushDriver
 from services.network.safety import CONFIRM_MINUTES, SafetyNet, SafetyNetError
 from services.network.state import (
     ESTABLISHED,
@@ -160,26 +156,12 @@ class PackageUpgrade(UpgradeDriver):
         found = MD5_LINE.search(output)
         return found.group(1) if found else None
 
-    def set_boot(
-        self,
-        device: Device,
-        credential: Credential,
-        image: str,
-        fallback: str | None,
-        after_line: LineHook | None = None,
-    ) -> None:  # one command, no config lines: nothing for `after_line` to see
-        conn = connect(device, credential, 30)
-        try:
-            output = str(
-                conn.send_command(
-                    f"request system software add /var/tmp/{image} no-validate", read_timeout=900
-                )
-            )
-        finally:
-            with contextlib.suppress(Exception):
-                conn.disconnect()
+    def select_boot(self, conn: BaseConnection, image: str, fallback: str | None) -> list[str]:
+        command = f"request system software add /var/tmp/{image} no-validate"
+        output = str(conn.send_command(command, read_timeout=900))
         if re.search(r"^(error|ERROR)", output, re.M):
             raise DeviceError(f"software add refused: {output.strip().splitlines()[0]}")
+        return []  # one command, no config lines
 
     def reload(self, conn: BaseConnection) -> None:
         send_and_drop(conn, "request system reboot", {"[yes,no]": "yes"}, "[yes,no]")

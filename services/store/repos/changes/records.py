@@ -3,7 +3,7 @@ pre-change backup of each device. Each write is idempotent under retry."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -170,17 +170,20 @@ def record_approval(
     return ApprovalOut.model_validate(row)
 
 
+class Decision(TypedDict):
+    """An approver's decision on one plan revision of a change, as `record_approval` takes it."""
+
+    tenant: str
+    change_id: str
+    plan_revision: int
+    decision: ApprovalDecision
+    comment: str
+    approver: str
+    approver_token_id: int
+
+
 def record_decision(
-    session: Session,
-    *,
-    tenant: str,
-    change_id: str,
-    plan_revision: int,
-    approver: str,
-    approver_token_id: int,
-    decision: ApprovalDecision,
-    comment: str,
-    features: list[str] | None = None,
+    session: Session, *, features: list[str] | None = None, **decided: Unpack[Decision]
 ) -> bool:
     """A decision the change workflow accepted: its approval row and its audit entry, in the
     caller's transaction, or nothing when the decision is already recorded (the workflow
@@ -188,26 +191,16 @@ def record_decision(
     Returns whether this call recorded it."""
     try:
         with session.begin_nested():
-            record_approval(
-                session,
-                tenant=tenant,
-                change_id=change_id,
-                plan_revision=plan_revision,
-                approver=approver,
-                approver_token_id=approver_token_id,
-                decision=decision,
-                comment=comment,
-                accepted_by_workflow=True,
-            )
+            record_approval(session, **decided, accepted_by_workflow=True)
     except ConflictError:
         return False  # recorded already, approval and audit entry together
     audit_log_repo.record(
         session,
-        actor=approver,
-        action="change.approve" if decision == "approved" else "change.reject",
-        tenant=tenant,
-        object=f"change:{change_id}",
-        detail={"comment": comment, "revision": plan_revision}
+        actor=decided["approver"],
+        action="change.approve" if decided["decision"] == "approved" else "change.reject",
+        tenant=decided["tenant"],
+        object=f"change:{decided['change_id']}",
+        detail={"comment": decided["comment"], "revision": decided["plan_revision"]}
         | ({"features": features} if features else {}),
     )
     return True
