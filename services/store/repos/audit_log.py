@@ -159,6 +159,4 @@ def find_entries(session: Session, query: AuditQuery) -> AuditPage:
     entries = [AuditOut.model_validate(row) for row in rows[: query.limit]]
     more = len(rows) > query.limit
     last = entries[-1] if more else None
-    return AuditPage(
-        entries=entries, next_cursor=encode_cursor(last.at, last.id) if last else None
-    )
+    return AuditPage(entries=entries, next_cursor=encode_cursor(last.at, last.id) if last else None)
