@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
@@ -92,12 +92,20 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at_text, entry_id = json.loads(raw)
-        at = datetime.fromisoformat(at_text)
+        at = _utc(datetime.fromisoformat(at_text))
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise ValueError("not a cursor of the audit log (use next_cursor as given)") from None
     if at.tzinfo is None or type(entry_id) is not int:
         raise ValueError("not a cursor of the audit log (use next_cursor as given)")
     return at, entry_id
+
+
+def _utc(value: datetime) -> datetime:
+    """The time in UTC; one a zone pushes out of the calendar (year 1 at +14:00) is refused."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time is out of range in UTC") from None
 
 
 def _checked_cursor(cursor: str | None) -> str | None:
@@ -106,17 +114,21 @@ def _checked_cursor(cursor: str | None) -> str | None:
     return cursor
 
 
+# No control character (a NUL is refused by PostgreSQL, not matched).
+Printable = Annotated[str, Field(min_length=1, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
 class AuditQuery(BaseModel):
     """Which entries, newest first: every filter given must match; `action` ending in `.` is a
     prefix (`change.` matches `change.request`, `change.approve`, ...)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    tenant: str | None = Field(default=None, min_length=1, max_length=63)
-    actor: str | None = Field(default=None, min_length=1, max_length=255)
-    action: str | None = Field(default=None, min_length=1, max_length=100)
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    tenant: Printable | None = Field(default=None, max_length=63)
+    actor: Printable | None = Field(default=None, max_length=255)
+    action: Printable | None = Field(default=None, max_length=100)
+    since: Annotated[AwareDatetime, AfterValidator(_utc)] | None = None
+    until: Annotated[AwareDatetime, AfterValidator(_utc)] | None = None
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     cursor: Annotated[str | None, AfterValidator(_checked_cursor)] = Field(
         default=None, max_length=200

@@ -96,6 +96,8 @@ def test_cursor_pages_through_everything(client: TestClient, api_settings: Setti
         ({"since": "yesterday"}, "since"),
         ({"until": "2026-12-01T09:00:00"}, "until"),  # no timezone
         ({"limit": 1001}, "limit"),
+        ({"limit": "5.0"}, "limit"),
+        ({"tenant": "ac\x00me"}, "tenant"),
         ({"colour": "red"}, "colour"),
     ],
 )

@@ -154,3 +154,15 @@ def test_bad_query_names_the_field() -> None:
             _query(**fields)
         assert caught.value.errors()[0]["loc"] == (field,), fields
     assert decode_cursor(encode_cursor(T0, 7)) == (T0, 7)
+
+
+def test_query_refuses_control_characters_and_times_out_of_range() -> None:
+    for fields, field in (
+        ({"tenant": "ac\x00me"}, "tenant"),
+        ({"actor": "a\nb"}, "actor"),
+        ({"since": "0001-01-01T00:00:00+14:00"}, "since"),
+        ({"cursor": "WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzE0OjAwIiwgMV0"}, "cursor"),  # that time
+    ):
+        with pytest.raises(ValidationError) as caught:
+            _query(**fields)
+        assert caught.value.errors()[0]["loc"] == (field,), fields
