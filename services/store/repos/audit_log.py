@@ -142,7 +142,7 @@ class AuditPage(BaseModel):
     next_cursor: str | None
 
 
-def _filtered(query: AuditQuery) -> Select[tuple[AuditEntry]]:
+def _filtered(query: AuditQuery) -> Select[AuditEntry]:
     statement = select(AuditEntry)
     if query.tenant is not None:
         statement = statement.where(AuditEntry.tenant == query.tenant)
