@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -280,3 +280,19 @@ class NetwaveClient:
 
     def delete_image(self, image_id: int) -> None:
         self._call("DELETE", f"/v1/images/{image_id}")
+
+    # -- audit log -----------------------------------------------------------------------------
+    def audit_log(self, **query: str | int | None) -> dict[str, Any]:
+        """One page of the audit log (`entries`, `next_cursor`); None filters are left out."""
+        params = {name: value for name, value in query.items() if value is not None}
+        result: dict[str, Any] = self._call("GET", "/v1/audit-log", params=params)
+        return result
+
+    def audit_log_pages(self, **query: str | int | None) -> Iterator[dict[str, Any]]:
+        """Every page of the audit log from `query`'s, following `next_cursor`."""
+        while True:
+            page = self.audit_log(**query)
+            yield page
+            if page["next_cursor"] is None:
+                return
+            query = {**query, "cursor": page["next_cursor"]}

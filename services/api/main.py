@@ -17,6 +17,7 @@ from services.api.deps import refusal_status
 from services.api.errors import validation_error
 from services.api.routes import (
     attention,
+    audit_log,
     audit_schedules,
     backup_runs,
     backups,
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         attention,
         host_keys,
         campaigns,
+        audit_log,
         web,
     ):
         app.include_router(module.router)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from services.cli.audit import audit_app
+from services.cli.auditlog import auditlog
 from services.cli.backup import backup_app
 from services.cli.campaign import campaign_app
 from services.cli.change import change_app
@@ -64,3 +65,4 @@ app.add_typer(intent_app, name="intent")
 app.add_typer(devices_app, name="devices")
 app.add_typer(inventory_app, name="inventory")
 app.command("platforms")(platforms)
+app.command("auditlog")(auditlog)

@@ -16,7 +16,12 @@ class AuditEntry(Base):
     """One append-only audit record; the tenant is kept by name so it outlives the tenant."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_tenant_entry", "tenant", "id"),)
+    __table_args__ = (
+        Index("ix_audit_log_tenant_entry", "tenant", "id"),
+        # The audit log reads newest first by time (every tenant's, or one tenant's).
+        Index("ix_audit_log_at_entry", "at", "id"),
+        Index("ix_audit_log_tenant_at_entry", "tenant", "at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

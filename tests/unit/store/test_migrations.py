@@ -57,10 +57,10 @@ def _tables(url: str) -> set[str]:
 def test_upgrade_from_empty(empty_url: str) -> None:
     assert migrate.current(empty_url) is None
     migrate.upgrade(empty_url)
-    assert migrate.current(empty_url) == migrate.head() == "0010"
+    assert migrate.current(empty_url) == migrate.head() == "0011"
     assert _tables(empty_url) == TABLES
     migrate.upgrade(empty_url)  # a second run is a no-op
-    assert migrate.current(empty_url) == "0010"
+    assert migrate.current(empty_url) == "0011"
 
 
 def test_downgrade_to_base_and_up_again(empty_url: str) -> None:
@@ -83,6 +83,7 @@ def test_downgrade_one_revision_drops_only_its_tables(empty_url: str) -> None:
     migrate.upgrade(empty_url)
     expected = TABLES
     for revision, dropped in (
+        ("0010", set()),  # 0011 adds audit_log indexes only
         ("0009", set()),  # 0010 widens the change statuses only
         ("0008", LOGOUT_TABLES),
         ("0007", set()),  # 0008 adds columns only
