@@ -69,7 +69,9 @@ def test_tenant_sees_only_its_own_changes_and_reports(
     user = ConsoleUser(browser, base, screens, "acme")
     page = user.sign_in(make_token(console_settings, "tenant", tenant="acme"))
 
-    expect(page.locator("header nav a")).to_have_text(["Changes", "New change", "Compliance"])
+    expect(page.locator("header nav a")).to_have_text(
+        ["Changes", "New change", "Compliance", "Audit log"]
+    )
     rows = page.locator("#changes tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_have_attribute("data-change", own)
