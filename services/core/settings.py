@@ -87,6 +87,18 @@ class Settings(BaseSettings):
         "(empty: the connection's peer is the client)",
     )
 
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="the worker serves Prometheus metrics (its own and the Temporal SDK's) on "
+        "this port at /metrics; unset: no metrics server (0: any free port, for tests)",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="address the worker's metrics server binds (0.0.0.0 in a container)",
+    )
+
     device_workers: int = Field(default=50, ge=1, le=1000, description="Nornir threads per chunk")
     activity_threads: int = Field(default=16, ge=1, le=256, description="device activities at once")
     session_processes: int = Field(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ from services.network.push_driver import (
     SaveFailed,
 )
 from services.network.safety import SafetyNet, SafetyNetError
+from services.observability import device as device_events
 
 
 def connect(
@@ -43,6 +45,19 @@ def connect(
 ) -> BaseConnection:
     """An open Netmiko session, in enable mode where the platform has one; a HostKeyError,
     before anything is sent, when the device's key is not the recorded one."""
+    started = time.monotonic()
+    try:
+        conn = _open(device, credential, timeout, platform)
+    except Exception as exc:
+        device_events.session_failed(device.platform, device.tenant, classify(exc).value)
+        raise
+    device_events.session_opened(conn, device.platform, device.tenant, started)
+    return conn
+
+
+def _open(
+    device: Device, credential: Credential, timeout: float, platform: Platform | None
+) -> BaseConnection:
     refused = untrusted(device)
     if refused is not None:
         raise refused
@@ -66,6 +81,7 @@ def connect(
 
 
 def disconnect(conn: BaseConnection) -> None:
+    device_events.session_closed(conn)
     with contextlib.suppress(Exception):  # the device may already have cut the session
         conn.disconnect()
 

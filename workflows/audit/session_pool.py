@@ -37,6 +37,7 @@ from pathlib import Path
 from services.core.secrets import SecretsProvider
 from services.network.collect import Collected, collect
 from services.network.inventory import Device
+from services.observability import device as device_events
 from workflows.audit.assess import Outcome, RuleSource, audit_outcome, rules_for
 
 log = logging.getLogger(__name__)
@@ -80,8 +81,13 @@ def _run_job(job_id: int, job: SliceJob, send: Callable[[Message], None]) -> Non
             device = by_name[item.device]
             send((job_id, audit_outcome(job.templates, rules, device, item)))
 
-        collect(
-            job.devices, job.provider, workers=job.workers, timeout=job.timeout, on_done=on_done
+        collect(  # sessions are counted by the worker, from the outcomes (its metrics)
+            job.devices,
+            job.provider,
+            workers=job.workers,
+            timeout=job.timeout,
+            on_done=on_done,
+            count_sessions=False,
         )
         send((job_id, None))
     except BaseException as exc:  # reported to the worker, which redoes the devices left
@@ -320,7 +326,11 @@ def _collect(
     while sent:
         job_id, message = inbox.get()
         if isinstance(message, Outcome):
-            if remaining.pop(message.device, None) is not None:
+            device = remaining.pop(message.device, None)
+            if device is not None:
+                device_events.session_finished(
+                    device.platform, device.tenant, message.session.value, message.seconds
+                )
                 on_done(message)
             continue
         sent.discard(job_id)

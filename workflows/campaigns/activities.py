@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 from services.campaigns.budget import allowed_failures
 from services.campaigns.checks import compare_snapshots
 from services.campaigns.events import tenant_event
+from services.campaigns.lifecycle import DEVICE_OUTCOMES
 from services.campaigns.resolve import resolve_campaign
 from services.campaigns.spec import CampaignSpec
 from services.campaigns.targets import plan_waves
@@ -38,6 +39,7 @@ from services.network.upgrade import (
     stage_image,
     upgrade_driver,
 )
+from services.observability import outcomes
 from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import images as image_repo
@@ -133,8 +135,9 @@ class CampaignActivities(WorkerActivities):
                 status=request.status,
                 summary=request.summary,
             )
+            newly = 0
             for target in request.not_started:
-                campaign_repo.update_device(
+                previous = campaign_repo.update_device(
                     session,
                     campaign_id=request.campaign_id,
                     tenant=target.tenant,
@@ -142,6 +145,7 @@ class CampaignActivities(WorkerActivities):
                     status="not_started",
                     detail=f"campaign {request.status} before this device started",
                 )
+                newly += previous != "not_started"
             audit_log_repo.record(
                 session,
                 actor=request.actor,
@@ -150,6 +154,8 @@ class CampaignActivities(WorkerActivities):
                 object=f"campaign:{request.campaign_id}",
                 detail=request.summary or {},
             )
+        if newly:
+            outcomes.campaign_device_finished("not_started", newly)
 
     @activity.defn(name="notify_campaign")
     def notify_campaign(self, request: CampaignNotifyInput) -> None:
@@ -193,8 +199,9 @@ class CampaignActivities(WorkerActivities):
 
     @activity.defn(name="campaign_device_status")
     def campaign_device_status(self, request: DeviceStatusInput) -> None:
+        """Record a device's progress; a final state is counted once (not again on a retry)."""
         with self.sessions.begin() as session:
-            campaign_repo.update_device(
+            previous = campaign_repo.update_device(
                 session,
                 campaign_id=request.campaign_id,
                 tenant=request.target.tenant,
@@ -204,6 +211,8 @@ class CampaignActivities(WorkerActivities):
                 detail=request.detail,
                 **request.fields,
             )
+        if request.status in DEVICE_OUTCOMES and request.status != previous:
+            outcomes.campaign_device_finished(request.status)
 
     # -- OS upgrade steps ------------------------------------------------------------------
     @activity.defn(name="upgrade_pre_check")
