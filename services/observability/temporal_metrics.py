@@ -88,7 +88,11 @@ class TemporalMetrics:
     def drain(self) -> None:
         """Take what the SDK recorded since the last drain into the totals."""
         with self._lock:
-            self.add(self.buffer.retrieve_updates())
+            try:
+                updates = self.buffer.retrieve_updates()
+            except RuntimeError:  # no runtime records into it yet: nothing to take
+                return
+            self.add(updates)
 
     def add(self, updates: Iterable[BufferedMetricUpdate]) -> None:
         """Fold `updates` into the totals (the caller holds the lock, or owns the object)."""
