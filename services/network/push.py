@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,13 +37,28 @@ from services.network.push_driver import (
     SaveFailed,
 )
 from services.network.safety import SafetyNet, SafetyNetError
+from services.observability import device_log
 
 
 def connect(
     device: Device, credential: Credential, timeout: float, platform: Platform | None = None
 ) -> BaseConnection:
     """An open Netmiko session, in enable mode where the platform has one; a HostKeyError,
-    before anything is sent, when the device's key is not the recorded one."""
+    before anything is sent, when the device's key is not the recorded one. Logged
+    (`device_log`) when it fails here, else when `disconnect` ends it."""
+    started, fields = time.monotonic(), device_log.device_fields(device)
+    try:
+        conn = _connect(device, credential, timeout, platform)
+    except Exception as exc:
+        device_log.session_failed(fields, exc, started)
+        raise
+    device_log.session_opened(conn, fields, started)
+    return conn
+
+
+def _connect(
+    device: Device, credential: Credential, timeout: float, platform: Platform | None
+) -> BaseConnection:
     refused = untrusted(device)
     if refused is not None:
         raise refused
@@ -66,6 +82,7 @@ def connect(
 
 
 def disconnect(conn: BaseConnection) -> None:
+    device_log.session_closed(conn)
     with contextlib.suppress(Exception):  # the device may already have cut the session
         conn.disconnect()
 
@@ -126,6 +143,7 @@ def push_config(
         disconnect(conn)
 
 
+@device_log.logged("push")
 def push_on(
     conn: BaseConnection,
     platform: Platform,
@@ -273,6 +291,7 @@ def saved_by_commit(platform: Platform, tag: str | None) -> bool:
     return net is None and platform.push.commit_saves
 
 
+@device_log.logged("save")
 def save_on(
     conn: BaseConnection, platform: Platform, *, timeout: float, tag: str | None = None
 ) -> PushResult:
@@ -313,7 +332,8 @@ def undo_change(
         return None
     conn = connect(device, credential, timeout, platform)
     try:
-        return platform.safety_net.undo(conn, tag, timeout)
+        with device_log.undoing(conn):
+            return platform.safety_net.undo(conn, tag, timeout)
     finally:
         disconnect(conn)
 

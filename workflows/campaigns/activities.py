@@ -150,6 +150,9 @@ class CampaignActivities(WorkerActivities):
                 object=f"campaign:{request.campaign_id}",
                 detail=request.summary or {},
             )
+        activity.logger.info(
+            "campaign %s %s", request.campaign_id, request.status, extra={"status": request.status}
+        )
 
     @activity.defn(name="notify_campaign")
     def notify_campaign(self, request: CampaignNotifyInput) -> None:
@@ -203,6 +206,14 @@ class CampaignActivities(WorkerActivities):
                 step=request.step,
                 detail=request.detail,
                 **request.fields,
+            )
+        if request.status is not None:
+            activity.logger.info(
+                "campaign %s: %s %s",
+                request.campaign_id,
+                request.target.device,
+                request.status,
+                extra={"status": request.status, "step": request.step},
             )
 
     # -- OS upgrade steps ------------------------------------------------------------------

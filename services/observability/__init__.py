@@ -1,0 +1,1 @@
+"""What netwave tells its operators about itself: logs (and metrics, traces)."""
