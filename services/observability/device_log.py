@@ -1,7 +1,7 @@
 """One `netwave.device` record per device session and per push, with its outcome.
 
     {"msg": "session acme-hq-r1 ok", "event": "session", "device": "acme-hq-r1",
-     "tenant": "acme", "platform": "cisco_ios", "outcome": "ok", "duration_ms": 812.4, ...}
+     "tenant": "acme", "platform": "<driver name>", "outcome": "ok", "duration_ms": 812.4, ...}
 
 A session record is written when the session ends (its duration is the whole session), or when
 it could not be opened (`outcome` says why, in `collect.Reachability`'s words). A push record
