@@ -80,11 +80,11 @@ def lab(
     ] = None,
 ) -> None:
     """Serve simulated devices over SSH on 127.0.0.1, one port per device."""
+    settings = get_settings()
+    setup_logging(settings)  # first: importing the lab (asyncssh) may warn
     from services.lab.device import LabTimings
     from services.lab.main import run_lab
 
-    settings = get_settings()
-    setup_logging(settings)
     given = {
         "reload_seconds": reload_seconds,
         "copy_seconds": copy_seconds,

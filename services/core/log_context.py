@@ -17,11 +17,14 @@ makes them: `change-<id>`, `campaign-<id>` and their children `<parent id>-<devi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeVar
 
 from temporalio import activity
+
+R = TypeVar("R")
 
 # The fields a binding may hold: the ids an engineer greps the logs for.
 FIELDS = ("tenant", "change_id", "campaign_id", "device", "workflow_id", "run_id", "activity")
@@ -42,6 +45,18 @@ def snapshot() -> dict[str, str]:
     """What to carry to another thread or process and `bind` there: the bound fields and, in
     an activity, its workflow and run ids (Temporal's own context stays in this thread)."""
     return {**temporal_ids(), **current()}
+
+
+def carried(work: Callable[[], R]) -> Callable[[], R]:
+    """`work` bound, in whichever thread runs it, to the ids bound here and now (and this
+    activity's): for work handed to a thread pool, which starts with no binding."""
+    ids = snapshot()
+
+    def bound() -> R:
+        with bind(**ids):
+            return work()
+
+    return bound
 
 
 def temporal_ids() -> dict[str, str]:

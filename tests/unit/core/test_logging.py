@@ -8,6 +8,7 @@ import logging
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pydantic import SecretStr, ValidationError
@@ -211,3 +212,12 @@ def test_a_format_or_level_netwave_does_not_know_is_refused_by_name() -> None:
         Settings(log_format="xml")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="log_level"):
         Settings(log_level="chatty")  # type: ignore[arg-type]
+
+
+def test_work_handed_to_a_thread_pool_keeps_the_binding() -> None:
+    def tenant_seen() -> str | None:
+        return log_context.current().get("tenant")
+
+    with log_context.bind(tenant="initech"), ThreadPoolExecutor(1) as pool:
+        assert pool.submit(tenant_seen).result() is None  # a pool thread starts unbound
+        assert pool.submit(log_context.carried(tenant_seen)).result() == "initech"
