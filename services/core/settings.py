@@ -149,7 +149,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _fill_defaults(self) -> Settings:
+    def _fill_paths(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.var_dir / 'netwave.db').as_posix()}"
         if self.secrets_file == Path(""):
