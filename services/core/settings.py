@@ -20,6 +20,8 @@ DEFAULT_TOKEN_PEPPER = "netwave-dev-pepper-change-me"
 
 Environment = Literal["development", "test", "production"]
 SecretsProviderName = Literal["env", "file", "vault"]
+LogFormat = Literal["json", "text"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 class Settings(BaseSettings):
@@ -32,6 +34,12 @@ class Settings(BaseSettings):
     )
 
     env: Environment = "development"
+    log_format: LogFormat | None = Field(
+        default=None,
+        description="json (one JSON object per line) or text; default json in production, "
+        "else text (services/core/logging.py)",
+    )
+    log_level: LogLevel = "INFO"
     var_dir: Path = Path("var")
     database_url: str = Field(
         default="", description="SQLAlchemy URL; empty means a SQLite file under var_dir"
@@ -140,6 +148,11 @@ class Settings(BaseSettings):
         "`make demo`); empty means var_dir/lab/ssh_host_ed25519_key",
     )
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_networks(cls, value: list[str]) -> list[str]:
@@ -155,6 +168,8 @@ class Settings(BaseSettings):
             self.secrets_file = self.var_dir / "secrets.yaml"
         if self.lab_host_key_file == Path(""):
             self.lab_host_key_file = self.var_dir / "lab" / "ssh_host_ed25519_key"
+        if self.log_format is None:
+            self.log_format = "json" if self.env == "production" else "text"
         return self
 
     @model_validator(mode="after")

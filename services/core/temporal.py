@@ -10,6 +10,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from services.core.settings import Settings
+from services.observability.activity_context import LogContextInterceptor
 from services.observability.runtime import temporal_runtime
 
 
@@ -20,6 +21,7 @@ async def connect(settings: Settings) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         runtime=temporal_runtime(settings),
+        interceptors=[LogContextInterceptor()],  # workers built on this client use it too
     )
 
 

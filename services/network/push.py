@@ -38,24 +38,29 @@ from services.network.push_driver import (
 )
 from services.network.safety import SafetyNet, SafetyNetError
 from services.observability import device as device_events
+from services.observability import device_log
 
 
 def connect(
     device: Device, credential: Credential, timeout: float, platform: Platform | None = None
 ) -> BaseConnection:
     """An open Netmiko session, in enable mode where the platform has one; a HostKeyError,
-    before anything is sent, when the device's key is not the recorded one."""
-    started = time.monotonic()
+    before anything is sent, when the device's key is not the recorded one. Logged
+    (`device_log`) and counted (`device_events`) when it fails here, else when `disconnect`
+    ends it (counted `ok` at once)."""
+    started, fields = time.monotonic(), device_log.device_fields(device)
     try:
-        conn = _open(device, credential, timeout, platform)
+        conn = _connect(device, credential, timeout, platform)
     except Exception as exc:
+        device_log.session_failed(fields, exc, started)
         device_events.session_failed(device.platform, device.tenant, classify(exc).value)
         raise
+    device_log.session_opened(conn, fields, started)
     device_events.session_opened(conn, device.platform, device.tenant, started)
     return conn
 
 
-def _open(
+def _connect(
     device: Device, credential: Credential, timeout: float, platform: Platform | None
 ) -> BaseConnection:
     refused = untrusted(device)
@@ -81,6 +86,7 @@ def _open(
 
 
 def disconnect(conn: BaseConnection) -> None:
+    device_log.session_closed(conn)
     device_events.session_closed(conn)
     with contextlib.suppress(Exception):  # the device may already have cut the session
         conn.disconnect()
@@ -142,6 +148,7 @@ def push_config(
         disconnect(conn)
 
 
+@device_log.logged("push")
 def push_on(
     conn: BaseConnection,
     platform: Platform,
@@ -289,6 +296,7 @@ def saved_by_commit(platform: Platform, tag: str | None) -> bool:
     return net is None and platform.push.commit_saves
 
 
+@device_log.logged("save")
 def save_on(
     conn: BaseConnection, platform: Platform, *, timeout: float, tag: str | None = None
 ) -> PushResult:
@@ -329,7 +337,8 @@ def undo_change(
         return None
     conn = connect(device, credential, timeout, platform)
     try:
-        return platform.safety_net.undo(conn, tag, timeout)
+        with device_log.undoing(conn):
+            return platform.safety_net.undo(conn, tag, timeout)
     finally:
         disconnect(conn)
 

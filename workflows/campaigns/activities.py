@@ -156,6 +156,9 @@ class CampaignActivities(WorkerActivities):
             )
         if newly:
             outcomes.campaign_device_finished("not_started", newly)
+        activity.logger.info(
+            "campaign %s %s", request.campaign_id, request.status, extra={"status": request.status}
+        )
 
     @activity.defn(name="notify_campaign")
     def notify_campaign(self, request: CampaignNotifyInput) -> None:
@@ -213,6 +216,14 @@ class CampaignActivities(WorkerActivities):
             )
         if request.status in DEVICE_OUTCOMES and request.status != previous:
             outcomes.campaign_device_finished(request.status)
+        if request.status is not None:
+            activity.logger.info(
+                "campaign %s: %s %s",
+                request.campaign_id,
+                request.target.device,
+                request.status,
+                extra={"status": request.status, "step": request.step},
+            )
 
     # -- OS upgrade steps ------------------------------------------------------------------
     @activity.defn(name="upgrade_pre_check")
