@@ -43,7 +43,14 @@ class MetricsServer:
     """The running endpoint; `port` is the bound one (the settings may say 0: any free)."""
 
     def __init__(self, host: str, port: int) -> None:
-        self._server = ThreadingHTTPServer((host, port), _Handler)
+        try:
+            self._server = ThreadingHTTPServer((host, port), _Handler)
+        except OSError as exc:  # the address in use, or not this host's
+            raise OSError(
+                exc.errno,
+                f"cannot serve metrics on {host}:{port} (NETWAVE_METRICS_HOST/_PORT): "
+                f"{exc.strerror or exc}",
+            ) from None
         self._server.daemon_threads = True
         self.host = host
         self.port = int(self._server.server_address[1])

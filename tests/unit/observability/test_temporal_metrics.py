@@ -126,3 +126,12 @@ def test_the_worker_endpoint_serves_metrics_on_its_port_and_nothing_else() -> No
         assert httpx.get(server.url.replace("/metrics", "/"), timeout=5).status_code == 404
     finally:
         server.close()
+
+
+def test_a_port_in_use_is_refused_naming_the_setting() -> None:
+    first = MetricsServer("127.0.0.1", 0)
+    try:
+        with pytest.raises(OSError, match="NETWAVE_METRICS_HOST/_PORT"):
+            MetricsServer("127.0.0.1", first.port)
+    finally:
+        first.close()
