@@ -46,7 +46,9 @@ DEPLOYMENT_SETTINGS: dict[str, str] = {
 
 # Settings deploy/ sets that the metrics branch adds to services/core/settings.py (the worker's
 # metrics server). MERGE NOTE: empty this set once Settings has metrics_port and metrics_host.
-SETTINGS_ON_OTHER_BRANCHES: frozenset[str] = frozenset({"NETWAVE_METRICS_PORT", "NETWAVE_METRICS_HOST"})
+SETTINGS_ON_OTHER_BRANCHES: frozenset[str] = frozenset(
+    {"NETWAVE_METRICS_PORT", "NETWAVE_METRICS_HOST"}
+)
 
 
 def env_name(field: str) -> str:
