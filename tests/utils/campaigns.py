@@ -1,5 +1,5 @@
-"""Campaigns through the API on the lab: the fixtures (settings on the test's own queues, the
-workers, the API, tokens) and the helpers that launch one and wait for it.
+"""Campaigns through the API on the lab: the fixtures (the change flow's settings on the test's
+own queues, workers and API, plus campaign tokens) and the helpers that launch one and wait.
 
 Test folders take the fixtures through their conftest.py (`from tests.utils.campaigns import
 ...`, listed in `__all__`), as tests/integration/fortinet does with the change flow's.
@@ -9,43 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from fastapi.testclient import TestClient
-from temporalio.testing import WorkflowEnvironment
 
-from services.api.main import create_app
-from services.bootstrap import prepare_local
 from services.core.settings import Settings
-from tests.integration.backup.test_fleet_backup import scoped, workers
+from tests.integration.change_flow.conftest import api, change_settings, running_workers
 from tests.utils.api import bearer, make_token
+
+__all__ = ["api", "campaign_settings", "change_settings", "running_workers", "tokens"]
 
 FINAL = {"completed", "halted", "cancelled", "failed"}
 TARGET = "17.9.4a"  # the IOS version spec() upgrades to
 
 
 @pytest.fixture
-def campaign_settings(lab_settings: Settings, temporal_env: WorkflowEnvironment) -> Settings:
-    settings = scoped(lab_settings, temporal_env)
-    prepare_local(settings, lab=True)
-    return settings
-
-
-@pytest_asyncio.fixture
-async def running_workers(
-    temporal_env: WorkflowEnvironment, campaign_settings: Settings
-) -> AsyncIterator[None]:
-    async with workers(temporal_env.client, campaign_settings):
-        yield
-
-
-@pytest.fixture
-def api(campaign_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(campaign_settings)) as client:
-        yield client
+def campaign_settings(change_settings: Settings) -> Settings:
+    """The change flow's settings (the test's own queues, the lab, prepared): same stack."""
+    return change_settings
 
 
 @pytest.fixture

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.utils.campaigns import api, campaign_settings, tokens
+from tests.utils.campaigns import api, campaign_settings, change_settings, tokens
 
-__all__ = ["api", "campaign_settings", "tokens"]
+__all__ = ["api", "campaign_settings", "change_settings", "tokens"]
