@@ -16,22 +16,19 @@ from typer.testing import CliRunner
 from services.api.main import create_app
 from services.cli import app
 from services.cli.campaign import build_spec
-from services.core.settings import Settings, get_settings
-from tests.conftest import REPO
+from services.core.settings import Settings
 from tests.utils.api import make_token
 from tests.utils.cli import mock_api, use_http
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(REPO / "inventories"))
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("scratch_env")
+
+
+@pytest.fixture
+def scratch_variables() -> dict[str, str | None]:
+    return {"COLUMNS": "200"}
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ it says it prints."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,8 +18,6 @@ from services.cli.campaign import VERBS as CAMPAIGN_VERBS
 from services.cli.change import VERBS as CHANGE_VERBS
 from services.cli.devices import READS as DEVICE_READS
 from services.cli.intent import READS as INTENT_READS
-from services.core.settings import get_settings
-from tests.conftest import REPO
 from tests.utils.cli import mock_api
 
 runner = CliRunner()
@@ -105,13 +101,7 @@ CALLS: list[tuple[list[str], str, str, dict[str, Any] | None]] = [
 ]  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(REPO / "inventories"))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("scratch_env")
 
 
 def record(monkeypatch: pytest.MonkeyPatch, status: int = 200) -> list[httpx.Request]:
