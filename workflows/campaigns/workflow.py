@@ -5,13 +5,12 @@ max_concurrency at once (max_per_tenant per tenant), each inside its tenant's ma
 window. A canary failure stops the campaign; failures beyond the budget halt it; devices not
 started stay untouched. pause / resume / cancel / approve are workflow updates: a paused or
 cancelled campaign starts no new device, devices in flight finish their runbook safely.
+override_window lets devices start outside their tenant's window (`windows.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -33,11 +32,10 @@ with workflow.unsafe.imports_passed_through():
         ControlInput,
         DeviceRunInput,
         DeviceRunResult,
-        DeviceStatusInput,
         WaveProgress,
+        WindowOverrideInput,
     )
-    from workflows.changes.lifecycle import ChangeLifecycleActivities
-    from workflows.changes.models import WindowInput, WindowOut
+    from workflows.campaigns.windows import WindowOverrides, sleep_unless, wait_for_window
     from workflows.common.options import notification, planning, store_call
 
 # The plan heartbeats each second: a plan that a killed worker held is retried after this, not
@@ -66,6 +64,8 @@ class CampaignWorkflow:
         self._global_slots = asyncio.Semaphore(1)  # pragma: no mutate (run() sets it)
         self._at_gate = False
         self._notifications: list[workflow.ActivityHandle[None]] = []
+        self._windows = WindowOverrides()
+        self._respect_windows: bool | None = None  # known once planned
 
     # -- helpers ---------------------------------------------------------------------------
     async def _status(
@@ -124,16 +124,6 @@ class CampaignWorkflow:
             "current_wave": self._progress.current_wave,
         }
 
-    async def _device_status(self, target: Target, status: str, detail: str) -> None:
-        assert self._input is not None
-        await workflow.execute_activity_method(
-            CampaignActivities.campaign_device_status,
-            DeviceStatusInput(
-                campaign_id=self._input.campaign_id, target=target, status=status, detail=detail
-            ),
-            **store_call(self._input.device_task_queue),
-        )
-
     # -- the campaign ----------------------------------------------------------------------
     @workflow.run
     async def run(self, request: CampaignInput) -> CampaignResult:
@@ -168,6 +158,7 @@ class CampaignWorkflow:
             for target in wave:
                 self._progress.devices[target.key] = "pending"
         self._global_slots = asyncio.Semaphore(strategy.max_concurrency)
+        self._respect_windows = plan.spec.respect_windows
         self._notify("running")
 
     async def _run_waves(self, plan: CampaignPlan) -> str:
@@ -175,7 +166,7 @@ class CampaignWorkflow:
         strategy = plan.spec.strategy
         for index, wave in enumerate(plan.waves):
             if index > 0 and strategy.pause_between_waves_seconds > 0:
-                await self._sleep_unless_cancelled(strategy.pause_between_waves_seconds)
+                await sleep_unless(lambda: self._cancelled, strategy.pause_between_waves_seconds)
             if self._cancelled:
                 break
             self._progress.current_wave = index
@@ -273,12 +264,6 @@ class CampaignWorkflow:
             devices=list(self._results.values()),
         )
 
-    async def _sleep_unless_cancelled(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(
-                lambda: self._cancelled, timeout=timedelta(seconds=seconds)
-            )
-
     def _tenant_slot(self, tenant: str, limit: int | None) -> asyncio.Semaphore:
         if tenant not in self._tenant_slots:
             self._tenant_slots[tenant] = asyncio.Semaphore(limit or 1_000_000)
@@ -293,8 +278,14 @@ class CampaignWorkflow:
                 return DeviceRunResult(
                     tenant=target.tenant, device=target.device, outcome="not_started"
                 )
-            if plan.spec.respect_windows:
-                await self._wait_for_window(target)
+            if plan.spec.respect_windows and not self._windows.covers(target.tenant):
+                await wait_for_window(
+                    target,
+                    campaign_id=self._input.campaign_id,
+                    queue=self._input.device_task_queue,
+                    progress=self._progress,
+                    released=lambda: self._cancelled or self._windows.covers(target.tenant),
+                )
                 if self._cancelled:
                     return DeviceRunResult(
                         tenant=target.tenant, device=target.device, outcome="not_started"
@@ -327,21 +318,6 @@ class CampaignWorkflow:
         if result.outcome in FAILED_OUTCOMES:
             progress.failed += 1
         return result
-
-    async def _wait_for_window(self, target: Target) -> None:
-        assert self._input is not None
-        window: WindowOut = await workflow.execute_activity_method(
-            ChangeLifecycleActivities.next_change_window,
-            WindowInput(tenant=target.tenant, now=workflow.now()),
-            **store_call(self._input.device_task_queue),
-        )
-        wait = window.start - workflow.now()
-        if wait > timedelta(0):
-            self._progress.devices[target.key] = "waiting_window"
-            await self._device_status(
-                target, "waiting_window", f"next window of {target.tenant}: {window.start}"
-            )
-            await self._sleep_unless_cancelled(wait.total_seconds())
 
     # -- control ---------------------------------------------------------------------------
     def _check_active(self) -> None:
@@ -394,6 +370,21 @@ class CampaignWorkflow:
     def _validate_approve(self, control: ControlInput) -> None:
         if not self._at_gate or self._approved:
             raise ValueError(f"the campaign is {self._progress.status}, not awaiting approval")
+
+    @workflow.update(name="override_window")
+    def override_window(self, request: WindowOverrideInput) -> CampaignProgress:
+        """Devices waiting for the window start now; later ones do not wait for it. Recorded
+        by the caller (the campaign's events, the audit log): it issues no command."""
+        self._windows.add(request)
+        return self._progress
+
+    @override_window.validator
+    def _validate_override_window(self, request: WindowOverrideInput) -> None:
+        self._check_active()
+        if self._respect_windows is False:
+            raise ValueError("the campaign runs outside maintenance windows: nothing to override")
+        tenants = {key.split("/", 1)[0] for key in self._progress.devices}
+        self._windows.check(request, tenants)
 
     @workflow.query(name="progress")
     def progress(self) -> CampaignProgress:
