@@ -234,7 +234,9 @@ async def control(
             code, message = refusal_status(exc), exc.message
         else:
             code = status.HTTP_422_UNPROCESSABLE_CONTENT
-            message = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
+            message = "; ".join(
+                f"{e['loc'][-1]}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+            )
         detail = await use_case.follow_campaign(state, session, campaign_id)
         return _campaign_page(request, console, session, detail, code, error=message)
     return redirect(f"/console/campaigns/{campaign_id}?done={action}")
