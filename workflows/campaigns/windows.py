@@ -21,6 +21,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.changes.models import WindowInput, WindowOut
     from workflows.common.options import store_call
 
+# A device that waited for its window starts only if the campaign is not paused by then (before
+# this, a window opening during a pause started the device). Histories from before replay as
+# they ran.
+PAUSE_AFTER_WINDOW_PATCH = "campaign-pause-after-window"
+
 
 async def sleep_unless(released: Callable[[], bool], seconds: float) -> None:
     """A timer of `seconds` that ends early once `released()` is true."""
@@ -35,9 +40,10 @@ async def wait_for_window(
     queue: str,
     progress: CampaignProgress,
     released: Callable[[], bool],
-) -> None:
+) -> bool:
     """Until the tenant's next maintenance window starts (the device recorded as waiting for
-    it), or until `released()`: the campaign is cancelled or the window overridden."""
+    it), or until `released()`: the campaign is cancelled or the window overridden. Returns
+    whether the device waited."""
     window: WindowOut = await workflow.execute_activity_method(
         ChangeLifecycleActivities.next_change_window,
         WindowInput(tenant=target.tenant, now=workflow.now()),
@@ -57,6 +63,8 @@ async def wait_for_window(
             **store_call(queue),
         )
         await sleep_unless(released, wait.total_seconds())
+        return True
+    return False
 
 
 class WindowOverrides:

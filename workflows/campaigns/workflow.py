@@ -35,7 +35,13 @@ with workflow.unsafe.imports_passed_through():
         WaveProgress,
         WindowOverrideInput,
     )
-    from workflows.campaigns.windows import WindowOverrides, sleep_unless, wait_for_window
+    from workflows.campaigns.progress import summary, take_from_later_waves
+    from workflows.campaigns.windows import (
+        PAUSE_AFTER_WINDOW_PATCH,
+        WindowOverrides,
+        sleep_unless,
+        wait_for_window,
+    )
     from workflows.common.options import notification, planning, store_call
 
 # The plan heartbeats each second: a plan that a killed worker held is retried after this, not
@@ -86,7 +92,7 @@ class CampaignWorkflow:
                 campaign_id=self._input.campaign_id,
                 status=status,
                 actor=actor,
-                summary=self._summary(),
+                summary=summary(self._progress),
                 not_started=not_started or [],
             ),
             **store_call(self._input.device_task_queue),
@@ -110,19 +116,6 @@ class CampaignWorkflow:
                 **notification(self._input.device_task_queue),
             )
         )
-
-    def _summary(self) -> dict[str, object]:
-        counts: dict[str, int] = {}
-        for state in self._progress.devices.values():
-            counts[state] = counts.get(state, 0) + 1
-        return {
-            "reason": self._progress.reason,
-            "counts": counts,
-            "failures": self._progress.failures,
-            "allowed_failures": self._progress.allowed_failures,
-            "waves": len(self._progress.waves),
-            "current_wave": self._progress.current_wave,
-        }
 
     # -- the campaign ----------------------------------------------------------------------
     @workflow.run
@@ -232,7 +225,7 @@ class CampaignWorkflow:
         Returns why the campaign stops ("" to go on)."""
         size = plan.spec.strategy.canary_size
         while not any(r.outcome in CHANGED_OUTCOMES for r in results) and not self._cancelled:
-            stand_ins = self._take_from_later_waves(plan, size)
+            stand_ins = take_from_later_waves(plan, self._progress, size)
             if not stand_ins:
                 return ""  # every device was already as intended: nothing left to prove
             results = list(await asyncio.gather(*(self._run_device(plan, t, 0) for t in stand_ins)))
@@ -242,20 +235,9 @@ class CampaignWorkflow:
                 return f"canary failed on {failures} device(s); no further wave"
         return ""
 
-    def _take_from_later_waves(self, plan: CampaignPlan, count: int) -> list[Target]:
-        """Up to `count` devices moved from the front of the later waves into the canary."""
-        taken: list[Target] = []
-        for index, wave in enumerate(plan.waves[1:], start=1):
-            while wave and len(taken) < count:
-                taken.append(wave.pop(0))
-                self._progress.waves[index].devices -= 1
-                self._progress.waves[0].devices += 1
-        return taken
-
     def _result(self) -> CampaignResult:
         assert self._input is not None
-        summary = self._summary()
-        counts = summary["counts"]
+        counts = summary(self._progress)["counts"]
         return CampaignResult(
             campaign_id=self._input.campaign_id,
             status=self._progress.status,
@@ -279,13 +261,15 @@ class CampaignWorkflow:
                     tenant=target.tenant, device=target.device, outcome="not_started"
                 )
             if plan.spec.respect_windows and not self._windows.covers(target.tenant):
-                await wait_for_window(
+                waited = await wait_for_window(
                     target,
                     campaign_id=self._input.campaign_id,
                     queue=self._input.device_task_queue,
                     progress=self._progress,
                     released=lambda: self._cancelled or self._windows.covers(target.tenant),
                 )
+                if waited and workflow.patched(PAUSE_AFTER_WINDOW_PATCH):
+                    await workflow.wait_condition(lambda: not self._paused or self._cancelled)
                 if self._cancelled:
                     return DeviceRunResult(
                         tenant=target.tenant, device=target.device, outcome="not_started"

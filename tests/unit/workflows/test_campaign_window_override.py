@@ -1,16 +1,19 @@
 """CampaignWorkflow's override_window update on the time-skipping test server: a device waiting
 for its tenant's closed window starts at once, later devices of that tenant do not wait, and an
-override that changes nothing is refused before it enters history."""
+override that changes nothing is refused before it enters history. A window that opens while
+the campaign is paused starts nothing until it is resumed."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from temporalio import activity
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from services.campaigns.spec import CampaignSpec
@@ -31,6 +34,7 @@ from tests.utils.temporal import run_time
 from workflows.campaigns.models import (
     CampaignPlan,
     CampaignRef,
+    ControlInput,
     WindowOverrideInput,
 )
 from workflows.campaigns.workflow import CampaignWorkflow
@@ -123,3 +127,36 @@ async def test_one_tenant_s_override_lets_its_later_devices_start_without_waitin
     assert sorted(asked) == ["early", "late"]  # l2 never asked for its window
     assert "l2:waiting_window" not in events
     assert elapsed < timedelta(hours=1), elapsed
+
+
+async def window_timer_fired(handle: WorkflowHandle[Any, Any]) -> None:
+    """Until the workflow has handled its window timer (a task completed after it fired)."""
+    async with asyncio.timeout(120):  # a bound, not a timing
+        while True:
+            kinds = [e.event_type for e in (await handle.fetch_history()).events]
+            if EventType.EVENT_TYPE_TIMER_FIRED in kinds:
+                fired = kinds.index(EventType.EVENT_TYPE_TIMER_FIRED)
+                if EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED in kinds[fired:]:
+                    return
+            await asyncio.sleep(0.05)
+
+
+async def test_a_window_that_opens_during_a_pause_starts_nothing_until_resumed(
+    skipping_env: WorkflowEnvironment,
+) -> None:
+    reset()
+    queue = f"q-{uuid.uuid4().hex[:8]}"
+    async with worker(skipping_env, queue):
+        handle = await start(skipping_env, queue, "c-paused")
+        await until("l1:waiting_window", "e1:upgraded")
+        await handle.execute_update(
+            CampaignWorkflow.pause, ControlInput(actor="noc-alice", comment="freeze")
+        )
+        await skipping_env.sleep(timedelta(hours=11))  # the late tenant's window opens
+        await window_timer_fired(handle)
+        progress = await handle.query(CampaignWorkflow.progress)
+        assert progress.devices["late/l1"] == "waiting_window", progress.devices
+        assert "l1:reload" not in events
+        await handle.execute_update(CampaignWorkflow.resume, ControlInput(actor="noc-alice"))
+        result = await handle.result()
+    assert result.status == "completed" and result.counts == {"upgraded": 2}, result
