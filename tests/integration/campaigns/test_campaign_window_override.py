@@ -61,7 +61,9 @@ async def test_the_admin_overrides_a_closed_window_and_the_device_runs_at_once(
     again = await call(api, "POST", path, json={"reason": "late"}, headers=tokens["admin"])
     assert again.status_code == 409 and "completed" in again.json()["detail"]
 
-    listed = await call(api, "GET", f"/v1/campaigns/{campaign_id}/events", headers=tokens["approver"])
+    listed = await call(
+        api, "GET", f"/v1/campaigns/{campaign_id}/events", headers=tokens["approver"]
+    )
     assert listed.status_code == 200, listed.text
     history = [(e["event"], e["tenant"], e["comment"]) for e in listed.json()]
     assert history == [

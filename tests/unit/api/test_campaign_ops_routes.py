@@ -38,9 +38,7 @@ def _campaign(settings: Settings, campaign_id: str, status: str = "running") -> 
         campaign_repo.add_devices(
             session, campaign_id=campaign_id, devices=[("acme", "acme-hq-r1", "cisco_ios", 0)]
         )
-        event_repo.record_event(
-            session, campaign_id=campaign_id, event="launched", actor="noc-bob"
-        )
+        event_repo.record_event(session, campaign_id=campaign_id, event="launched", actor="noc-bob")
         if status != "running":
             campaign_repo.set_status(session, campaign_id=campaign_id, status=status)  # type: ignore[arg-type]
     return campaign_id
@@ -124,7 +122,9 @@ def test_an_ended_campaign_s_window_is_a_conflict(
     tokens: dict[str, dict[str, str]],
 ) -> None:
     campaign_id = _campaign(api_settings, "c-3", status="completed")
-    refused = client.post(OVERRIDE.format(campaign_id), json={"reason": "x"}, headers=tokens["admin"])
+    refused = client.post(
+        OVERRIDE.format(campaign_id), json={"reason": "x"}, headers=tokens["admin"]
+    )
     assert refused.status_code == 409
     assert refused.json()["detail"] == (
         "the campaign is completed: only a running campaign's window can be overridden"

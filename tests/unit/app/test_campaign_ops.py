@@ -27,9 +27,7 @@ SPEC = CampaignSpec.model_validate(
 )
 
 
-def launched(
-    settings: Settings, *, status: str = "running", respect_windows: bool = True
-) -> str:
+def launched(settings: Settings, *, status: str = "running", respect_windows: bool = True) -> str:
     """A campaign as the API records it, with devices of acme and globex."""
     spec = SPEC.model_copy(update={"respect_windows": respect_windows})
     with sessions(settings).begin() as session:
