@@ -44,13 +44,6 @@ DEPLOYMENT_SETTINGS: dict[str, str] = {
 }
 
 
-# Settings deploy/ sets that the metrics branch adds to services/core/settings.py (the worker's
-# metrics server). MERGE NOTE: empty this set once Settings has metrics_port and metrics_host.
-SETTINGS_ON_OTHER_BRANCHES: frozenset[str] = frozenset(
-    {"NETWAVE_METRICS_PORT", "NETWAVE_METRICS_HOST"}
-)
-
-
 def env_name(field: str) -> str:
     return PREFIX + field.upper()
 
@@ -133,7 +126,7 @@ def required_variables() -> dict[str, str]:
 
 def unknown_variables(variables: Sequence[str]) -> list[str]:
     """NETWAVE_* names no setting or secrets provider reads (typos, removed settings)."""
-    known = setting_variables() | SETTINGS_ON_OTHER_BRANCHES
+    known = setting_variables()
     return [
         v
         for v in variables

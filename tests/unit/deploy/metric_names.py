@@ -1,9 +1,8 @@
 """The metric names deploy/ may use: the contract between netwave's metrics and the dashboard
 and alert rules in deploy/grafana and deploy/prometheus.
 
-CONTRACT COPY: these lists repeat the names of the metrics contract (docs/observability.md on
-the metrics branch, defined in services/observability/metrics.py). When both are on one branch,
-derive NETWAVE_METRICS from that module's registry instead of keeping this copy.
+The names are written out here so a reader of a dashboard query finds them in one list;
+test_metric_contract.py checks that this list is exactly what services/observability registers.
 """
 
 from __future__ import annotations
