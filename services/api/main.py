@@ -38,6 +38,7 @@ from services.app.errors import InvalidRequest, Refused
 from services.core.errors import InventoryError, NetwaveError, NotFoundError
 from services.core.settings import Settings, get_settings
 from services.network.inventory import list_tenants
+from services.observability.tracing import instrument_api
 from services.store.db import get_engine, make_session_factory
 from services.store.errors import InvalidInputError
 from services.store.migrate import upgrade
@@ -137,4 +138,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware, trusted_proxies=settings.trusted_proxies)
+    instrument_api(app, settings)  # traces requests when NETWAVE_OTLP_ENDPOINT is set
     return app

@@ -10,6 +10,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from services.core.settings import Settings
+from services.observability.tracing import client_interceptors
 
 
 async def connect(settings: Settings) -> Client:
@@ -18,6 +19,7 @@ async def connect(settings: Settings) -> Client:
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
+        interceptors=client_interceptors(),  # tracing, when on: workers built on it trace too
     )
 
 

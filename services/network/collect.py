@@ -31,6 +31,7 @@ from services.network.inventory import Device
 from services.network.jump import resolve_login
 from services.network.nornir_fleet import CONNECTION_NAME, build_nornir
 from services.network.platforms import get_platform
+from services.observability.tracing import device_span
 
 
 class Reachability(StrEnum):
@@ -106,20 +107,25 @@ def session_slots(workers: int) -> threading.BoundedSemaphore:
 def _collect_task(
     task: Task, command_for: dict[str, str], slots: threading.BoundedSemaphore
 ) -> Result:
-    with slots:
+    host = task.host
+    tenant = str(host.data.get("tenant", ""))
+    with slots, device_span("session", host.platform or "", tenant, host.name) as span:
         try:
-            connection = task.host.get_connection(CONNECTION_NAME, task.nornir.config)
+            connection = host.get_connection(CONNECTION_NAME, task.nornir.config)
         except Exception as exc:
-            host = task.host
             refused = refusal(host.name, host.hostname or "", host.port or 22, exc)
+            span.fail(exc, classify(refused or exc).value)
             if refused is not None:
                 raise refused from None
             raise
         try:
-            output = connection.send_command(command_for[task.host.name])
+            output = connection.send_command(command_for[host.name])
+        except Exception as exc:
+            span.fail(exc, classify(exc).value)
+            raise
         finally:
-            task.host.close_connection(CONNECTION_NAME)
-    return Result(host=task.host, result=output)
+            host.close_connection(CONNECTION_NAME)
+    return Result(host=host, result=output)
 
 
 class _Progress(Processor):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from nornir.core.inventory import (
     Inventory,
 )
 from nornir.core.plugins.connections import ConnectionPluginRegister
+from nornir.core.task import AggregatedResult, Task
 from nornir.plugins.runners import ThreadedRunner
 from nornir_netmiko.connections import Netmiko
 
@@ -53,6 +56,26 @@ class DeviceSession(Netmiko):  # type: ignore[misc]  # nornir_netmiko ships no t
 
 
 ConnectionPluginRegister.register(CONNECTION_NAME, DeviceSession)
+
+
+class ContextThreadedRunner(ThreadedRunner):
+    """Nornir's threaded runner, each host's task run in a copy of the caller's context.
+
+    A thread does not inherit the context variables of the thread that started it; copied,
+    a device session's span is a child of the activity's span, in the activity's trace.
+    """
+
+    def run(self, task: Task, hosts: list[Host]) -> AggregatedResult:
+        result = AggregatedResult(task.name)
+        with ThreadPoolExecutor(self.num_workers) as pool:
+            futures = [
+                pool.submit(contextvars.copy_context().run, task.copy().start, host)
+                for host in hosts
+            ]
+        for future in futures:
+            worker_result = future.result()
+            result[worker_result.host.name] = worker_result
+        return result
 
 
 def netmiko_extras(
@@ -126,6 +149,6 @@ def build_nornir(
     config = Config.from_dict(logging={"enabled": False}, runner={"plugin": "threaded"})
     return Nornir(
         inventory=Inventory(hosts=hosts, groups=Groups(), defaults=Defaults()),
-        runner=ThreadedRunner(num_workers=workers),
+        runner=ContextThreadedRunner(num_workers=workers),
         config=config,
     )

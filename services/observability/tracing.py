@@ -1,0 +1,186 @@
+"""OpenTelemetry tracing, off unless `NETWAVE_OTLP_ENDPOINT` is set (or a test hands an exporter).
+
+One trace follows a change from the API request through its workflow, the workflow's
+activities and child workflows (Temporal's `TracingInterceptor` carries the context in
+workflow and activity headers) down to each device session and push.
+
+netwave keeps its own `TracerProvider` and hands it to each user (the interceptor, FastAPI's
+instrumentation, the device spans) instead of installing it as OpenTelemetry's global one:
+the global provider can be set only once per process, which a test that turns tracing on and
+off again cannot live with, and FastAPI's built-in telemetry follows the global provider
+(it would trace every request a second time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.trace import Span, Status, StatusCode
+
+from services.core.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from temporalio.client import Interceptor
+
+API_SERVICE = "netwave-api"
+WORKER_SERVICE = "netwave-worker"
+TRACER_NAME = "netwave"
+TRACES_PATH = "/v1/traces"
+# Probes and scrapes would drown the traces that matter (regexes searched in the request URL).
+EXCLUDED_URLS = "/healthz$,/metrics$"
+
+_provider: TracerProvider | None = None
+
+
+def traces_url(endpoint: str) -> str:
+    """The OTLP/HTTP traces URL of a collector given by its base URL (as OTLP's own
+    `OTEL_EXPORTER_OTLP_ENDPOINT` is), or already by its full `/v1/traces` URL."""
+    base = endpoint.rstrip("/")
+    return base if urlsplit(base).path.endswith(TRACES_PATH) else base + TRACES_PATH
+
+
+def _processor(settings: Settings, exporter: SpanExporter | None) -> SpanProcessor | None:
+    if exporter is not None:  # a test's: every span exported as it ends, nothing batched
+        return SimpleSpanProcessor(exporter)
+    if not settings.otlp_endpoint:
+        return None
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    return BatchSpanProcessor(OTLPSpanExporter(endpoint=traces_url(settings.otlp_endpoint)))
+
+
+def setup_tracing(
+    settings: Settings, service_name: str, exporter: SpanExporter | None = None
+) -> bool:
+    """Turn tracing on for this process; whether it is on.
+
+    Off unless `settings.otlp_endpoint` is set or an `exporter` is given. Once on, later calls
+    keep the first set-up (`netwave dev` style processes that run the API and a worker
+    together report under the first service name).
+    """
+    global _provider
+    if _provider is not None:
+        return True
+    processor = _processor(settings, exporter)
+    if processor is None:
+        return False
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
+    provider.add_span_processor(processor)
+    _provider = provider
+    return True
+
+
+def tracing_on() -> bool:
+    return _provider is not None
+
+
+def shutdown_tracing() -> None:
+    """Send the spans still batched and turn tracing off (tests; a process's provider does it
+    itself at exit)."""
+    global _provider
+    provider, _provider = _provider, None
+    if provider is not None:
+        provider.shutdown()
+
+
+def tracer() -> trace.Tracer:
+    """netwave's tracer; a no-op one while tracing is off."""
+    if _provider is None:
+        return trace.NoOpTracer()
+    return _provider.get_tracer(TRACER_NAME)
+
+
+def client_interceptors() -> list[Interceptor]:
+    """Temporal client interceptors: the tracing one when tracing is on, else none.
+
+    A client interceptor that is also a worker interceptor (this one is) is used by every
+    worker built from that client. Workflow spans are made even without a parent span, so a
+    scheduled audit, which no API request started, still gets a trace of its own.
+    """
+    if _provider is None:
+        return []
+    from temporalio.contrib.opentelemetry import TracingInterceptor
+
+    return [TracingInterceptor(tracer(), always_create_workflow_spans=True)]
+
+
+def instrument_api(app: FastAPI, settings: Settings) -> bool:
+    """Trace the app's requests (not /healthz and /metrics) when tracing is on; whether it is."""
+    if not setup_tracing(settings, API_SERVICE):
+        return False
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from opentelemetry.metrics import NoOpMeterProvider
+
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=_provider,
+        meter_provider=NoOpMeterProvider(),  # metrics are Prometheus' (`/metrics`), not OTLP
+        excluded_urls=EXCLUDED_URLS,
+        exclude_spans=["receive", "send"],  # one span per request, not one per ASGI message
+    )
+    return True
+
+
+class DeviceSpan:
+    """A device session or push in the trace: platform, tenant, device and outcome, never a
+    credential or a line of config."""
+
+    def __init__(self, span: Span) -> None:
+        self.span = span
+        self.outcome = "ok"
+
+    def fail(self, exc: BaseException, outcome: str = "failed") -> None:
+        """Mark it failed: the outcome and the exception's type (its text may quote a device's
+        answer, which stays out of the trace)."""
+        self.outcome = outcome
+        self.span.set_attribute("error.type", type(exc).__name__)
+
+    def end(self) -> None:
+        self.span.set_attribute("netwave.outcome", self.outcome)
+        if self.outcome != "ok":
+            self.span.set_status(Status(StatusCode.ERROR, self.outcome))
+        self.span.end()
+
+
+def start_device_span(
+    kind: str, platform: str, tenant: str, device: str, *, parent: DeviceSpan | None = None
+) -> DeviceSpan:
+    """A started span under `parent`, else under the current span (the activity's); the
+    caller ends it. For a session whose end is not where it began (`DeviceSession`)."""
+    context = trace.set_span_in_context(parent.span) if parent is not None else None
+    span = tracer().start_span(
+        f"device {kind}",
+        context=context,
+        attributes={
+            "netwave.platform": platform,
+            "netwave.tenant": tenant,
+            "netwave.device": device,
+        },
+    )
+    return DeviceSpan(span)
+
+
+@contextmanager
+def device_span(
+    kind: str, platform: str, tenant: str, device: str, *, parent: DeviceSpan | None = None
+) -> Iterator[DeviceSpan]:
+    """A device session or push as the current span; an exception marks it failed unless the
+    caller set a more precise outcome first."""
+    span = start_device_span(kind, platform, tenant, device, parent=parent)
+    with trace.use_span(span.span, record_exception=False, set_status_on_exception=False):
+        try:
+            yield span
+        except BaseException as exc:
+            if span.outcome == "ok":
+                span.fail(exc)
+            raise
+        finally:
+            span.end()
