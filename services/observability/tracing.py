@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from opentelemetry import trace
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
@@ -38,6 +40,7 @@ TRACES_PATH = "/v1/traces"
 EXCLUDED_URLS = "/healthz$,/metrics$"
 
 _provider: TracerProvider | None = None
+_endpoint = ""  # where `_provider` exports to; empty for a test's exporter
 
 
 def traces_url(endpoint: str) -> str:
@@ -47,14 +50,14 @@ def traces_url(endpoint: str) -> str:
     return base if urlsplit(base).path.endswith(TRACES_PATH) else base + TRACES_PATH
 
 
-def _processor(settings: Settings, exporter: SpanExporter | None) -> SpanProcessor | None:
+def _processor(endpoint: str, exporter: SpanExporter | None) -> SpanProcessor | None:
     if exporter is not None:  # a test's: every span exported as it ends, nothing batched
         return SimpleSpanProcessor(exporter)
-    if not settings.otlp_endpoint:
+    if not endpoint:
         return None
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-    return BatchSpanProcessor(OTLPSpanExporter(endpoint=traces_url(settings.otlp_endpoint)))
+    return BatchSpanProcessor(OTLPSpanExporter(endpoint=traces_url(endpoint)))
 
 
 def setup_tracing(
@@ -66,15 +69,19 @@ def setup_tracing(
     keep the first set-up (`netwave dev` style processes that run the API and a worker
     together report under the first service name).
     """
-    global _provider
+    return _setup(settings.otlp_endpoint, service_name, exporter)
+
+
+def _setup(endpoint: str, service_name: str, exporter: SpanExporter | None) -> bool:
+    global _provider, _endpoint
     if _provider is not None:
         return True
-    processor = _processor(settings, exporter)
+    processor = _processor(endpoint, exporter)
     if processor is None:
         return False
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
     provider.add_span_processor(processor)
-    _provider = provider
+    _provider, _endpoint = provider, "" if exporter is not None else endpoint
     return True
 
 
@@ -85,8 +92,8 @@ def tracing_on() -> bool:
 def shutdown_tracing() -> None:
     """Send the spans still batched and turn tracing off (tests; a process's provider does it
     itself at exit)."""
-    global _provider
-    provider, _provider = _provider, None
+    global _provider, _endpoint
+    provider, _provider, _endpoint = _provider, None, ""
     if provider is not None:
         provider.shutdown()
 
@@ -127,6 +134,41 @@ def instrument_api(app: FastAPI, settings: Settings) -> bool:
         exclude_spans=["receive", "send"],  # one span per request, not one per ASGI message
     )
     return True
+
+
+@dataclass(frozen=True)
+class TraceCarrier:
+    """The current span and where spans go, for work handed to another process (the audit's
+    helper processes), which knows neither."""
+
+    endpoint: str
+    headers: dict[str, str]
+
+
+def trace_carrier() -> TraceCarrier | None:
+    """The current span to continue elsewhere; None when tracing is off, or exports where no
+    other process can (a test's in-memory exporter)."""
+    if _provider is None or not _endpoint:
+        return None
+    headers: dict[str, str] = {}
+    propagate.inject(headers)
+    return TraceCarrier(_endpoint, headers)
+
+
+@contextmanager
+def continued_trace(carrier: TraceCarrier | None) -> Iterator[None]:
+    """In a helper process: trace as its worker does, under the worker's span, and send the
+    spans before the block ends (a helper leaves by `os._exit`: no exit handler flushes)."""
+    if carrier is None or not _setup(carrier.endpoint, WORKER_SERVICE, None):
+        yield
+        return
+    token = otel_context.attach(propagate.extract(carrier.headers))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
+        if _provider is not None:
+            _provider.force_flush()
 
 
 class DeviceSpan:

@@ -30,13 +30,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from services.core.secrets import SecretsProvider
 from services.network.collect import Collected, collect
 from services.network.inventory import Device
+from services.observability.tracing import TraceCarrier, continued_trace, trace_carrier
 from workflows.audit.assess import Outcome, RuleSource, audit_outcome, rules_for
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class SliceJob:
     source: RuleSource
     workers: int
     timeout: float
+    trace: TraceCarrier | None = None  # the activity's span: the helper's sessions go under it
 
 
 # helper -> worker: (job id, Outcome) per device, (job id, None) when a job is done,
@@ -80,9 +82,10 @@ def _run_job(job_id: int, job: SliceJob, send: Callable[[Message], None]) -> Non
             device = by_name[item.device]
             send((job_id, audit_outcome(job.templates, rules, device, item)))
 
-        collect(
-            job.devices, job.provider, workers=job.workers, timeout=job.timeout, on_done=on_done
-        )
+        with continued_trace(job.trace):
+            collect(
+                job.devices, job.provider, workers=job.workers, timeout=job.timeout, on_done=on_done
+            )
         send((job_id, None))
     except BaseException as exc:  # reported to the worker, which redoes the devices left
         send((job_id, f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__))
@@ -209,7 +212,7 @@ class SessionPool:
         inbox: queue.SimpleQueue[Message],
     ) -> int | None:
         job_id = next(self._ids)
-        part = SliceJob(devices, job.provider, job.templates, job.source, share, job.timeout)
+        part = replace(job, devices=devices, workers=share, trace=trace_carrier())
         with self._lock:
             if not helper.alive:
                 return None
