@@ -13,6 +13,7 @@ off again cannot live with, and FastAPI's built-in telemetry follows the global 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,15 +22,14 @@ from urllib.parse import urlsplit
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
 from opentelemetry.trace import Span, Status, StatusCode
 
 from services.core.settings import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the SDK is imported only when tracing is turned on
     from fastapi import FastAPI
+    from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
     from temporalio.client import Interceptor
 
 API_SERVICE = "netwave-api"
@@ -39,6 +39,7 @@ TRACES_PATH = "/v1/traces"
 # Probes and scrapes would drown the traces that matter (regexes searched in the request URL).
 EXCLUDED_URLS = "/healthz$,/metrics$"
 
+_LOCK = threading.Lock()
 _provider: TracerProvider | None = None
 _endpoint = ""  # where `_provider` exports to; empty for a test's exporter
 
@@ -51,10 +52,12 @@ def traces_url(endpoint: str) -> str:
 
 
 def _processor(endpoint: str, exporter: SpanExporter | None) -> SpanProcessor | None:
+    if exporter is None and not endpoint:
+        return None
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
     if exporter is not None:  # a test's: every span exported as it ends, nothing batched
         return SimpleSpanProcessor(exporter)
-    if not endpoint:
-        return None
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     return BatchSpanProcessor(OTLPSpanExporter(endpoint=traces_url(endpoint)))
@@ -66,23 +69,27 @@ def setup_tracing(
     """Turn tracing on for this process; whether it is on.
 
     Off unless `settings.otlp_endpoint` is set or an `exporter` is given. Once on, later calls
-    keep the first set-up (`netwave dev` style processes that run the API and a worker
-    together report under the first service name).
+    keep the first set-up (a process that runs the API and a worker together, as the tests and
+    the history recorder do, reports under the first service name).
     """
     return _setup(settings.otlp_endpoint, service_name, exporter)
 
 
 def _setup(endpoint: str, service_name: str, exporter: SpanExporter | None) -> bool:
     global _provider, _endpoint
-    if _provider is not None:
+    with _LOCK:  # an audit helper's jobs, each in its own thread, may all start at once
+        if _provider is not None:
+            return True
+        processor = _processor(endpoint, exporter)
+        if processor is None:
+            return False
+        from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+        from opentelemetry.sdk.trace import TracerProvider
+
+        provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
+        provider.add_span_processor(processor)
+        _provider, _endpoint = provider, "" if exporter is not None else endpoint
         return True
-    processor = _processor(endpoint, exporter)
-    if processor is None:
-        return False
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
-    provider.add_span_processor(processor)
-    _provider, _endpoint = provider, "" if exporter is not None else endpoint
-    return True
 
 
 def tracing_on() -> bool:
