@@ -22,6 +22,9 @@ from services.core.log_format import JsonFormatter, TextFormatter
 from services.core.settings import Settings, get_settings
 
 NOISY = ("paramiko", "netmiko", "asyncssh", "httpx", "nornir")
+# Loggers a library may have given handlers of their own (uvicorn's default log config does,
+# with propagate off): set-up takes them back, so their records reach the one handler too.
+LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 class LogIds(logging.Filter):
@@ -73,6 +76,8 @@ def setup_logging(settings: Settings | None = None, level: str | None = None) ->
     root.setLevel((level or settings.log_level).upper())
     for noisy in NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in LIBRARY_LOGGERS:
+        _take_back(logging.getLogger(name))
     # The ids are fields of their own: no dict of them appended to the SDK's messages.
     workflow.logger.workflow_info_on_message = False
     activity.logger.activity_info_on_message = False
@@ -81,6 +86,14 @@ def setup_logging(settings: Settings | None = None, level: str | None = None) ->
         # An exception nobody caught is a record too, not a traceback across many lines.
         sys.excepthook = _log_uncaught
         threading.excepthook = _log_thread_uncaught
+
+
+def _take_back(logger: logging.Logger) -> None:
+    for old in logger.handlers[:]:
+        logger.removeHandler(old)
+    logger.propagate = True
+    logger.disabled = False
+    logger.setLevel(logging.NOTSET)
 
 
 def _log_uncaught(

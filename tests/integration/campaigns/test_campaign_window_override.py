@@ -6,19 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.campaigns.test_campaign_workflow import (  # noqa: F401 (fixtures)
-    TARGET,
-    api,
-    call,
-    campaign_settings,
-    finished,
-    launch,
-    running_workers,
-    spec,
-    statuses,
-    tokens,
-    wait_for,
-)
+from tests.utils.campaigns import TARGET, call, finished, launch, spec, statuses, wait_for
 from tests.utils.lab import ThreadedLab
 
 DEVICE = "acme-hq-r1"
@@ -26,8 +14,8 @@ DEVICE = "acme-hq-r1"
 
 @pytest.mark.usefixtures("running_workers")
 async def test_the_admin_overrides_a_closed_window_and_the_device_runs_at_once(
-    api: TestClient,  # noqa: F811
-    tokens: dict[str, dict[str, str]],  # noqa: F811
+    api: TestClient,
+    tokens: dict[str, dict[str, str]],
     lab: ThreadedLab,
 ) -> None:
     # The lab's windows open about six months from now: the device waits for acme's.

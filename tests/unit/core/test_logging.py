@@ -5,19 +5,21 @@ from __future__ import annotations
 import io
 import json
 import logging
+import logging.config
 import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import uvicorn.config
 from pydantic import SecretStr, ValidationError
 from temporalio import activity, workflow
 
 from services.app.temporal import campaign_workflow_id, change_workflow_id
 from services.core import log_context
 from services.core.log_format import JsonFormatter, TextFormatter
-from services.core.logging import LogIds, setup_logging
+from services.core.logging import LIBRARY_LOGGERS, LogIds, setup_logging
 from services.core.settings import Settings
 
 CHANGE = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -159,6 +161,34 @@ def restored_logging() -> Iterator[None]:
     threading.excepthook = threading.__excepthook__
     logging.captureWarnings(False)
     workflow.logger.workflow_info_on_message, activity.logger.activity_info_on_message = flags
+
+
+def test_setup_takes_back_loggers_uvicorn_configured_for_itself(
+    restored_logging: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An in-process uvicorn (tests, embedding) leaves its loggers with their own handlers and
+    propagate off; a later set-up still sends their records through the one JSON handler."""
+    uvicorn_loggers = {name: logging.getLogger(name) for name in LIBRARY_LOGGERS}
+    saved = {
+        name: (lg.handlers[:], lg.propagate, lg.disabled, lg.level)
+        for name, lg in uvicorn_loggers.items()
+    }
+    try:
+        logging.config.dictConfig(uvicorn.config.LOGGING_CONFIG)
+        stream = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", stream)
+        setup_logging(Settings(log_format="json"))
+        logging.getLogger("uvicorn.error").info("Started server process [%d]", 42)
+        lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+        assert [(r["logger"], r["msg"]) for r in lines] == [
+            ("uvicorn.error", "Started server process [42]")
+        ]
+    finally:
+        for name, (handlers, propagate, disabled, level) in saved.items():
+            lg = uvicorn_loggers[name]
+            lg.handlers[:] = handlers
+            lg.propagate, lg.disabled = propagate, disabled
+            lg.setLevel(level)
 
 
 def test_setup_in_json_mode_writes_json_lines_for_every_logger(
