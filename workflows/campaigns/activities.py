@@ -38,6 +38,7 @@ from services.network.upgrade import (
     stage_image,
     upgrade_driver,
 )
+from services.notifications.staff import STAFF_TOLD, tell_of_campaign
 from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import images as image_repo
@@ -159,6 +160,9 @@ class CampaignActivities(WorkerActivities):
         served: set[str] = set(details[0]) if details else set()
         with self.sessions() as session:
             campaign = campaign_repo.get_campaign(session, campaign_id=request.campaign_id)
+        if len(details) < 2:  # staff not told yet: the second detail says they were
+            tell_of_campaign(self.settings, self.provider, name=campaign.name, **request.staff())
+            activity.heartbeat(sorted(served), STAFF_TOLD)
         failed: list[str] = []
         for tenant, counts in sorted(request.tenants.items()):
             if tenant in served:
@@ -187,7 +191,7 @@ class CampaignActivities(WorkerActivities):
                     failed.append(f"{tenant} ({url}): {result.error or result.status_code}")
                     continue
             served.add(tenant)
-            activity.heartbeat(sorted(served))
+            activity.heartbeat(sorted(served), STAFF_TOLD)
         if failed:
             raise ApplicationError(f"campaign webhook failed for {'; '.join(failed)}")
 
