@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,12 @@ from services.bootstrap import prepare_local
 from services.core.secrets import EnvSecretsProvider
 from services.core.settings import Settings
 from services.store.repos import campaigns as campaign_repo
+from tests.unit.notifications.conftest import HMAC_SECRET
+from tests.utils.staff_receiver import StaffReceiver, staff_receiver
 from workflows.campaigns.activities import CampaignActivities
 from workflows.campaigns.models import CampaignNotifyInput
 from workflows.changes.lifecycle import ChangeLifecycleActivities
 from workflows.changes.models import NotifyInput
-from tests.unit.notifications.conftest import HMAC_SECRET
-from tests.utils.staff_receiver import StaffReceiver, staff_receiver
 
 REPO = Path(__file__).resolve().parents[3]
 AT = dt.datetime(2026, 6, 10, 22, 0, tzinfo=dt.UTC)
@@ -76,6 +76,10 @@ def secrets(provider: EnvSecretsProvider) -> EnvSecretsProvider:
     return EnvSecretsProvider(environ)
 
 
+def _recorder(into: list[Any]) -> Callable[..., None]:
+    return lambda *details: into.append(list(details))
+
+
 def _attempts(activity: Any, request: Any, times: int) -> list[list[Any]]:
     """Run `activity` `times` times as Temporal retries it: each attempt starts with the
     heartbeat details the previous one left. The heartbeats of each attempt."""
@@ -85,7 +89,7 @@ def _attempts(activity: Any, request: Any, times: int) -> list[list[Any]]:
         env = ActivityEnvironment()
         env.info = dataclasses.replace(env.info, attempt=attempt, heartbeat_details=details)
         seen: list[Any] = []
-        env.on_heartbeat = lambda *d: seen.append(list(d))
+        env.on_heartbeat = _recorder(seen)
         with pytest.raises(ApplicationError):
             env.run(activity, request)
         beats.append(seen)

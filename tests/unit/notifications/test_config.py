@@ -56,8 +56,10 @@ def test_no_file_means_no_targets(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         (
-            "targets:\n  - name: a\n    url: json://h/x\n    events: [change.failed, change.exploded]\n",
-            r"notifications.yaml:4: targets\[0\] \(a\)\.events: unknown event 'change.exploded' \(known: ",
+            "targets:\n  - name: a\n    url: json://h/x\n"
+            "    events: [change.failed, change.exploded]\n",
+            r"notifications.yaml:4: targets\[0\] \(a\)\.events: "
+            r"unknown event 'change.exploded' \(known: ",
         ),
         (
             "targets:\n  - name: a\n    url: json://h/x\n    url_secret: slack-ops\n",

@@ -70,9 +70,7 @@ def test_change_failed_and_rolled_back_say_why_per_device() -> None:
 @pytest.mark.parametrize("status", ["planned", "approved", "applying", "verified", "expired"])
 def test_statuses_staff_need_not_hear_of(status: str) -> None:
     assert (
-        change_message(
-            console_url=CONSOLE, tenant="acme", change_id="c", status=status, detail={}
-        )
+        change_message(console_url=CONSOLE, tenant="acme", change_id="c", status=status, detail={})
         is None
     )
     assert (
