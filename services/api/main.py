@@ -9,12 +9,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry
 
 from services.api import web
 from services.api.access_log import AccessLogMiddleware
 from services.api.body_limit import BodyLimitMiddleware
 from services.api.deps import refusal_status
 from services.api.errors import validation_error
+from services.api.http_metrics import HttpMetricsMiddleware
 from services.api.routes import (
     attention,
     audit_log,
@@ -29,6 +31,7 @@ from services.api.routes import (
     host_keys,
     images,
     intent,
+    metrics,
     platforms,
     runs,
     tenants,
@@ -38,6 +41,7 @@ from services.app.errors import InvalidRequest, Refused
 from services.core.errors import InventoryError, NetwaveError, NotFoundError
 from services.core.settings import Settings, get_settings
 from services.network.inventory import list_tenants
+from services.observability.gauges import DatabaseGauges
 from services.store.db import get_engine, make_session_factory
 from services.store.errors import InvalidInputError
 from services.store.migrate import upgrade
@@ -90,8 +94,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.netwave = AppState(
         settings=settings, sessions=make_session_factory(get_engine(settings.database_url))
     )
+    # This app's gauges over its database; GET /metrics adds the process's own metrics.
+    app.state.metrics_registry = CollectorRegistry(auto_describe=False)
+    app.state.metrics_registry.register(DatabaseGauges(app.state.netwave.sessions))
     for module in (
         health,
+        metrics,
         tenants,
         devices,
         intent,
@@ -137,4 +145,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware, trusted_proxies=settings.trusted_proxies)
+    app.add_middleware(HttpMetricsMiddleware)
     return app

@@ -40,6 +40,7 @@ from fastapi import HTTPException, status
 from starlette.types import Scope
 
 from services.core.settings import Settings
+from services.observability import metrics
 
 auth_log = logging.getLogger("netwave.auth")
 
@@ -100,7 +101,10 @@ class AuthThrottle:
         return max(1, math.ceil((1 - bucket.tokens) / self._rate))
 
     def retry_after(self, address: str) -> int | None:
-        """Whole seconds until `address` may try again, or None if it is not throttled."""
+        """Whole seconds until `address` may try again, or None if it is not throttled.
+
+        Asked once per request that needs authentication, before its token is looked up; a
+        wait is answered 429, so each one is counted (`netwave_auth_throttled_total`)."""
         with self._lock:
             bucket = self._buckets.get(address)
             if bucket is None:
@@ -109,7 +113,10 @@ class AuthThrottle:
             if bucket.tokens >= self.burst:
                 del self._buckets[address]
                 return None
-            return self._wait(bucket)
+            wait = self._wait(bucket)
+        if wait is not None:
+            metrics.auth().throttled.inc()
+        return wait
 
     def record_failure(self, address: str) -> int | None:
         """Count a failed authentication; the wait it leaves `address` with (None: none yet)."""

@@ -36,8 +36,9 @@ def worker(
 
     if queues not in QUEUE_CHOICES:
         raise fail(f"--queues must be one of {', '.join(QUEUE_CHOICES)}, not {queues!r}")
-    setup_logging()
-    asyncio.run(run_worker(get_settings(), queues))
+    settings = get_settings()
+    setup_logging(settings)
+    asyncio.run(run_worker(settings, queues))
 
 
 @stack_app.command()
@@ -50,13 +51,15 @@ def api(
 
     from services.api.main import create_app
 
-    setup_logging()
     settings = get_settings()
+    setup_logging(settings)
     uvicorn.run(
         create_app(settings),
         host=host or settings.api_host,
         port=port or settings.api_port,
         log_level="warning",
+        log_config=None,  # uvicorn's records go through netwave's one handler (JSON or text)
+        access_log=False,  # netwave.access logs every request (services/api/access_log.py)
     )
 
 
@@ -77,11 +80,11 @@ def lab(
     ] = None,
 ) -> None:
     """Serve simulated devices over SSH on 127.0.0.1, one port per device."""
+    settings = get_settings()
+    setup_logging(settings)  # first: importing the lab (asyncssh) may warn
     from services.lab.device import LabTimings
     from services.lab.main import run_lab
 
-    setup_logging()
-    settings = get_settings()
     given = {
         "reload_seconds": reload_seconds,
         "copy_seconds": copy_seconds,
@@ -123,6 +126,7 @@ def dev(
     from services.devstack import DevStack, StackError, lab_device_ports
 
     settings = get_settings()
+    setup_logging(settings, level="WARNING")  # the terminal is for the URLs; children log
     try:
         prepare_local(settings, lab=not no_lab)  # the lab's host key is trusted for its devices
         check_credentials(settings)
@@ -179,8 +183,10 @@ def demo() -> None:
     from services.demo import run_demo
     from services.devstack import StackError
 
+    settings = get_settings()
+    setup_logging(settings, level="WARNING")  # the terminal is for the demo's tables
     try:
-        code = run_demo(get_settings(), out.console)
+        code = run_demo(settings, out.console)
     except (StackError, NetwaveError) as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(code)

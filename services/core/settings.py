@@ -20,6 +20,8 @@ DEFAULT_TOKEN_PEPPER = "netwave-dev-pepper-change-me"
 
 Environment = Literal["development", "test", "production"]
 SecretsProviderName = Literal["env", "file", "vault"]
+LogFormat = Literal["json", "text"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 class Settings(BaseSettings):
@@ -32,6 +34,12 @@ class Settings(BaseSettings):
     )
 
     env: Environment = "development"
+    log_format: LogFormat | None = Field(
+        default=None,
+        description="json (one JSON object per line) or text; default json in production, "
+        "else text (services/core/logging.py)",
+    )
+    log_level: LogLevel = "INFO"
     var_dir: Path = Path("var")
     database_url: str = Field(
         default="", description="SQLAlchemy URL; empty means a SQLite file under var_dir"
@@ -87,6 +95,18 @@ class Settings(BaseSettings):
         "(empty: the connection's peer is the client)",
     )
 
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="the worker serves Prometheus metrics (its own and the Temporal SDK's) on "
+        "this port at /metrics; unset: no metrics server (0: any free port, for tests)",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="address the worker's metrics server binds (0.0.0.0 in a container)",
+    )
+
     device_workers: int = Field(default=50, ge=1, le=1000, description="Nornir threads per chunk")
     activity_threads: int = Field(default=16, ge=1, le=256, description="device activities at once")
     session_processes: int = Field(
@@ -139,6 +159,11 @@ class Settings(BaseSettings):
         "`make demo`); empty means var_dir/lab/ssh_host_ed25519_key",
     )
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_networks(cls, value: list[str]) -> list[str]:
@@ -156,6 +181,8 @@ class Settings(BaseSettings):
             self.notifications_file = self.inventories_path / "notifications.yaml"
         if self.lab_host_key_file == Path(""):
             self.lab_host_key_file = self.var_dir / "lab" / "ssh_host_ed25519_key"
+        if self.log_format is None:
+            self.log_format = "json" if self.env == "production" else "text"
         return self
 
     @model_validator(mode="after")

@@ -10,6 +10,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from services.core.settings import Settings
+from services.observability.activity_context import LogContextInterceptor
+from services.observability.runtime import temporal_runtime
 
 
 async def connect(settings: Settings) -> Client:
@@ -18,6 +20,8 @@ async def connect(settings: Settings) -> Client:
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
+        runtime=temporal_runtime(settings),
+        interceptors=[LogContextInterceptor()],  # workers built on this client use it too
     )
 
 

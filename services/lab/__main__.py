@@ -6,11 +6,13 @@ import argparse
 from pathlib import Path
 
 from services.core.logging import setup_logging
-from services.lab.device import LabTimings
-from services.lab.main import DEFAULT_GENERATED_BASE_PORT, run_lab
 
 
 def main() -> None:
+    setup_logging()  # first: importing the lab (asyncssh) may warn
+    from services.lab.device import LabTimings
+    from services.lab.main import DEFAULT_GENERATED_BASE_PORT, run_lab
+
     parser = argparse.ArgumentParser(prog="netwave lab", description=__doc__)
     parser.add_argument("--inventory", type=Path, default=None, help="inventories folder")
     parser.add_argument("--generate", type=int, default=None, help="serve N generated devices")
@@ -18,7 +20,6 @@ def main() -> None:
     parser.add_argument("--control-port", type=int, default=None)
     parser.add_argument("--reload-seconds", type=float, default=None)
     args = parser.parse_args()
-    setup_logging()
     timings = LabTimings()
     if args.reload_seconds is not None:
         timings = timings.model_copy(update={"reload_seconds": args.reload_seconds})

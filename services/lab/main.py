@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 import signal
-import sys
 from pathlib import Path
 
 from services.compliance.rules import RULE_FILE
@@ -22,6 +22,7 @@ from services.lab.server import LabError
 from services.network.inventory import TenantInventory, load_all
 
 DEFAULT_GENERATED_BASE_PORT = 20001
+log = logging.getLogger("netwave.lab")
 
 
 def prepare_inventories(
@@ -46,7 +47,7 @@ def ensure_credentials(settings: Settings, tenants: dict[str, TenantInventory]) 
     devices = [d for t in tenants.values() for d in t.devices.values()]
     added = ensure_dev_secrets(settings.secrets_file, lab_credentials(devices))
     if added:
-        print(f"netwave lab: added credentials {', '.join(added)} to {settings.secrets_file}")
+        log.info("netwave lab: added credentials %s to %s", ", ".join(added), settings.secrets_file)
 
 
 def describe(fleet: LabFleet) -> str:
@@ -64,13 +65,13 @@ async def serve(fleet: LabFleet, control_port: int) -> None:
     control = ControlServer(fleet, control_port)
     async with fleet:
         await control.start()
-        print(f"netwave lab: {describe(fleet)}; control API {control.url}")
-        print("netwave lab: ready", flush=True)
+        log.info("netwave lab: %s; control API %s", describe(fleet), control.url)
+        log.info("netwave lab: ready")
         try:
             await stop.wait()
         finally:
             await control.stop()
-    print("netwave lab: stopped", flush=True)
+    log.info("netwave lab: stopped")
 
 
 def run_lab(
@@ -86,9 +87,13 @@ def run_lab(
         folder = prepare_inventories(settings, inventories, generate, base_port)
         every = load_all(folder)
         for device in left_alone(every):
-            print(
-                f"netwave lab: not serving {device.tenant}/{device.name} ({device.platform} at "
-                f"{device.hostname}): a real device, or a platform the lab cannot simulate"
+            log.info(
+                "netwave lab: not serving %s/%s (%s at %s): a real device, or a platform the lab "
+                "cannot simulate",
+                device.tenant,
+                device.name,
+                device.platform,
+                device.hostname,
             )
         tenants = served(every)
         if not tenants:
@@ -106,5 +111,5 @@ def run_lab(
         )
         asyncio.run(serve(fleet, control_port or settings.lab_control_port))
     except NetwaveError as exc:
-        print(f"netwave lab: error: {exc}", file=sys.stderr)
+        log.error("netwave lab: error: %s", exc)
         raise SystemExit(2) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,6 +33,7 @@ from services.network.inventory import Device
 from services.network.jump import resolve_login
 from services.network.nornir_fleet import CONNECTION_NAME, build_nornir
 from services.network.platforms import get_platform
+from services.observability import device as device_events
 
 
 class Reachability(StrEnum):
@@ -53,6 +55,7 @@ class Collected:
     status: Reachability
     output: str | None = None
     error: str | None = None
+    seconds: float | None = None  # how long its session was open (None: it never opened)
 
 
 def classify(exc: BaseException) -> Reachability:
@@ -105,9 +108,13 @@ def session_slots(workers: int) -> threading.BoundedSemaphore:
 
 
 def _collect_task(
-    task: Task, command_for: dict[str, str], slots: threading.BoundedSemaphore
+    task: Task,
+    command_for: dict[str, str],
+    slots: threading.BoundedSemaphore,
+    opened: dict[str, float],
 ) -> Result:
     with slots:
+        started = time.monotonic()
         try:
             connection = task.host.get_connection(CONNECTION_NAME, task.nornir.config)
         except Exception as exc:
@@ -122,14 +129,16 @@ def _collect_task(
             output = connection.send_command(command_for[task.host.name])
         finally:
             task.host.close_connection(CONNECTION_NAME)
+            opened[task.host.name] = time.monotonic() - started
     return Result(host=task.host, result=output)
 
 
 class _Progress(Processor):
     """Calls back after each device so long runs can heartbeat and show progress."""
 
-    def __init__(self, on_done: Callable[[Collected], None]) -> None:
+    def __init__(self, on_done: Callable[[Collected], None], opened: dict[str, float]) -> None:
         self.on_done = on_done
+        self.opened = opened
 
     def task_started(self, task: Task) -> None:
         return None
@@ -142,7 +151,7 @@ class _Progress(Processor):
 
     def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
         if task.task is _collect_task:  # not Nornir's own tasks such as close_connections
-            self.on_done(to_collected(host.name, result))
+            self.on_done(to_collected(host.name, result, self.opened.get(host.name)))
 
     def subtask_instance_started(self, task: Task, host: Host) -> None:
         return None
@@ -151,13 +160,19 @@ class _Progress(Processor):
         return None
 
 
-def to_collected(name: str, result: MultiResult) -> Collected:
+def to_collected(name: str, result: MultiResult, seconds: float | None = None) -> Collected:
     first = result[0]
     if first.exception is not None:
-        return Collected(name, classify(first.exception), error=short_error(first.exception))
+        status = classify(first.exception)
+        return Collected(name, status, error=short_error(first.exception), seconds=seconds)
     if result.failed:
-        return Collected(name, Reachability.failed, error="task failed")
-    return Collected(name, Reachability.ok, output=str(first.result))
+        return Collected(name, Reachability.failed, error="task failed", seconds=seconds)
+    return Collected(name, Reachability.ok, output=str(first.result), seconds=seconds)
+
+
+def count_session(device: Device, item: Collected) -> None:
+    """Report the session that collected `item` (services/observability/device.py)."""
+    device_events.session_finished(device.platform, device.tenant, item.status.value, item.seconds)
 
 
 def collect(
@@ -168,9 +183,22 @@ def collect(
     workers: int = 50,
     timeout: float = 20.0,
     on_done: Callable[[Collected], None] | None = None,
+    count_sessions: bool = True,
 ) -> dict[str, Collected]:
-    """Run one show command per device (default: the platform's running-config command)."""
+    """Run one show command per device (default: the platform's running-config command).
+
+    Each device's session is counted as it ends (`count_session`), unless `count_sessions` is
+    False: the audit's helper processes leave that to the worker, whose metrics are scraped.
+    """
     devices = list(devices)
+    by_name = {d.name: d for d in devices}
+
+    def finished(item: Collected) -> None:
+        if count_sessions:
+            count_session(by_name[item.device], item)
+        if on_done is not None:
+            on_done(item)
+
     results: dict[str, Collected] = {}
     usable: list[Device] = []
     for device in devices:
@@ -182,25 +210,24 @@ def collect(
             usable.append(device)
         except (CredentialError, HostKeyError) as exc:
             results[device.name] = Collected(device.name, classify(exc), error=exc.message)
-            if on_done:
-                on_done(results[device.name])
+            finished(results[device.name])
     if not usable:
         return results
     command_for = {
         d.name: command or get_platform(d.platform).running_config_command for d in usable
     }
+    opened: dict[str, float] = {}
     with known_hosts_file(usable) as known_hosts:
         nr = build_nornir(
             usable, provider, workers=workers, timeout=timeout, known_hosts=known_hosts
-        )
-        if on_done is not None:
-            nr = nr.with_processors([_Progress(on_done)])
+        ).with_processors([_Progress(finished, opened)])
         aggregated = nr.run(
             task=_collect_task,
             command_for=command_for,
             slots=session_slots(workers),
+            opened=opened,
             on_failed=True,
         )
     for name, multi in aggregated.items():
-        results[name] = to_collected(name, multi)
+        results[name] = to_collected(name, multi, opened.get(name))
     return results

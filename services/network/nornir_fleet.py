@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -21,14 +22,19 @@ from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.plugins.runners import ThreadedRunner
 from nornir_netmiko.connections import Netmiko
 
+from services.core import log_context
 from services.core.secrets import Credential, SecretsProvider
 from services.network.inventory import Device
 from services.network.jump import open_tunnel, resolve_login
 from services.network.keys import private_key
 from services.network.platforms import get_platform
+from services.observability import device_log
 
 CONNECTION_NAME = "netwave_ssh"
 TUNNEL = "netwave_tunnel"  # an extras key DeviceSession turns into Netmiko's `sock`
+# An extras key DeviceSession takes out: the device's log fields and the ids of the activity
+# that built the Nornir (its runner's threads do not see the activity's log context).
+DEVICE_LOG = "netwave_device_log"
 
 
 class DeviceSession(Netmiko):  # type: ignore[misc]  # nornir_netmiko ships no types
@@ -46,10 +52,21 @@ class DeviceSession(Netmiko):  # type: ignore[misc]  # nornir_netmiko ships no t
         configuration: Config | None = None,
     ) -> None:
         extras = dict(extras or {})
-        tunnel = extras.pop(TUNNEL, None)
-        if tunnel is not None:
-            extras["sock"] = tunnel()
-        super().open(hostname, username, password, port, platform, extras, configuration)
+        fields, ids = extras.pop(DEVICE_LOG, ({}, {}))
+        started = time.monotonic()
+        try:
+            tunnel = extras.pop(TUNNEL, None)
+            if tunnel is not None:
+                extras["sock"] = tunnel()
+            super().open(hostname, username, password, port, platform, extras, configuration)
+        except Exception as exc:
+            device_log.session_failed(fields, exc, started, ids)
+            raise
+        device_log.session_opened(self.connection, fields, started, ids)
+
+    def close(self) -> None:
+        device_log.session_closed(self.connection)
+        super().close()
 
 
 ConnectionPluginRegister.register(CONNECTION_NAME, DeviceSession)
@@ -107,6 +124,7 @@ def build_nornir(
     """A Nornir over `devices`; each host gets its credential from the provider, in memory only,
     and is checked against its recorded host key in `known_hosts`."""
     hosts = Hosts()
+    ids = log_context.snapshot()
     for device in devices:
         credential = resolve_login(provider, device)
         hosts[device.name] = Host(
@@ -119,7 +137,10 @@ def build_nornir(
             data={"tenant": device.tenant, "site": device.site, "role": device.role},
             connection_options={
                 CONNECTION_NAME: ConnectionOptions(
-                    extras=session_extras(device, credential, timeout, known_hosts),
+                    extras={
+                        **session_extras(device, credential, timeout, known_hosts),
+                        DEVICE_LOG: (device_log.device_fields(device), ids),
+                    },
                 )
             },
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,13 +37,32 @@ from services.network.push_driver import (
     SaveFailed,
 )
 from services.network.safety import SafetyNet, SafetyNetError
+from services.observability import device as device_events
+from services.observability import device_log
 
 
 def connect(
     device: Device, credential: Credential, timeout: float, platform: Platform | None = None
 ) -> BaseConnection:
     """An open Netmiko session, in enable mode where the platform has one; a HostKeyError,
-    before anything is sent, when the device's key is not the recorded one."""
+    before anything is sent, when the device's key is not the recorded one. Logged
+    (`device_log`) and counted (`device_events`) when it fails here, else when `disconnect`
+    ends it (counted `ok` at once)."""
+    started, fields = time.monotonic(), device_log.device_fields(device)
+    try:
+        conn = _connect(device, credential, timeout, platform)
+    except Exception as exc:
+        device_log.session_failed(fields, exc, started)
+        device_events.session_failed(device.platform, device.tenant, classify(exc).value)
+        raise
+    device_log.session_opened(conn, fields, started)
+    device_events.session_opened(conn, device.platform, device.tenant, started)
+    return conn
+
+
+def _connect(
+    device: Device, credential: Credential, timeout: float, platform: Platform | None
+) -> BaseConnection:
     refused = untrusted(device)
     if refused is not None:
         raise refused
@@ -67,6 +87,8 @@ def connect(
 
 
 def disconnect(conn: BaseConnection) -> None:
+    device_log.session_closed(conn)
+    device_events.session_closed(conn)
     with contextlib.suppress(Exception):  # the device may already have cut the session
         conn.disconnect()
 
@@ -127,6 +149,7 @@ def push_config(
         disconnect(conn)
 
 
+@device_log.logged("push")
 def push_on(
     conn: BaseConnection,
     platform: Platform,
@@ -274,6 +297,7 @@ def saved_by_commit(platform: Platform, tag: str | None) -> bool:
     return net is None and platform.push.commit_saves
 
 
+@device_log.logged("save")
 def save_on(
     conn: BaseConnection, platform: Platform, *, timeout: float, tag: str | None = None
 ) -> PushResult:
@@ -314,7 +338,8 @@ def undo_change(
         return None
     conn = connect(device, credential, timeout, platform)
     try:
-        return platform.safety_net.undo(conn, tag, timeout)
+        with device_log.undoing(conn):
+            return platform.safety_net.undo(conn, tag, timeout)
     finally:
         disconnect(conn)
 

@@ -29,6 +29,7 @@ from services.network.push import (
 )
 from services.network.push_driver import LineHook, PushResult
 from services.network.state import DeviceState, state_on
+from services.observability import device_log
 
 
 class DeviceSession:
@@ -112,7 +113,9 @@ class DeviceSession:
         if net is None:
             return None
         try:
-            return net.undo(self._open(), tag, self.timeout)
+            conn = self._open()
+            with device_log.undoing(conn):
+                return net.undo(conn, tag, self.timeout)
         except Exception:
             self.close()
             raise

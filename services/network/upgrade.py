@@ -23,6 +23,7 @@ from services.network.inventory import Device
 from services.network.platforms import PLATFORMS, get_platform
 from services.network.push import connect, disconnect, push_config
 from services.network.push_driver import LineHook
+from services.observability.device_log import session_closed
 
 COPY_TIMEOUT = 3600.0  # an 800 MB image over a slow WAN link
 UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
@@ -221,4 +222,7 @@ def set_boot(
 def send_reload(device: Device, credential: Credential, timeout: float = 30.0) -> None:
     driver = upgrade_driver(device.platform)
     conn = connect(device, credential, timeout)
-    driver.reload(conn)
+    try:
+        driver.reload(conn)
+    finally:
+        session_closed(conn)  # the reload ends the session: nothing left to disconnect

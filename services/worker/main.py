@@ -14,6 +14,7 @@ from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 from services.core.secrets import get_provider
 from services.core.settings import Settings
 from services.core.temporal import connect
+from services.observability.server import MetricsServer
 from services.store.db import get_engine, make_session_factory
 from workflows.registry import WORKFLOWS, device_activities, local_activities
 
@@ -74,6 +75,8 @@ def build_workers(
 
 
 async def run_worker(settings: Settings, queues: str = "all") -> None:
+    if settings.metrics_port is not None:  # before connecting: the runtime records from then on
+        MetricsServer(settings.metrics_host, settings.metrics_port)
     client = await connect(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -17,6 +17,7 @@ from services.core.errors import InventoryError, RuleError
 from services.intent.source import intended_inventory
 from services.network.collect import Collected, collect
 from services.network.inventory import TenantInventory
+from services.observability import outcomes
 from services.store.repos import compliance as report_repo
 from services.store.repos import tenants as tenant_repo
 from services.store.repos.backups import BackupItem, store_backups
@@ -239,9 +240,15 @@ class AuditActivities(WorkerActivities):
     def finish_audit(self, request: AuditFinishInput) -> AuditResult:
         """Close the report: counts and tenant score from the stored device results."""
         with _WRITE_LOCK, self.sessions.begin() as session:
+            before = report_repo.get_report(
+                session, tenant=request.tenant, report_id=request.report_id
+            )
             report = report_repo.finish_report(
                 session, report_id=request.report_id, tenant=request.tenant
             )
+        if before is not None and before.status == "running" and report.finished_at:
+            took = report.finished_at - report.started_at  # once: not again on a retry
+            outcomes.audit_finished(request.tenant, took.total_seconds())
         return AuditResult(
             tenant=request.tenant,
             report_id=report.id,

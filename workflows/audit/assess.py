@@ -40,7 +40,8 @@ class Outcome:
     """One device's audit, ready to store: what a helper process sends back to the worker.
 
     `backup` is the running config without volatile lines (None when it was not collected);
-    `result` is the report as JSON, so the worker only writes rows.
+    `result` is the report as JSON, so the worker only writes rows. `session` and `seconds`
+    are its session's outcome and time open, which the worker counts (its metrics).
     """
 
     device: str
@@ -50,6 +51,8 @@ class Outcome:
     score: float
     result: dict[str, Any]
     intended_hash: str | None
+    session: Reachability = Reachability.ok
+    seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,8 @@ def audit_outcome(templates: Path, rules: RuleSet, device: Device, item: Collect
         score=verdict.score,
         result=verdict.result,
         intended_hash=intended_hash,
+        session=item.status,
+        seconds=item.seconds,
     )
 
 

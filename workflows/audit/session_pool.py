@@ -30,13 +30,16 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from services.core import log_context
+from services.core.logging import setup_logging
 from services.core.secrets import SecretsProvider
 from services.network.collect import Collected, collect
 from services.network.inventory import Device
+from services.observability import device as device_events
 from workflows.audit.assess import Outcome, RuleSource, audit_outcome, rules_for
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,9 @@ class SliceJob:
     source: RuleSource
     workers: int
     timeout: float
+    # The log ids of the activity that asked (its tenant, workflow and run), for the helper's
+    # device records: taken where the job is made.
+    log_ids: dict[str, str] = field(default_factory=log_context.snapshot)
 
 
 # helper -> worker: (job id, Outcome) per device, (job id, None) when a job is done,
@@ -72,6 +78,11 @@ def _watch_parent(parent: int) -> None:
 
 
 def _run_job(job_id: int, job: SliceJob, send: Callable[[Message], None]) -> None:
+    with log_context.bind(**job.log_ids):
+        _run_bound_job(job_id, job, send)
+
+
+def _run_bound_job(job_id: int, job: SliceJob, send: Callable[[Message], None]) -> None:
     try:
         rules = rules_for(job.source)
         by_name = {d.name: d for d in job.devices}
@@ -80,8 +91,13 @@ def _run_job(job_id: int, job: SliceJob, send: Callable[[Message], None]) -> Non
             device = by_name[item.device]
             send((job_id, audit_outcome(job.templates, rules, device, item)))
 
-        collect(
-            job.devices, job.provider, workers=job.workers, timeout=job.timeout, on_done=on_done
+        collect(  # sessions are counted by the worker, from the outcomes (its metrics)
+            job.devices,
+            job.provider,
+            workers=job.workers,
+            timeout=job.timeout,
+            on_done=on_done,
+            count_sessions=False,
         )
         send((job_id, None))
     except BaseException as exc:  # reported to the worker, which redoes the devices left
@@ -90,6 +106,7 @@ def _run_job(job_id: int, job: SliceJob, send: Callable[[Message], None]) -> Non
 
 def helper_main(conn: Connection, parent: int) -> None:
     """A helper process: run each job in a thread, send every device's result at once."""
+    setup_logging()  # spawned: nothing of the worker's logging set-up comes along
     _watch_parent(parent)
     send_lock = threading.Lock()
 
@@ -209,7 +226,9 @@ class SessionPool:
         inbox: queue.SimpleQueue[Message],
     ) -> int | None:
         job_id = next(self._ids)
-        part = SliceJob(devices, job.provider, job.templates, job.source, share, job.timeout)
+        part = SliceJob(
+            devices, job.provider, job.templates, job.source, share, job.timeout, job.log_ids
+        )
         with self._lock:
             if not helper.alive:
                 return None
@@ -320,7 +339,11 @@ def _collect(
     while sent:
         job_id, message = inbox.get()
         if isinstance(message, Outcome):
-            if remaining.pop(message.device, None) is not None:
+            device = remaining.pop(message.device, None)
+            if device is not None:
+                device_events.session_finished(
+                    device.platform, device.tenant, message.session.value, message.seconds
+                )
                 on_done(message)
             continue
         sent.discard(job_id)

@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 from services.campaigns.budget import allowed_failures
 from services.campaigns.checks import compare_snapshots
 from services.campaigns.events import tenant_event
+from services.campaigns.lifecycle import DEVICE_OUTCOMES
 from services.campaigns.resolve import resolve_campaign
 from services.campaigns.spec import CampaignSpec
 from services.campaigns.targets import plan_waves
@@ -39,6 +40,7 @@ from services.network.upgrade import (
     upgrade_driver,
 )
 from services.notifications.staff import STAFF_TOLD, tell_of_campaign
+from services.observability import outcomes
 from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import images as image_repo
@@ -134,8 +136,9 @@ class CampaignActivities(WorkerActivities):
                 status=request.status,
                 summary=request.summary,
             )
+            newly = 0
             for target in request.not_started:
-                campaign_repo.update_device(
+                previous = campaign_repo.update_device(
                     session,
                     campaign_id=request.campaign_id,
                     tenant=target.tenant,
@@ -143,6 +146,7 @@ class CampaignActivities(WorkerActivities):
                     status="not_started",
                     detail=f"campaign {request.status} before this device started",
                 )
+                newly += previous != "not_started"
             audit_log_repo.record(
                 session,
                 actor=request.actor,
@@ -151,6 +155,11 @@ class CampaignActivities(WorkerActivities):
                 object=f"campaign:{request.campaign_id}",
                 detail=request.summary or {},
             )
+        if newly:
+            outcomes.campaign_device_finished("not_started", newly)
+        activity.logger.info(
+            "campaign %s %s", request.campaign_id, request.status, extra={"status": request.status}
+        )
 
     @activity.defn(name="notify_campaign")
     def notify_campaign(self, request: CampaignNotifyInput) -> None:
@@ -197,8 +206,9 @@ class CampaignActivities(WorkerActivities):
 
     @activity.defn(name="campaign_device_status")
     def campaign_device_status(self, request: DeviceStatusInput) -> None:
+        """Record a device's progress; a final state is counted once (not again on a retry)."""
         with self.sessions.begin() as session:
-            campaign_repo.update_device(
+            previous = campaign_repo.update_device(
                 session,
                 campaign_id=request.campaign_id,
                 tenant=request.target.tenant,
@@ -207,6 +217,16 @@ class CampaignActivities(WorkerActivities):
                 step=request.step,
                 detail=request.detail,
                 **request.fields,
+            )
+        if request.status in DEVICE_OUTCOMES and request.status != previous:
+            outcomes.campaign_device_finished(request.status)
+        if request.status is not None:
+            activity.logger.info(
+                "campaign %s: %s %s",
+                request.campaign_id,
+                request.target.device,
+                request.status,
+                extra={"status": request.status, "step": request.step},
             )
 
     # -- OS upgrade steps ------------------------------------------------------------------

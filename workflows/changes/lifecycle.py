@@ -14,6 +14,7 @@ from services.changes.windows import next_window
 from services.core.errors import NetwaveError
 from services.core.failpoints import failpoint
 from services.notifications.staff import STAFF_TOLD, tell_of_change
+from services.observability import outcomes
 from services.store.models import utcnow
 from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import changes as change_repo
@@ -47,6 +48,9 @@ class ChangeLifecycleActivities(WorkerActivities):
         if request.to_status == "verified":
             failpoint("change.before_verified_record", self.settings.var_dir)
         with self.sessions.begin() as session:
+            before = change_repo.get_change(
+                session, tenant=request.tenant, change_id=request.change_id
+            )
             change = change_repo.transition(
                 session,
                 tenant=request.tenant,
@@ -71,6 +75,8 @@ class ChangeLifecycleActivities(WorkerActivities):
                 object=f"change:{request.change_id}",
                 detail=request.detail,
             )
+        if change.terminal and (before is None or before.status != change.status):
+            outcomes.change_finished(request.tenant, change.status)  # not again on a retry
 
     @activity.defn(name="lock_change_devices")
     def lock_change_devices(self, request: LockInput) -> None:

@@ -84,6 +84,13 @@ class ChangeWorkflow:
             **self._store(),
         )
         self._progress.status = to_status
+        workflow.logger.info(
+            "change %s %s by %s",
+            self._input.change_id,
+            to_status,
+            actor,
+            extra={"tenant": self._input.tenant, "status": to_status, "actor": actor},
+        )
         # Webhooks never block the change: delivered in the background, awaited at the end.
         self._notifications.append(
             workflow.start_activity_method(

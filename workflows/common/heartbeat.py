@@ -12,6 +12,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 from temporalio import activity
 
+from services.core import log_context
 from services.core.secrets import SecretsProvider
 from services.core.settings import Settings
 from services.network.collect import Collected, collect
@@ -25,7 +26,7 @@ R = TypeVar("R")
 def run_heartbeating(work: Callable[[], object], progress: Callable[[], BaseModel]) -> None:
     """Call `work()`; while it runs, heartbeat `progress()` so a retry can resume from it."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="device-work") as pool:
-        future = pool.submit(work)
+        future = pool.submit(log_context.carried(work))
         while True:
             try:
                 future.result(timeout=HEARTBEAT_SECONDS)
@@ -82,7 +83,7 @@ def call_heartbeating(work: Callable[[], R]) -> R:
     if not activity.in_activity():
         return work()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="device-step") as pool:
-        future = pool.submit(work)
+        future = pool.submit(log_context.carried(work))
         while True:
             try:
                 return future.result(timeout=HEARTBEAT_SECONDS)

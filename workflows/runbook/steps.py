@@ -13,6 +13,7 @@ from services.core.settings import Settings
 from services.network.push_driver import PushError
 from services.network.safety import SafetyNetError
 from services.network.state import DeviceState
+from services.observability import device as device_events
 from workflows.runbook.job import DeviceJob
 from workflows.runbook.models import Prepared, RunbookStep
 
@@ -46,11 +47,14 @@ def push(job: DeviceJob, settings: Settings) -> RunbookStep:
     """Push the job's lines once, under the safety net (not saved until verified): a retry
     reads the device again and sends only what it still lacks."""
     job.record("push")
+    where = (job.device.platform, job.device.tenant)
     with job.session(settings.device_timeout) as device:
         commands, refused = job.commands(device.running())
         if refused:
+            device_events.push_finished(*where, "not_pushed")
             return RunbookStep(ok=False, detail=refused, data={"pushed": 0, "error_kind": "failed"})
         if not commands:
+            device_events.push_finished(*where, "already_applied")
             return RunbookStep(ok=True, detail="already applied", data={"pushed": 0})
         result = device.push(
             commands,
@@ -59,6 +63,7 @@ def push(job: DeviceJob, settings: Settings) -> RunbookStep:
             # chaos: a worker killed after all but the last line (a genuine partial push)
             after_line=before_last_line(MID_PUSH, settings.var_dir),
         )
+    device_events.push_finished(*where, device_events.push_outcome(result.error_kind))
     return RunbookStep(
         ok=result.ok,
         detail=result.error or f"pushed {result.pushed} lines",
@@ -80,7 +85,17 @@ def verify(job: DeviceJob, settings: Settings, before: DeviceState) -> RunbookSt
 
 def restore(job: DeviceJob, settings: Settings) -> RunbookStep:
     """Take the job back: the NOS's own take-back first, then the lines the backup has and the
-    device lacks; the running config must equal the backup."""
+    device lacks; the running config must equal the backup. Counted ok only then."""
+    try:
+        step = _restore(job, settings)
+    except Exception:
+        device_events.rollback_finished(job.device.platform, job.device.tenant, ok=False)
+        raise
+    device_events.rollback_finished(job.device.platform, job.device.tenant, ok=step.ok)
+    return step
+
+
+def _restore(job: DeviceJob, settings: Settings) -> RunbookStep:
     job.record("rollback")
     version, backup = job.backup()
     platform = job.device.platform

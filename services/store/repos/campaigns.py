@@ -175,9 +175,11 @@ def update_device(
     tenant: str,
     device: str,
     **record: Unpack[DeviceRecord],
-) -> None:
-    """Record what is given (None: keep what is recorded; a version may be cleared)."""
+) -> CampaignDeviceStatus:
+    """Record what is given (None: keep what is recorded; a version may be cleared); the
+    status the device had before."""
     row = _row(session, campaign_id, tenant, device)
+    previous = row.status
     status, step, detail = record.get("status"), record.get("step"), record.get("detail")
     if status is not None:
         row.status = status
@@ -192,6 +194,7 @@ def update_device(
     if "backup_version" in record:
         row.backup_version = record["backup_version"]
     row.updated_at = utcnow()
+    return previous
 
 
 def mark_once(session: Session, *, campaign_id: str, tenant: str, device: str, step: str) -> bool:
