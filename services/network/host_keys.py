@@ -42,6 +42,14 @@ def on_mismatch(listener: MismatchListener | None) -> None:
     _on_mismatch[:] = [listener] if listener is not None else []
 
 
+def report_mismatch_in(tenant: str, device: str, platform: str, reason: str) -> None:
+    """`report_mismatch` from a reason that quotes the refusal (an audit helper's result:
+    helper processes have no listener); the refusal's own words, so both say the same."""
+    start = reason.find(MISMATCH)
+    if start >= 0:
+        report_mismatch(tenant, device, platform, HostKeyError(reason[start:], mismatch=True))
+
+
 def report_mismatch(tenant: str, device: str, platform: str, refused: HostKeyError) -> None:
     """Tell the listener of a session refused for a mismatched key; never raises."""
     if not refused.mismatch:

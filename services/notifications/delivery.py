@@ -2,21 +2,22 @@
 
 A delivery never fails or blocks what raised the event: each target gets a bounded number of
 attempts with short timeouts (targets in parallel), a failure is logged as a warning naming
-the target (never its URL's tokens) and counted in `FAILURES`. The targets file is read again
-when it changes; a broken file is logged and sends nothing until it is fixed.
+the target (never its URL's tokens) and counted (`netwave_staff_notifications_total`). The
+targets file is read again when it changes; a broken file is logged and sends nothing until
+it is fixed.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import apprise
 from apprise.common import NotifyFormat, NotifyType
+from prometheus_client import Counter
 
 from services.core.errors import NetwaveError
 from services.core.secrets import SecretsProvider
@@ -35,9 +36,12 @@ RETRIES = 1  # after the first attempt: two in all per target
 RETRY_WAIT_SECONDS = 1.0
 CONNECT_TIMEOUT_SECONDS = 3.0
 READ_TIMEOUT_SECONDS = 5.0
-# Messages delivered and failed, by target name (for tests and metrics).
-FAILURES: Counter[str] = Counter()
-SENT: Counter[str] = Counter()
+# On the worker's metrics port with the other netwave_* metrics (docs/observability.md).
+DELIVERIES = Counter(
+    "netwave_staff_notifications",
+    "Staff notifications by event, target (its name in the file) and outcome (sent, failed)",
+    ["event", "target", "outcome"],
+)
 _TYPES = {"info": NotifyType.INFO, "warning": NotifyType.WARNING, "failure": NotifyType.FAILURE}
 
 
@@ -72,7 +76,7 @@ class StaffNotifier:
         try:
             wanted = [t for t in self.targets() if message.event in t.events]
         except Exception as exc:  # a broken file or secret: said, counted, never raised
-            FAILURES["(configuration)"] += 1
+            DELIVERIES.labels(message.event, "(configuration)", "failed").inc()
             why = str(exc) if isinstance(exc, NetwaveError) else type(exc).__name__
             log.warning("staff notification %s not sent: %s", message.event, why)
             return {}
@@ -106,10 +110,9 @@ def _deliver(target: Target, message: StaffMessage) -> bool:
         log.warning(
             "staff notification %s to %s: %s", message.event, target.shown, type(exc).__name__
         )
+    DELIVERIES.labels(message.event, target.name, "sent" if ok else "failed").inc()
     if ok:
-        SENT[target.name] += 1
         return True
-    FAILURES[target.name] += 1
     log.warning(
         "staff notification %s (%s) to %s failed after %d attempts",
         message.event,

@@ -9,6 +9,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -120,15 +121,8 @@ async def test_staff_hear_of_a_change_waiting_for_approval_and_a_halted_campaign
     assert sorted(receiver.events()) == ["campaign.halted", "change.awaiting_approval"]
 
 
-@pytest.mark.usefixtures("running_workers")
-async def test_staff_hear_of_a_host_key_mismatch_once(
-    api: TestClient,  # noqa: F811
-    tokens: dict[str, dict[str, str]],
-    campaign_settings: Settings,
-    receiver: StaffReceiver,
-) -> None:
-    name = "acme-branch1-r1"
-    with prepare_local(campaign_settings, lab=True).begin() as session:
+def _record_another_key(settings: Settings, name: str) -> None:
+    with prepare_local(settings, lab=True).begin() as session:
         host_key_repo.record_key(
             session,
             tenant="acme",
@@ -139,6 +133,36 @@ async def test_staff_hear_of_a_host_key_mismatch_once(
             actor="test",
             replace=True,
         )
+
+
+async def _audit(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
+    """Audit acme through the API (its sessions in the worker's helper processes)."""
+    run = (await post(client, "/v1/tenants/acme/audit-runs", headers=headers)).json()
+    deadline = time.monotonic() + 60
+    while True:
+        doc: dict[str, Any] = await asyncio.to_thread(
+            lambda: client.get(f"/v1/runs/{run['run_id']}", headers=headers).json()
+        )
+        if doc["status"] == "COMPLETED":
+            return doc
+        assert time.monotonic() < deadline, doc
+        await asyncio.sleep(0.2)
+
+
+async def _quiet_for(seconds: float) -> None:
+    """Time for a message still on its way to show up."""
+    await asyncio.sleep(seconds)
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_staff_hear_of_a_host_key_mismatch_once(
+    api: TestClient,  # noqa: F811
+    tokens: dict[str, dict[str, str]],
+    campaign_settings: Settings,
+    receiver: StaffReceiver,
+) -> None:
+    name = "acme-branch1-r1"
+    _record_another_key(campaign_settings, name)
     assert (await backup(api, tokens["admin"]))[name] == "host_key_mismatch"
     told = await asyncio.to_thread(receiver.wait_for, "device.host_key_mismatch")
     assert told["valid"]
@@ -146,7 +170,27 @@ async def test_staff_hear_of_a_host_key_mismatch_once(
     assert f"recorded {OTHER_KEY.fingerprint}" in told["json"]["message"]
     # The next backup meets the same key: no second message.
     assert (await backup(api, tokens["admin"]))[name] == "host_key_mismatch"
-    deadline = time.monotonic() + 1.0
-    while time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
+    await _quiet_for(1.0)
+    assert receiver.events() == ["device.host_key_mismatch"]
+
+
+@pytest.mark.usefixtures("running_workers")
+async def test_an_audit_in_helper_processes_tells_staff_as_a_backup_would(
+    api: TestClient,  # noqa: F811
+    tokens: dict[str, dict[str, str]],
+    campaign_settings: Settings,
+    receiver: StaffReceiver,
+) -> None:
+    """The audit's sessions run in helper processes, which have no listener: the worker tells
+    staff when the result arrives, in the refusal's own words, so a backup of the same device
+    afterwards is the same event and adds nothing."""
+    assert campaign_settings.session_processes > 0
+    name = "acme-branch1-r1"
+    _record_another_key(campaign_settings, name)
+    await _audit(api, tokens["engineer"])
+    told = await asyncio.to_thread(receiver.wait_for, "device.host_key_mismatch")
+    assert told["valid"] and told["json"]["subject"] == f"device:acme/{name}"
+    assert told["json"]["message"].count("host key mismatch") == 1
+    assert (await backup(api, tokens["admin"]))[name] == "host_key_mismatch"
+    await _quiet_for(1.0)
     assert receiver.events() == ["device.host_key_mismatch"]

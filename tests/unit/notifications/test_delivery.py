@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from services.changes.webhooks import (
     DELIVERY_HEADER,
@@ -51,6 +52,11 @@ def _notifier(tmp_path: Path, provider: EnvSecretsProvider, targets: str) -> Sta
     path = tmp_path / "notifications.yaml"
     path.write_text(f"targets:\n{targets}")
     return StaffNotifier(path, provider)
+
+
+def _failed(target: str) -> float:
+    labels = {"event": "campaign.halted", "target": target, "outcome": "failed"}
+    return REGISTRY.get_sample_value("netwave_staff_notifications_total", labels) or 0.0
 
 
 def _closed_port() -> int:
@@ -116,10 +122,10 @@ def test_a_target_that_keeps_failing_is_counted_and_logged_without_secrets(
         f"  - name: dead\n    url: json://bob:pw-in-url-9@127.0.0.1:{port}/x\n",
     )
     receiver.answers = [500, 500, 500]
-    before = delivery.FAILURES["noc"], delivery.FAILURES["dead"]
+    before = _failed("noc"), _failed("dead")
     assert staff.send(MESSAGE) == {"noc": False, "dead": False}
     assert len(receiver.received) == 2  # two attempts, then it gives up
-    assert (delivery.FAILURES["noc"], delivery.FAILURES["dead"]) == (before[0] + 1, before[1] + 1)
+    assert (_failed("noc"), _failed("dead")) == (before[0] + 1, before[1] + 1)
     logged = caplog.text
     assert "staff notification campaign.halted (campaign:cmp-9) to noc (JSON) failed" in logged
     assert "to dead (JSON) failed" in logged
