@@ -246,6 +246,22 @@ class NetwaveClient:
         result: dict[str, Any] = self._call("POST", path, json={"comment": comment})
         return result
 
+    def campaign_events(self, campaign_id: str) -> list[dict[str, Any]]:
+        """The campaign's history, oldest first."""
+        result: list[dict[str, Any]] = self._call("GET", f"/v1/campaigns/{campaign_id}/events")
+        return result
+
+    def override_campaign_window(
+        self, campaign_id: str, reason: str, tenant: str | None = None
+    ) -> dict[str, Any]:
+        """Every tenant's window (or one tenant's) overridden: waiting devices start now."""
+        body: dict[str, Any] = {"reason": reason}
+        if tenant is not None:
+            body["tenant"] = tenant
+        path = f"/v1/campaigns/{campaign_id}/override-window"
+        result: dict[str, Any] = self._call("POST", path, json=body)
+        return result
+
     def retry_campaign(self, campaign_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self._call("POST", f"/v1/campaigns/{campaign_id}/retry")
         return result

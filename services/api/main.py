@@ -42,6 +42,7 @@ from services.core.errors import InventoryError, NetwaveError, NotFoundError
 from services.core.settings import Settings, get_settings
 from services.network.inventory import list_tenants
 from services.observability.gauges import DatabaseGauges
+from services.observability.tracing import instrument_api
 from services.store.db import get_engine, make_session_factory
 from services.store.errors import InvalidInputError
 from services.store.migrate import upgrade
@@ -146,4 +147,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware, trusted_proxies=settings.trusted_proxies)
     app.add_middleware(HttpMetricsMiddleware)
+    instrument_api(app, settings)  # traces requests when NETWAVE_OTLP_ENDPOINT is set
     return app

@@ -1,5 +1,6 @@
 """Upgrade campaigns: engineers launch, pause, resume, cancel and retry; approvers open the gate
-after the canary; everyone on the MSP side follows per-wave and per-device progress."""
+after the canary; admins override the maintenance windows of a running campaign; everyone on
+the MSP side follows per-wave and per-device progress and the campaign's event history."""
 
 from __future__ import annotations
 
@@ -11,25 +12,35 @@ from sqlalchemy.orm import Session
 
 from services.app import audit_log, temporal
 from services.app.errors import Conflict, Forbidden, InvalidRequest
+from services.app.reasons import Reason
 from services.app.temporal import Runtime, campaign_workflow_id
-from services.campaigns.lifecycle import DEVICE_OUTCOMES, FAILED_OUTCOMES
+from services.campaigns.lifecycle import DEVICE_OUTCOMES, FAILED_OUTCOMES, CampaignEventKind
 from services.campaigns.resolve import refuse_campaign_on_attention, resolve_campaign
 from services.campaigns.spec import CampaignSpec, TargetSelection
 from services.core.errors import ChangeValidationError, NetwaveError
 from services.core.principals import same_principal
 from services.network.inventory import load_all
 from services.network.upgrade import Image
+from services.store.repos import campaign_events as event_repo
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import images as image_repo
+from services.store.repos.campaign_events import CampaignEventOut
 from services.store.repos.campaigns import CampaignDeviceOut, CampaignOut
+from services.store.repos.tenants import TENANT_NAME
 from services.store.repos.tokens import Identity
-from workflows.campaigns.models import CampaignInput, CampaignProgress, ControlInput
+from workflows.campaigns.models import (
+    CampaignInput,
+    CampaignProgress,
+    ControlInput,
+    WindowOverrideInput,
+)
 from workflows.campaigns.workflow import CampaignWorkflow
 
 DONE: frozenset[str] = frozenset(DEVICE_OUTCOMES)  # a device with an outcome is done
 FAILED: frozenset[str] = FAILED_OUTCOMES
 ENGINEERS = frozenset({"engineer", "admin"})
 APPROVERS = frozenset({"approver", "admin"})
+ADMINS = frozenset({"admin"})  # override the maintenance windows
 
 
 @dataclass(frozen=True)
@@ -39,23 +50,31 @@ class Control:
     action: str  # the workflow update, the API path's last segment, `campaign.<action>` audited
     roles: frozenset[str]
     summary: str
+    event: CampaignEventKind  # what the campaign's history records
 
 
 CONTROLS = {
     c.action: c
     for c in (
-        Control("pause", ENGINEERS, "Start no new device; devices in flight finish their runbook."),
-        Control("resume", ENGINEERS, "Start devices again."),
+        Control(
+            "pause",
+            ENGINEERS,
+            "Start no new device; devices in flight finish their runbook.",
+            "paused",
+        ),
+        Control("resume", ENGINEERS, "Start devices again.", "resumed"),
         Control(
             "cancel",
             ENGINEERS,
             "Stop: devices in flight finish safely, no new device starts, the rest stays "
             "untouched.",
+            "cancel_requested",
         ),
         Control(
             "approve",
             APPROVERS,
             "Open the gate after a successful canary (not by the campaign's launcher).",
+            "gate_opened",
         ),
     )
 }
@@ -81,6 +100,15 @@ class CampaignDetail(BaseModel):
 
 class ControlBody(BaseModel):
     comment: str = Field(default="", max_length=1000, description="why (kept in the audit log)")
+
+
+class WindowOverrideBody(BaseModel):
+    reason: Reason
+    tenant: str | None = Field(
+        default=None,
+        pattern=TENANT_NAME.pattern,
+        description="only this tenant's window (default: every tenant of the campaign)",
+    )
 
 
 def summarise_waves(
@@ -179,6 +207,10 @@ async def _start(
     )
     detail = {"name": spec.name, "kind": spec.kind, "retry_of": retry_of}
     _log_action(session, identity, campaign_id, "launch", detail)
+    launched = f"retry of {retry_of}" if retry_of else ""
+    event_repo.record_event(
+        session, campaign_id=campaign_id, event="launched", actor=identity.name, comment=launched
+    )
     session.commit()
     settings = runtime.settings
     await client.start_workflow(
@@ -231,8 +263,72 @@ async def control_campaign(
         ended=ended,
     )
     _log_action(session, identity, campaign_id, control.action, {"comment": body.comment})
+    event_repo.record_event(
+        session,
+        campaign_id=campaign_id,
+        event=control.event,
+        actor=identity.name,
+        comment=body.comment,
+    )
     session.commit()
     return await follow_campaign(runtime, session, campaign_id)
+
+
+def _check_overridable(session: Session, campaign: CampaignOut, tenant: str | None) -> None:
+    """A running campaign that waits for windows, and a tenant it has devices of (InvalidRequest,
+    Conflict); the workflow's validator decides the rest (already overridden)."""
+    if campaign.status in campaign_repo.FINAL_STATUSES:
+        raise Conflict(
+            f"the campaign is {campaign.status}: only a running campaign's window can be overridden"
+        )
+    if not CampaignSpec.model_validate(campaign.spec).respect_windows:
+        raise Conflict("the campaign runs outside maintenance windows: nothing to override")
+    tenants = {d.tenant for d in campaign_repo.devices_of(session, campaign_id=campaign.id)}
+    if tenant is not None and tenants and tenant not in tenants:
+        raise InvalidRequest([("tenant", f"tenant {tenant!r} has no device in this campaign")])
+
+
+async def override_window(
+    runtime: Runtime,
+    session: Session,
+    identity: Identity,
+    campaign_id: str,
+    *,
+    body: WindowOverrideBody,
+) -> CampaignDetail:
+    """Devices waiting for their maintenance window start now, later ones do not wait (every
+    tenant's window, or one tenant's); admin only, with a reason in the history and audit log."""
+    campaign = campaign_repo.get_campaign(session, campaign_id=campaign_id)
+    _check_overridable(session, campaign, body.tenant)
+    session.rollback()  # no database lock held while the workflow answers
+    await temporal.send_update(
+        runtime,
+        campaign_workflow_id(campaign_id),
+        "override_window",
+        WindowOverrideInput(actor=identity.name, reason=body.reason, tenant=body.tenant),
+        ended=lambda _: (
+            "the campaign has ended: only a running campaign's window can be overridden"
+        ),
+    )
+    detail = {"reason": body.reason, "tenant": body.tenant}
+    _log_action(session, identity, campaign_id, "override_window", detail)
+    event_repo.record_event(
+        session,
+        campaign_id=campaign_id,
+        event="window_overridden",
+        actor=identity.name,
+        comment=body.reason,
+        tenant=body.tenant,
+    )
+    session.commit()
+    return await follow_campaign(runtime, session, campaign_id)
+
+
+def campaign_events(session: Session, campaign_id: str) -> list[CampaignEventOut]:
+    """The campaign's history, oldest first: who launched, paused, resumed, opened the gate,
+    overrode the window, and how it ended (NotFoundError for an unknown campaign)."""
+    campaign_repo.get_campaign(session, campaign_id=campaign_id)
+    return event_repo.events_of(session, campaign_id=campaign_id)
 
 
 async def retry_campaign(

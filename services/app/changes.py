@@ -14,6 +14,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from services.api.viewer import plan_device_for_viewer, prose_viewer_of
 from services.app import audit_log, temporal
 from services.app.errors import Conflict, Forbidden, InvalidRequest
+from services.app.reasons import Reason
 from services.app.temporal import Runtime, change_workflow_id
 from services.changes.attention import refuse_needing_attention
 from services.changes.contract import load_contract
@@ -62,7 +63,7 @@ class DecisionBody(BaseModel):
 
 
 class OverrideBody(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
 
 
 class StopBody(BaseModel):

@@ -21,3 +21,24 @@ CampaignDeviceStatus = Literal["pending", "waiting_window", "running", DeviceOut
 CAMPAIGN_DEVICE_STATUSES: tuple[CampaignDeviceStatus, ...] = get_args(CampaignDeviceStatus)
 # Outcomes that count against the campaign's failure budget.
 FAILED_OUTCOMES: frozenset[DeviceOutcome] = frozenset({"failed", "rolled_back"})
+
+# What a campaign's history records: people's actions (launched ... window_overridden, recorded
+# with the action) and the workflow's own turns (awaiting_approval and the final statuses).
+CampaignEventKind = Literal[
+    "launched",
+    "paused",
+    "resumed",
+    "cancel_requested",
+    "gate_opened",
+    "window_overridden",
+    "awaiting_approval",
+    "completed",
+    "halted",
+    "cancelled",
+    "failed",
+]
+CAMPAIGN_EVENTS: tuple[CampaignEventKind, ...] = get_args(CampaignEventKind)
+# The statuses the workflow reaches by itself, each at most once: an event each.
+WORKFLOW_EVENTS: frozenset[CampaignEventKind] = frozenset(
+    {"awaiting_approval", "completed", "halted", "cancelled", "failed"}
+)

@@ -17,7 +17,12 @@ from services.cli.common import (
     fail,
 )
 from services.cli.out import JsonAlias, Output, OutputOption, wants_json
-from services.cli.tables import campaign_line, campaign_view, campaigns_table
+from services.cli.tables import (
+    campaign_events_table,
+    campaign_line,
+    campaign_view,
+    campaigns_table,
+)
 from services.cli.verbs import Args, Verb, option, read, register
 
 if TYPE_CHECKING:
@@ -267,6 +272,12 @@ def _control(action: str, help: str) -> Verb:
     )
 
 
+def _says_why(args: Args) -> None:
+    if not args["reason"].strip():
+        raise fail("--reason must say why (it is recorded in the campaign's events)", 2)
+
+
+CAMPAIGN = option("campaign_id", Annotated[str, typer.Argument(help="campaign id")])
 VERBS = {
     "list": read(
         "List campaigns, newest first.",
@@ -285,6 +296,34 @@ VERBS = {
     ),
     "approve": _control(
         "approve", "Open the gate after a good canary (approver or admin; not the launcher)."
+    ),
+    "events": read(
+        "Show a campaign's history: launched, paused and resumed, gate opened, window "
+        "overridden, how it ended; who, when and why.",
+        (CAMPAIGN,),
+        lambda client, a: client.campaign_events(a["campaign_id"]),
+        lambda events, a: campaign_events_table(events),
+    ),
+    "override-window": Verb(
+        help="Admin: devices waiting for their maintenance window start now, later ones do not "
+        "wait (every tenant's window, or --tenant's).",
+        params=(
+            CAMPAIGN,
+            option(
+                "reason",
+                Annotated[str, typer.Option(help="why it cannot wait (campaign events, audit)")],
+            ),
+            option(
+                "tenant",
+                Annotated[str | None, typer.Option(help="only this tenant's window")],
+                None,
+            ),
+        ),
+        check=_says_why,
+        call=lambda client, a: client.override_campaign_window(
+            a["campaign_id"], a["reason"], a["tenant"]
+        ),
+        prints=_print_line,
     ),
     "retry": Verb(
         help="Launch a new campaign, same spec, over the devices that failed or were rolled back.",

@@ -213,6 +213,20 @@ def campaigns_table(campaigns: list[dict[str, Any]]) -> Table:
     return table
 
 
+def campaign_events_table(events: list[dict[str, Any]]) -> Table:
+    """A campaign's history, oldest first: time, actor, event, tenant, comment."""
+    table = Table("at", "by", "event", "tenant", "comment", title="events")
+    for e in events:
+        table.add_row(
+            str(e["at"])[:19],
+            escape(e["actor"]),
+            _coloured(e["event"], CAMPAIGN_COLOURS),
+            escape(e.get("tenant") or "-"),
+            escape(e["comment"]),
+        )
+    return table
+
+
 def images_table(images: list[dict[str, Any]]) -> Table:
     table = Table("id", "platform", "version", "file", "size (MB)", "md5", title="OS images")
     for i in images:

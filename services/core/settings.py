@@ -7,6 +7,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
@@ -149,6 +150,12 @@ class Settings(BaseSettings):
         "<inventories>/notifications.yaml when it exists",
     )
 
+    otlp_endpoint: str = Field(
+        default="",
+        description="OTLP/HTTP collector traces are sent to, e.g. http://collector:4318; "
+        "empty: tracing off",
+    )
+
     lab_control_port: int = 8299
     token_lifetime_days: int = Field(
         default=90, ge=1, le=3650, description="lifetime of a new API token, in days"
@@ -170,6 +177,14 @@ class Settings(BaseSettings):
         for entry in value:
             ipaddress.ip_network(entry, strict=False)  # ValueError: not an address or network
         return value
+
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _otlp_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if value.strip() and (parts.scheme not in ("http", "https") or not parts.netloc):
+            raise ValueError("must be an http:// or https:// URL, e.g. http://collector:4318")
+        return value.strip()
 
     @model_validator(mode="after")
     def _fill_paths(self) -> Settings:

@@ -12,6 +12,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from services.core.settings import Settings
 from services.observability.activity_context import LogContextInterceptor
 from services.observability.runtime import temporal_runtime
+from services.observability.tracing import client_interceptors
 
 
 async def connect(settings: Settings) -> Client:
@@ -21,7 +22,8 @@ async def connect(settings: Settings) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         runtime=temporal_runtime(settings),
-        interceptors=[LogContextInterceptor()],  # workers built on this client use it too
+        # workers built on this client use them too: ids on log records, and traces when on
+        interceptors=[*client_interceptors(), LogContextInterceptor()],
     )
 
 

@@ -34,6 +34,7 @@ from services.network.jump import resolve_login
 from services.network.nornir_fleet import CONNECTION_NAME, build_nornir
 from services.network.platforms import get_platform
 from services.observability import device as device_events
+from services.observability.tracing import device_span
 
 
 class Reachability(StrEnum):
@@ -113,24 +114,29 @@ def _collect_task(
     slots: threading.BoundedSemaphore,
     opened: dict[str, float],
 ) -> Result:
-    with slots:
+    host = task.host
+    tenant = str(host.data.get("tenant", ""))
+    with slots, device_span("session", host.platform or "", tenant, host.name) as span:
         started = time.monotonic()
         try:
-            connection = task.host.get_connection(CONNECTION_NAME, task.nornir.config)
+            connection = host.get_connection(CONNECTION_NAME, task.nornir.config)
         except Exception as exc:
-            host = task.host
             refused = refusal(host.name, host.hostname or "", host.port or 22, exc)
+            span.fail(exc, classify(refused or exc).value)
             if refused is not None:
                 tenant = str(host.data.get("tenant", ""))
                 report_mismatch(tenant, host.name, str(host.platform), refused)
                 raise refused from None
             raise
         try:
-            output = connection.send_command(command_for[task.host.name])
+            output = connection.send_command(command_for[host.name])
+        except Exception as exc:
+            span.fail(exc, classify(exc).value)
+            raise
         finally:
-            task.host.close_connection(CONNECTION_NAME)
-            opened[task.host.name] = time.monotonic() - started
-    return Result(host=task.host, result=output)
+            host.close_connection(CONNECTION_NAME)
+            opened[host.name] = time.monotonic() - started
+    return Result(host=host, result=output)
 
 
 class _Progress(Processor):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from nornir.core.inventory import (
     Inventory,
 )
 from nornir.core.plugins.connections import ConnectionPluginRegister
+from nornir.core.task import AggregatedResult, Task
 from nornir.plugins.runners import ThreadedRunner
 from nornir_netmiko.connections import Netmiko
 
@@ -70,6 +73,26 @@ class DeviceSession(Netmiko):  # type: ignore[misc]  # nornir_netmiko ships no t
 
 
 ConnectionPluginRegister.register(CONNECTION_NAME, DeviceSession)
+
+
+class ContextThreadedRunner(ThreadedRunner):
+    """Nornir's threaded runner, each host's task run in a copy of the caller's context.
+
+    A thread does not inherit the context variables of the thread that started it; copied,
+    a device session's span is a child of the activity's span, in the activity's trace.
+    """
+
+    def run(self, task: Task, hosts: list[Host]) -> AggregatedResult:
+        result = AggregatedResult(task.name)
+        with ThreadPoolExecutor(self.num_workers) as pool:
+            futures = [
+                pool.submit(contextvars.copy_context().run, task.copy().start, host)
+                for host in hosts
+            ]
+        for future in futures:
+            worker_result = future.result()
+            result[worker_result.host.name] = worker_result
+        return result
 
 
 def netmiko_extras(
@@ -147,6 +170,6 @@ def build_nornir(
     config = Config.from_dict(logging={"enabled": False}, runner={"plugin": "threaded"})
     return Nornir(
         inventory=Inventory(hosts=hosts, groups=Groups(), defaults=Defaults()),
-        runner=ThreadedRunner(num_workers=workers),
+        runner=ContextThreadedRunner(num_workers=workers),
         config=config,
     )

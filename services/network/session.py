@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from netmiko import BaseConnection
 
 from services.core.secrets import Credential
+from services.network.collect import classify
 from services.network.inventory import Device
 from services.network.platforms import get_platform
 from services.network.push import (
@@ -29,7 +30,9 @@ from services.network.push import (
 )
 from services.network.push_driver import LineHook, PushResult
 from services.network.state import DeviceState, state_on
+from services.observability import device as device_events
 from services.observability import device_log
+from services.observability.tracing import DeviceSpan, device_span, start_device_span
 
 
 class DeviceSession:
@@ -41,6 +44,7 @@ class DeviceSession:
         self.timeout = timeout
         self.platform = get_platform(device.platform)
         self._conn: BaseConnection | None = None
+        self._span: DeviceSpan | None = None  # the login's span in the trace, while open
 
     def __enter__(self) -> DeviceSession:
         return self
@@ -50,13 +54,24 @@ class DeviceSession:
 
     def _open(self) -> BaseConnection:
         if self._conn is None:
-            self._conn = connect(self.device, self.credential, self.timeout, self.platform)
+            device = self.device
+            span = start_device_span("session", device.platform, device.tenant, device.name)
+            try:
+                self._conn = connect(self.device, self.credential, self.timeout, self.platform)
+            except Exception as exc:
+                span.fail(exc, classify(exc).value)
+                span.end()
+                raise
+            self._span = span
         return self._conn
 
     def close(self) -> None:
         if self._conn is not None:
             disconnect(self._conn)
             self._conn = None
+        if self._span is not None:
+            self._span.end()
+            self._span = None
 
     def running(self) -> str:
         """The running config (the platform's running-config command)."""
@@ -81,15 +96,22 @@ class DeviceSession:
             conn = self._open()
         except Exception as exc:  # connection faults are classified, not raised
             return unreachable(exc)
-        result = push_on(
-            conn,
-            self.platform,
-            commands,
-            save=save,
-            timeout=self.timeout,
-            tag=tag,
-            after_line=after_line,
-        )
+        device = self.device
+        with device_span(
+            "push", device.platform, device.tenant, device.name, parent=self._span
+        ) as span:
+            result = push_on(
+                conn,
+                self.platform,
+                commands,
+                save=save,
+                timeout=self.timeout,
+                tag=tag,
+                after_line=after_line,
+            )
+            span.outcome = (
+                "ok" if result.ok else device_events.push_outcome(result.error_kind or "failed")
+            )
         if not result.ok:
             self.close()
         return result

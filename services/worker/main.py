@@ -15,6 +15,7 @@ from services.core.secrets import get_provider
 from services.core.settings import Settings
 from services.core.temporal import connect
 from services.observability.server import MetricsServer
+from services.observability.tracing import WORKER_SERVICE, setup_tracing
 from services.store.db import get_engine, make_session_factory
 from workflows.registry import WORKFLOWS, device_activities, local_activities
 
@@ -77,6 +78,7 @@ def build_workers(
 async def run_worker(settings: Settings, queues: str = "all") -> None:
     if settings.metrics_port is not None:  # before connecting: the runtime records from then on
         MetricsServer(settings.metrics_host, settings.metrics_port)
+    setup_tracing(settings, WORKER_SERVICE)  # before connect: its client carries the tracing
     client = await connect(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

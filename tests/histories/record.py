@@ -336,6 +336,23 @@ async def campaign_rollout_rolled_back(stack: Stack) -> str:
     return await campaign_ends(stack, path, "completed", {"acme-branch1-r1": "rolled_back"})
 
 
+async def campaign_window_override(stack: Stack) -> str:
+    """OS upgrade of initech's Austin router in its maintenance window (closed): it waits, an
+    admin overrides the window, it is upgraded at once."""
+    body = upgrade_spec("ios-initech", "initech", canary_size=0)
+    body["targets"]["devices"] = ["initech-aus-r1"]
+    body["respect_windows"] = True
+    path = await launch(stack, body)
+    await stack.wait(
+        path,
+        "engineer",
+        lambda d: device_states(d) == {"initech-aus-r1": "waiting_window"},
+        "waiting for the window",
+    )
+    await stack.call("POST", f"{path}/override-window", "admin", {"reason": "recording"})
+    return await campaign_ends(stack, path, "completed", {"initech-aus-r1": "upgraded"})
+
+
 # -- fleet-wide: TrustHostKeysWorkflow, FleetBackupWorkflow, ComplianceAuditWorkflow ----------
 async def trust_host_keys(stack: Stack) -> str:
     """First contact with two of initech's routers (their keys already recorded: unchanged)."""
@@ -392,6 +409,7 @@ SCENARIOS: dict[str, Scenario] = {
     "campaign_canary_rolled_back": campaign_canary_rolled_back,
     "campaign_rollout": campaign_rollout,
     "campaign_rollout_rolled_back": campaign_rollout_rolled_back,
+    "campaign_window_override": campaign_window_override,
     "trust_host_keys": trust_host_keys,
     "backup_tenant": backup_tenant,
     "audit_tenant": audit_tenant,

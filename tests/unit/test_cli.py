@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -14,18 +12,11 @@ from services.core.settings import get_settings
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import tokens as token_repo
-from tests.conftest import REPO
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(REPO / "inventories"))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("scratch_env")
 
 
 def test_token_create_prints_once_and_stores_only_hash() -> None:

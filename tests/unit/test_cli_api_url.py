@@ -5,7 +5,6 @@ a bad URL or an API that does not answer is one clear line and a non-zero exit."
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,33 +13,26 @@ import pytest
 from typer.testing import CliRunner
 
 from services.cli import app
-from services.core.settings import Settings, get_settings
-from tests.conftest import REPO
+from services.core.settings import Settings
 from tests.utils.api import make_token
-from tests.utils.cli import Certificates, make_certificates, mock_api, serve_api
+from tests.utils.cli import Certificates, make_certificates, mock_api, serve_api, unused_port
 
 runner = CliRunner()
 LIST = ["image", "list", "-o", "json"]
 
 
-@pytest.fixture(autouse=True)
-def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(REPO / "inventories"))
-    monkeypatch.setenv("NETWAVE_API_HOST", "10.9.8.7")
-    monkeypatch.setenv("NETWAVE_API_PORT", "8123")
-    for name in ("NETWAVE_API_URL", "NETWAVE_API_CA_BUNDLE", "NETWAVE_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("scratch_env")
 
 
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+@pytest.fixture
+def scratch_variables() -> dict[str, str | None]:
+    return {
+        "NETWAVE_API_HOST": "10.9.8.7",
+        "NETWAVE_API_PORT": "8123",
+        "NETWAVE_API_URL": None,
+        "NETWAVE_API_CA_BUNDLE": None,
+        "NETWAVE_TOKEN": None,
+    }
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,10 +12,9 @@ from typer.testing import CliRunner
 
 from services.api.main import create_app
 from services.cli import app
-from services.core.settings import Settings, get_settings
+from services.core.settings import Settings
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import audit_log as audit_log_repo
-from tests.conftest import REPO
 from tests.utils.api import make_token
 from tests.utils.cli import use_http
 
@@ -25,14 +23,12 @@ T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 UNTIL = (T0 + timedelta(hours=1)).isoformat()  # before the lab's own host-key entries
 
 
-@pytest.fixture(autouse=True)
-def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(REPO / "inventories"))
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("scratch_env")
+
+
+@pytest.fixture
+def scratch_variables() -> dict[str, str | None]:
+    return {"COLUMNS": "200"}
 
 
 @pytest.fixture

@@ -16,22 +16,19 @@ from typer.testing import CliRunner
 from services.api.main import create_app
 from services.cli import app
 from services.cli.campaign import build_spec
-from services.core.settings import Settings, get_settings
-from tests.conftest import REPO
+from services.core.settings import Settings
 from tests.utils.api import make_token
 from tests.utils.cli import mock_api, use_http
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(REPO / "inventories"))
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("scratch_env")
+
+
+@pytest.fixture
+def scratch_variables() -> dict[str, str | None]:
+    return {"COLUMNS": "200"}
 
 
 @pytest.fixture
@@ -223,6 +220,55 @@ def test_control_commands_post_the_comment_and_print_409(
     ]
 
 
+EVENTS = [
+    {"id": 1, "at": "2026-12-08T03:00:00Z", "actor": "noc-bob", "event": "launched",
+     "tenant": None, "comment": ""},
+    {"id": 2, "at": "2026-12-08T03:05:00Z", "actor": "noc-admin", "event": "window_overridden",
+     "tenant": "acme", "comment": "customer outage [INC-42]"},
+    {"id": 3, "at": "2026-12-08T03:20:00Z", "actor": "netwave", "event": "completed",
+     "tenant": None, "comment": ""},
+]  # fmt: skip
+
+
+def test_events_prints_the_history_oldest_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.method == "GET" and request.url.path == "/v1/campaigns/c0ffee/events"
+        return httpx.Response(200, json=EVENTS)
+
+    mock_api(monkeypatch, handler)
+    env = {"NETWAVE_TOKEN": "t"}
+    result = runner.invoke(app, ["campaign", "events", "c0ffee"], env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    order = [next(i for i, line in enumerate(lines) if e["event"] in line) for e in EVENTS]
+    assert order == sorted(order)
+    assert "customer outage [INC-42]" in result.output  # markup-like text printed as it is
+    assert "2026-12-08T03:05:00" in result.output and "acme" in result.output
+    as_json = runner.invoke(app, ["campaign", "events", "c0ffee", "-o", "json"], env=env)
+    assert json.loads(as_json.stdout) == EVENTS
+
+
+def test_override_window_needs_a_reason_that_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    mock_api(monkeypatch, lambda request: calls.append(request.url.path) or httpx.Response(500))
+    env = {"NETWAVE_TOKEN": "t"}
+    missing = runner.invoke(app, ["campaign", "override-window", "c0ffee"], env=env)
+    assert missing.exit_code == 2 and "--reason" in missing.output
+    blank = runner.invoke(app, ["campaign", "override-window", "c0ffee", "--reason", " "], env=env)
+    assert blank.exit_code == 2 and "--reason must say why" in blank.output
+    assert calls == []
+
+
+def test_override_window_prints_the_api_s_refusal(api: Settings) -> None:
+    env = {"NETWAVE_TOKEN": make_token(api, "engineer")}
+    args = ["campaign", "override-window", "c0ffee", "--reason", "outage"]
+    refused = runner.invoke(app, args, env=env)
+    assert refused.exit_code == 1 and "403" in refused.output
+    admin = {"NETWAVE_TOKEN": make_token(api, "admin")}
+    missing = runner.invoke(app, args, env=admin)
+    assert missing.exit_code == 1 and "404" in missing.output
+
+
 def test_retry_launches_a_new_campaign(monkeypatch: pytest.MonkeyPatch) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.method == "POST" and request.url.path == "/v1/campaigns/c0ffee/retry"
@@ -315,6 +361,9 @@ def test_image_list_add_and_duplicate(api: Settings) -> None:
 
 def test_help_lists_the_commands() -> None:
     result = runner.invoke(app, ["campaign", "--help"])
-    for command in ("launch", "list", "show", "pause", "resume", "cancel", "approve", "retry"):
+    for command in (
+        "launch", "list", "show", "pause", "resume", "cancel", "approve", "retry", "events",
+        "override-window",
+    ):  # fmt: skip
         assert command in result.output
     assert "add" in runner.invoke(app, ["image", "--help"]).output

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from rich.console import Console
 from typer.testing import CliRunner
 
-import services.cli.out
 from services.api.main import create_app
 from services.cli import app
 from services.core.settings import Settings, get_settings
@@ -22,15 +19,12 @@ runner = CliRunner()
 DEVICE = "acme-branch1-r1"
 
 
-@pytest.fixture(autouse=True)
-def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(REPO / "inventories"))
-    monkeypatch.setenv("NETWAVE_TEMPLATES_PATH", str(REPO / "templates"))
-    monkeypatch.setattr(services.cli.out, "console", Console(width=300))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("scratch_env", "wide_console")
+
+
+@pytest.fixture
+def scratch_variables() -> dict[str, str | None]:
+    return {"NETWAVE_TEMPLATES_PATH": str(REPO / "templates")}
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from rich.console import Console
 from typer.testing import CliRunner
 
-import services.cli.out
 from services.api.main import create_app
 from services.bootstrap import prepare_local
 from services.cli import app
@@ -30,19 +28,20 @@ DEVICE = "acme-branch1-r1"  # cisco_ios, 50 Mbps
 HANDOFF = {"vlan_id": 300, "address": "10.1.30.1/24", "description": "guest wifi"}
 
 
-@pytest.fixture(autouse=True)
-def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Scratch var/ and a copy of the shipped inventories (export writes into it)."""
+pytestmark = pytest.mark.usefixtures("scratch_env", "wide_console")
+
+
+@pytest.fixture
+def scratch_variables() -> dict[str, str | None]:
+    return {"NETWAVE_TEMPLATES_PATH": str(REPO / "templates")}
+
+
+@pytest.fixture
+def scratch_inventories(tmp_path: Path) -> Path:
+    """A copy of the shipped inventories (export writes into it)."""
     inventories = tmp_path / "inventories"
     shutil.copytree(REPO / "inventories", inventories)
-    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(inventories))
-    monkeypatch.setenv("NETWAVE_TEMPLATES_PATH", str(REPO / "templates"))
-    # Wide enough that no table cell wraps: the tests read rows as lines.
-    monkeypatch.setattr(services.cli.out, "console", Console(width=300))
-    get_settings.cache_clear()
-    yield inventories
-    get_settings.cache_clear()
+    return inventories
 
 
 @pytest.fixture
@@ -134,9 +133,9 @@ def test_api_errors_exit_1_and_a_missing_token_2(token: str) -> None:
 
 
 def test_export_writes_the_files_folds_and_audits(
-    scratch_env: Path, local: Settings, revised: str
+    scratch_inventories: Path, local: Settings, revised: str
 ) -> None:
-    hosts = scratch_env / "acme" / "hosts.yaml"
+    hosts = scratch_inventories / "acme" / "hosts.yaml"
     before = hosts.read_text()
     result = runner.invoke(app, ["intent", "export", "--tenant", "acme", "--yes"])
     assert result.exit_code == 0, result.output
@@ -155,8 +154,10 @@ def test_export_writes_the_files_folds_and_audits(
     assert again.exit_code == 0 and "nothing to export" in again.output
 
 
-def test_export_asks_first_and_refuses_an_unknown_tenant(scratch_env: Path, revised: str) -> None:
-    hosts = scratch_env / "acme" / "hosts.yaml"
+def test_export_asks_first_and_refuses_an_unknown_tenant(
+    scratch_inventories: Path, revised: str
+) -> None:
+    hosts = scratch_inventories / "acme" / "hosts.yaml"
     before = hosts.read_text()
     declined = runner.invoke(app, ["intent", "export", "--tenant", "acme"], input="n\n")
     assert declined.exit_code == 1 and hosts.read_text() == before

@@ -4,8 +4,6 @@ API's answer as JSON and nothing else, so `netwave ... -o json | jq` works."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +12,6 @@ from typer.testing import CliRunner
 
 from services.cli import app
 from services.core.settings import get_settings
-from tests.conftest import REPO
 from tests.utils.cli import mock_api
 
 runner = CliRunner()
@@ -51,13 +48,7 @@ READS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(REPO / "inventories"))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("scratch_env")
 
 
 @pytest.fixture

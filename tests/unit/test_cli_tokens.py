@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -14,19 +12,16 @@ from services.cli import app
 from services.core.settings import get_settings
 from services.store.db import get_engine, make_session_factory
 from services.store.repos import tokens as token_repo
-from tests.conftest import REPO
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(REPO / "inventories"))
-    monkeypatch.setenv("NETWAVE_TOKEN_LIFETIME_DAYS", "30")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("scratch_env")
+
+
+@pytest.fixture
+def scratch_variables() -> dict[str, str | None]:
+    return {"NETWAVE_TOKEN_LIFETIME_DAYS": "30"}
 
 
 def _stored(prefix: str) -> token_repo.TokenOut:

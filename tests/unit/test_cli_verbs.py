@@ -5,8 +5,6 @@ it says it prints."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,8 +18,6 @@ from services.cli.campaign import VERBS as CAMPAIGN_VERBS
 from services.cli.change import VERBS as CHANGE_VERBS
 from services.cli.devices import READS as DEVICE_READS
 from services.cli.intent import READS as INTENT_READS
-from services.core.settings import get_settings
-from tests.conftest import REPO
 from tests.utils.cli import mock_api
 
 runner = CliRunner()
@@ -63,6 +59,11 @@ CALLS: list[tuple[list[str], str, str, dict[str, Any] | None]] = [
     (["campaign", "pause", "c0ffee"], "POST", "/v1/campaigns/c0ffee/pause", {"comment": ""}),
     (["campaign", "retry", "c0ffee"], "POST", "/v1/campaigns/c0ffee/retry", None),
     (["campaign", "list", "--limit", "5", *JSON], "GET", "/v1/campaigns?limit=5", None),
+    (["campaign", "events", "c0ffee", *JSON], "GET", "/v1/campaigns/c0ffee/events", None),
+    (["campaign", "override-window", "c0ffee", "--reason", "outage"], "POST",
+     "/v1/campaigns/c0ffee/override-window", {"reason": "outage"}),
+    (["campaign", "override-window", "c0ffee", "--reason", "outage", "--tenant", "acme"], "POST",
+     "/v1/campaigns/c0ffee/override-window", {"reason": "outage", "tenant": "acme"}),
     (["change", "list", *JSON], "GET", "/v1/changes", None),
     (["change", "list", "--tenant", "acme", "--status", "scheduled", *JSON], "GET",
      "/v1/tenants/acme/changes?status=scheduled", None),
@@ -105,13 +106,7 @@ CALLS: list[tuple[list[str], str, str, dict[str, Any] | None]] = [
 ]  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("NETWAVE_INVENTORIES_PATH", str(REPO / "inventories"))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("scratch_env")
 
 
 def record(monkeypatch: pytest.MonkeyPatch, status: int = 200) -> list[httpx.Request]:
@@ -171,6 +166,8 @@ def test_every_table_verb_is_tested_and_registered() -> None:
     [
         (["campaign", "approve", "c0ffee"], "c0ffee ios-17-9 os_upgrade paused"),
         (["campaign", "retry", "c0ffee"], "retry of c0ffee:"),
+        (["campaign", "override-window", "c0ffee", "--reason", "outage"],
+         "c0ffee ios-17-9 os_upgrade paused"),
         (["change", "approve", "--tenant", "acme", "ch1", "--comment", "ok"],
          "change ch1: approved"),
         (["audit", "schedule", "pause", "--tenant", "acme"],

@@ -49,6 +49,14 @@ def mock_api(monkeypatch: pytest.MonkeyPatch, handler: Handler) -> list[dict[str
     return use_http(monkeypatch, httpx.Client(base_url="http://api", transport=transport))
 
 
+def unused_port() -> int:
+    """A loopback port nothing listens on (for "the API/Temporal is down")."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 @dataclass(frozen=True)
 class Certificates:
     """A private CA and a server certificate it signed for 127.0.0.1, as PEM files."""

@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from services.network.collect import Collected, Reachability, collect
 from services.network.host_keys import report_mismatch_in
 from services.network.inventory import Device
 from services.observability import device as device_events
+from services.observability.tracing import TraceCarrier, continued_trace, trace_carrier
 from workflows.audit.assess import Outcome, RuleSource, audit_outcome, rules_for
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class SliceJob:
     # The log ids of the activity that asked (its tenant, workflow and run), for the helper's
     # device records: taken where the job is made.
     log_ids: dict[str, str] = field(default_factory=log_context.snapshot)
+    trace: TraceCarrier | None = None  # the activity's span: the helper's sessions go under it
 
 
 # helper -> worker: (job id, Outcome) per device, (job id, None) when a job is done,
@@ -92,14 +94,15 @@ def _run_bound_job(job_id: int, job: SliceJob, send: Callable[[Message], None]) 
             device = by_name[item.device]
             send((job_id, audit_outcome(job.templates, rules, device, item)))
 
-        collect(  # sessions are counted by the worker, from the outcomes (its metrics)
-            job.devices,
-            job.provider,
-            workers=job.workers,
-            timeout=job.timeout,
-            on_done=on_done,
-            count_sessions=False,
-        )
+        with continued_trace(job.trace):
+            collect(  # sessions are counted by the worker, from the outcomes (its metrics)
+                job.devices,
+                job.provider,
+                workers=job.workers,
+                timeout=job.timeout,
+                on_done=on_done,
+                count_sessions=False,
+            )
         send((job_id, None))
     except BaseException as exc:  # reported to the worker, which redoes the devices left
         send((job_id, f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__))
@@ -227,9 +230,7 @@ class SessionPool:
         inbox: queue.SimpleQueue[Message],
     ) -> int | None:
         job_id = next(self._ids)
-        part = SliceJob(
-            devices, job.provider, job.templates, job.source, share, job.timeout, job.log_ids
-        )
+        part = replace(job, devices=devices, workers=share, trace=trace_carrier())
         with self._lock:
             if not helper.alive:
                 return None

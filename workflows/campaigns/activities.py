@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 from services.campaigns.budget import allowed_failures
 from services.campaigns.checks import compare_snapshots
 from services.campaigns.events import tenant_event
-from services.campaigns.lifecycle import DEVICE_OUTCOMES
+from services.campaigns.lifecycle import DEVICE_OUTCOMES, WORKFLOW_EVENTS
 from services.campaigns.resolve import resolve_campaign
 from services.campaigns.spec import CampaignSpec
 from services.campaigns.targets import plan_waves
@@ -42,6 +42,7 @@ from services.network.upgrade import (
 from services.notifications.staff import STAFF_TOLD, tell_of_campaign
 from services.observability import outcomes
 from services.store.repos import audit_log as audit_log_repo
+from services.store.repos import campaign_events
 from services.store.repos import campaigns as campaign_repo
 from services.store.repos import images as image_repo
 from services.store.repos.campaigns import DeviceRecord
@@ -128,7 +129,8 @@ class CampaignActivities(WorkerActivities):
 
     @activity.defn(name="campaign_status")
     def campaign_status(self, request: CampaignStatusInput) -> None:
-        """The campaign's status (and devices never started); audit-logged together."""
+        """The campaign's status (and devices never started); audit-logged together, and in the
+        campaign's events when the workflow reached it by itself (a gate, an end)."""
         with self.sessions.begin() as session:
             campaign_repo.set_status(
                 session,
@@ -155,6 +157,14 @@ class CampaignActivities(WorkerActivities):
                 object=f"campaign:{request.campaign_id}",
                 detail=request.summary or {},
             )
+            if request.actor == "netwave" and request.status in WORKFLOW_EVENTS:
+                campaign_events.record_event(
+                    session,
+                    campaign_id=request.campaign_id,
+                    event=request.status,
+                    actor=request.actor,
+                    comment=str((request.summary or {}).get("reason", "")),
+                )
         if newly:
             outcomes.campaign_device_finished("not_started", newly)
         activity.logger.info(

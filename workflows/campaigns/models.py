@@ -150,6 +150,15 @@ class ControlInput(BaseModel):
     comment: str = Field(default="", max_length=1000)
 
 
+class WindowOverrideInput(BaseModel):
+    """An admin's override of the maintenance windows of a running campaign: devices waiting
+    for a window start now, later ones do not wait (one tenant's, or every tenant's if None)."""
+
+    actor: str = Field(min_length=1, max_length=255)
+    reason: str = Field(min_length=1, max_length=500)
+    tenant: str | None = Field(default=None, max_length=63)
+
+
 class CampaignResult(BaseModel):
     campaign_id: str
     status: CampaignStatus

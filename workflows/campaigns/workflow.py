@@ -5,13 +5,12 @@ max_concurrency at once (max_per_tenant per tenant), each inside its tenant's ma
 window. A canary failure stops the campaign; failures beyond the budget halt it; devices not
 started stay untouched. pause / resume / cancel / approve are workflow updates: a paused or
 cancelled campaign starts no new device, devices in flight finish their runbook safely.
+override_window lets devices start outside their tenant's window (`windows.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -33,11 +32,16 @@ with workflow.unsafe.imports_passed_through():
         ControlInput,
         DeviceRunInput,
         DeviceRunResult,
-        DeviceStatusInput,
         WaveProgress,
+        WindowOverrideInput,
     )
-    from workflows.changes.lifecycle import ChangeLifecycleActivities
-    from workflows.changes.models import WindowInput, WindowOut
+    from workflows.campaigns.progress import summary, take_from_later_waves
+    from workflows.campaigns.windows import (
+        PAUSE_AFTER_WINDOW_PATCH,
+        WindowOverrides,
+        sleep_unless,
+        wait_for_window,
+    )
     from workflows.common.options import notification, planning, store_call
 
 # The plan heartbeats each second: a plan that a killed worker held is retried after this, not
@@ -66,6 +70,8 @@ class CampaignWorkflow:
         self._global_slots = asyncio.Semaphore(1)  # pragma: no mutate (run() sets it)
         self._at_gate = False
         self._notifications: list[workflow.ActivityHandle[None]] = []
+        self._windows = WindowOverrides()
+        self._respect_windows: bool | None = None  # known once planned
 
     # -- helpers ---------------------------------------------------------------------------
     async def _status(
@@ -86,7 +92,7 @@ class CampaignWorkflow:
                 campaign_id=self._input.campaign_id,
                 status=status,
                 actor=actor,
-                summary=self._summary(),
+                summary=summary(self._progress),
                 not_started=not_started or [],
             ),
             **store_call(self._input.device_task_queue),
@@ -109,29 +115,6 @@ class CampaignWorkflow:
                 ),
                 **notification(self._input.device_task_queue),
             )
-        )
-
-    def _summary(self) -> dict[str, object]:
-        counts: dict[str, int] = {}
-        for state in self._progress.devices.values():
-            counts[state] = counts.get(state, 0) + 1
-        return {
-            "reason": self._progress.reason,
-            "counts": counts,
-            "failures": self._progress.failures,
-            "allowed_failures": self._progress.allowed_failures,
-            "waves": len(self._progress.waves),
-            "current_wave": self._progress.current_wave,
-        }
-
-    async def _device_status(self, target: Target, status: str, detail: str) -> None:
-        assert self._input is not None
-        await workflow.execute_activity_method(
-            CampaignActivities.campaign_device_status,
-            DeviceStatusInput(
-                campaign_id=self._input.campaign_id, target=target, status=status, detail=detail
-            ),
-            **store_call(self._input.device_task_queue),
         )
 
     # -- the campaign ----------------------------------------------------------------------
@@ -168,6 +151,7 @@ class CampaignWorkflow:
             for target in wave:
                 self._progress.devices[target.key] = "pending"
         self._global_slots = asyncio.Semaphore(strategy.max_concurrency)
+        self._respect_windows = plan.spec.respect_windows
         self._notify("running")
 
     async def _run_waves(self, plan: CampaignPlan) -> str:
@@ -175,7 +159,7 @@ class CampaignWorkflow:
         strategy = plan.spec.strategy
         for index, wave in enumerate(plan.waves):
             if index > 0 and strategy.pause_between_waves_seconds > 0:
-                await self._sleep_unless_cancelled(strategy.pause_between_waves_seconds)
+                await sleep_unless(lambda: self._cancelled, strategy.pause_between_waves_seconds)
             if self._cancelled:
                 break
             self._progress.current_wave = index
@@ -241,7 +225,7 @@ class CampaignWorkflow:
         Returns why the campaign stops ("" to go on)."""
         size = plan.spec.strategy.canary_size
         while not any(r.outcome in CHANGED_OUTCOMES for r in results) and not self._cancelled:
-            stand_ins = self._take_from_later_waves(plan, size)
+            stand_ins = take_from_later_waves(plan, self._progress, size)
             if not stand_ins:
                 return ""  # every device was already as intended: nothing left to prove
             results = list(await asyncio.gather(*(self._run_device(plan, t, 0) for t in stand_ins)))
@@ -251,20 +235,9 @@ class CampaignWorkflow:
                 return f"canary failed on {failures} device(s); no further wave"
         return ""
 
-    def _take_from_later_waves(self, plan: CampaignPlan, count: int) -> list[Target]:
-        """Up to `count` devices moved from the front of the later waves into the canary."""
-        taken: list[Target] = []
-        for index, wave in enumerate(plan.waves[1:], start=1):
-            while wave and len(taken) < count:
-                taken.append(wave.pop(0))
-                self._progress.waves[index].devices -= 1
-                self._progress.waves[0].devices += 1
-        return taken
-
     def _result(self) -> CampaignResult:
         assert self._input is not None
-        summary = self._summary()
-        counts = summary["counts"]
+        counts = summary(self._progress)["counts"]
         return CampaignResult(
             campaign_id=self._input.campaign_id,
             status=self._progress.status,
@@ -272,12 +245,6 @@ class CampaignWorkflow:
             counts=counts if isinstance(counts, dict) else {},
             devices=list(self._results.values()),
         )
-
-    async def _sleep_unless_cancelled(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(
-                lambda: self._cancelled, timeout=timedelta(seconds=seconds)
-            )
 
     def _tenant_slot(self, tenant: str, limit: int | None) -> asyncio.Semaphore:
         if tenant not in self._tenant_slots:
@@ -293,8 +260,16 @@ class CampaignWorkflow:
                 return DeviceRunResult(
                     tenant=target.tenant, device=target.device, outcome="not_started"
                 )
-            if plan.spec.respect_windows:
-                await self._wait_for_window(target)
+            if plan.spec.respect_windows and not self._windows.covers(target.tenant):
+                waited = await wait_for_window(
+                    target,
+                    campaign_id=self._input.campaign_id,
+                    queue=self._input.device_task_queue,
+                    progress=self._progress,
+                    released=lambda: self._cancelled or self._windows.covers(target.tenant),
+                )
+                if waited and workflow.patched(PAUSE_AFTER_WINDOW_PATCH):
+                    await workflow.wait_condition(lambda: not self._paused or self._cancelled)
                 if self._cancelled:
                     return DeviceRunResult(
                         tenant=target.tenant, device=target.device, outcome="not_started"
@@ -327,21 +302,6 @@ class CampaignWorkflow:
         if result.outcome in FAILED_OUTCOMES:
             progress.failed += 1
         return result
-
-    async def _wait_for_window(self, target: Target) -> None:
-        assert self._input is not None
-        window: WindowOut = await workflow.execute_activity_method(
-            ChangeLifecycleActivities.next_change_window,
-            WindowInput(tenant=target.tenant, now=workflow.now()),
-            **store_call(self._input.device_task_queue),
-        )
-        wait = window.start - workflow.now()
-        if wait > timedelta(0):
-            self._progress.devices[target.key] = "waiting_window"
-            await self._device_status(
-                target, "waiting_window", f"next window of {target.tenant}: {window.start}"
-            )
-            await self._sleep_unless_cancelled(wait.total_seconds())
 
     # -- control ---------------------------------------------------------------------------
     def _check_active(self) -> None:
@@ -394,6 +354,21 @@ class CampaignWorkflow:
     def _validate_approve(self, control: ControlInput) -> None:
         if not self._at_gate or self._approved:
             raise ValueError(f"the campaign is {self._progress.status}, not awaiting approval")
+
+    @workflow.update(name="override_window")
+    def override_window(self, request: WindowOverrideInput) -> CampaignProgress:
+        """Devices waiting for the window start now; later ones do not wait for it. Recorded
+        by the caller (the campaign's events, the audit log): it issues no command."""
+        self._windows.add(request)
+        return self._progress
+
+    @override_window.validator
+    def _validate_override_window(self, request: WindowOverrideInput) -> None:
+        self._check_active()
+        if self._respect_windows is False:
+            raise ValueError("the campaign runs outside maintenance windows: nothing to override")
+        tenants = {key.split("/", 1)[0] for key in self._progress.devices}
+        self._windows.check(request, tenants)
 
     @workflow.query(name="progress")
     def progress(self) -> CampaignProgress:

@@ -1,7 +1,12 @@
-"""Long sync activities: run the device work in a thread and heartbeat progress meanwhile."""
+"""Long sync activities: run the device work in a thread and heartbeat progress meanwhile.
+
+The work thread runs in a copy of the activity thread's context (a new thread starts with an
+empty one): the activity's trace span, and whatever else context variables carry, reach it.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import threading
 from collections.abc import Callable
@@ -26,7 +31,7 @@ R = TypeVar("R")
 def run_heartbeating(work: Callable[[], object], progress: Callable[[], BaseModel]) -> None:
     """Call `work()`; while it runs, heartbeat `progress()` so a retry can resume from it."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="device-work") as pool:
-        future = pool.submit(log_context.carried(work))
+        future = pool.submit(contextvars.copy_context().run, log_context.carried(work))
         while True:
             try:
                 future.result(timeout=HEARTBEAT_SECONDS)
@@ -83,7 +88,7 @@ def call_heartbeating(work: Callable[[], R]) -> R:
     if not activity.in_activity():
         return work()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="device-step") as pool:
-        future = pool.submit(log_context.carried(work))
+        future = pool.submit(contextvars.copy_context().run, log_context.carried(work))
         while True:
             try:
                 return future.result(timeout=HEARTBEAT_SECONDS)

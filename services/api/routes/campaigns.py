@@ -1,5 +1,6 @@
 """Upgrade campaigns: launch, follow, control (one route per control of
-`services.app.campaigns.CONTROLS`) and retry. Each route calls one use case."""
+`services.app.campaigns.CONTROLS`), override the windows, the event history, retry. Each route
+calls one use case."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from annotated_types import Ge, Le
 from fastapi import APIRouter, Query, status
 
 from services.api.deps import (
+    AdminIdentity,
     CurrentIdentity,
     EngineerIdentity,
     SessionDep,
@@ -19,9 +21,16 @@ from services.api.deps import (
 )
 from services.api.params import Digits
 from services.app import campaigns as use_case
-from services.app.campaigns import CONTROLS, CampaignDetail, Control, ControlBody
+from services.app.campaigns import (
+    CONTROLS,
+    CampaignDetail,
+    Control,
+    ControlBody,
+    WindowOverrideBody,
+)
 from services.campaigns.spec import CampaignSpec
 from services.store.repos import campaigns as campaign_repo
+from services.store.repos.campaign_events import CampaignEventOut
 from services.store.repos.campaigns import CampaignOut
 from services.store.repos.tokens import Identity
 
@@ -58,6 +67,30 @@ async def get_campaign(
 ) -> CampaignDetail:
     """One campaign: status, per-wave and per-device progress, the Temporal UI link."""
     return await use_case.follow_campaign(state, session, campaign_id)
+
+
+@router.get("/v1/campaigns/{campaign_id}/events", response_model=list[CampaignEventOut])
+def campaign_events(
+    campaign_id: str, _identity: StaffIdentity, session: SessionDep
+) -> list[CampaignEventOut]:
+    """The campaign's history, oldest first: launch, pause and resume, gate, overrides, end."""
+    return use_case.campaign_events(session, campaign_id)
+
+
+@router.post(
+    "/v1/campaigns/{campaign_id}/override-window",
+    response_model=CampaignDetail,
+    responses={409: {"description": "the campaign has ended, or does not wait for windows"}},
+)
+async def override_window(
+    campaign_id: str,
+    body: WindowOverrideBody,
+    identity: AdminIdentity,
+    state: StateDep,
+    session: SessionDep,
+) -> CampaignDetail:
+    """Run now instead of waiting for maintenance windows (admin, with a reason)."""
+    return await use_case.override_window(state, session, identity, campaign_id, body=body)
 
 
 def _control_route(control: Control) -> Callable[..., Awaitable[CampaignDetail]]:

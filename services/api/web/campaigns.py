@@ -1,4 +1,5 @@
-"""Campaign pages: list, launch form, live wave and device progress, pause/resume/cancel.
+"""Campaign pages: list, launch form, live wave and device progress, pause/resume/cancel, the
+admin's window override and the event history.
 
 Every read and action calls the same use cases as the API (`services.app.campaigns`) after
 the same role checks, so launch validation, four-eyes on the canary gate and the audit log are
@@ -25,7 +26,15 @@ from services.api.web.numbers import form_decimal, form_integer
 from services.api.web.render import ConsoleRoute, page, redirect
 from services.api.web.session import CheckedForm, ConsoleDep
 from services.app import campaigns as use_case
-from services.app.campaigns import APPROVERS, CONTROLS, ENGINEERS, CampaignDetail, ControlBody
+from services.app.campaigns import (
+    ADMINS,
+    APPROVERS,
+    CONTROLS,
+    ENGINEERS,
+    CampaignDetail,
+    ControlBody,
+    WindowOverrideBody,
+)
 from services.app.errors import InvalidRequest, Refused
 from services.app.temporal import workflow_ui
 from services.campaigns.spec import CampaignSpec
@@ -38,7 +47,9 @@ LISTS = ("tenants", "sites", "roles", "platforms", "devices")
 NUMBERS = ("canary_size", "wave_size", "max_concurrency", "max_failures")
 TIMEOUTS = ("reload_timeout_seconds", "settle_seconds")
 FIELDS = frozenset({"name", "kind", "target_versions", "features", *LISTS, *NUMBERS, *TIMEOUTS})
-ACTIONS = frozenset(CONTROLS)  # the control buttons: pause, resume, cancel, approve
+OVERRIDE = "override-window"
+# The control buttons (pause, resume, cancel, approve) and the admin's window override.
+ACTIONS = frozenset({*CONTROLS, OVERRIDE})
 DEFAULTS = {"kind": "os_upgrade", "canary_size": "1", "wave_size": "10", "max_concurrency": "10",
             "max_failures": "0", "respect_windows": "on"}  # fmt: skip
 
@@ -143,21 +154,27 @@ async def launch(
 def _campaign_page(
     request: Request,
     console: ConsoleDep,
+    session: SessionDep,
     detail: CampaignDetail,
     code: int = status.HTTP_200_OK,
     *,
     done: str | bool = False,
     error: str | None = None,
 ) -> Response:
+    live = detail.campaign.status not in FINAL_STATUSES
     return page(
         request,
         "campaign.html",
         console,
         code,
         detail=detail,
-        live=detail.campaign.status not in FINAL_STATUSES,
+        events=use_case.campaign_events(session, detail.campaign.id),
+        live=live,
         can_control=console.identity.role in ENGINEERS,
         can_approve=console.identity.role in APPROVERS,
+        can_override=live
+        and console.identity.role in ADMINS
+        and bool(detail.campaign.spec.get("respect_windows", True)),
         done=done,
         error=error,
     )
@@ -171,7 +188,7 @@ async def campaign(
     check_role(console.identity, STAFF_ROLES)
     detail = await use_case.follow_campaign(state, session, campaign_id)
     done = request.query_params.get("done") in ACTIONS and request.query_params["done"]
-    return _campaign_page(request, console, detail, done=done)
+    return _campaign_page(request, console, session, detail, done=done)
 
 
 @router.get("/campaigns/{campaign_id}/progress.json")
@@ -203,15 +220,12 @@ async def control(
     state: StateDep,
     session: SessionDep,
 ) -> Response:
-    """Pause, resume or cancel (engineer, admin); approve the canary (approver, admin)."""
+    """Pause, resume or cancel (engineer, admin); approve the canary (approver, admin);
+    override the maintenance windows (admin, with a reason)."""
     if action not in ACTIONS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no action {action!r}")
     try:
-        identity = check_role(console.identity, CONTROLS[action].roles)
-        body = ControlBody(comment=form.get("comment", "").strip())
-        await use_case.control_campaign(
-            state, session, identity, campaign_id, action=action, body=body
-        )
+        await _act(action, form, console, state, session, campaign_id)
     except (HTTPException, ValidationError, Refused) as exc:
         session.rollback()
         if isinstance(exc, HTTPException):
@@ -219,7 +233,33 @@ async def control(
         elif isinstance(exc, Refused):
             code, message = refusal_status(exc), exc.message
         else:
-            code, message = status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)
+            code = status.HTTP_422_UNPROCESSABLE_CONTENT
+            message = "; ".join(
+                f"{e['loc'][-1]}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+            )
         detail = await use_case.follow_campaign(state, session, campaign_id)
-        return _campaign_page(request, console, detail, code, error=message)
+        return _campaign_page(request, console, session, detail, code, error=message)
     return redirect(f"/console/campaigns/{campaign_id}?done={action}")
+
+
+async def _act(
+    action: str,
+    form: dict[str, str],
+    console: ConsoleDep,
+    state: StateDep,
+    session: SessionDep,
+    campaign_id: str,
+) -> None:
+    """The use case of one button, after its role check (HTTPException, ValidationError,
+    Refused)."""
+    if action == OVERRIDE:
+        identity = check_role(console.identity, ADMINS)
+        tenant = form.get("tenant", "").strip() or None
+        body = WindowOverrideBody(reason=form.get("reason", "").strip(), tenant=tenant)
+        await use_case.override_window(state, session, identity, campaign_id, body=body)
+        return
+    identity = check_role(console.identity, CONTROLS[action].roles)
+    control = ControlBody(comment=form.get("comment", "").strip())
+    await use_case.control_campaign(
+        state, session, identity, campaign_id, action=action, body=control
+    )

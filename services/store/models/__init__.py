@@ -20,10 +20,13 @@ from services.store.models.base import (
 )
 from services.store.models.campaigns import (
     CAMPAIGN_DEVICE_STATUSES,
+    CAMPAIGN_EVENTS,
     CAMPAIGN_STATUSES,
     Campaign,
     CampaignDevice,
     CampaignDeviceStatus,
+    CampaignEvent,
+    CampaignEventKind,
     CampaignStatus,
     OsImage,
 )
@@ -73,6 +76,7 @@ from services.store.models.tenants import (
 __all__ = [
     "APPROVAL_DECISIONS",
     "CAMPAIGN_DEVICE_STATUSES",
+    "CAMPAIGN_EVENTS",
     "CAMPAIGN_STATUSES",
     "CHANGE_EVENTS_HINT",
     "CHANGE_KINDS",
@@ -88,6 +92,8 @@ __all__ = [
     "Campaign",
     "CampaignDevice",
     "CampaignDeviceStatus",
+    "CampaignEvent",
+    "CampaignEventKind",
     "CampaignStatus",
     "ChangeApproval",
     "ChangeBackup",

@@ -19,8 +19,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.campaigns.lifecycle import CAMPAIGN_DEVICE_STATUSES as CAMPAIGN_DEVICE_STATUSES
+from services.campaigns.lifecycle import CAMPAIGN_EVENTS as CAMPAIGN_EVENTS
 from services.campaigns.lifecycle import CAMPAIGN_STATUSES as CAMPAIGN_STATUSES
 from services.campaigns.lifecycle import CampaignDeviceStatus as CampaignDeviceStatus
+from services.campaigns.lifecycle import CampaignEventKind as CampaignEventKind
 from services.campaigns.lifecycle import CampaignStatus as CampaignStatus
 from services.store.models.base import Base, UTCDateTime, one_of, utcnow
 
@@ -91,3 +93,22 @@ class CampaignDevice(Base):
     # Steps that must happen at most once (a reload): name -> when it was committed to.
     once: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CampaignEvent(Base):
+    """One entry of a campaign's history: who did what, when, and why (a comment, a reason);
+    `tenant` when it concerned one tenant only (a window override)."""
+
+    __tablename__ = "campaign_events"
+    __table_args__ = (
+        CheckConstraint(f"event IN ({one_of(CAMPAIGN_EVENTS)})", name="event"),
+        Index("ix_campaign_events_campaign_id_id", "campaign_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(255))
+    event: Mapped[CampaignEventKind] = mapped_column(String(32))
+    tenant: Mapped[str | None] = mapped_column(String(63))
+    comment: Mapped[str] = mapped_column(Text, default="")

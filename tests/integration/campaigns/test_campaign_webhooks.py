@@ -21,22 +21,13 @@ from fastapi.testclient import TestClient
 from services.changes.webhooks import EVENT_HEADER, SIGNATURE_HEADER
 from services.core.secrets import FileSecretsProvider, ensure_dev_secrets
 from services.core.settings import Settings
-from tests.integration.campaigns.test_campaign_workflow import (  # noqa: F401 (fixtures)
-    api,
-    campaign_settings,
-    finished,
-    launch,
-    running_workers,
-    spec,
-    tokens,
-    wait_for,
-)
+from tests.utils.campaigns import finished, launch, spec, wait_for
 
 Received = list[tuple[dict[str, Any], str, bool]]
 
 
 @pytest.fixture
-def acme_receiver(campaign_settings: Settings) -> Iterator[Received]:  # noqa: F811
+def acme_receiver(campaign_settings: Settings) -> Iterator[Received]:
     """acme's webhook on 127.0.0.1: (event, event header, signature valid) per delivery."""
     ensure_dev_secrets(campaign_settings.secrets_file, ["webhook-acme"])
     secret = FileSecretsProvider(campaign_settings.secrets_file).resolve("webhook-acme")
@@ -78,8 +69,8 @@ def acme_receiver(campaign_settings: Settings) -> Iterator[Received]:  # noqa: F
 
 @pytest.mark.usefixtures("running_workers")
 async def test_acme_hears_each_status_change_with_its_own_counts_only(
-    api: TestClient,  # noqa: F811
-    tokens: dict[str, dict[str, str]],  # noqa: F811
+    api: TestClient,
+    tokens: dict[str, dict[str, str]],
     acme_receiver: Received,
 ) -> None:
     body = spec(targets={"tenants": ["acme", "globex"], "platforms": ["cisco_ios"]})

@@ -5,26 +5,19 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from fastapi.testclient import TestClient
-from temporalio.testing import WorkflowEnvironment
 
-from services.api.main import create_app
-from services.bootstrap import prepare_local
 from services.changes.plan import same_config
 from services.core.settings import Settings
-from tests.integration.backup.test_fleet_backup import scoped, workers
-from tests.utils.api import bearer, make_token
+from tests.utils.campaigns import TARGET, call, finished, launch, spec, statuses, wait_for
 from tests.utils.lab import ThreadedLab
 from tests.utils.processes import running_worker, stop
 from tests.utils.temporal import TEST_HEARTBEAT_SECONDS
 
-FINAL = {"completed", "halted", "cancelled", "failed"}
 IOS = [
     "acme-branch1-r1",
     "acme-hq-r1",
@@ -33,92 +26,6 @@ IOS = [
     "initech-aus-r1",
     "initech-dal-r2",
 ]
-TARGET = "17.9.4a"
-
-
-@pytest.fixture
-def campaign_settings(lab_settings: Settings, temporal_env: WorkflowEnvironment) -> Settings:
-    settings = scoped(lab_settings, temporal_env)
-    prepare_local(settings, lab=True)
-    return settings
-
-
-@pytest_asyncio.fixture
-async def running_workers(
-    temporal_env: WorkflowEnvironment, campaign_settings: Settings
-) -> AsyncIterator[None]:
-    async with workers(temporal_env.client, campaign_settings):
-        yield
-
-
-@pytest.fixture
-def api(campaign_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(campaign_settings)) as client:
-        yield client
-
-
-@pytest.fixture
-def tokens(campaign_settings: Settings) -> dict[str, dict[str, str]]:
-    return {
-        "engineer": bearer(make_token(campaign_settings, "engineer")),
-        "approver": bearer(make_token(campaign_settings, "approver")),
-        "admin": bearer(make_token(campaign_settings, "admin")),
-        "acme": bearer(make_token(campaign_settings, "tenant", tenant="acme")),
-    }
-
-
-def spec(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "ios-17-9",
-        "kind": "os_upgrade",
-        "targets": {"platforms": ["cisco_ios"]},
-        "target_versions": {"cisco_ios": TARGET},
-        "strategy": {"canary_size": 1, "wave_size": 3, "max_concurrency": 3},
-        "respect_windows": False,
-        "reload_timeout_seconds": 20,
-        "post_check": {"settle_seconds": 3},
-    }
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(body.get(key), dict):
-            body[key] = {**body[key], **value}
-        else:
-            body[key] = value
-    return body
-
-
-async def call(api: TestClient, method: str, path: str, **kwargs: Any) -> Any:
-    return await asyncio.to_thread(lambda: api.request(method, path, **kwargs))
-
-
-async def launch(api: TestClient, headers: dict[str, str], body: dict[str, Any]) -> str:
-    response = await call(api, "POST", "/v1/campaigns", json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    return str(response.json()["campaign"]["id"])
-
-
-async def wait_for(
-    api: TestClient,
-    campaign_id: str,
-    headers: dict[str, str],
-    done: Any,
-    timeout: float = 120,
-) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = await call(api, "GET", f"/v1/campaigns/{campaign_id}", headers=headers)
-        doc: dict[str, Any] = response.json()
-        if done(doc):
-            return doc
-        assert time.monotonic() < deadline, doc["campaign"]["status"]
-        await asyncio.sleep(0.3)
-
-
-def finished(doc: dict[str, Any]) -> bool:
-    return doc["campaign"]["status"] in FINAL
-
-
-def statuses(doc: dict[str, Any]) -> dict[str, str]:
-    return {d["device"]: d["status"] for d in doc["devices"]}
 
 
 @pytest.mark.usefixtures("running_workers")

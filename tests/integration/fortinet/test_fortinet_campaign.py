@@ -7,13 +7,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.campaigns.test_campaign_workflow import (
-    finished,
-    launch,
-    spec,
-    statuses,
-    wait_for,
-)
+from tests.utils.campaigns import finished, launch, spec, statuses, wait_for
 from tests.utils.lab import ThreadedLab
 
 FORTIGATES = ["vandelay-bos-fw1", "vandelay-nyc-fw1"]

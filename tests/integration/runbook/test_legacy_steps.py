@@ -4,25 +4,22 @@ what they did (a change verified or rolled back; a rollout applied, skipped or r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
 from fastapi.testclient import TestClient
 from temporalio.testing import WorkflowEnvironment
 
-from services.api.main import create_app
-from services.bootstrap import prepare_local
 from services.changes.plan import same_config
 from services.core.settings import Settings
-from tests.integration.backup.test_fleet_backup import scoped, workers
-from tests.integration.campaigns.test_campaign_workflow import finished, launch, statuses, wait_for
+from tests.integration.backup.test_fleet_backup import workers
 from tests.integration.change_flow.test_change_workflow import apply_in_an_opened_window
 from tests.integration.runbook.legacy_workflows import (
     OldDeviceChangeWorkflow,
     OldDeviceRolloutWorkflow,
 )
-from tests.utils.api import bearer, make_token
+from tests.utils.campaigns import finished, launch, statuses, wait_for
 from tests.utils.lab import ThreadedLab
 from workflows.registry import WORKFLOWS
 
@@ -32,36 +29,17 @@ OLD = {
 }
 
 
-@pytest.fixture
-def settings(lab_settings: Settings, temporal_env: WorkflowEnvironment) -> Settings:
-    scoped_settings = scoped(lab_settings, temporal_env)
-    prepare_local(scoped_settings, lab=True)
-    return scoped_settings
-
-
 @pytest_asyncio.fixture
 async def old_workers(
-    temporal_env: WorkflowEnvironment, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    temporal_env: WorkflowEnvironment,
+    campaign_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[None]:
+    """The campaign tests' workers, running the device workflows as they were before."""
     old = [OLD.get(w.__name__, w) for w in WORKFLOWS]
     monkeypatch.setattr("services.worker.main.WORKFLOWS", old)
-    async with workers(temporal_env.client, settings):
+    async with workers(temporal_env.client, campaign_settings):
         yield
-
-
-@pytest.fixture
-def api(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
-        yield client
-
-
-@pytest.fixture
-def tokens(settings: Settings) -> dict[str, dict[str, str]]:
-    return {
-        "acme": bearer(make_token(settings, "tenant", tenant="acme")),
-        "admin": bearer(make_token(settings, "admin")),
-        "engineer": bearer(make_token(settings, "engineer")),
-    }
 
 
 @pytest.mark.usefixtures("old_workers")

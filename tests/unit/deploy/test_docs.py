@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import yaml
+
 from tests.conftest import REPO
 from tests.unit.deploy.contract import DEPLOY
 
@@ -26,3 +28,13 @@ def test_deploy_readme_covers_sizing_upgrades_and_backups() -> None:
 
 def test_readme_links_the_deployment_guide() -> None:
     assert "deploy/README.md" in (REPO / "README.md").read_text()
+
+
+def test_deploy_readme_explains_every_alert() -> None:
+    text = (DEPLOY / "README.md").read_text()
+    monitoring = text.split("## Monitoring")[1].split("\n## ")[0]
+    rules = yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text())["groups"]
+    for rule in (rule for group in rules for rule in group["rules"]):
+        assert f"| `{rule['alert']}` | {rule['labels']['severity']} |" in monitoring, rule["alert"]
+    for needle in ("--profile monitoring", "netwave-dashboard.json", "_total", "ServiceMonitor"):
+        assert needle in monitoring, needle

@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
 from services.cli import app
-from services.core.settings import get_settings
+from tests.utils.cli import unused_port
 
 runner = CliRunner()
 
 
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+pytestmark = pytest.mark.usefixtures("scratch_env")
 
 
-@pytest.fixture(autouse=True)
-def scratch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("NETWAVE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("NETWAVE_TEMPORAL_ADDRESS", f"127.0.0.1:{unused_port()}")
-    monkeypatch.setenv("NETWAVE_API_PORT", str(unused_port()))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+@pytest.fixture
+def scratch_variables() -> dict[str, str | None]:
+    return {
+        "NETWAVE_TEMPORAL_ADDRESS": f"127.0.0.1:{unused_port()}",
+        "NETWAVE_API_PORT": str(unused_port()),
+    }
 
 
 def test_health_names_the_dependency_that_is_down() -> None:

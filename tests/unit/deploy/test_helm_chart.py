@@ -28,6 +28,13 @@ WORKLOADS = ("api-deployment.yaml", "worker-deployment.yaml", "migrations-job.ya
 ACTION = re.compile(r"\{\{-?.*?-?\}\}", re.S)
 
 
+def compose_scrape_jobs() -> list[dict[str, Any]]:
+    """The scrape jobs of deploy/prometheus/prometheus.yml (the alert rules select on them)."""
+    config = yaml.safe_load((CHART.parents[1] / "prometheus" / "prometheus.yml").read_text())
+    jobs: list[dict[str, Any]] = config["scrape_configs"]
+    return jobs
+
+
 def template(name: str) -> str:
     return (TEMPLATES / name).read_text()
 
@@ -174,3 +181,79 @@ def test_external_endpoints_are_values() -> None:
     assert "StatefulSet" not in kinds
     assert ":" in VALUES["env"]["NETWAVE_TEMPORAL_ADDRESS"]
     assert Path(VALUES["env"]["NETWAVE_INVENTORIES_PATH"]).is_absolute()
+
+
+# --- monitoring --------------------------------------------------------------------------------
+
+
+def guard(name: str) -> str:
+    """The condition of the `if` that wraps all of a template's objects ('' when none does)."""
+    lines = [line for line in template(name).splitlines() if not line.startswith("#")]
+    opening = re.fullmatch(r"\{\{-? if (.+?) -?\}\}", lines[0].strip())
+    if opening is None or lines[-1].strip() != "{{- end }}":
+        return ""
+    return opening.group(1)
+
+
+@pytest.mark.parametrize(
+    ("name", "switch", "kind"),
+    [
+        ("servicemonitor.yaml", "metrics.serviceMonitor.enabled", "ServiceMonitor"),
+        ("prometheusrule.yaml", "metrics.prometheusRule.enabled", "PrometheusRule"),
+        ("worker-metrics-service.yaml", "metrics.enabled", "Service"),
+    ],
+)
+def test_monitoring_objects_render_only_when_switched_on(name: str, switch: str, kind: str) -> None:
+    assert guard(name) == f".Values.{switch}"
+    assert skeleton(name)["kind"] == kind
+    node: Any = VALUES
+    for part in switch.split("."):
+        node = node[part]
+    assert node is (kind == "Service"), f"{switch}: operator objects are off by default"
+
+
+def test_operator_objects_need_the_operator_api() -> None:
+    for name in ("servicemonitor.yaml", "prometheusrule.yaml"):
+        assert skeleton(name)["apiVersion"] == "monitoring.coreos.com/v1", name
+    # Everything else renders on a cluster without the Prometheus Operator.
+    for path in TEMPLATES.glob("*.yaml"):
+        if path.name not in ("servicemonitor.yaml", "prometheusrule.yaml"):
+            assert "monitoring.coreos.com" not in path.read_text(), path.name
+
+
+def test_service_monitor_scrapes_the_api_and_every_worker_under_the_compose_job_names() -> None:
+    monitor = skeleton("servicemonitor.yaml")["spec"]
+    api, workers = skeleton("api-service.yaml"), skeleton("worker-metrics-service.yaml")
+    job_label = monitor["jobLabel"]
+    assert {api["metadata"]["labels"][job_label], workers["metadata"]["labels"][job_label]} == {
+        job["job_name"] for job in compose_scrape_jobs()
+    }
+    assert {"key": job_label, "operator": "Exists"} in monitor["selector"]["matchExpressions"]
+    ports = {endpoint["port"] for endpoint in monitor["endpoints"]}
+    assert ports == {api["spec"]["ports"][0]["name"], workers["spec"]["ports"][0]["name"]}
+    assert {endpoint["path"] for endpoint in monitor["endpoints"]} == {"/metrics"}
+
+
+def test_workers_serve_metrics_on_the_port_the_service_names() -> None:
+    helpers = template("_helpers.tpl")
+    port = helpers.split('define "netwave.workerMetricsPort"')[1].split('{{- define "')[0]
+    assert "name: NETWAVE_METRICS_PORT" in port and "value: {{ .Values.metrics.port" in port
+    assert "name: metrics" in port, "the Service's targetPort names the container port"
+    label = helpers.split('define "netwave.workerMetricsLabel"')[1].split("{{- end }}")[0]
+    service = skeleton("worker-metrics-service.yaml")
+    assert "netwave.io/metrics: worker" in label
+    assert service["spec"]["selector"]["netwave.io/metrics"] == "worker"
+    assert service["spec"]["clusterIP"] == "None", "headless: every worker pod is a target"
+    assert service["spec"]["ports"][0]["targetPort"] == "metrics"
+    for name in ("worker-deployment.yaml", "device-worker-deployment.yaml"):
+        assert 'include "netwave.workerMetricsPort"' in template(name), name
+        assert 'include "netwave.workerMetricsLabel"' in template(name), name
+    assert VALUES["env"]["NETWAVE_METRICS_HOST"] == "0.0.0.0"
+    assert "NETWAVE_METRICS_PORT" not in VALUES["env"], "the API would read it too"
+
+
+def test_prometheus_rule_ships_the_compose_alert_rules() -> None:
+    assert '.Files.Get "files/alerts.yml"' in template("prometheusrule.yaml")
+    shipped = CHART / "files" / "alerts.yml"
+    assert shipped.resolve() == (CHART.parents[1] / "prometheus" / "alerts.yml").resolve()
+    assert "groups" in yaml.safe_load(shipped.read_text())

@@ -28,6 +28,7 @@ TABLES = {
     "os_images",
     "campaigns",
     "campaign_devices",
+    "campaign_events",
     "intent_revisions",
     "device_locks",
     "device_attention",
@@ -57,10 +58,10 @@ def _tables(url: str) -> set[str]:
 def test_upgrade_from_empty(empty_url: str) -> None:
     assert migrate.current(empty_url) is None
     migrate.upgrade(empty_url)
-    assert migrate.current(empty_url) == migrate.head() == "0011"
+    assert migrate.current(empty_url) == migrate.head() == "0012"
     assert _tables(empty_url) == TABLES
     migrate.upgrade(empty_url)  # a second run is a no-op
-    assert migrate.current(empty_url) == "0011"
+    assert migrate.current(empty_url) == "0012"
 
 
 def test_downgrade_to_base_and_up_again(empty_url: str) -> None:
@@ -77,12 +78,14 @@ INTENT_TABLES = {"intent_revisions", "device_locks"}
 ATTENTION_TABLES = {"device_attention"}
 HOST_KEY_TABLES = {"host_keys"}
 LOGOUT_TABLES = {"console_sessions_ended"}
+CAMPAIGN_EVENT_TABLES = {"campaign_events"}
 
 
 def test_downgrade_one_revision_drops_only_its_tables(empty_url: str) -> None:
     migrate.upgrade(empty_url)
     expected = TABLES
     for revision, dropped in (
+        ("0011", CAMPAIGN_EVENT_TABLES),
         ("0010", set()),  # 0011 adds audit_log indexes only
         ("0009", set()),  # 0010 widens the change statuses only
         ("0008", LOGOUT_TABLES),

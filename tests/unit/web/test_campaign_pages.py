@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 
 from services.api.web.campaigns import spec_data
+from services.campaigns.spec import CampaignSpec
+from services.core.settings import Settings
+from services.store.repos import campaign_events as event_repo
+from services.store.repos import campaigns as campaign_repo
+from tests.unit.app.fakes import FakeClient
 from tests.unit.web.conftest import SignedIn
+from tests.unit.web.factories import sessions
 
 FORM = {
     "name": "ios-17-9",
@@ -72,3 +78,91 @@ def test_launch_form_shows_errors_next_to_the_fields(signed_in: SignedIn) -> Non
     down = client.post("/console/campaigns/new", data={"csrf_token": csrf, **FORM})
     assert down.status_code == 503 and "Temporal is not reachable" in down.text
     assert "No campaign yet" in client.get("/console/campaigns").text
+
+
+def _campaign(settings: Settings, status: str = "running") -> str:
+    """A campaign of acme's hq router as the API records it, launched by noc-bob."""
+    with sessions(settings).begin() as session:
+        campaign_repo.create_campaign(
+            session,
+            campaign_id="c-1",
+            name="ios-17-9",
+            kind="os_upgrade",
+            spec=CampaignSpec.model_validate(
+                {"name": "ios-17-9", "kind": "os_upgrade", "target_versions": {"cisco_ios": "2"}}
+            ).model_dump(mode="json"),
+            created_by="noc-bob",
+            created_by_token_id=None,
+            workflow_id="campaign-c-1",
+        )
+        campaign_repo.add_devices(
+            session, campaign_id="c-1", devices=[("acme", "acme-hq-r1", "cisco_ios", 0)]
+        )
+        event_repo.record_event(session, campaign_id="c-1", event="launched", actor="noc-bob")
+        if status != "running":
+            event_repo.record_event(
+                session, campaign_id="c-1", event="paused", actor="noc-eve", comment="<b>freeze</b>"
+            )
+            campaign_repo.set_status(session, campaign_id="c-1", status="completed")
+            event_repo.record_event(session, campaign_id="c-1", event="completed", actor="netwave")
+    return "c-1"
+
+
+def event_rows(text: str) -> list[tuple[str, ...]]:
+    """(event, by, tenant, comment) of each row of the events table, in page order."""
+    table = text.split('id="events"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(
+        r'<tr data-event="[^"]*">\s*<td><time>[^<]*</time></td>\s*<td>([^<]*)</td>\s*'
+        r'<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*<td class="comment">([^<]*)</td>',
+        table,
+    )
+    return [(event, by, tenant, comment) for by, event, tenant, comment in rows]
+
+
+def test_the_campaign_page_shows_its_events_oldest_first(
+    web_settings: Settings, signed_in: SignedIn
+) -> None:
+    campaign_id = _campaign(web_settings, status="completed")
+    engineer, _, _ = signed_in("engineer")
+    page = engineer.get(f"/console/campaigns/{campaign_id}")
+    assert page.status_code == 200
+    assert event_rows(page.text) == [
+        ("launched", "noc-bob", "", ""),
+        ("paused", "noc-eve", "", "&lt;b&gt;freeze&lt;/b&gt;"),
+        ("completed", "netwave", "", ""),
+    ]
+    admin, _, _ = signed_in("admin")
+    assert 'id="override-form"' not in admin.get(f"/console/campaigns/{campaign_id}").text
+
+
+def test_an_admin_overrides_the_window_from_the_campaign_page(
+    web_settings: Settings, signed_in: SignedIn
+) -> None:
+    campaign_id = _campaign(web_settings)
+    path = f"/console/campaigns/{campaign_id}"
+    engineer, _, engineer_csrf = signed_in("engineer")
+    assert 'id="override-form"' not in engineer.get(path).text
+    refused = engineer.post(
+        f"{path}/override-window", data={"csrf_token": engineer_csrf, "reason": "outage"}
+    )
+    assert refused.status_code == 403
+    admin, _, csrf = signed_in("admin")
+    temporal = FakeClient()
+    admin.app.state.netwave._temporal = temporal  # type: ignore[attr-defined]
+    assert 'id="override-form"' in admin.get(path).text
+    blank = admin.post(f"{path}/override-window", data={"csrf_token": csrf, "reason": " "})
+    assert blank.status_code == 422 and "reason: String should have at least 1" in blank.text
+    bell = admin.post(f"{path}/override-window", data={"csrf_token": csrf, "reason": "a\x07b"})
+    assert bell.status_code == 422
+    assert "reason: must not contain control characters (found &#39;\\x07&#39;)" in bell.text
+    assert temporal.handle.updates == []
+    done = admin.post(
+        f"{path}/override-window",
+        data={"csrf_token": csrf, "reason": "customer outage", "tenant": "acme"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == f"{path}?done=override-window"
+    assert [u for u, _ in temporal.handle.updates] == ["override_window"]
+    rows = event_rows(admin.get(done.headers["location"]).text)
+    assert rows[-1] == ("window overridden", "test-admin-all", "acme", "customer outage"), rows

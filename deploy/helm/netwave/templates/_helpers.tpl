@@ -89,3 +89,21 @@ imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/* Workers serve Prometheus metrics on metrics.port; the label is what the metrics Service selects. */}}
+{{- define "netwave.workerMetricsLabel" -}}
+{{- if .Values.metrics.enabled -}}
+netwave.io/metrics: worker
+{{- end }}
+{{- end }}
+
+{{- define "netwave.workerMetricsPort" -}}
+{{- if .Values.metrics.enabled -}}
+env:
+  - name: NETWAVE_METRICS_PORT
+    value: {{ .Values.metrics.port | quote }}
+ports:
+  - name: metrics
+    containerPort: {{ .Values.metrics.port }}
+{{- end }}
+{{- end }}
