@@ -20,17 +20,10 @@ from services.core.secrets import FileSecretsProvider, ensure_dev_secrets
 from services.core.settings import Settings
 from services.store.repos import host_keys as host_key_repo
 from tests.integration.backup.test_fleet_backup import scoped
-from tests.integration.campaigns.test_campaign_workflow import (  # noqa: F401 (fixtures)
-    api,
-    finished,
-    launch,
-    running_workers,
-    spec,
-    wait_for,
-)
 from tests.integration.change_flow.test_change_workflow import post, wait_status
 from tests.integration.change_flow.test_host_key_trust import OTHER_KEY, backup
 from tests.utils.api import bearer, make_token
+from tests.utils.campaigns import finished, launch, spec, wait_for
 from tests.utils.lab import ThreadedLab
 from tests.utils.staff_receiver import StaffReceiver, staff_receiver
 
@@ -50,13 +43,14 @@ def receiver(hmac_secret: str) -> Iterator[StaffReceiver]:
 
 
 @pytest.fixture
-def campaign_settings(
+def change_settings(
     lab_settings: Settings,
     temporal_env: WorkflowEnvironment,
     tmp_path: Path,
     receiver: StaffReceiver,
 ) -> Settings:
-    """The campaign tests' settings, with the MSP's notifications file: one generic webhook."""
+    """The change flow's settings (campaign_settings are the same), with the MSP's
+    notifications file: one generic webhook, the receiver."""
     path = tmp_path / "notifications.yaml"
     path.write_text(
         "targets:\n"
@@ -72,17 +66,17 @@ def campaign_settings(
 
 
 @pytest.fixture
-def tokens(campaign_settings: Settings) -> dict[str, dict[str, str]]:
+def tokens(change_settings: Settings) -> dict[str, dict[str, str]]:
     return {
-        "engineer": bearer(make_token(campaign_settings, "engineer")),
-        "admin": bearer(make_token(campaign_settings, "admin")),
-        "globex": bearer(make_token(campaign_settings, "tenant", tenant="globex")),
+        "engineer": bearer(make_token(change_settings, "engineer")),
+        "admin": bearer(make_token(change_settings, "admin")),
+        "globex": bearer(make_token(change_settings, "tenant", tenant="globex")),
     }
 
 
 @pytest.mark.usefixtures("running_workers")
 async def test_staff_hear_of_a_change_waiting_for_approval_and_a_halted_campaign(
-    api: TestClient,  # noqa: F811
+    api: TestClient,
     tokens: dict[str, dict[str, str]],
     lab: ThreadedLab,
     receiver: StaffReceiver,
@@ -156,13 +150,13 @@ async def _quiet_for(seconds: float) -> None:
 
 @pytest.mark.usefixtures("running_workers")
 async def test_staff_hear_of_a_host_key_mismatch_once(
-    api: TestClient,  # noqa: F811
+    api: TestClient,
     tokens: dict[str, dict[str, str]],
-    campaign_settings: Settings,
+    change_settings: Settings,
     receiver: StaffReceiver,
 ) -> None:
     name = "acme-branch1-r1"
-    _record_another_key(campaign_settings, name)
+    _record_another_key(change_settings, name)
     assert (await backup(api, tokens["admin"]))[name] == "host_key_mismatch"
     told = await asyncio.to_thread(receiver.wait_for, "device.host_key_mismatch")
     assert told["valid"]
@@ -176,17 +170,17 @@ async def test_staff_hear_of_a_host_key_mismatch_once(
 
 @pytest.mark.usefixtures("running_workers")
 async def test_an_audit_in_helper_processes_tells_staff_as_a_backup_would(
-    api: TestClient,  # noqa: F811
+    api: TestClient,
     tokens: dict[str, dict[str, str]],
-    campaign_settings: Settings,
+    change_settings: Settings,
     receiver: StaffReceiver,
 ) -> None:
     """The audit's sessions run in helper processes, which have no listener: the worker tells
     staff when the result arrives, in the refusal's own words, so a backup of the same device
     afterwards is the same event and adds nothing."""
-    assert campaign_settings.session_processes > 0
+    assert change_settings.session_processes > 0
     name = "acme-branch1-r1"
-    _record_another_key(campaign_settings, name)
+    _record_another_key(change_settings, name)
     await _audit(api, tokens["engineer"])
     told = await asyncio.to_thread(receiver.wait_for, "device.host_key_mismatch")
     assert told["valid"] and told["json"]["subject"] == f"device:acme/{name}"
