@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.core.secrets import SecretsProvider
 from services.core.settings import Settings
+from services.notifications import host_keys as host_key_alerts
 from workflows.audit.activities import AuditActivities
 from workflows.audit.workflow import ComplianceAuditWorkflow
 from workflows.backup.activities import BackupActivities
@@ -48,6 +49,7 @@ def device_activities(
     settings: Settings, sessions: sessionmaker[Session], provider: SecretsProvider
 ) -> list[Callable[..., Any]]:
     """Synchronous activities that talk to devices; they run on the device thread pool."""
+    host_key_alerts.install(settings, provider)  # their sessions' host-key mismatches, to staff
     backup = BackupActivities(settings, sessions, provider)
     audit = AuditActivities(settings, sessions, provider)
     change = ChangeActivities(settings, sessions, provider)

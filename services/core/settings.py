@@ -139,11 +139,23 @@ class Settings(BaseSettings):
         default=None, description="catalogue seeded at API start (default inventories/images.yaml)"
     )
 
+    public_url: str = Field(
+        default="",
+        description="the console's address as staff reach it, for links in notifications; "
+        "empty means the API's own address",
+    )
+    notifications_file: Path = Field(
+        default=Path(""),
+        description="staff notification targets (apprise URLs); empty means "
+        "<inventories>/notifications.yaml when it exists",
+    )
+
     otlp_endpoint: str = Field(
         default="",
         description="OTLP/HTTP collector traces are sent to, e.g. http://collector:4318; "
         "empty: tracing off",
     )
+
     lab_control_port: int = 8299
     token_lifetime_days: int = Field(
         default=90, ge=1, le=3650, description="lifetime of a new API token, in days"
@@ -180,6 +192,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{(self.var_dir / 'netwave.db').as_posix()}"
         if self.secrets_file == Path(""):
             self.secrets_file = self.var_dir / "secrets.yaml"
+        if self.notifications_file == Path(""):
+            self.notifications_file = self.inventories_path / "notifications.yaml"
         if self.lab_host_key_file == Path(""):
             self.lab_host_key_file = self.var_dir / "lab" / "ssh_host_ed25519_key"
         if self.log_format is None:
@@ -203,6 +217,11 @@ class Settings(BaseSettings):
     @property
     def api_url(self) -> str:
         return f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def console_url(self) -> str:
+        """Where staff open the console (links in notifications), without a trailing /."""
+        return (self.public_url or self.api_url).rstrip("/")
 
     @classmethod
     def settings_customise_sources(

@@ -26,6 +26,7 @@ from services.network.host_keys import (
     host_key_fault,
     known_hosts_file,
     refusal,
+    report_mismatch,
     untrusted,
 )
 from services.network.inventory import Device
@@ -123,6 +124,8 @@ def _collect_task(
             refused = refusal(host.name, host.hostname or "", host.port or 22, exc)
             span.fail(exc, classify(refused or exc).value)
             if refused is not None:
+                tenant = str(host.data.get("tenant", ""))
+                report_mismatch(tenant, host.name, str(host.platform), refused)
                 raise refused from None
             raise
         try:

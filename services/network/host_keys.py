@@ -16,7 +16,7 @@ import hashlib
 import os
 import socket
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,33 @@ if TYPE_CHECKING:
 
 MISMATCH = "host key mismatch"
 NOT_TRUSTED = "host key not trusted"
+
+# Who hears of a mismatch (tenant, device, platform, the refusal's message): the worker's staff
+# notifications (`services.notifications.host_keys`). One at most; None: nobody.
+MismatchListener = Callable[[str, str, str, str], None]
+_on_mismatch: list[MismatchListener] = []
+
+
+def on_mismatch(listener: MismatchListener | None) -> None:
+    """Set (or with None, clear) the one listener of `report_mismatch`."""
+    _on_mismatch[:] = [listener] if listener is not None else []
+
+
+def report_mismatch_in(tenant: str, device: str, platform: str, reason: str) -> None:
+    """`report_mismatch` from a reason that quotes the refusal (an audit helper's result:
+    helper processes have no listener); the refusal's own words, so both say the same."""
+    start = reason.find(MISMATCH)
+    if start >= 0:
+        report_mismatch(tenant, device, platform, HostKeyError(reason[start:], mismatch=True))
+
+
+def report_mismatch(tenant: str, device: str, platform: str, refused: HostKeyError) -> None:
+    """Tell the listener of a session refused for a mismatched key; never raises."""
+    if not refused.mismatch:
+        return
+    for listener in list(_on_mismatch):
+        with contextlib.suppress(Exception):  # telling never fails the session's refusal
+            listener(tenant, device, platform, refused.message)
 
 
 class HostKey(BaseModel):

@@ -25,7 +25,7 @@ from netmiko.exceptions import ConfigInvalidException, ReadTimeout
 
 from services.core.secrets import Credential
 from services.network.collect import Reachability, classify, short_error
-from services.network.host_keys import known_hosts_file, refusal, untrusted
+from services.network.host_keys import known_hosts_file, refusal, report_mismatch, untrusted
 from services.network.inventory import Device
 from services.network.nornir_fleet import netmiko_extras
 from services.network.platforms import Platform, get_platform
@@ -78,6 +78,7 @@ def _connect(
         except Exception as exc:
             refused = refusal(device.name, device.hostname, device.port, exc)
             if refused is not None:
+                report_mismatch(device.tenant, device.name, device.platform, refused)
                 raise refused from None
             raise
     if (platform or get_platform(device.platform)).push.enable and not conn.check_enable_mode():

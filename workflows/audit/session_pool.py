@@ -37,7 +37,8 @@ from pathlib import Path
 from services.core import log_context
 from services.core.logging import setup_logging
 from services.core.secrets import SecretsProvider
-from services.network.collect import Collected, collect
+from services.network.collect import Collected, Reachability, collect
+from services.network.host_keys import report_mismatch_in
 from services.network.inventory import Device
 from services.observability import device as device_events
 from services.observability.tracing import TraceCarrier, continued_trace, trace_carrier
@@ -345,6 +346,9 @@ def _collect(
                 device_events.session_finished(
                     device.platform, device.tenant, message.session.value, message.seconds
                 )
+                if message.session is Reachability.host_key_mismatch:  # to staff, from here
+                    reason = str(message.result.get("message", ""))
+                    report_mismatch_in(device.tenant, device.name, device.platform, reason)
                 on_done(message)
             continue
         sent.discard(job_id)

@@ -17,13 +17,10 @@ from temporalio.exceptions import ApplicationError
 
 from services.campaigns.budget import allowed_failures
 from services.campaigns.checks import compare_snapshots
-from services.campaigns.events import tenant_event
 from services.campaigns.lifecycle import DEVICE_OUTCOMES, WORKFLOW_EVENTS
 from services.campaigns.resolve import resolve_campaign
 from services.campaigns.spec import CampaignSpec
 from services.campaigns.targets import plan_waves
-from services.changes.contract import load_contract
-from services.changes.webhooks import deliver, webhook_target
 from services.core.errors import NetwaveError
 from services.core.failpoints import before_last_line
 from services.core.secrets import Credential
@@ -47,7 +44,6 @@ from services.store.repos import images as image_repo
 from services.store.repos.campaigns import DeviceRecord
 from workflows.campaigns.models import (
     BootInput,
-    CampaignNotifyInput,
     CampaignPlan,
     CampaignRef,
     CampaignStatusInput,
@@ -58,7 +54,7 @@ from workflows.campaigns.models import (
     StepResult,
     WaitInput,
 )
-from workflows.common.context import WorkerActivities
+from workflows.campaigns.notify import CampaignNotifications
 from workflows.common.heartbeat import heartbeating
 
 POLL_SECONDS = 1.0
@@ -69,7 +65,7 @@ def _fail(message: str, kind: str = "PlanError") -> ApplicationError:
     return ApplicationError(message, type=kind, non_retryable=True)
 
 
-class CampaignActivities(WorkerActivities):
+class CampaignActivities(CampaignNotifications):
     """See `WorkerActivities`: settings, database sessions, secrets provider."""
 
     def _device(self, run: DeviceRunInput) -> tuple[Device, Credential]:
@@ -169,46 +165,6 @@ class CampaignActivities(WorkerActivities):
         activity.logger.info(
             "campaign %s %s", request.campaign_id, request.status, extra={"status": request.status}
         )
-
-    @activity.defn(name="notify_campaign")
-    def notify_campaign(self, request: CampaignNotifyInput) -> None:
-        """Each tenant with devices in the campaign gets the signed event on its webhook, with its
-        own counts only; raising makes Temporal retry (tenants already served are skipped)."""
-        details = activity.info().heartbeat_details
-        served: set[str] = set(details[0]) if details else set()
-        with self.sessions() as session:
-            campaign = campaign_repo.get_campaign(session, campaign_id=request.campaign_id)
-        failed: list[str] = []
-        for tenant, counts in sorted(request.tenants.items()):
-            if tenant in served:
-                continue
-            try:
-                target = webhook_target(
-                    load_contract(self.settings.inventories_path, tenant), self.provider
-                )
-            except NetwaveError as exc:  # no contract file, no webhook: nobody to tell
-                activity.logger.warning("campaign webhook of %s: %s", tenant, exc)
-                target = None
-            if target is not None:
-                url, secret = target
-                body = tenant_event(
-                    campaign_id=request.campaign_id,
-                    name=campaign.name,
-                    kind=campaign.kind,
-                    status=request.status,
-                    tenant=tenant,
-                    counts=counts,
-                    reason=request.reason,
-                    at=request.at,
-                )
-                result = deliver(url, body, secret, timeout=10.0)
-                if not result.ok:
-                    failed.append(f"{tenant} ({url}): {result.error or result.status_code}")
-                    continue
-            served.add(tenant)
-            activity.heartbeat(sorted(served))
-        if failed:
-            raise ApplicationError(f"campaign webhook failed for {'; '.join(failed)}")
 
     @activity.defn(name="campaign_device_status")
     def campaign_device_status(self, request: DeviceStatusInput) -> None:

@@ -114,6 +114,16 @@ class CampaignNotifyInput(BaseModel):
         default_factory=dict, description="tenant -> its devices by status"
     )
 
+    def staff(self) -> dict[str, Any]:
+        """What a staff message about it needs (`tell_of_campaign`'s arguments but the name)."""
+        return {
+            "campaign_id": self.campaign_id,
+            "status": self.status,
+            "reason": self.reason,
+            "tenants": self.tenants,
+            "at": self.at,
+        }
+
 
 class WaveProgress(BaseModel):
     index: int

@@ -13,6 +13,7 @@ from services.changes.webhooks import build_event, deliver, webhook_target
 from services.changes.windows import next_window
 from services.core.errors import NetwaveError
 from services.core.failpoints import failpoint
+from services.notifications.staff import STAFF_TOLD, tell_of_change
 from services.observability import outcomes
 from services.store.models import utcnow
 from services.store.repos import audit_log as audit_log_repo
@@ -151,7 +152,18 @@ class ChangeLifecycleActivities(WorkerActivities):
 
     @activity.defn(name="notify_change")
     def notify_change(self, request: NotifyInput) -> None:
-        """Deliver the signed webhook event; raising makes Temporal retry with backoff."""
+        """Tell staff (once), then deliver the signed webhook event; raising makes Temporal
+        retry with backoff, and a retry skips staff (the heartbeat says they were told)."""
+        if not activity.info().heartbeat_details:
+            tell_of_change(
+                self.settings,
+                self.provider,
+                tenant=request.tenant,
+                change_id=request.change_id,
+                status=request.status,
+                detail=request.detail,
+            )
+            activity.heartbeat(STAFF_TOLD)
         contract = load_contract(self.settings.inventories_path, request.tenant)
         target = webhook_target(contract, self.provider)
         if target is None:

@@ -12,7 +12,8 @@ import pytest
 from netmiko.exceptions import NetmikoTimeoutException
 
 from services.core.errors import HostKeyError
-from services.core.secrets import FileSecretsProvider
+from services.core.secrets import Credential, FileSecretsProvider
+from services.network import host_keys, push
 from services.network.collect import Reachability, collect
 from services.network.host_keys import (
     MISMATCH,
@@ -129,3 +130,31 @@ def test_a_missing_credential_is_named_in_the_run_and_nothing_is_contacted(
     found = collect([device], FileSecretsProvider(secrets), workers=1, timeout=1)["r1"]
     assert found.status is Reachability.no_credential
     assert "branchco-edge" in (found.error or "")
+
+
+def test_a_session_refused_for_a_mismatched_key_is_reported_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`connect` tells the mismatch listener (staff notifications) what it refused, naming the
+    tenant, device and platform; a key never recorded is refused without a report."""
+    recorded, presented = _key(tmp_path / "a"), _key(tmp_path / "b")
+
+    def handler(**_: object) -> None:
+        raise paramiko.BadHostKeyException(
+            "192.0.2.1", presented.to_paramiko(), recorded.to_paramiko()
+        )
+
+    monkeypatch.setattr(push, "ConnectHandler", handler)
+    heard: list[tuple[str, ...]] = []
+    host_keys.on_mismatch(lambda *args: heard.append(args))
+    try:
+        login = Credential.model_validate({"username": "u", "password": "p"})
+        with pytest.raises(HostKeyError):
+            push.connect(_device(trust=DeviceTrust(device=recorded)), login, 1.0)
+        with pytest.raises(HostKeyError):
+            push.connect(_device(), login, 1.0)  # not trusted: no report
+    finally:
+        host_keys.on_mismatch(None)
+    ((tenant, device, platform, message),) = heard
+    assert (tenant, device, platform) == ("acme", "r1", "cisco_ios")
+    assert presented.fingerprint in message and recorded.fingerprint in message
