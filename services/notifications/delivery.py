@@ -17,7 +17,6 @@ from pathlib import Path
 
 import apprise
 from apprise.common import NotifyFormat, NotifyType
-from prometheus_client import Counter
 
 from services.core.errors import NetwaveError
 from services.core.secrets import SecretsProvider
@@ -29,6 +28,7 @@ from services.notifications.config import (
 )
 from services.notifications.events import StaffMessage
 from services.notifications.signed import signed_target
+from services.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +36,6 @@ RETRIES = 1  # after the first attempt: two in all per target
 RETRY_WAIT_SECONDS = 1.0
 CONNECT_TIMEOUT_SECONDS = 3.0
 READ_TIMEOUT_SECONDS = 5.0
-# On the worker's metrics port with the other netwave_* metrics (docs/observability.md).
-DELIVERIES = Counter(
-    "netwave_staff_notifications",
-    "Staff notifications by event, target (its name in the file) and outcome (sent, failed)",
-    ["event", "target", "outcome"],
-)
 _TYPES = {"info": NotifyType.INFO, "warning": NotifyType.WARNING, "failure": NotifyType.FAILURE}
 
 
@@ -76,7 +70,7 @@ class StaffNotifier:
         try:
             wanted = [t for t in self.targets() if message.event in t.events]
         except Exception as exc:  # a broken file or secret: said, counted, never raised
-            DELIVERIES.labels(message.event, "(configuration)", "failed").inc()
+            _count(message.event, "(configuration)", ok=False)
             why = str(exc) if isinstance(exc, NetwaveError) else type(exc).__name__
             log.warning("staff notification %s not sent: %s", message.event, why)
             return {}
@@ -85,6 +79,11 @@ class StaffNotifier:
         with ThreadPoolExecutor(len(wanted), thread_name_prefix="staff-notify") as pool:
             done = list(pool.map(lambda t: (t.name, _deliver(t, message)), wanted))
         return dict(done)
+
+
+def _count(event: str, target: str, *, ok: bool) -> None:
+    """On the worker's metrics port with the other netwave_* metrics (docs/observability.md)."""
+    metrics.runs().staff_notifications.labels(event, target, "sent" if ok else "failed").inc()
 
 
 def _deliver(target: Target, message: StaffMessage) -> bool:
@@ -110,7 +109,7 @@ def _deliver(target: Target, message: StaffMessage) -> bool:
         log.warning(
             "staff notification %s to %s: %s", message.event, target.shown, type(exc).__name__
         )
-    DELIVERIES.labels(message.event, target.name, "sent" if ok else "failed").inc()
+    _count(message.event, target.name, ok=ok)
     if ok:
         return True
     log.warning(

@@ -102,11 +102,13 @@ class DeviceMetrics:
 
 @dataclass(frozen=True)
 class RunMetrics:
-    """How changes, campaign devices and audits ended (recorded by worker activities)."""
+    """How changes, campaign devices and audits ended, and what staff were told (recorded by
+    worker activities)."""
 
     changes_finished: Counter
     campaign_devices_finished: Counter
     audit_duration: Histogram
+    staff_notifications: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry = REGISTRY) -> RunMetrics:
@@ -128,6 +130,13 @@ class RunMetrics:
                 "Time one tenant's compliance audit took, from its report opening to closing",
                 ["tenant"],
                 buckets=AUDIT_BUCKETS,
+                registry=registry,
+            ),
+            staff_notifications=Counter(
+                "netwave_staff_notifications",
+                "Staff notifications by event, target (its name in the file) and outcome "
+                "(sent, failed)",
+                ["event", "target", "outcome"],
                 registry=registry,
             ),
         )

@@ -30,6 +30,7 @@ NETWAVE_METRICS: dict[str, str] = {
     "netwave_host_key_mismatches_total": "counter",
     "netwave_changes_finished_total": "counter",
     "netwave_campaign_devices_finished_total": "counter",
+    "netwave_staff_notifications_total": "counter",
 }
 
 # The metrics with a `tenant` label: the dashboard's tenant variable filters each of them.
