@@ -107,6 +107,11 @@ class Settings(BaseSettings):
         default="127.0.0.1",
         description="address the worker's metrics server binds (0.0.0.0 in a container)",
     )
+    metrics_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="bearer token Prometheus sends to the API's GET /metrics; empty: only "
+        "loopback callers may read it",
+    )
 
     device_workers: int = Field(default=50, ge=1, le=1000, description="Nornir threads per chunk")
     activity_threads: int = Field(default=16, ge=1, le=256, description="device activities at once")

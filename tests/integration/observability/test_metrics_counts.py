@@ -20,6 +20,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
@@ -31,9 +32,9 @@ from services.network.inventory import Device, load_all
 from services.observability.server import MetricsServer
 from tests.integration.audit.test_compliance_audit import results
 from tests.integration.backup.test_fleet_backup import run_backup, scoped, workers
-from tests.integration.campaigns.test_campaign_workflow import finished, launch, spec, wait_for
 from tests.integration.change_flow.test_change_workflow import apply_in_an_opened_window
 from tests.utils.api import bearer, make_token
+from tests.utils.campaigns import finished, launch, spec, wait_for
 from tests.utils.lab import ThreadedLab
 from workflows.audit.models import AuditInput, AuditResult
 from workflows.audit.workflow import ComplianceAuditWorkflow
@@ -43,6 +44,7 @@ BACKUP_TENANT = "globex"
 REFUSED = "globex-par-r1"  # refuses the backup's login
 AUDIT_TENANT = "acme"
 CAMPAIGN_TENANT = "initech"
+SCRAPE_TOKEN = "scrape-" + "m" * 40  # the API's /metrics asks it (NETWAVE_METRICS_TOKEN)
 
 
 def parse(text: str) -> Samples:
@@ -75,7 +77,9 @@ def lab_logins(lab: ThreadedLab, fleet: dict[str, Device]) -> Counter[tuple[str,
 
 @pytest.fixture
 def settings_with_metrics(lab_settings: Settings, temporal_env: WorkflowEnvironment) -> Settings:
-    settings = scoped(lab_settings, temporal_env).model_copy(update={"metrics_port": 0})
+    settings = scoped(lab_settings, temporal_env).model_copy(
+        update={"metrics_port": 0, "metrics_token": SecretStr(SCRAPE_TOKEN)}
+    )
     prepare_local(settings, lab=True)
     return settings
 
@@ -205,7 +209,8 @@ async def test_scraped_counters_equal_what_happened_on_the_lab(
     )
 
     # The API's gauges, from this test's own database.
-    answer = await asyncio.to_thread(api.get, "/metrics")
+    answer = await asyncio.to_thread(api.get, "/metrics", headers=bearer(SCRAPE_TOKEN))
+    assert answer.status_code == 200, answer.text
     gauges = parse(answer.text)
     assert total(gauges, "netwave_changes", tenant="acme", status="verified") == 1
     assert total(gauges, "netwave_changes") == 1
