@@ -14,6 +14,7 @@ from the snapshot `nornir_fleet` carries).
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import time
@@ -29,6 +30,22 @@ from services.network.masking import masker
 from services.network.push_driver import PushResult
 
 log = logging.getLogger("netwave.device")
+# Set while netwave polls a device it knows is away (reloading): a login it cannot make then is
+# what it waits for, logged at INFO; anything else, or any other time, is a WARNING.
+_EXPECTED_DOWN = contextvars.ContextVar("expected_down", default=False)
+AWAY_OUTCOMES = frozenset({"unreachable", "timeout"})
+
+
+@contextmanager
+def expected_down() -> Iterator[None]:
+    """Within it, a session that cannot open because the device is away is no warning."""
+    token = _EXPECTED_DOWN.set(True)
+    try:
+        yield
+    finally:
+        _EXPECTED_DOWN.reset(token)
+
+
 P = ParamSpec("P")
 
 
@@ -68,7 +85,8 @@ def log_device_event(
     }
     if error:
         record["error"] = masker(fields.get("platform")).prose(error)
-    level = logging.INFO if outcome == "ok" else logging.WARNING
+    expected = outcome == "ok" or (outcome in AWAY_OUTCOMES and _EXPECTED_DOWN.get())
+    level = logging.INFO if expected else logging.WARNING
     log.log(level, "%s %s %s", event, fields.get("device", "?"), outcome, extra=record)
 
 

@@ -36,7 +36,7 @@ from services.network.upgrade import (
     stage_image,
     upgrade_driver,
 )
-from services.observability import outcomes
+from services.observability import device_log, outcomes
 from services.store.repos import audit_log as audit_log_repo
 from services.store.repos import campaign_events
 from services.store.repos import campaigns as campaign_repo
@@ -307,12 +307,12 @@ class CampaignActivities(CampaignNotifications):
         deadline = time.monotonic() + run.reload_timeout_seconds
         grace = min(30.0, run.reload_timeout_seconds / 4)
         started = time.monotonic()
+        poll_timeout = min(10.0, self.settings.device_timeout)
         while time.monotonic() < deadline:
             activity.heartbeat(seen_down)
             try:
-                facts = read_facts(
-                    device, credential, timeout=min(10.0, self.settings.device_timeout)
-                )
+                with device_log.expected_down():  # its refused logins are no warnings now
+                    facts = read_facts(device, credential, timeout=poll_timeout)
             except Exception:  # still reloading
                 seen_down = True
                 time.sleep(POLL_SECONDS)

@@ -81,6 +81,31 @@ def test_a_session_that_could_not_open_says_why(
     assert out["level"] == "WARNING" and "Authentication" in out["error"]
 
 
+@pytest.mark.parametrize(
+    ("cause", "level"),
+    [
+        (ConnectionRefusedError("[Errno 111] Connection refused"), "INFO"),
+        (NetmikoAuthenticationException("Authentication to device failed."), "WARNING"),
+    ],
+)
+def test_a_device_away_for_its_reload_is_no_warning_but_a_refused_login_is(
+    records: Records, monkeypatch: pytest.MonkeyPatch, cause: Exception, level: str
+) -> None:
+    """The upgrade's wait polls a reloading device about once a second: each refused
+    connection is what it waits for, not a warning; a wrong password still is one."""
+
+    def refuse(*_args: Any) -> None:
+        raise cause
+
+    monkeypatch.setattr(push, "_connect", refuse)
+    with device_log.expected_down(), pytest.raises(type(cause)):
+        push.connect(IOS, LOGIN, 5)
+    with pytest.raises(type(cause)):
+        push.connect(IOS, LOGIN, 5)  # outside the wait: a warning whatever the cause
+    first, second = (fields(r) for r in records.named("netwave.device"))
+    assert (first["level"], second["level"]) == (level, "WARNING")
+
+
 def test_a_save_is_logged_with_its_outcome(records: Records) -> None:
     conn = Session(answer="% Error opening nvram:startup-config (Permission denied)")
     device_log.session_opened(conn, device_log.device_fields(IOS), 0.0)
