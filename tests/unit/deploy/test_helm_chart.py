@@ -117,13 +117,15 @@ def test_values_set_every_required_setting() -> None:
     assert all(not CREDENTIAL_VARIABLE.match(k) for k in env), "credentials belong in secretEnv"
     missing = {v: why for v, why in required_variables().items() if v not in {**env, **secret}}
     assert not missing, f"values.yaml does not set {missing}"
-    # Secrets have no usable default: the template demands them unless existingSecret is set.
+    # Secrets have no usable default: the template demands them unless existingSecret is set;
+    # the API's scrape token only when the ServiceMonitor, which sends it, is on.
     for key, value in secret.items():
         if not value:
-            assert f'required "secretEnv.{key}' in template("secret.yaml"), key
+            demanding = "servicemonitor.yaml" if key == "NETWAVE_METRICS_TOKEN" else "secret.yaml"
+            assert f'required "secretEnv.{key}' in template(demanding), key
     for key in PRODUCTION_SAMPLES:
         assert key in secret, f"{key} is a secret; keep it out of the ConfigMap"
-    filled = {**env, **{k: v or PRODUCTION_SAMPLES[k] for k, v in secret.items()}}
+    filled = {**env, **{k: v or PRODUCTION_SAMPLES.get(k, "") for k, v in secret.items()}}
     settings = settings_from_env(filled)
     assert settings.env == "production"
     assert settings.secrets_provider == "env", "Kubernetes secret volumes fail the file check"
@@ -257,3 +259,10 @@ def test_prometheus_rule_ships_the_compose_alert_rules() -> None:
     shipped = CHART / "files" / "alerts.yml"
     assert shipped.resolve() == (CHART.parents[1] / "prometheus" / "alerts.yml").resolve()
     assert "groups" in yaml.safe_load(shipped.read_text())
+
+
+def test_the_service_monitor_sends_the_api_its_scrape_token_and_the_workers_none() -> None:
+    monitor = template("servicemonitor.yaml")
+    api, workers = monitor.split("- port: metrics")
+    assert "key: NETWAVE_METRICS_TOKEN" in api and "type: Bearer" in api
+    assert "authorization" not in workers

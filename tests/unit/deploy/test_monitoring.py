@@ -215,3 +215,14 @@ def test_commands_the_alerts_suggest_exist(rule: dict[str, Any]) -> None:
     text = text.replace("<id>", "1")
     for command in re.findall(r"`netwave ([^`]+)`", text):
         assert netwave_command_error(command.split()) is None, command
+
+
+def test_compose_prometheus_sends_the_api_its_scrape_token() -> None:
+    config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    token_file = jobs["netwave-api"]["authorization"]["credentials_file"]
+    assert "authorization" not in jobs["netwave-worker"]
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    mounts = compose["services"]["prometheus"]["volumes"]
+    assert any(m.endswith(f":{token_file}:ro") for m in mounts), mounts
+    assert "NETWAVE_METRICS_TOKEN" in compose["services"]["api"]["environment"]
